@@ -1,0 +1,80 @@
+/**
+ * Example configuration that ships with the repository, so that `npm run synth` works out of the box.
+ * Account `111111111111` and `us-east-1` as in the runbook; every id below is a placeholder.
+ *
+ * A real team does not edit this file: it overrides any field with a JSON file of its own
+ * (`cdk synth -c fleapo:configFile=path/to/fleapo.json`, or `FLEAPO_CONFIG_FILE`), deep-merged over this one.
+ */
+export const EXAMPLE_CONFIG = {
+  environments: {
+    staging: {
+      account: '111111111111',
+      region: 'us-east-1',
+      secretPrefix: 'fleapo/staging',
+      network: {
+        vpcId: 'vpc-0a1b2c3d4e5f60718',
+        availabilityZones: ['us-east-1a', 'us-east-1b'],
+        privateSubnetIds: ['subnet-0a1b2c3d4e5f60001', 'subnet-0a1b2c3d4e5f60002'],
+        serviceSecurityGroupIds: ['sg-0a1b2c3d4e5f60010'],
+      },
+      service: {
+        clusterName: 'fleapo-staging',
+        serviceName: 'fleapo-web',
+        image: '111111111111.dkr.ecr.us-east-1.amazonaws.com/fleapo-web:staging',
+        containerPort: 3000,
+        cpu: 512,
+        memoryMiB: 1024,
+        desiredCount: 1,
+      },
+      database: {
+        host: 'fleapo-staging.cluster-abcdefghijkl.us-east-1.rds.amazonaws.com',
+        port: 5432,
+        databaseName: 'fleapo',
+        appUser: 'fleapo_app',
+        masterSecretArn: 'arn:aws:secretsmanager:us-east-1:111111111111:secret:rds!cluster-staging-AbCdEf',
+        securityGroupId: 'sg-0a1b2c3d4e5f60020',
+        ssl: 'require',
+      },
+      github: { owner: 'fleapo', repository: 'fleapo-secrets', deployEnvironment: 'staging' },
+      rotation: { authSecretSchedule: 'cron(0 4 ? * SUN *)', authSecretWindow: '2h', databaseUrlRotationDays: 30 },
+      alerts: { emails: [] as string[] },
+      terminationProtection: false,
+    },
+    prod: {
+      account: '111111111111',
+      region: 'us-east-1',
+      secretPrefix: 'fleapo/prod',
+      network: {
+        vpcId: 'vpc-0f1e2d3c4b5a69788',
+        availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
+        privateSubnetIds: ['subnet-0f1e2d3c4b5a60001', 'subnet-0f1e2d3c4b5a60002', 'subnet-0f1e2d3c4b5a60003'],
+        serviceSecurityGroupIds: ['sg-0f1e2d3c4b5a60010'],
+      },
+      service: {
+        clusterName: 'fleapo-prod',
+        serviceName: 'fleapo-web',
+        image: '111111111111.dkr.ecr.us-east-1.amazonaws.com/fleapo-web:1.0.0',
+        containerPort: 3000,
+        cpu: 1024,
+        memoryMiB: 2048,
+        desiredCount: 2,
+      },
+      database: {
+        host: 'fleapo-prod.cluster-abcdefghijkl.us-east-1.rds.amazonaws.com',
+        port: 5432,
+        databaseName: 'fleapo',
+        appUser: 'fleapo_app',
+        masterSecretArn: 'arn:aws:secretsmanager:us-east-1:111111111111:secret:rds!cluster-prod-AbCdEf',
+        securityGroupId: 'sg-0f1e2d3c4b5a60020',
+        ssl: 'require',
+      },
+      github: { owner: 'fleapo', repository: 'fleapo-secrets', deployEnvironment: 'prod' },
+      rotation: { authSecretSchedule: 'cron(0 4 ? * SUN *)', authSecretWindow: '2h', databaseUrlRotationDays: 30 },
+      alerts: { emails: [] as string[] },
+      terminationProtection: true,
+    },
+  },
+  accounts: {
+    '111111111111': { importExistingOidcProvider: false, cdkBootstrapQualifier: 'hnb659fds' },
+  },
+};

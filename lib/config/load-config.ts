@@ -1,0 +1,59 @@
+import * as fs from 'fs';
+import type { Node } from 'constructs';
+import type { FleapoConfig } from './environment-config';
+import { EXAMPLE_CONFIG } from './example-config';
+import { ConfigError, validateConfig } from './validate-config';
+
+/** cdk context key: path of a JSON file whose fields override the example configuration. */
+export const CONFIG_FILE_CONTEXT = 'fleapo:configFile';
+/** Environment variable alternative to the context key above. */
+export const CONFIG_FILE_ENV = 'FLEAPO_CONFIG_FILE';
+/** cdk context key: an object (or JSON text) whose fields override the configuration, applied last. */
+export const CONFIG_CONTEXT = 'fleapo:config';
+
+/**
+ * The configuration of this synth: the example configuration, overridden by the team's JSON file
+ * (`-c fleapo:configFile=...` or `FLEAPO_CONFIG_FILE`), then by `-c fleapo:config=...`; validated.
+ * Objects merge field by field, lists replace, and `null` removes a field (e.g. an environment).
+ */
+export function loadConfig(node: Node): FleapoConfig {
+  let merged: unknown = EXAMPLE_CONFIG;
+  const file = node.tryGetContext(CONFIG_FILE_CONTEXT) ?? process.env[CONFIG_FILE_ENV];
+  if (file) merged = mergeConfig(merged, readJsonFile(String(file)));
+  const inline = node.tryGetContext(CONFIG_CONTEXT);
+  if (inline !== undefined) merged = mergeConfig(merged, typeof inline === 'string' ? parseJson(inline, `context ${CONFIG_CONTEXT}`) : inline);
+  return validateConfig(merged);
+}
+
+/** Deep merge for configuration: objects field by field, anything else (lists too) replaced; `null` deletes. */
+export function mergeConfig(base: unknown, override: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(override)) return override;
+  const result: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    if (value === null) delete result[key];
+    else result[key] = mergeConfig(base[key], value);
+  }
+  return result;
+}
+
+function readJsonFile(file: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError([`cannot read the configuration file "${file}": ${(e as NodeJS.ErrnoException).code ?? e}`]);
+  }
+  return parseJson(text, `configuration file "${file}"`);
+}
+
+function parseJson(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError([`the ${source} is not valid JSON: ${(e as Error).message}`]);
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

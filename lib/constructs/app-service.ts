@@ -1,0 +1,141 @@
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { MANAGED_SECRETS, type EnvironmentConfig } from '../config/environment-config';
+import type { EnvironmentSecrets } from './environment-secrets';
+
+/** Props of {@link AppService}. */
+export interface AppServiceProps {
+  /** The environment the service runs in. */
+  readonly environment: EnvironmentConfig;
+  /** The environment's VPC (imported from configuration). */
+  readonly vpc: ec2.IVpc;
+  /** The environment's secrets, injected into the app container. */
+  readonly secrets: EnvironmentSecrets;
+}
+
+/** The app container's name in the task definition. */
+export const APP_CONTAINER_NAME = 'web';
+
+/**
+ * The fleapo web app on Fargate: the task definition whose container receives the five secrets through
+ * `secrets` (never `environment`), and the service that runs it in the configured cluster and subnets.
+ *
+ * Two identities: the *execution role* (ECS itself, at task start) may read exactly the five secrets of its
+ * environment, pull the image and write logs; the *task role* (the app's own AWS identity) reads no secret.
+ * Deployments replace tasks one by one with the circuit breaker on, so a rollout keeps serving.
+ */
+export class AppService extends Construct {
+  public readonly executionRole: iam.Role;
+  public readonly taskRole: iam.Role;
+  public readonly taskDefinition: ecs.FargateTaskDefinition;
+  public readonly service: ecs.FargateService;
+  public readonly cluster: ecs.ICluster;
+
+  constructor(scope: Construct, id: string, props: AppServiceProps) {
+    super(scope, id);
+    const env = props.environment;
+    const { account, region } = Stack.of(this);
+    const confusedDeputyGuard = {
+      StringEquals: { 'aws:SourceAccount': account },
+      ArnLike: { 'aws:SourceArn': `arn:${Stack.of(this).partition}:ecs:${region}:${account}:*` },
+    };
+
+    this.executionRole = new iam.Role(this, 'ExecutionRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com').withConditions(confusedDeputyGuard),
+      description: `ECS task execution role of fleapo ${env.name}: reads the ${env.name} secrets at task start`,
+    });
+    this.taskRole = new iam.Role(this, 'TaskRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com').withConditions(confusedDeputyGuard),
+      description: `The fleapo ${env.name} app's own AWS identity: reads no secret`,
+    });
+
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+      family: `fleapo-${env.name}-${env.service.serviceName}`,
+      cpu: env.service.cpu,
+      memoryLimitMiB: env.service.memoryMiB,
+      executionRole: this.executionRole,
+      taskRole: this.taskRole,
+    });
+
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: `/fleapo/${env.name}/${env.service.serviceName}`,
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    props.secrets.grantInjection(this.executionRole);
+    Validations.of(this.executionRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'ecr:GetAuthorizationToken (added by grantPull to pull the app image) has no resource-level permissions; every other action of this role names its resources.',
+    });
+    const secrets: Record<string, ecs.Secret> = {};
+    for (const name of MANAGED_SECRETS) secrets[name] = new InjectedSecret(props.secrets.secrets[name].secretArn);
+
+    this.taskDefinition.addContainer('App', {
+      containerName: APP_CONTAINER_NAME,
+      image: containerImage(this, env.service.image),
+      essential: true,
+      portMappings: [{ containerPort: env.service.containerPort }],
+      secrets,
+      logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: APP_CONTAINER_NAME }),
+    });
+
+    this.cluster = ecs.Cluster.fromClusterAttributes(this, 'Cluster', {
+      clusterName: env.service.clusterName,
+      vpc: props.vpc,
+    });
+    this.service = new ecs.FargateService(this, 'Service', {
+      serviceName: env.service.serviceName,
+      cluster: this.cluster,
+      taskDefinition: this.taskDefinition,
+      desiredCount: env.service.desiredCount,
+      vpcSubnets: { subnets: props.vpc.privateSubnets },
+      securityGroups: env.network.serviceSecurityGroupIds.map((sg, i) =>
+        ec2.SecurityGroup.fromSecurityGroupId(this, `ServiceSecurityGroup${i}`, sg, { mutable: false }),
+      ),
+      assignPublicIp: false,
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      circuitBreaker: { enable: true, rollback: true },
+      propagateTags: ecs.PropagatedTagSource.SERVICE,
+    });
+  }
+
+  /** The ARN of the service (what ECS deployment events name in `resources[0]`). */
+  public get serviceArn(): string {
+    return this.service.serviceArn;
+  }
+}
+
+/**
+ * A Secrets Manager secret injected into a container. Unlike `ecs.Secret.fromSecretsManager`, reading it
+ * grants `GetSecretValue` alone: ECS needs nothing else (no DescribeSecret).
+ */
+class InjectedSecret extends ecs.Secret {
+  public readonly hasField = false;
+
+  constructor(public readonly arn: string) {
+    super();
+  }
+
+  public grantRead(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: ['secretsmanager:GetSecretValue'], resourceArns: [this.arn] });
+  }
+}
+
+/** The configured image: from its ECR repository (the execution role may pull exactly that one), else by name. */
+function containerImage(scope: Construct, image: string): ecs.ContainerImage {
+  const ecrImage = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([^:@]+)(?::([^@]+)|@(sha256:[a-f0-9]{64}))$/.exec(image);
+  if (!ecrImage) return ecs.ContainerImage.fromRegistry(image);
+  const [, account, region, repositoryName, tag, digest] = ecrImage;
+  const repository = ecr.Repository.fromRepositoryAttributes(scope, 'ImageRepository', {
+    repositoryName,
+    repositoryArn: `arn:${Stack.of(scope).partition}:ecr:${region}:${account}:repository/${repositoryName}`,
+  });
+  return ecs.ContainerImage.fromEcrRepository(repository, tag ?? digest);
+}

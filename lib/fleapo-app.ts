@@ -1,0 +1,70 @@
+import { App, Tags, Validations, type AppProps } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { FleapoConfig } from './config/environment-config';
+import { loadConfig } from './config/load-config';
+import { EnvironmentStack } from './stacks/environment-stack';
+import { GithubOidcStack } from './stacks/github-oidc-stack';
+
+/** Options of {@link createFleapoApp}. */
+export interface FleapoAppOptions {
+  /** Extra cdk context (tests: `{ 'aws:cdk:bundling-stacks': [] }` skips Lambda bundling). */
+  readonly context?: Record<string, unknown>;
+  /** Where to write the cloud assembly. @default the CLI's, or a temporary directory */
+  readonly outdir?: string;
+  /** The configuration. @default loaded from the example configuration and the team's overrides */
+  readonly config?: FleapoConfig;
+}
+
+/**
+ * Feature flags of this app: aws-cdk-lib's recommended flags (as `cdk init` writes them), plus built-in
+ * CloudFormation validation findings as errors.
+ */
+export const FEATURE_FLAGS: Record<string, unknown> = {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  ...(require('aws-cdk-lib/recommended-feature-flags.json') as Record<string, unknown>),
+  '@aws-cdk/core:validateAgainstDefaultRules': true,
+};
+
+/** The stack id of an environment. */
+export const environmentStackId = (env: string): string => `Fleapo-${env}`;
+/** The stack id of an account's GitHub OIDC resources. */
+export const githubOidcStackId = (account: string): string => `FleapoGithubOidc-${account}`;
+
+/**
+ * The fleapo secrets app: for each configured environment its stack `Fleapo-<env>`, for each account its
+ * `FleapoGithubOidc-<account>`; cdk-nag AwsSolutions and aws-cdk-lib's CloudFormation validation run on
+ * every synth and fail it on any unacknowledged finding.
+ */
+export function createFleapoApp(options: FleapoAppOptions = {}): App {
+  const appProps: AppProps = {
+    context: { ...FEATURE_FLAGS, ...options.context },
+    ...(options.outdir ? { outdir: options.outdir } : {}),
+  };
+  const app = new App(appProps);
+  const config = options.config ?? loadConfig(app.node);
+
+  for (const env of config.environments) {
+    const stack = new EnvironmentStack(app, environmentStackId(env.name), {
+      environment: env,
+      env: { account: env.account, region: env.region },
+      terminationProtection: env.terminationProtection,
+      description: `fleapo ${env.name}: secrets under ${env.secretPrefix}/, their KMS key, the ECS service that injects them, their rotation`,
+    });
+    Tags.of(stack).add('fleapo:environment', env.name);
+  }
+
+  for (const [account, accountConfig] of Object.entries(config.accounts)) {
+    const environments = config.environments.filter((env) => env.account === account);
+    const stack = new GithubOidcStack(app, githubOidcStackId(account), {
+      accountConfig,
+      environments,
+      env: { account, region: environments[0].region },
+      terminationProtection: true,
+      description: `GitHub Actions OIDC provider and roles of account ${account} (${environments.map((e) => e.name).join(', ')})`,
+    });
+    Tags.of(stack).add('fleapo:component', 'github-oidc');
+  }
+
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return app;
+}

@@ -1,0 +1,108 @@
+import type { Template } from './synthesized-app';
+
+/** Where a stack is deployed: what AWS::AccountId, AWS::Region and AWS::Partition resolve to. */
+export interface StackLocation {
+  readonly account: string;
+  readonly region: string;
+}
+
+/**
+ * The ARN a deployed resource of this template would have, by logical id, for the resource types whose
+ * Ref or GetAtt Arn the policies of this project use. Secrets get the random 6-character suffix
+ * Secrets Manager appends.
+ */
+export function physicalArns(template: Template, where: StackLocation): Record<string, string> {
+  const { account, region } = where;
+  const arns: Record<string, string> = {};
+  for (const [id, r] of Object.entries(template.Resources)) {
+    const p = r.Properties ?? {};
+    switch (r.Type) {
+      case 'AWS::SecretsManager::Secret':
+        arns[id] = `arn:aws:secretsmanager:${region}:${account}:secret:${p.Name}-AbCdEf`;
+        break;
+      case 'AWS::KMS::Key':
+        arns[id] = `arn:aws:kms:${region}:${account}:key/${id.toLowerCase()}`;
+        break;
+      case 'AWS::Logs::LogGroup':
+        arns[id] = `arn:aws:logs:${region}:${account}:log-group:${p.LogGroupName ?? id}:*`;
+        break;
+      case 'AWS::IAM::Role':
+        arns[id] = `arn:aws:iam::${account}:role/${p.RoleName ?? id}`;
+        break;
+      case 'AWS::IAM::OIDCProvider':
+        arns[id] = `arn:aws:iam::${account}:oidc-provider/${String(p.Url).replace(/^https:\/\//, '')}`;
+        break;
+      case 'AWS::ECS::Service':
+        arns[id] = `arn:aws:ecs:${region}:${account}:service/${p.Cluster}/${p.ServiceName ?? id}`;
+        break;
+      case 'AWS::SNS::Topic':
+        arns[id] = `arn:aws:sns:${region}:${account}:${p.TopicName ?? id}`;
+        break;
+      case 'AWS::Lambda::Function':
+        arns[id] = `arn:aws:lambda:${region}:${account}:function:${p.FunctionName ?? id}`;
+        break;
+      default:
+        arns[id] = `arn:aws:unknown:${region}:${account}:${id}`;
+    }
+  }
+  return arns;
+}
+
+/** Resolves the intrinsic functions policies use (Ref, Fn::GetAtt …Arn, Fn::Join, Fn::Select, Fn::Split, pseudo parameters). */
+export function resolveIntrinsics(value: unknown, arns: Record<string, string>, where: StackLocation): any {
+  const resolve = (v: unknown): any => resolveIntrinsics(v, arns, where);
+  if (Array.isArray(value)) return value.map(resolve);
+  if (value === null || typeof value !== 'object') return value;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  if (keys.length === 1) {
+    const [key] = keys;
+    const arg = obj[key] as any;
+    switch (key) {
+      case 'Ref':
+        if (arg === 'AWS::AccountId') return where.account;
+        if (arg === 'AWS::Region') return where.region;
+        if (arg === 'AWS::Partition') return 'aws';
+        if (arg === 'AWS::URLSuffix') return 'amazonaws.com';
+        if (!(arg in arns)) throw new Error(`cannot resolve Ref ${arg}`);
+        return arns[arg];
+      case 'Fn::GetAtt':
+        if (!(arg[0] in arns)) throw new Error(`cannot resolve GetAtt ${arg[0]}`);
+        return arns[arg[0]];
+      case 'Fn::Join':
+        return (resolve(arg[1]) as string[]).join(arg[0]);
+      case 'Fn::Select':
+        return resolve(arg[1])[arg[0]];
+      case 'Fn::Split':
+        return String(resolve(arg[1])).split(arg[0]);
+    }
+  }
+  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, resolve(v)]));
+}
+
+/** Every IAM policy document attached to a role (inline, AWS::IAM::Policy), resolved to concrete ARNs. */
+export function rolePolicies(template: Template, roleLogicalId: string, where: StackLocation): any[] {
+  const arns = physicalArns(template, where);
+  const role = template.Resources[roleLogicalId];
+  const inline = (role.Properties?.Policies ?? []).map((p: any) => p.PolicyDocument);
+  const attached = Object.values(template.Resources)
+    .filter((r) => r.Type === 'AWS::IAM::Policy' && (r.Properties.Roles ?? []).some((ref: any) => ref.Ref === roleLogicalId))
+    .map((r) => r.Properties.PolicyDocument);
+  const managed = role.Properties?.ManagedPolicyArns ?? [];
+  if (managed.length > 0) throw new Error(`role ${roleLogicalId} has managed policies: evaluate them too`);
+  return [...inline, ...attached].map((doc) => resolveIntrinsics(doc, arns, where));
+}
+
+/** The trust policy of a role, resolved. */
+export function trustPolicy(template: Template, roleLogicalId: string, where: StackLocation): any {
+  return resolveIntrinsics(template.Resources[roleLogicalId].Properties.AssumeRolePolicyDocument, physicalArns(template, where), where);
+}
+
+/** The logical id of the one resource of `type` whose logical id starts with `prefix`. */
+export function logicalIdOf(template: Template, type: string, prefix: string): string {
+  const ids = Object.entries(template.Resources)
+    .filter(([id, r]) => r.Type === type && id.startsWith(prefix))
+    .map(([id]) => id);
+  if (ids.length !== 1) throw new Error(`expected one ${type} with id ${prefix}*, found ${ids.join(', ') || 'none'}`);
+  return ids[0];
+}
