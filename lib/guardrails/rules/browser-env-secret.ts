@@ -1,0 +1,58 @@
+import {
+  MANAGED_SECRET_NAMES,
+  BROWSER_ENV_PREFIX,
+  SECRET_ARN,
+  findSecretValue,
+  isBrowserEnvName,
+  isSecretDynamicReference,
+  isSecretName,
+} from '../secret-patterns';
+import { EnvBinding, Finding, bindingLabel, referencedLogicalIds, stringLeaves } from '../model';
+
+export const BROWSER_ENV_SECRET = 'FLEAPO-BROWSER-ENV-SECRET';
+
+const FIX =
+  'VITE_* variables are bundled into the SPA and shipped to every browser: never bind them to a secret. ' +
+  'Keep the secret on the server (ECS `secrets`, read at run time) and give the frontend only public values ' +
+  '(e.g. VITE_API_BASE_URL). If the value is really public, give it a name and a source that do not look secret.';
+
+/** Why a VITE_ binding is bound to a secret, or undefined when it is fine. */
+export function browserEnvSecretReason(b: EnvBinding, secretIds: ReadonlySet<string> = new Set()): string | undefined {
+  if (!isBrowserEnvName(b.name)) return undefined;
+  const rest = b.name.toUpperCase().slice(BROWSER_ENV_PREFIX.length);
+  if (isSecretName(rest) || MANAGED_SECRET_NAMES.some((n) => rest.includes(n))) {
+    return 'the name is that of a secret';
+  }
+  if (b.site === 'container-secrets') return 'it is injected from Secrets Manager / SSM';
+  if (b.site === 'codebuild-environment' && b.valueType === 'SECRETS_MANAGER') return 'CodeBuild reads it from Secrets Manager';
+  const leaves = stringLeaves(b.value);
+  if (b.site === 'codebuild-environment' && b.valueType === 'PARAMETER_STORE' &&
+      leaves.some((l) => /secret|password|token|private|api[-_]?key/i.test(l.value))) {
+    return 'CodeBuild reads it from an SSM parameter that looks like a secret';
+  }
+  if (leaves.some((l) => isSecretDynamicReference(l.value))) return 'its value is a secret dynamic reference';
+  if (leaves.some((l) => SECRET_ARN.test(l.value))) return 'its value is a secret / parameter ARN';
+  if (referencedLogicalIds(b.value).some((id) => secretIds.has(id))) return 'its value references a Secrets Manager secret';
+  const hit = leaves.map((l) => findSecretValue(l.value)).find((p) => p !== undefined);
+  if (hit) return `its value looks like ${hit.description}`;
+  return undefined;
+}
+
+/** Any `VITE_*` variable (container, Lambda, CodeBuild, docker build arg) bound to a secret. */
+export function browserEnvSecretRule(bindings: readonly EnvBinding[], secretIds: ReadonlySet<string> = new Set()): Finding[] {
+  const out: Finding[] = [];
+  for (const b of bindings) {
+    const reason = browserEnvSecretReason(b, secretIds);
+    if (!reason) continue;
+    out.push({
+      ruleName: BROWSER_ENV_SECRET,
+      description: `${b.constructPath}: ${bindingLabel(b)} is a browser (VITE_*) variable bound to a secret: ${reason}.`,
+      fix: FIX,
+      constructPath: b.constructPath,
+      logicalId: b.logicalId,
+      filePath: b.filePath,
+      location: b.location,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,106 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import type { IConstruct } from 'constructs';
+import { CfnResource, IPolicyValidationContext, IPolicyValidationPlugin, PolicyValidationPluginReport, PolicyViolation, Stack } from 'aws-cdk-lib';
+import { DockerImageAsset } from 'aws-cdk-lib/aws-ecr-assets';
+import { AssetManifestInput, CfnTemplate, Finding, StackInput } from './model';
+import { evaluateGuardrails } from './evaluate';
+import { PLAIN_ENV_SECRET } from './rules/plain-env-secret';
+import { BROWSER_ENV_SECRET } from './rules/browser-env-secret';
+import { DOCKER_BUILD_SECRET } from './rules/docker-build-secret';
+import { LITERAL_SECRET_STRING } from './rules/literal-secret-string';
+import { SECRET_VALUE_IN_TEMPLATE } from './rules/secret-value-in-template';
+
+export const GUARDRAIL_RULE_IDS = [
+  PLAIN_ENV_SECRET,
+  BROWSER_ENV_SECRET,
+  DOCKER_BUILD_SECRET,
+  LITERAL_SECRET_STRING,
+  SECRET_VALUE_IN_TEMPLATE,
+];
+
+/**
+ * The runbook's "What NOT to do", enforced at synth. Register once on the app:
+ *
+ *   Validations.of(app).addPlugins(new SecretGuardrails());
+ *
+ * Any violation fails `cdk synth` / `cdk deploy` (and `app.synth()` in tests) with the construct
+ * path and the fix.
+ */
+export class SecretGuardrails implements IPolicyValidationPlugin {
+  public readonly name = 'fleapo-secret-guardrails';
+  public readonly version = '1.0.0';
+  public readonly ruleIds = [...GUARDRAIL_RULE_IDS];
+
+  public validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
+    const stacks = readStacks(context.templatePaths, logicalIdPaths(context.appConstruct));
+    const manifests = readAssetManifests(context.templatePaths, dockerAssetPaths(context.appConstruct));
+    const violations = evaluateGuardrails(stacks, manifests).map(toViolation);
+    return { success: violations.length === 0, violations };
+  }
+}
+
+export function toViolation(f: Finding): PolicyViolation {
+  return {
+    ruleName: f.ruleName,
+    description: f.description,
+    fix: f.fix,
+    severity: 'error',
+    violatingResources: [{
+      constructPath: f.constructPath,
+      resourceLogicalId: f.logicalId,
+      templatePath: f.filePath,
+      locations: [f.location],
+    }],
+  };
+}
+
+function readStacks(templatePaths: readonly string[], paths: Map<string, Record<string, string>>): StackInput[] {
+  return templatePaths.map((templatePath) => ({
+    templatePath,
+    template: JSON.parse(fs.readFileSync(templatePath, 'utf8')) as CfnTemplate,
+    constructPaths: paths.get(path.basename(templatePath)),
+  }));
+}
+
+/**
+ * Construct path of every CfnResource, by template file name then logical id. Template file names
+ * are unique within an assembly directory (they are named after the stack's artifact id).
+ */
+export function logicalIdPaths(root: IConstruct | undefined): Map<string, Record<string, string>> {
+  const out = new Map<string, Record<string, string>>();
+  if (!root) return out;
+  for (const c of root.node.findAll()) {
+    if (!CfnResource.isCfnResource(c)) continue;
+    const stack = Stack.of(c);
+    const logicalId = stack.resolve(c.logicalId);
+    if (typeof logicalId !== 'string') continue;
+    const byId = out.get(stack.templateFile) ?? {};
+    byId[logicalId] = c.node.path;
+    out.set(stack.templateFile, byId);
+  }
+  return out;
+}
+
+/** Every `*.assets.json` beside the templates (each nested assembly has its own directory). */
+export function readAssetManifests(templatePaths: readonly string[], assetPaths: Record<string, string> = {}): AssetManifestInput[] {
+  const dirs = [...new Set(templatePaths.map((p) => path.dirname(p)))];
+  return dirs.flatMap((dir) =>
+    fs.readdirSync(dir)
+      .filter((f) => f.endsWith('.assets.json'))
+      .map((f) => {
+        const manifestPath = path.join(dir, f);
+        return { manifestPath, manifest: JSON.parse(fs.readFileSync(manifestPath, 'utf8')), dockerAssetPaths: assetPaths };
+      }),
+  );
+}
+
+/** Construct path of each DockerImageAsset of the app, by asset hash (the key of `dockerImages`). */
+export function dockerAssetPaths(root: IConstruct | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!root) return out;
+  for (const c of root.node.findAll()) {
+    if (c instanceof DockerImageAsset) out[c.assetHash] = c.node.path;
+  }
+  return out;
+}

@@ -1,0 +1,90 @@
+/**
+ * Every "does this look like a secret?" decision of the guardrails lives here, so the
+ * synth-time rules, the tests and the docs agree on one list.
+ *
+ * Two separate questions:
+ *  - is a *name* (an environment variable, a build argument) the name of a secret?
+ *  - is a *value* (any string in a template or an asset manifest) a secret itself?
+ */
+
+/** The secrets the runbook manages (see shared/docs/secrets-runbook.txt, "What counts as a secret"). */
+export const MANAGED_SECRET_NAMES: readonly string[] = [
+  'AUTH_SECRET',
+  'BETTER_AUTH_SECRET',
+  'BETTER_AUTH_SECRETS',
+  'DATABASE_URL',
+  'STRIPE_SECRET_KEY',
+  'STRIPE_WEBHOOK_SECRET',
+  'POSTHOG_API_KEY',
+];
+
+/**
+ * Last words of a variable name that make it the name of a secret: `X_SECRET`, `X_PASSWORD`,
+ * `X_API_KEY`, `X_TOKEN`, ... The name has to END with one of them: `AUTH_SECRET_ARN`,
+ * `DB_PASSWORD_SECRET_NAME`, `TOKEN_TTL_SECONDS` or `SECRETS_PREFIX` name *where* a secret is or
+ * how it behaves, not the secret, and are fine in plain configuration.
+ */
+const SECRET_NAME_SUFFIX =
+  /(?:^|_)(?:SECRET|SECRETS|SECRET_KEY|CLIENT_SECRET|PASSWORD|PASSWD|PASS|API_KEY|APIKEY|ACCESS_KEY|ACCESS_KEY_ID|PRIVATE_KEY|SIGNING_KEY|ENCRYPTION_KEY|TOKEN|AUTH_TOKEN|ACCESS_TOKEN|REFRESH_TOKEN|CREDENTIALS?|CONNECTION_STRING)$/;
+
+/** `VITE_` variables are bundled into the SPA and shipped to every browser. */
+export const BROWSER_ENV_PREFIX = 'VITE_';
+
+/** True when `name` is the name of a managed secret or is shaped like a secret's name. */
+export function isSecretName(name: string): boolean {
+  const upper = name.toUpperCase();
+  if (MANAGED_SECRET_NAMES.includes(upper)) return true;
+  return SECRET_NAME_SUFFIX.test(upper);
+}
+
+/** True for `VITE_*` names. */
+export function isBrowserEnvName(name: string): boolean {
+  return name.toUpperCase().startsWith(BROWSER_ENV_PREFIX);
+}
+
+export interface SecretValuePattern {
+  /** Short id shown in a violation, never the matched text. */
+  readonly id: string;
+  readonly description: string;
+  readonly pattern: RegExp;
+}
+
+/**
+ * Values that are secrets by their shape. Each needs a real-looking body after the prefix, so the
+ * placeholders of `.env.example` (`sk_test_...`, `whsec_...`) do not match.
+ */
+export const SECRET_VALUE_PATTERNS: readonly SecretValuePattern[] = [
+  { id: 'stripe-secret-key', description: 'a Stripe secret key (sk_live_/sk_test_)', pattern: /\bsk_(?:live|test)_[0-9A-Za-z]{10,}/ },
+  { id: 'stripe-restricted-key', description: 'a Stripe restricted key (rk_live_/rk_test_)', pattern: /\brk_(?:live|test)_[0-9A-Za-z]{10,}/ },
+  { id: 'stripe-webhook-secret', description: 'a Stripe webhook signing secret (whsec_)', pattern: /\bwhsec_[0-9A-Za-z+/=]{10,}/ },
+  { id: 'posthog-key', description: 'a PostHog key or token (phc_/phx_/phs_)', pattern: /\bph[cxs]_[0-9A-Za-z]{10,}/ },
+  {
+    id: 'postgres-url-with-password',
+    description: 'a postgres:// or postgresql:// URL with a password',
+    // user:password@ where the password is not empty and not a ${placeholder}.
+    pattern: /\bpostgres(?:ql)?:\/\/[^\s:/@"']+:(?!\$\{)[^\s@/"']+@/i,
+  },
+  { id: 'aws-access-key-id', description: 'an AWS access key id (AKIA/ASIA)', pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/ },
+  { id: 'private-key', description: 'a PEM private key', pattern: /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/ },
+  { id: 'github-token', description: 'a GitHub token (ghp_/gho_/ghu_/ghs_/ghr_/github_pat_)', pattern: /\b(?:gh[pousr]_[0-9A-Za-z]{36}|github_pat_[0-9A-Za-z_]{40,})\b/ },
+];
+
+/** The first secret pattern `value` matches, if any. */
+export function findSecretValue(value: string): SecretValuePattern | undefined {
+  return SECRET_VALUE_PATTERNS.find((p) => p.pattern.test(value));
+}
+
+/**
+ * A CloudFormation dynamic reference that resolves a *secret* at deploy time. In a plain
+ * environment variable or a build argument its value ends up readable in the resource's
+ * configuration (DescribeTaskDefinition, GetFunctionConfiguration, docker history).
+ * `{{resolve:ssm:...}}` (plain String parameters) is not a secret.
+ */
+export const SECRET_DYNAMIC_REFERENCE = /\{\{resolve:(?:secretsmanager|ssm-secure):/;
+
+/** An ARN of a Secrets Manager secret or an SSM parameter (which may be a SecureString). */
+export const SECRET_ARN = /arn:aws[a-z-]*:(?:secretsmanager:[^:]*:[^:]*:secret:|ssm:[^:]*:[^:]*:parameter\/)/;
+
+export function isSecretDynamicReference(value: string): boolean {
+  return SECRET_DYNAMIC_REFERENCE.test(value);
+}

@@ -1,0 +1,18 @@
+/**
+ * Fake secrets for the guardrail tests. They are assembled at run time so that no
+ * secret-looking literal sits in the source (secretlint scans this repository) and they are
+ * never printed: tests assert on messages, which name variables and patterns, not values.
+ */
+const body = (n: number, seed = 'Fl3aPo9x'): string => seed.repeat(Math.ceil(n / seed.length)).slice(0, n);
+const u = '_';
+
+export const FAKE = {
+  stripeLive: ['sk', 'live', body(24)].join(u),
+  stripeTest: ['sk', 'test', body(24)].join(u),
+  stripeRestricted: ['rk', 'live', body(24)].join(u),
+  webhook: ['whsec', body(32)].join(u),
+  posthogPersonal: ['phx', body(40)].join(u),
+  posthogProject: ['phc', body(40)].join(u),
+  postgresUrl: ['postgres', '://app:', 'hunter2', body(6), '@db.internal:5432/fleapo'].join(''),
+  awsKeyId: ['AK', 'IA', 'Q3EGRIJ4', 'ZW7XMK5N'].join(''),
+};

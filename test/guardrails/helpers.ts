@@ -1,0 +1,38 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { SecretGuardrails } from '../../lib/guardrails';
+
+/** Context that skips asset bundling, so small apps synth in a blink. */
+export const FAST_CONTEXT = { 'aws:cdk:bundling-stacks': [] as string[] };
+
+/**
+ * Builds a one-stack app with the guardrails registered, synthesizes it and returns the
+ * validation error message ('' when synth passed). Under jest (NODE_ENV=test) aws-cdk-lib throws
+ * the whole report on a failed validation.
+ */
+export function synthWithGuardrails(build: (stack: Stack) => void, stackId = 'Bad'): string {
+  const app = new App({ context: FAST_CONTEXT });
+  Validations.of(app).addPlugins(new SecretGuardrails());
+  build(new Stack(app, stackId, { env: { account: '123456789012', region: 'us-east-1' } }));
+  try {
+    app.synth();
+    return '';
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+
+/** A directory with a Dockerfile for DockerImageAsset tests (nothing is built at synth). */
+export function dockerDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'guardrails-docker-'));
+  fs.writeFileSync(path.join(dir, 'Dockerfile'), 'FROM public.ecr.aws/docker/library/node:20-slim\nARG X\n');
+  return dir;
+}
+
+/** The violation blocks of a message that belong to one rule. */
+export function violationsOf(message: string, ruleName: string): string[] {
+  // Each violation starts with a line "ERROR <construct path>: <description> (<plugin>)".
+  return message.split(/\n(?=ERROR )/).filter((block) => block.includes(`::${ruleName}'`));
+}
