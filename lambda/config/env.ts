@@ -1,0 +1,66 @@
+/**
+ * Environment-variable contract between the CDK stack and the rotation Lambdas.
+ * The CDK side sets exactly these names; a missing required one fails with an error naming it.
+ */
+export const ENV_POWERTOOLS_SERVICE_NAME = 'POWERTOOLS_SERVICE_NAME';
+export const ENV_POWERTOOLS_LOG_LEVEL = 'POWERTOOLS_LOG_LEVEL';
+/** ECS cluster ARN (all handlers). */
+export const ENV_ECS_CLUSTER = 'ECS_CLUSTER';
+/** ECS service ARN or name (all handlers). */
+export const ENV_ECS_SERVICE = 'ECS_SERVICE';
+/** ARN of the RDS master-credentials secret, JSON {"username","password",...} (database handlers). */
+export const ENV_MASTER_SECRET_ARN = 'MASTER_SECRET_ARN';
+/** 'require' (TLS, certificate verified) | 'disable'. Default 'require' (database handlers). */
+export const ENV_DB_SSL = 'DB_SSL';
+/** Connect timeout for every database login, in ms. Default 5000 (database handlers). */
+export const ENV_DB_CONNECT_TIMEOUT_MS = 'DB_CONNECT_TIMEOUT_MS';
+/** ARN of the database-url secret watched by the role-retirement handler. */
+export const ENV_SECRET_ARN = 'SECRET_ARN';
+/** Optional: value of the `Environment` dimension of the retirement metrics (omitted when unset). */
+export const ENV_FLEAPO_ENVIRONMENT = 'FLEAPO_ENVIRONMENT';
+
+export const DEFAULT_DB_CONNECT_TIMEOUT_MS = 5000;
+
+export type DbSslMode = 'require' | 'disable';
+
+export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') {
+    throw new Error(`Missing required environment variable ${name}`);
+  }
+  return value;
+}
+
+export function optionalEnv(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+export interface EcsTarget {
+  cluster: string;
+  service: string;
+}
+
+export function readEcsTarget(env: NodeJS.ProcessEnv = process.env): EcsTarget {
+  return { cluster: requireEnv(ENV_ECS_CLUSTER, env), service: requireEnv(ENV_ECS_SERVICE, env) };
+}
+
+export interface DatabaseSettings {
+  masterSecretArn: string;
+  ssl: DbSslMode;
+  connectTimeoutMs: number;
+}
+
+export function readDatabaseSettings(env: NodeJS.ProcessEnv = process.env): DatabaseSettings {
+  const masterSecretArn = requireEnv(ENV_MASTER_SECRET_ARN, env);
+  const ssl = optionalEnv(ENV_DB_SSL, env) ?? 'require';
+  if (ssl !== 'require' && ssl !== 'disable') {
+    throw new Error(`Environment variable ${ENV_DB_SSL} must be 'require' or 'disable'`);
+  }
+  const rawTimeout = optionalEnv(ENV_DB_CONNECT_TIMEOUT_MS, env);
+  const connectTimeoutMs = rawTimeout === undefined ? DEFAULT_DB_CONNECT_TIMEOUT_MS : Number(rawTimeout);
+  if (!Number.isInteger(connectTimeoutMs) || connectTimeoutMs <= 0) {
+    throw new Error(`Environment variable ${ENV_DB_CONNECT_TIMEOUT_MS} must be a positive integer`);
+  }
+  return { masterSecretArn, ssl, connectTimeoutMs };
+}

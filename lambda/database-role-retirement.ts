@@ -1,0 +1,22 @@
+/**
+ * Runbook "DATABASE_URL" step 4: retire the previous database role once the ECS rollout the
+ * rotation started has completed and pg_stat_activity shows the switch. Invoked by EventBridge:
+ * "ECS Deployment State Change" events and a scheduled retry tick (every 15 min).
+ */
+import { ENV_FLEAPO_ENVIRONMENT, ENV_SECRET_ARN, optionalEnv, readDatabaseSettings, readEcsTarget, requireEnv } from './config/env';
+import { ecsClient, secretsManagerClient } from './rotation/aws-clients';
+import { SecretStore } from './rotation/secret-store';
+import { retireOldRole, RetirementOutcome } from './retirement/role-retirement';
+import { parseRetirementTrigger } from './retirement/retirement-trigger';
+
+export const handler = async (event: unknown): Promise<{ outcome: RetirementOutcome }> => {
+  const outcome = await retireOldRole(parseRetirementTrigger(event), {
+    store: new SecretStore(secretsManagerClient()),
+    ecs: ecsClient(),
+    secretArn: requireEnv(ENV_SECRET_ARN),
+    ecsTarget: readEcsTarget(),
+    db: readDatabaseSettings(),
+    environment: optionalEnv(ENV_FLEAPO_ENVIRONMENT),
+  });
+  return { outcome };
+};

@@ -1,0 +1,103 @@
+/**
+ * The DATABASE_URL secret's two accepted forms:
+ * - `postgres://USER:PASSWORD@HOST:PORT/DB[?query]` (what the app reads), and
+ * - bootstrap: the RDS-style JSON `{"username","password","host","port","dbname","sslmode"?}`
+ *   that the CDK stack creates with a generated password (CloudFormation cannot template a
+ *   generated password into a URL). The first rotation turns it into a URL.
+ * Parse errors name the secret and stage, never the value.
+ */
+export interface PostgresUrl {
+  scheme: 'postgres' | 'postgresql';
+  user: string;
+  password: string;
+  host: string;
+  port: number;
+  database: string;
+  /** Raw query string including the leading '?', or '' (preserved verbatim, e.g. `?sslmode=require`). */
+  query: string;
+}
+
+export type DatabaseSecret = { kind: 'url'; url: PostgresUrl } | { kind: 'bootstrap'; url: PostgresUrl };
+
+export const DEFAULT_PORT = 5432;
+export const DEFAULT_DATABASE = 'postgres';
+
+function invalid(what: string, problem: string): Error {
+  return new Error(`${what}: ${problem}`);
+}
+
+/** Parses a postgres:// URL; `what` names it in errors (e.g. "Secret X: AWSCURRENT"). */
+export function parsePostgresUrl(value: string, what: string): PostgresUrl {
+  const match = /^(postgres|postgresql):\/\//.exec(value);
+  if (!match) throw invalid(what, 'is not a postgres:// URL');
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalid(what, 'is not a postgres:// URL');
+  }
+  const user = safeDecode(url.username);
+  const password = safeDecode(url.password);
+  const database = safeDecode(url.pathname.replace(/^\//, ''));
+  if (user === undefined || user === '') throw invalid(what, 'URL has no user name');
+  if (password === undefined || password === '') throw invalid(what, 'URL has no password');
+  if (url.hostname === '') throw invalid(what, 'URL has no host');
+  if (database === undefined || database === '' || database.includes('/')) throw invalid(what, 'URL has no database name');
+  const port = url.port === '' ? DEFAULT_PORT : Number(url.port);
+  return { scheme: match[1] as PostgresUrl['scheme'], user, password, host: url.hostname, port, database, query: url.search };
+}
+
+function safeDecode(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export function formatPostgresUrl(url: PostgresUrl): string {
+  const e = encodeURIComponent;
+  return `${url.scheme}://${e(url.user)}:${e(url.password)}@${url.host}:${url.port}/${e(url.database)}${url.query}`;
+}
+
+/** Parses the bootstrap RDS JSON form into URL parts. */
+export function parseBootstrapJson(value: string, what: string): PostgresUrl {
+  let json: unknown;
+  try {
+    json = JSON.parse(value);
+  } catch {
+    throw invalid(what, 'is neither a postgres:// URL nor RDS JSON credentials');
+  }
+  const j = (json ?? {}) as Record<string, unknown>;
+  if (typeof j.username !== 'string' || j.username === '') throw invalid(what, 'JSON credentials have no username');
+  if (typeof j.password !== 'string' || j.password === '') throw invalid(what, 'JSON credentials have no password');
+  if (typeof j.host !== 'string' || j.host === '') throw invalid(what, 'JSON credentials have no host');
+  const port = j.port === undefined ? DEFAULT_PORT : Number(j.port);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw invalid(what, 'JSON credentials have an invalid port');
+  const database = typeof j.dbname === 'string' && j.dbname !== '' ? j.dbname : DEFAULT_DATABASE;
+  const query = typeof j.sslmode === 'string' && j.sslmode !== '' ? `?sslmode=${encodeURIComponent(j.sslmode)}` : '';
+  return { scheme: 'postgres', user: j.username, password: j.password, host: j.host, port, database, query };
+}
+
+/** Either form; errors name the secret and stage. */
+export function parseDatabaseSecret(value: string, what: string): DatabaseSecret {
+  if (value.trimStart().startsWith('{')) return { kind: 'bootstrap', url: parseBootstrapJson(value, what) };
+  return { kind: 'url', url: parsePostgresUrl(value, what) };
+}
+
+export const CLONE_SUFFIX = '_clone';
+/** PostgreSQL's identifier length limit (NAMEDATALEN - 1). */
+const MAX_ROLE_NAME_BYTES = 63;
+
+/** AWS's alternating-users naming: `x_clone` <-> `x`. */
+export function alternateRole(user: string): string {
+  const other = user.endsWith(CLONE_SUFFIX) ? user.slice(0, -CLONE_SUFFIX.length) : user + CLONE_SUFFIX;
+  if (other === '') throw new Error(`Role ${user} has no base name`);
+  if (Buffer.byteLength(other) > MAX_ROLE_NAME_BYTES) throw new Error(`Role name ${other} is longer than 63 bytes`);
+  return other;
+}
+
+/** The base role of an alternating pair (the one without `_clone`). */
+export function baseRole(user: string): string {
+  return user.endsWith(CLONE_SUFFIX) && user.length > CLONE_SUFFIX.length ? user.slice(0, -CLONE_SUFFIX.length) : user;
+}

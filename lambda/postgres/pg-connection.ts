@@ -1,0 +1,87 @@
+import { Client, ClientConfig } from 'pg';
+import { DatabaseSettings } from '../config/env';
+import { errorName, logger } from '../observability/logger';
+
+export interface LoginTarget {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password: string;
+}
+
+/** Upper bound for any single statement the rotation code runs. */
+const QUERY_TIMEOUT_MS = 15000;
+
+/** SQLSTATEs meaning "these credentials do not log in" (as opposed to "cannot reach the server"). */
+const LOGIN_REJECTED = new Set([
+  '28P01', // invalid_password (also: role has no password)
+  '28000', // invalid_authorization_specification (no such role, NOLOGIN, pg_hba reject)
+]);
+
+function clientConfig(target: LoginTarget, settings: Pick<DatabaseSettings, 'ssl' | 'connectTimeoutMs'>): ClientConfig {
+  return {
+    host: target.host,
+    port: target.port,
+    database: target.database,
+    user: target.user,
+    password: target.password,
+    // 'require' verifies the server certificate against Node's CAs plus NODE_EXTRA_CA_CERTS
+    // (on Lambda: /var/runtime/ca-cert.pem, which includes the RDS CAs).
+    ssl: settings.ssl === 'require' ? { rejectUnauthorized: true, servername: target.host } : false,
+    connectionTimeoutMillis: settings.connectTimeoutMs,
+    query_timeout: QUERY_TIMEOUT_MS,
+    application_name: 'fleapo-secrets-rotation',
+  };
+}
+
+/** A database error described without any credential (pg messages carry none; we add host and role). */
+export class DatabaseLoginError extends Error {
+  constructor(
+    readonly target: Pick<LoginTarget, 'host' | 'port' | 'user'>,
+    readonly code: string | undefined,
+    readonly rejected: boolean,
+  ) {
+    super(
+      rejected
+        ? `Database ${target.host}:${target.port} rejected login of role ${target.user} (${code})`
+        : `Cannot connect to database ${target.host}:${target.port} as role ${target.user} (${code ?? 'connection error'})`,
+    );
+    this.name = 'DatabaseLoginError';
+  }
+}
+
+/** Opens a connection, runs `fn`, always closes. Login failures become DatabaseLoginError. */
+export async function withConnection<T>(
+  target: LoginTarget,
+  settings: Pick<DatabaseSettings, 'ssl' | 'connectTimeoutMs'>,
+  fn: (client: Client) => Promise<T>,
+): Promise<T> {
+  const client = new Client(clientConfig(target, settings));
+  client.on('error', (error) => logger.warn('Database connection error', { role: target.user, code: errorName(error) }));
+  try {
+    await client.connect();
+  } catch (error) {
+    const code = errorName(error);
+    await client.end().catch(() => undefined);
+    throw new DatabaseLoginError(target, code, code !== undefined && LOGIN_REJECTED.has(code));
+  }
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** True if the credentials log in; false if the server rejects them; throws if the server is unreachable. */
+export async function logsIn(target: LoginTarget, settings: Pick<DatabaseSettings, 'ssl' | 'connectTimeoutMs'>): Promise<boolean> {
+  try {
+    await withConnection(target, settings, async (client) => {
+      await client.query('SELECT 1');
+    });
+    return true;
+  } catch (error) {
+    if (error instanceof DatabaseLoginError && error.rejected) return false;
+    throw error;
+  }
+}

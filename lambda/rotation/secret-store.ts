@@ -1,0 +1,97 @@
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+  TagResourceCommand,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
+
+export const AWSCURRENT = 'AWSCURRENT';
+export const AWSPENDING = 'AWSPENDING';
+export const AWSPREVIOUS = 'AWSPREVIOUS';
+
+/** What the rotation code needs to know about a secret (no values). */
+export interface SecretDescription {
+  rotationEnabled: boolean;
+  versionIdsToStages: Record<string, string[]>;
+  tags: Record<string, string>;
+}
+
+/** Thin, value-safe wrapper over the Secrets Manager calls the rotation code makes. */
+export class SecretStore {
+  constructor(private readonly client: SecretsManagerClient) {}
+
+  async describe(secretId: string): Promise<SecretDescription> {
+    const out = await this.client.send(new DescribeSecretCommand({ SecretId: secretId }));
+    const tags: Record<string, string> = {};
+    for (const tag of out.Tags ?? []) {
+      if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
+    }
+    return {
+      rotationEnabled: out.RotationEnabled === true,
+      versionIdsToStages: out.VersionIdsToStages ?? {},
+      tags,
+    };
+  }
+
+  /** The SecretString of a stage (and optionally a version); throws if it has no string value. */
+  async getString(secretId: string, stage: string, versionId?: string): Promise<string> {
+    const out = await this.client.send(
+      new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage, VersionId: versionId }),
+    );
+    if (out.SecretString === undefined) {
+      throw new Error(`Secret ${secretId}: ${stage} has no SecretString`);
+    }
+    return out.SecretString;
+  }
+
+  /** Like getString, but undefined when that version/stage does not exist (ResourceNotFoundException). */
+  async findString(secretId: string, stage: string, versionId?: string): Promise<string | undefined> {
+    try {
+      return await this.getString(secretId, stage, versionId);
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException || (error as { name?: string })?.name === 'ResourceNotFoundException') {
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  async putPending(secretId: string, token: string, value: string): Promise<void> {
+    await this.client.send(
+      new PutSecretValueCommand({
+        SecretId: secretId,
+        ClientRequestToken: token,
+        SecretString: value,
+        VersionStages: [AWSPENDING],
+      }),
+    );
+  }
+
+  async moveCurrent(secretId: string, toVersionId: string, fromVersionId: string): Promise<void> {
+    await this.client.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: secretId,
+        VersionStage: AWSCURRENT,
+        MoveToVersionId: toVersionId,
+        RemoveFromVersionId: fromVersionId,
+      }),
+    );
+  }
+
+  async tag(secretId: string, tags: Record<string, string>): Promise<void> {
+    await this.client.send(
+      new TagResourceCommand({
+        SecretId: secretId,
+        Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+      }),
+    );
+  }
+}
+
+/** The version id holding a stage, if any. */
+export function versionWithStage(versionIdsToStages: Record<string, string[]>, stage: string): string | undefined {
+  return Object.entries(versionIdsToStages).find(([, stages]) => stages.includes(stage))?.[0];
+}

@@ -1,0 +1,101 @@
+import { createHash, createHmac } from 'node:crypto';
+import {
+  alternateRole,
+  baseRole,
+  formatPostgresUrl,
+  parseDatabaseSecret,
+  parsePostgresUrl,
+} from '../../lambda/postgres/database-secret';
+import { nextDatabaseUrl } from '../../lambda/playbooks/database-url-playbook';
+import { scramSha256Verifier } from '../../lambda/postgres/scram-verifier';
+import { deploymentEventVerdict, isConfiguredService, serviceStateVerdict } from '../../lambda/retirement/retirement-trigger';
+import { emfRecord } from '../../lambda/observability/emf-metric';
+import { readDatabaseSettings, readEcsTarget } from '../../lambda/config/env';
+
+describe('postgres URL and bootstrap JSON', () => {
+  test('round-trips a URL, preserving the query', () => {
+    const value = 'postgres://app:p%2Fw@db.example.com:6432/fleapo?sslmode=require';
+    const url = parsePostgresUrl(value, 'x');
+    expect(url).toMatchObject({ user: 'app', password: 'p/w', host: 'db.example.com', port: 6432, database: 'fleapo', query: '?sslmode=require' });
+    expect(formatPostgresUrl(url)).toBe(value);
+  });
+
+  test('errors name the secret, never the value', () => {
+    for (const value of ['mysql://u:hunter2hunter2@h/db', 'not a url hunter2hunter2', '{"username":"u","password":"hunter2hunter2"}', 'postgres://u@h/db']) {
+      let message = '';
+      try {
+        parseDatabaseSecret(value, 'Secret fleapo/prod/database-url: AWSCURRENT');
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toMatch(/^Secret fleapo\/prod\/database-url: AWSCURRENT/);
+      expect(message).not.toContain('hunter2');
+    }
+  });
+
+  test('bootstrap JSON becomes a URL for the same user', () => {
+    const current = parseDatabaseSecret('{"username":"app","password":"x","host":"h","port":5432,"dbname":"fleapo","sslmode":"require"}', 'x');
+    expect(current.kind).toBe('bootstrap');
+    expect(formatPostgresUrl(nextDatabaseUrl(current, 'newpw'))).toBe('postgres://app:newpw@h:5432/fleapo?sslmode=require');
+  });
+
+  test('alternating users', () => {
+    expect(alternateRole('app')).toBe('app_clone');
+    expect(alternateRole('app_clone')).toBe('app');
+    expect(baseRole('app_clone')).toBe('app');
+    const current = parseDatabaseSecret('postgres://app_clone:a@h:5432/d', 'x');
+    expect(nextDatabaseUrl(current, 'b').user).toBe('app');
+  });
+});
+
+test('SCRAM-SHA-256 verifier matches RFC 7677 derivation', () => {
+  const salt = Buffer.from('0123456789abcdef');
+  const verifier = scramSha256Verifier('pencil', salt, 4096);
+  const [, iterSalt, keys] = /^SCRAM-SHA-256\$(.*)\$(.*)$/.exec(verifier)!;
+  expect(iterSalt).toBe(`4096:${salt.toString('base64')}`);
+  const salted = require('node:crypto').pbkdf2Sync('pencil', salt, 4096, 32, 'sha256');
+  const stored = createHash('sha256').update(createHmac('sha256', salted).update('Client Key').digest()).digest('base64');
+  const server = createHmac('sha256', salted).update('Server Key').digest('base64');
+  expect(keys).toBe(`${stored}:${server}`);
+});
+
+describe('retirement triggers', () => {
+  const ours = 'ecs-svc/42';
+  const ev = (eventName: string, deploymentId: string, reason = '') => ({ kind: 'deployment' as const, serviceArn: 'arn', eventName, deploymentId, reason });
+  test('event verdicts', () => {
+    expect(deploymentEventVerdict(ev('SERVICE_DEPLOYMENT_COMPLETED', ours), ours)).toBe('completed');
+    expect(deploymentEventVerdict(ev('SERVICE_DEPLOYMENT_FAILED', ours), ours)).toBe('refused');
+    expect(deploymentEventVerdict(ev('SERVICE_DEPLOYMENT_IN_PROGRESS', ours), ours)).toBe('pending');
+    expect(deploymentEventVerdict(ev('SERVICE_DEPLOYMENT_IN_PROGRESS', 'ecs-svc/43', `ECS deployment circuit breaker: rolling back ${ours}`), ours)).toBe('refused');
+    expect(deploymentEventVerdict(ev('SERVICE_DEPLOYMENT_COMPLETED', 'ecs-svc/7'), ours)).toBe('other-deployment');
+  });
+  test('tick verdicts', () => {
+    expect(serviceStateVerdict([{ id: ours, status: 'PRIMARY', rolloutState: 'COMPLETED' }], ours)).toBe('completed');
+    expect(serviceStateVerdict([{ id: ours, status: 'PRIMARY', rolloutState: 'IN_PROGRESS' }], ours)).toBe('pending');
+    expect(serviceStateVerdict([{ id: ours, status: 'PRIMARY', rolloutState: 'FAILED' }], ours)).toBe('refused');
+    expect(serviceStateVerdict([], ours)).toBe('other-deployment');
+  });
+  test('service matching by ARN or name', () => {
+    const arn = 'arn:aws:ecs:us-east-1:1:service/fleapo/api';
+    expect(isConfiguredService(arn, arn)).toBe(true);
+    expect(isConfiguredService(arn, 'api')).toBe(true);
+    expect(isConfiguredService(arn, 'web')).toBe(false);
+  });
+});
+
+test('EMF record shape', () => {
+  const rec = JSON.parse(emfRecord('RetirementBlocked', 1, 'prod', 0));
+  expect(rec).toEqual({
+    _aws: { Timestamp: 0, CloudWatchMetrics: [{ Namespace: 'Fleapo/SecretsRotation', Dimensions: [['Environment']], Metrics: [{ Name: 'RetirementBlocked', Unit: 'Count' }] }] },
+    Environment: 'prod',
+    RetirementBlocked: 1,
+  });
+  expect(JSON.parse(emfRecord('RetirementBlocked', 1, undefined, 0))._aws.CloudWatchMetrics[0].Dimensions).toEqual([[]]);
+});
+
+test('missing env vars are named', () => {
+  expect(() => readEcsTarget({})).toThrow('Missing required environment variable ECS_CLUSTER');
+  expect(() => readDatabaseSettings({})).toThrow('Missing required environment variable MASTER_SECRET_ARN');
+  expect(readDatabaseSettings({ MASTER_SECRET_ARN: 'a' })).toEqual({ masterSecretArn: 'a', ssl: 'require', connectTimeoutMs: 5000 });
+  expect(() => readDatabaseSettings({ MASTER_SECRET_ARN: 'a', DB_SSL: 'prefer' })).toThrow('DB_SSL');
+});

@@ -1,0 +1,101 @@
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+  TagResourceCommand,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
+import { FakeSecretsManager } from '../support/fake-secrets-manager';
+
+/** The double's semantics, checked through the real SDK v3 client. */
+describe('FakeSecretsManager', () => {
+  const sm = new FakeSecretsManager();
+  let client: SecretsManagerClient;
+  beforeAll(async () => {
+    await sm.start();
+    client = new SecretsManagerClient({
+      endpoint: sm.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
+  });
+  afterAll(async () => {
+    client.destroy();
+    await sm.stop();
+  });
+
+  const errorName = (p: Promise<unknown>) => p.then(() => 'ok', (e: Error) => e.name);
+
+  test('RotateSecret stages an empty AWSPENDING version before createSecret', async () => {
+    const arn = sm.createSecret('double/a', 'v1');
+    const seen: Record<string, string[]>[] = [];
+    let notFound = '';
+    await sm.rotate(arn, async (event) => {
+      if (event.Step === 'createSecret') {
+        seen.push((await client.send(new DescribeSecretCommand({ SecretId: arn }))).VersionIdsToStages!);
+        notFound = await errorName(
+          client.send(new GetSecretValueCommand({ SecretId: arn, VersionId: event.ClientRequestToken, VersionStage: 'AWSPENDING' })),
+        );
+        throw new Error('stop here');
+      }
+    }, 'tok-1');
+    expect(seen[0]['tok-1']).toEqual(['AWSPENDING']);
+    expect(notFound).toBe('ResourceNotFoundException');
+    await expect(sm.rotate(arn, async () => undefined, 'tok-2')).rejects.toThrow("A previous rotation isn't complete");
+  });
+
+  test('PutSecretValue idempotency by ClientRequestToken', async () => {
+    const arn = sm.createSecret('double/b', 'v1');
+    const put = (value: string) =>
+      client.send(new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: 't-1', SecretString: value, VersionStages: ['AWSPENDING'] }));
+    await put('v2');
+    expect(await errorName(put('v2'))).toBe('ok');
+    expect(await errorName(put('v3'))).toBe('ResourceExistsException');
+    expect(sm.stages(arn)['t-1']).toEqual(['AWSPENDING']);
+  });
+
+  test('UpdateSecretVersionStage moves AWSPREVIOUS, checks RemoveFromVersionId, leaves AWSPENDING', async () => {
+    const arn = sm.createSecret('double/c', 'v1');
+    const v1 = sm.versionIdOf(arn, 'AWSCURRENT')!;
+    await client.send(new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: 't-2', SecretString: 'v2', VersionStages: ['AWSPENDING'] }));
+    const move = (from?: string) =>
+      client.send(new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: 'AWSCURRENT', MoveToVersionId: 't-2', RemoveFromVersionId: from }));
+    expect(await errorName(move('t-2'))).toBe('InvalidParameterException');
+    expect(await errorName(move(undefined))).toBe('InvalidParameterException');
+    await move(v1);
+    expect(sm.stages(arn)).toEqual({ [v1]: ['AWSPREVIOUS'], 't-2': ['AWSCURRENT', 'AWSPENDING'] });
+    const got = await client.send(new GetSecretValueCommand({ SecretId: arn, VersionStage: 'AWSPREVIOUS' }));
+    expect(got.VersionId).toBe(v1);
+  });
+
+  test('GetSecretValue with VersionId and VersionStage that do not match', async () => {
+    const arn = sm.createSecret('double/d', 'v1');
+    const v1 = sm.versionIdOf(arn, 'AWSCURRENT')!;
+    expect(await errorName(client.send(new GetSecretValueCommand({ SecretId: arn, VersionId: v1, VersionStage: 'AWSPENDING' })))).toBe(
+      'ResourceNotFoundException',
+    );
+    expect((await client.send(new GetSecretValueCommand({ SecretId: arn, VersionId: v1, VersionStage: 'AWSCURRENT' }))).SecretString).toBe('v1');
+  });
+
+  test('a successful rotation removes AWSPENDING; tags validate characters', async () => {
+    const arn = sm.createSecret('double/e', 'v1');
+    const v1 = sm.versionIdOf(arn, 'AWSCURRENT')!;
+    const result = await sm.rotate(arn, async (event) => {
+      if (event.Step === 'createSecret') {
+        await client.send(new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: event.ClientRequestToken, SecretString: 'v2', VersionStages: ['AWSPENDING'] }));
+      }
+      if (event.Step === 'finishSecret') {
+        await client.send(new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: 'AWSCURRENT', MoveToVersionId: event.ClientRequestToken, RemoveFromVersionId: v1 }));
+      }
+    });
+    expect(result.ok).toBe(true);
+    expect(sm.stages(arn)).toEqual({ [v1]: ['AWSPREVIOUS'], [result.token]: ['AWSCURRENT'] });
+    await client.send(new TagResourceCommand({ SecretId: arn, Tags: [{ Key: 'fleapo:rollout-deployment', Value: 'ecs-svc/123' }] }));
+    expect(await errorName(client.send(new TagResourceCommand({ SecretId: arn, Tags: [{ Key: 'k', Value: 'bad!value' }] })))).toBe(
+      'InvalidParameterException',
+    );
+    expect(sm.tags(arn)).toEqual({ 'fleapo:rollout-deployment': 'ecs-svc/123' });
+  });
+});

@@ -1,0 +1,104 @@
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
+
+/** An error the double answers with, in the AWS JSON 1.1 shape `{"__type","message"}`. */
+export class AwsError extends Error {
+  constructor(readonly type: string, message: string, readonly status = 400) {
+    super(message);
+  }
+}
+
+export type OperationHandler = (input: Record<string, unknown>) => unknown;
+
+export interface RecordedCall {
+  operation: string;
+  input: Record<string, unknown>;
+}
+
+interface InjectedFailure {
+  operation: string;
+  remaining: number;
+  error: AwsError;
+}
+
+/**
+ * A minimal AWS JSON 1.1 protocol server on 127.0.0.1: `POST /` with header
+ * `X-Amz-Target: <prefix>.<Operation>` and a JSON body; errors as `{"__type","message"}`.
+ * Request signatures are not checked.
+ */
+export class AwsJsonServer {
+  readonly calls: RecordedCall[] = [];
+  private server?: http.Server;
+  private failures: InjectedFailure[] = [];
+
+  constructor(
+    private readonly targetPrefix: string,
+    private readonly operations: Record<string, OperationHandler>,
+  ) {}
+
+  get endpoint(): string {
+    const address = this.server?.address() as AddressInfo | undefined;
+    if (!address) throw new Error('server not started');
+    return `http://127.0.0.1:${address.port}`;
+  }
+
+  async start(): Promise<void> {
+    this.server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => this.respond(req, Buffer.concat(chunks).toString('utf8'), res));
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+  }
+
+  async stop(): Promise<void> {
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    this.server = undefined;
+  }
+
+  /** The next `count` calls of `operation` fail with `error` (default: HTTP 500 InternalServiceError). */
+  failNext(operation: string, count = 1, error = new AwsError('InternalServiceError', 'injected failure', 500)): void {
+    this.failures.push({ operation, remaining: count, error });
+  }
+
+  clearFailures(): void {
+    this.failures = [];
+  }
+
+  callsOf(operation: string): RecordedCall[] {
+    return this.calls.filter((c) => c.operation === operation);
+  }
+
+  private respond(req: http.IncomingMessage, body: string, res: http.ServerResponse): void {
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const operation = target.startsWith(this.targetPrefix + '.') ? target.slice(this.targetPrefix.length + 1) : '';
+    const send = (status: number, payload: unknown, errorType?: string) => {
+      const text = JSON.stringify(payload);
+      res.writeHead(status, {
+        'content-type': 'application/x-amz-json-1.1',
+        'content-length': Buffer.byteLength(text),
+        'x-amzn-requestid': `req-${this.calls.length}`,
+        ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
+      });
+      res.end(text);
+    };
+    try {
+      if (req.method !== 'POST' || !(operation in this.operations)) {
+        throw new AwsError('UnknownOperationException', `Unknown operation ${target}`);
+      }
+      const input = body === '' ? {} : (JSON.parse(body) as Record<string, unknown>);
+      this.calls.push({ operation, input });
+      const failure = this.failures.find((f) => f.operation === operation && f.remaining > 0);
+      if (failure) {
+        failure.remaining -= 1;
+        throw failure.error;
+      }
+      send(200, this.operations[operation](input) ?? {});
+    } catch (error) {
+      const e = error instanceof AwsError ? error : new AwsError('InternalServiceError', String((error as Error).message), 500);
+      send(e.status, { __type: e.type, message: e.message }, e.type);
+    }
+  }
+}

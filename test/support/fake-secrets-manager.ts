@@ -1,0 +1,267 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { AwsError, AwsJsonServer } from './aws-json-server';
+
+export const AWSCURRENT = 'AWSCURRENT';
+export const AWSPENDING = 'AWSPENDING';
+export const AWSPREVIOUS = 'AWSPREVIOUS';
+export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
+
+export interface RotationEvent {
+  Step: string;
+  SecretId: string;
+  ClientRequestToken: string;
+}
+export type RotationInvoker = (event: RotationEvent) => Promise<unknown>;
+export type RotationResult = { ok: true; token: string } | { ok: false; token: string; step: string; error: Error };
+
+interface Version {
+  id: string;
+  /** undefined: the empty version Secrets Manager creates with AWSPENDING when a rotation starts. */
+  value?: string;
+  stages: Set<string>;
+  createdAt: number;
+}
+
+interface Secret {
+  arn: string;
+  name: string;
+  rotationEnabled: boolean;
+  versions: Map<string, Version>;
+  tags: Map<string, string>;
+}
+
+const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+/**
+ * A Secrets Manager test double speaking the AWS JSON 1.1 protocol, with the documented semantics the
+ * rotation protocol relies on (see docs/reference.md):
+ * - RotateSecret (`rotate`) refuses "A previous rotation isn't complete" while AWSPENDING is on a
+ *   non-current version with another token; it creates the token's version empty, staged AWSPENDING
+ *   (visible in DescribeSecret, ResourceNotFoundException from GetSecretValue) before invoking
+ *   createSecret; it invokes the four steps and removes AWSPENDING only when all succeeded.
+ * - PutSecretValue: ClientRequestToken idempotency (same value ok, other value ResourceExistsException);
+ *   staging labels move from other versions; AWSCURRENT moving moves AWSPREVIOUS to the old version.
+ * - UpdateSecretVersionStage: RemoveFromVersionId must be the holder (InvalidParameterException);
+ *   AWSCURRENT moves AWSPREVIOUS along; AWSPENDING is left where it is.
+ */
+export class FakeSecretsManager {
+  readonly region = 'us-east-1';
+  readonly account = '111111111111';
+  private readonly secrets = new Map<string, Secret>();
+  /** Every SecretString ever stored (to assert none leaks into logs). */
+  readonly storedValues: string[] = [];
+  readonly server = new AwsJsonServer('secretsmanager', {
+    DescribeSecret: (i) => this.describeSecret(i),
+    GetSecretValue: (i) => this.getSecretValue(i),
+    PutSecretValue: (i) => this.putSecretValue(i),
+    UpdateSecretVersionStage: (i) => this.updateSecretVersionStage(i),
+    TagResource: (i) => this.tagResource(i),
+    UntagResource: (i) => this.untagResource(i),
+  });
+
+  get endpoint(): string {
+    return this.server.endpoint;
+  }
+  start(): Promise<void> {
+    return this.server.start();
+  }
+  stop(): Promise<void> {
+    return this.server.stop();
+  }
+
+  /** Creates a secret whose first version holds `value` as AWSCURRENT; returns its ARN. */
+  createSecret(name: string, value: string, options: { rotationEnabled?: boolean } = {}): string {
+    const arn = `arn:aws:secretsmanager:${this.region}:${this.account}:secret:${name}-${randomBytes(3).toString('hex')}`;
+    const secret: Secret = { arn, name, rotationEnabled: options.rotationEnabled ?? true, versions: new Map(), tags: new Map() };
+    this.secrets.set(arn, secret);
+    this.addVersion(secret, randomUUID(), value, [AWSCURRENT]);
+    return arn;
+  }
+
+  setRotationEnabled(secretId: string, enabled: boolean): void {
+    this.secret(secretId).rotationEnabled = enabled;
+  }
+
+  /** VersionIdsToStages as DescribeSecret shows it (sorted stages), for assertions. */
+  stages(secretId: string): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    for (const v of this.secret(secretId).versions.values()) {
+      if (v.stages.size > 0) out[v.id] = [...v.stages].sort();
+    }
+    return out;
+  }
+
+  tags(secretId: string): Record<string, string> {
+    return Object.fromEntries(this.secret(secretId).tags);
+  }
+
+  /** The value staged `stage` (test-side read; never print it). */
+  value(secretId: string, stage = AWSCURRENT): string | undefined {
+    return this.holder(this.secret(secretId), stage)?.value;
+  }
+
+  versionIdOf(secretId: string, stage: string): string | undefined {
+    return this.holder(this.secret(secretId), stage)?.id;
+  }
+
+  /**
+   * RotateSecret followed by what Secrets Manager does: invoke the four steps with the token,
+   * stop at the first failure, remove AWSPENDING when all succeeded. Pass the token of a failed
+   * rotation to retry it (Secrets Manager retries with the same token).
+   */
+  async rotate(secretId: string, invoke: RotationInvoker, token: string = randomUUID()): Promise<RotationResult> {
+    const secret = this.secret(secretId);
+    if (!secret.rotationEnabled) throw new AwsError('InvalidRequestException', 'Rotation is not enabled for this secret');
+    const pending = this.holder(secret, AWSPENDING);
+    if (pending && !pending.stages.has(AWSCURRENT) && pending.id !== token) {
+      throw new AwsError('InvalidRequestException', "A previous rotation isn't complete. That rotation will be reattempted.");
+    }
+    if (!secret.versions.has(token)) {
+      if (pending) pending.stages.delete(AWSPENDING);
+      secret.versions.set(token, { id: token, stages: new Set([AWSPENDING]), createdAt: Date.now() });
+    }
+    for (const step of ROTATION_STEPS) {
+      try {
+        await invoke({ Step: step, SecretId: secret.arn, ClientRequestToken: token });
+      } catch (error) {
+        return { ok: false, token, step, error: error as Error };
+      }
+    }
+    secret.versions.get(token)?.stages.delete(AWSPENDING);
+    return { ok: true, token };
+  }
+
+  // ---- protocol operations ----
+
+  private describeSecret(input: Record<string, unknown>) {
+    const secret = this.secret(input.SecretId);
+    const tags = [...secret.tags].map(([Key, Value]) => ({ Key, Value }));
+    return {
+      ARN: secret.arn,
+      Name: secret.name,
+      RotationEnabled: secret.rotationEnabled,
+      VersionIdsToStages: this.stages(secret.arn),
+      ...(tags.length > 0 ? { Tags: tags } : {}),
+    };
+  }
+
+  private getSecretValue(input: Record<string, unknown>) {
+    const secret = this.secret(input.SecretId);
+    const versionId = input.VersionId as string | undefined;
+    const stage = input.VersionStage as string | undefined;
+    let version: Version | undefined;
+    if (versionId !== undefined) {
+      version = secret.versions.get(versionId);
+      if (version && stage !== undefined && !version.stages.has(stage)) version = undefined;
+    } else {
+      version = this.holder(secret, stage ?? AWSCURRENT);
+    }
+    if (version?.value === undefined) {
+      throw new AwsError(
+        'ResourceNotFoundException',
+        `Secrets Manager can't find the specified secret value for ${versionId !== undefined ? `VersionId: ${versionId}` : `staging label: ${stage ?? AWSCURRENT}`}`,
+      );
+    }
+    return {
+      ARN: secret.arn,
+      Name: secret.name,
+      VersionId: version.id,
+      SecretString: version.value,
+      VersionStages: [...version.stages],
+      CreatedDate: version.createdAt / 1000,
+    };
+  }
+
+  private putSecretValue(input: Record<string, unknown>) {
+    const secret = this.secret(input.SecretId);
+    const token = (input.ClientRequestToken as string | undefined) ?? randomUUID();
+    const value = input.SecretString;
+    if (typeof value !== 'string') throw new AwsError('InvalidParameterException', 'SecretString is required');
+    const stages = (input.VersionStages as string[] | undefined) ?? [AWSCURRENT];
+    const existing = secret.versions.get(token);
+    if (existing?.value !== undefined) {
+      if (existing.value !== value) {
+        throw new AwsError('ResourceExistsException', 'You can’t modify an existing version, you can only create a new version.');
+      }
+      return { ARN: secret.arn, Name: secret.name, VersionId: token, VersionStages: [...existing.stages] };
+    }
+    const version = this.addVersion(secret, token, value, stages);
+    return { ARN: secret.arn, Name: secret.name, VersionId: token, VersionStages: [...version.stages] };
+  }
+
+  private updateSecretVersionStage(input: Record<string, unknown>) {
+    const secret = this.secret(input.SecretId);
+    const stage = input.VersionStage as string;
+    const moveTo = input.MoveToVersionId as string | undefined;
+    const removeFrom = input.RemoveFromVersionId as string | undefined;
+    const holder = this.holder(secret, stage);
+    if (removeFrom !== undefined && holder?.id !== removeFrom) {
+      throw new AwsError('InvalidParameterException', `The staging label ${stage} is not attached to version ${removeFrom}`);
+    }
+    if (moveTo !== undefined) {
+      const target = secret.versions.get(moveTo);
+      if (!target) throw new AwsError('ResourceNotFoundException', `Version ${moveTo} not found`);
+      if (holder && holder.id !== moveTo && removeFrom === undefined) {
+        throw new AwsError(
+          'InvalidParameterException',
+          `The parameter RemoveFromVersionId can't be empty. Staging label ${stage} is currently attached to version ${holder.id}, so you must explicitly reference that version in RemoveFromVersionId.`,
+        );
+      }
+      if (holder?.id !== moveTo) this.attach(secret, target, stage);
+    } else if (holder) {
+      holder.stages.delete(stage);
+    }
+    return { ARN: secret.arn, Name: secret.name };
+  }
+
+  private tagResource(input: Record<string, unknown>) {
+    const secret = this.secret(input.SecretId);
+    for (const tag of (input.Tags as { Key: string; Value: string }[]) ?? []) {
+      if (!tag.Key || tag.Key.length > 128 || (tag.Value ?? '').length > 256 || !TAG_VALUE.test(tag.Key) || !TAG_VALUE.test(tag.Value ?? '')) {
+        throw new AwsError('InvalidParameterException', 'Invalid tag key or value');
+      }
+      secret.tags.set(tag.Key, tag.Value ?? '');
+    }
+    return {};
+  }
+
+  private untagResource(input: Record<string, unknown>) {
+    const secret = this.secret(input.SecretId);
+    for (const key of (input.TagKeys as string[]) ?? []) secret.tags.delete(key);
+    return {};
+  }
+
+  // ---- internals ----
+
+  private secret(secretId: unknown): Secret {
+    const id = String(secretId);
+    const secret = this.secrets.get(id) ?? [...this.secrets.values()].find((s) => s.name === id);
+    if (!secret) throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    return secret;
+  }
+
+  private holder(secret: Secret, stage: string): Version | undefined {
+    return [...secret.versions.values()].find((v) => v.stages.has(stage));
+  }
+
+  private addVersion(secret: Secret, id: string, value: string, stages: string[]): Version {
+    const version = secret.versions.get(id) ?? { id, stages: new Set<string>(), createdAt: Date.now() };
+    version.value = value;
+    this.storedValues.push(value);
+    secret.versions.set(id, version);
+    for (const stage of stages) this.attach(secret, version, stage);
+    return version;
+  }
+
+  /** Moves `stage` to `version`; moving AWSCURRENT moves AWSPREVIOUS to the old current version. */
+  private attach(secret: Secret, version: Version, stage: string): void {
+    const holder = this.holder(secret, stage);
+    if (holder === version) return;
+    holder?.stages.delete(stage);
+    version.stages.add(stage);
+    if (stage === AWSCURRENT && holder) {
+      this.holder(secret, AWSPREVIOUS)?.stages.delete(AWSPREVIOUS);
+      holder.stages.add(AWSPREVIOUS);
+    }
+  }
+}
