@@ -120,9 +120,6 @@ export function validateConfig(raw: unknown): FleapoConfig {
   for (const account of new Set(environments.map((e) => e.account))) {
     accounts[account] = readAccount(account, rawAccounts[account], problems);
   }
-  for (const account of Object.keys(rawAccounts)) {
-    if (!accounts[account]) problems.push(`accounts.${account}: no environment lives in this account`);
-  }
   if (problems.length > 0) throw new ConfigError(problems);
   return { environments, accounts };
 }
@@ -139,7 +136,8 @@ function readEnvironment(name: string, raw: unknown, problems: string[]): Enviro
   const env = new FieldReader(raw as Json, where, problems);
   const account = env.string('account', ACCOUNT, 'a 12-digit AWS account id');
   const region = env.string('region');
-  if (region && !KNOWN_REGIONS.has(region)) {
+  const regionKnown = KNOWN_REGIONS.has(region);
+  if (region && !regionKnown) {
     env.problem(`field "region" must be an AWS region such as us-east-1 (got ${describe(region)})`);
   }
   const secretPrefix = env.string('secretPrefix', /^[A-Za-z0-9_+=.@-]+(\/[A-Za-z0-9_+=.@-]+)*$/, 'a path such as fleapo/prod');
@@ -155,7 +153,7 @@ function readEnvironment(name: string, raw: unknown, problems: string[]): Enviro
     net.problem('"availabilityZones" and "privateSubnetIds" must have the same length (one zone a subnet)');
   }
   for (const az of network.availabilityZones) {
-    if (region && !az.startsWith(region)) net.problem(`availability zone "${az}" is not in region ${region}`);
+    if (regionKnown && !az.startsWith(region)) net.problem(`availability zone "${az}" is not in region ${region}`);
   }
 
   const svc = env.child('service');
@@ -181,7 +179,7 @@ function readEnvironment(name: string, raw: unknown, problems: string[]): Enviro
     securityGroupId: db.string('securityGroupId', /^sg-[0-9a-f]{8,17}$/, 'a security group id (sg-...)'),
     ssl: db.string('ssl', /^(require|disable)$/, '"require" or "disable"') as 'require' | 'disable',
   };
-  if (database.masterSecretArn && account && region && !database.masterSecretArn.includes(`:${region}:${account}:`)) {
+  if (SECRET_ARN.test(database.masterSecretArn) && ACCOUNT.test(account) && regionKnown && !database.masterSecretArn.includes(`:${region}:${account}:`)) {
     db.problem(`field "masterSecretArn" must be a secret of this environment's account ${account} and region ${region}`);
   }
 
