@@ -61,8 +61,9 @@ export const SECRET_VALUE_PATTERNS: readonly SecretValuePattern[] = [
   {
     id: 'postgres-url-with-password',
     description: 'a postgres:// or postgresql:// URL with a password',
-    // user:password@ where the password is not empty and not a ${placeholder}.
-    pattern: /\bpostgres(?:ql)?:\/\/[^\s:/@"']+:(?!\$\{)[^\s@/"']+@/i,
+    // user:password@ with a real-looking password (4+ chars): not the documentation forms
+    // `user:password@`, `USER:PASSWORD@`, `user:<password>@`, `user:${DB_PASSWORD}@`, `user:***@`.
+    pattern: /\bpostgres(?:ql)?:\/\/[^\s:/@"'`]+:(?!(?:password|passwd|pass|pwd|secret|x+|\*+|\.+)@)[^\s@/"'`<>$*]{4,}@/i,
   },
   { id: 'aws-access-key-id', description: 'an AWS access key id (AKIA/ASIA)', pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/ },
   { id: 'private-key', description: 'a PEM private key', pattern: /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/ },
