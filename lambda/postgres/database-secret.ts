@@ -23,7 +23,7 @@ export const DEFAULT_PORT = 5432;
 export const DEFAULT_DATABASE = 'postgres';
 
 function invalid(what: string, problem: string): Error {
-  return new Error(`${what}: ${problem}`);
+  return new Error(`${what} ${problem}`);
 }
 
 /** Parses a postgres:// URL; `what` names it in errors (e.g. "Secret X: AWSCURRENT"). */
@@ -39,10 +39,10 @@ export function parsePostgresUrl(value: string, what: string): PostgresUrl {
   const user = safeDecode(url.username);
   const password = safeDecode(url.password);
   const database = safeDecode(url.pathname.replace(/^\//, ''));
-  if (user === undefined || user === '') throw invalid(what, 'URL has no user name');
-  if (password === undefined || password === '') throw invalid(what, 'URL has no password');
-  if (url.hostname === '') throw invalid(what, 'URL has no host');
-  if (database === undefined || database === '' || database.includes('/')) throw invalid(what, 'URL has no database name');
+  if (user === undefined || user === '') throw invalid(what, 'is a URL without a user name');
+  if (password === undefined || password === '') throw invalid(what, 'is a URL without a password');
+  if (url.hostname === '') throw invalid(what, 'is a URL without a host');
+  if (database === undefined || database === '' || database.includes('/')) throw invalid(what, 'is a URL without a database name');
   const port = url.port === '' ? DEFAULT_PORT : Number(url.port);
   return { scheme: match[1] as PostgresUrl['scheme'], user, password, host: url.hostname, port, database, query: url.search };
 }
@@ -69,11 +69,11 @@ export function parseBootstrapJson(value: string, what: string): PostgresUrl {
     throw invalid(what, 'is neither a postgres:// URL nor RDS JSON credentials');
   }
   const j = (json ?? {}) as Record<string, unknown>;
-  if (typeof j.username !== 'string' || j.username === '') throw invalid(what, 'JSON credentials have no username');
-  if (typeof j.password !== 'string' || j.password === '') throw invalid(what, 'JSON credentials have no password');
-  if (typeof j.host !== 'string' || j.host === '') throw invalid(what, 'JSON credentials have no host');
+  if (typeof j.username !== 'string' || j.username === '') throw invalid(what, 'is JSON credentials without a username');
+  if (typeof j.password !== 'string' || j.password === '') throw invalid(what, 'is JSON credentials without a password');
+  if (typeof j.host !== 'string' || j.host === '') throw invalid(what, 'is JSON credentials without a host');
   const port = j.port === undefined ? DEFAULT_PORT : Number(j.port);
-  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw invalid(what, 'JSON credentials have an invalid port');
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw invalid(what, 'is JSON credentials with an invalid port');
   const database = typeof j.dbname === 'string' && j.dbname !== '' ? j.dbname : DEFAULT_DATABASE;
   const query = typeof j.sslmode === 'string' && j.sslmode !== '' ? `?sslmode=${encodeURIComponent(j.sslmode)}` : '';
   return { scheme: 'postgres', user: j.username, password: j.password, host: j.host, port, database, query };

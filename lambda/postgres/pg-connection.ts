@@ -37,8 +37,13 @@ function clientConfig(target: LoginTarget, settings: Pick<DatabaseSettings, 'ssl
 
 /** A database error described without any credential (pg messages carry none; we add host and role). */
 export class DatabaseLoginError extends Error {
+  /** Only non-secret fields are kept: loggers serialise an error's own properties. */
+  readonly host: string;
+  readonly port: number;
+  readonly role: string;
+
   constructor(
-    readonly target: Pick<LoginTarget, 'host' | 'port' | 'user'>,
+    target: Pick<LoginTarget, 'host' | 'port' | 'user'>,
     readonly code: string | undefined,
     readonly rejected: boolean,
   ) {
@@ -48,6 +53,9 @@ export class DatabaseLoginError extends Error {
         : `Cannot connect to database ${target.host}:${target.port} as role ${target.user} (${code ?? 'connection error'})`,
     );
     this.name = 'DatabaseLoginError';
+    this.host = target.host;
+    this.port = target.port;
+    this.role = target.user;
   }
 }
 

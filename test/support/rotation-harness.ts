@@ -1,0 +1,126 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { FakeEcs } from './fake-ecs';
+import { FakeSecretsManager, RotationInvoker, RotationResult } from './fake-secrets-manager';
+import { OutputCapture, leakedSecretIndices, secretForms } from './output-capture';
+import { connect, PostgresServer } from './postgres-server';
+import { TcpProxy } from './tcp-proxy';
+import { useLocalAws } from './aws-env';
+
+export const DATABASE = 'fleapo';
+export const BASE_ROLE = 'app';
+
+/**
+ * Everything a rotation test needs: Secrets Manager + ECS doubles, a real PostgreSQL behind a
+ * TCP proxy (to make it unreachable), the env-var contract set, and output capture for the
+ * no-secret-in-logs assertion.
+ */
+export class RotationHarness {
+  readonly sm = new FakeSecretsManager();
+  readonly ecs = new FakeEcs();
+  readonly pg = new PostgresServer();
+  proxy!: TcpProxy;
+  readonly capture = new OutputCapture();
+  /** Every secret value the tests created outside the double (checked against all output). */
+  readonly extraSecrets: string[] = [];
+  masterSecretArn = '';
+  private readonly clients: Client[] = [];
+
+  constructor(private readonly withPostgres = true) {}
+
+  async start(): Promise<void> {
+    this.capture.start();
+    await Promise.all([this.sm.start(), this.ecs.start(), this.withPostgres ? this.pg.start() : Promise.resolve()]);
+    useLocalAws({ secretsManager: this.sm.endpoint, ecs: this.ecs.endpoint });
+    Object.assign(process.env, {
+      ECS_CLUSTER: this.ecs.clusterArn,
+      ECS_SERVICE: this.ecs.serviceArn,
+      DB_SSL: 'disable',
+      DB_CONNECT_TIMEOUT_MS: '2000',
+      FLEAPO_ENVIRONMENT: 'test',
+    });
+    if (this.withPostgres) {
+      this.proxy = new TcpProxy(this.pg.port);
+      await this.proxy.start();
+      this.extraSecrets.push(this.pg.masterPassword);
+      this.masterSecretArn = this.sm.createSecret(
+        'fleapo/test/rds-master',
+        JSON.stringify({ username: this.pg.masterUser, password: this.pg.masterPassword, engine: 'postgres' }),
+      );
+      process.env.MASTER_SECRET_ARN = this.masterSecretArn;
+      const master = await this.pg.master();
+      await master.query(`CREATE DATABASE ${DATABASE}`);
+      await master.end();
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.clients.map((c) => c.end().catch(() => undefined)));
+    await this.proxy?.stop();
+    await Promise.all([this.sm.stop(), this.ecs.stop(), this.withPostgres ? this.pg.stop() : Promise.resolve()]);
+    this.capture.stop();
+  }
+
+  /** Superuser client on the test database (direct, not through the proxy). */
+  async master(): Promise<Client> {
+    const client = await this.pg.master(DATABASE);
+    this.clients.push(client);
+    return client;
+  }
+
+  /** A long-lived "app task" connection opened with `url` (through the proxy). */
+  async openSession(url: string): Promise<Client> {
+    const client = await connect(url);
+    this.clients.push(client);
+    return client;
+  }
+
+  /** Base role `app` owning a table, NOLOGIN (the CDK stack's bootstrap value names it). */
+  async createBaseRole(): Promise<void> {
+    const master = await this.master();
+    await master.query(`CREATE ROLE ${BASE_ROLE} NOLOGIN`);
+    await master.query(`CREATE TABLE items (id int PRIMARY KEY, name text)`);
+    await master.query(`INSERT INTO items VALUES (1, 'one')`);
+    await master.query(`ALTER TABLE items OWNER TO ${BASE_ROLE}`);
+  }
+
+  bootstrapJson(password = randomBytes(24).toString('base64url')): string {
+    this.extraSecrets.push(password);
+    return JSON.stringify({ username: BASE_ROLE, password, host: '127.0.0.1', port: this.proxy.port, dbname: DATABASE });
+  }
+
+  /** Secrets Manager's rotation: the four steps with the same token; records error messages for the leak check. */
+  async rotate(secretId: string, invoke: RotationInvoker, token?: string): Promise<RotationResult> {
+    const result = await this.sm.rotate(secretId, invoke, token);
+    if (!result.ok) this.capture.add(`${result.error.message}\n${result.error.stack ?? ''}\n`);
+    return result;
+  }
+
+  /** Stage layout + tags + value hashes: compares states without ever printing a value. */
+  snapshot(secretId: string): unknown {
+    const hash = (v: string | undefined) => (v === undefined ? undefined : createHash('sha256').update(v).digest('hex').slice(0, 12));
+    return {
+      stages: this.sm.stages(secretId),
+      tags: this.sm.tags(secretId),
+      current: hash(this.sm.value(secretId, 'AWSCURRENT')),
+      pending: hash(this.sm.value(secretId, 'AWSPENDING')),
+      previous: hash(this.sm.value(secretId, 'AWSPREVIOUS')),
+      rolls: this.ecs.rollCount,
+    };
+  }
+
+  /** Indices (never values) of secret values found in any captured output or error message. */
+  leaks(): number[] {
+    return leakedSecretIndices(this.capture.text, secretForms([...this.sm.storedValues, ...this.extraSecrets]));
+  }
+}
+
+/** Records an error thrown by a direct handler call for the leak check, then rethrows it. */
+export async function recordingErrors<T>(harness: RotationHarness, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    harness.capture.add(`${(error as Error).message}\n${(error as Error).stack ?? ''}\n`);
+    throw error;
+  }
+}
