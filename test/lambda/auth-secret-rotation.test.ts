@@ -1,0 +1,112 @@
+import '../support/test-env';
+import * as crypto from 'node:crypto';
+import { handler } from '../../lambda/auth-secret-rotation';
+import { TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../lambda/rotation/ecs-rollout';
+import { invoker } from '../support/events';
+import { RotationEvent } from '../support/fake-secrets-manager';
+import { RotationHarness } from '../support/rotation-harness';
+
+const h = new RotationHarness(false);
+const rotate = invoker(handler);
+let secretArn = '';
+
+beforeAll(async () => {
+  await h.start();
+  secretArn = h.sm.createSecret('fleapo/test/auth-secret', crypto.randomBytes(64).toString('hex'));
+});
+afterAll(async () => {
+  jest.restoreAllMocks();
+  await h.stop();
+});
+
+test('AWSPENDING is 64 bytes of crypto.randomBytes as 128 lowercase hex, distinct each rotation; ECS rolls once per rotation', async () => {
+  // The real module object (the lambda's `import * as crypto` reads through to it at call time).
+  const cryptoModule: typeof crypto = require('node:crypto');
+  const spy = jest.spyOn(cryptoModule, 'randomBytes');
+  const values = new Set<string>();
+  for (let i = 0; i < 3; i++) {
+    spy.mockClear();
+    const rollsBefore = h.ecs.rollCount;
+    const result = await h.rotate(secretArn, rotate);
+    expect(result).toMatchObject({ ok: true });
+    const value = h.sm.value(secretArn)!;
+    expect(value).toMatch(/^[0-9a-f]{128}$/);
+    const sixtyFour = spy.mock.calls.findIndex(([size]) => size === 64);
+    expect(sixtyFour).toBeGreaterThanOrEqual(0);
+    expect((spy.mock.results[sixtyFour].value as Buffer).toString('hex') === value).toBe(true);
+    values.add(value);
+    expect(h.ecs.rollCount).toBe(rollsBefore + 1);
+    expect(h.sm.tags(secretArn)).toEqual({ [TAG_ROLLOUT_VERSION]: result.token, [TAG_ROLLOUT_DEPLOYMENT]: h.ecs.primary.id });
+  }
+  expect(values.size).toBe(3);
+  spy.mockRestore();
+});
+
+test('UpdateService fails after AWSCURRENT moved: the retry still rolls the service, exactly once', async () => {
+  const rollsBefore = h.ecs.rollCount;
+  const failing = async (event: RotationEvent) => {
+    if (event.Step === 'finishSecret') h.ecs.server.failNext('UpdateService');
+    await rotate(event);
+  };
+  const failed = await h.rotate(secretArn, failing);
+  expect(failed).toMatchObject({ ok: false, step: 'finishSecret' });
+  expect(h.sm.versionIdOf(secretArn, 'AWSCURRENT')).toBe(failed.token); // AWSCURRENT moved, service not rolled
+  expect(h.ecs.rollCount).toBe(rollsBefore);
+  expect(h.sm.stages(secretArn)[failed.token]).toEqual(['AWSCURRENT', 'AWSPENDING']);
+
+  expect(await h.rotate(secretArn, rotate, failed.token)).toMatchObject({ ok: true });
+  expect(h.ecs.rollCount).toBe(rollsBefore + 1);
+  expect(h.sm.tags(secretArn)[TAG_ROLLOUT_VERSION]).toBe(failed.token);
+  expect(await h.rotate(secretArn, rotate, failed.token)).toMatchObject({ ok: true });
+  expect(h.ecs.rollCount).toBe(rollsBefore + 1);
+});
+
+test('TagResource fails after the roll: AWSCURRENT is still right and a retry completes', async () => {
+  const rollsBefore = h.ecs.rollCount;
+  const failing = async (event: RotationEvent) => {
+    if (event.Step === 'finishSecret') h.sm.server.failNext('TagResource');
+    await rotate(event);
+  };
+  const failed = await h.rotate(secretArn, failing);
+  expect(failed).toMatchObject({ ok: false, step: 'finishSecret' });
+  expect(await h.rotate(secretArn, rotate, failed.token)).toMatchObject({ ok: true });
+  expect(h.sm.versionIdOf(secretArn, 'AWSCURRENT')).toBe(failed.token);
+  // Documented limit: the roll is at-least-once here (the record of it failed), so it happens twice.
+  expect(h.ecs.rollCount).toBe(rollsBefore + 2);
+});
+
+test('testSecret refuses a pending value of the wrong form, without a stage change', async () => {
+  const arn = h.sm.createSecret('fleapo/test/auth-secret-2', crypto.randomBytes(64).toString('hex'));
+  const result = await h.rotate(arn, async (event) => {
+    if (event.Step === 'createSecret') {
+      // Someone wrote a bad AWSPENDING by hand: not 128 lowercase hex characters.
+      const { SecretsManagerClient, PutSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+      const client = new SecretsManagerClient({});
+      await client.send(new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: event.ClientRequestToken, SecretString: 'NOT-HEX-' + crypto.randomBytes(60).toString('hex'), VersionStages: ['AWSPENDING'] }));
+      client.destroy();
+    }
+    await rotate(event);
+  });
+  expect(result).toMatchObject({ ok: false, step: 'testSecret' });
+  if (!result.ok) expect(result.error.message).toBe(`Secret ${arn}: AWSPENDING is not 128 lowercase hex characters`);
+  expect(h.sm.stages(arn)[result.token]).toEqual(['AWSPENDING']);
+});
+
+test('missing ECS env var is named and leaves AWSCURRENT working', async () => {
+  const saved = process.env.ECS_SERVICE;
+  delete process.env.ECS_SERVICE;
+  try {
+    const result = await h.rotate(secretArn, rotate);
+    expect(result).toMatchObject({ ok: false, step: 'finishSecret' });
+    if (!result.ok) expect(result.error.message).toBe('Missing required environment variable ECS_SERVICE');
+    process.env.ECS_SERVICE = saved;
+    expect(await h.rotate(secretArn, rotate, result.token)).toMatchObject({ ok: true });
+  } finally {
+    process.env.ECS_SERVICE = saved;
+  }
+});
+
+test('no AUTH_SECRET value appears in any log line or error message', () => {
+  expect(h.sm.storedValues.length).toBeGreaterThan(5);
+  expect(h.leaks()).toEqual([]);
+});
