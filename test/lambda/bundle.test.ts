@@ -1,0 +1,76 @@
+import '../support/test-env';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { bundleAll, HandlerName, invokeBundle } from '../support/bundle-handlers';
+import { deploymentEvent, scheduledEvent } from '../support/events';
+import { RotationEvent } from '../support/fake-secrets-manager';
+import { urlLogsIn } from '../support/postgres-server';
+import { BASE_ROLE, RotationHarness } from '../support/rotation-harness';
+
+/** The BUILT bundles (NodejsFunction options) run in fresh node processes against the doubles and a real PostgreSQL. */
+const h = new RotationHarness();
+let outdir = '';
+let bundles: Record<HandlerName, { file: string; bytes: number }>;
+
+const run = (name: HandlerName) => async (event: unknown) => {
+  const { ok, result, output } = await invokeBundle(bundles[name].file, event);
+  h.capture.add(output);
+  if (!ok) throw new Error(`bundle ${name} failed: ${output.split('\n').find((l) => l.startsWith('ERROR ')) ?? 'no error line'}`);
+  return result;
+};
+
+const outcome = (r: { ok: boolean; step?: string; error?: Error }) => (r.ok ? 'ok' : `${r.step}: ${r.error?.message}`);
+
+beforeAll(async () => {
+  outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleapo-bundles-'));
+  [bundles] = await Promise.all([bundleAll(outdir), h.start()]);
+  await h.createBaseRole();
+});
+afterAll(async () => {
+  await h.stop();
+  fs.rmSync(outdir, { recursive: true, force: true });
+});
+
+test('bundles exist, are CommonJS and leave the AWS SDK external', () => {
+  for (const { file, bytes } of Object.values(bundles)) {
+    expect(bytes).toBeGreaterThan(1000);
+    const code = fs.readFileSync(file, 'utf8');
+    expect(code).toMatch(/require\("@aws-sdk\/client-secrets-manager"\)/);
+    expect(code).not.toMatch(/^import /m);
+  }
+});
+
+test('built AUTH_SECRET bundle rotates', async () => {
+  const arn = h.sm.createSecret('fleapo/test/bundle-auth', crypto.randomBytes(64).toString('hex'));
+  const result = await h.rotate(arn, run('auth-secret-rotation') as (e: RotationEvent) => Promise<unknown>);
+  expect(outcome(result)).toBe('ok');
+  expect(h.sm.value(arn)).toMatch(/^[0-9a-f]{128}$/);
+  expect(h.ecs.rollCount).toBe(1);
+});
+
+test('built DATABASE_URL and retirement bundles: two rotations and a retirement', async () => {
+  const arn = h.sm.createSecret('fleapo/test/bundle-database-url', h.bootstrapJson());
+  process.env.SECRET_ARN = arn;
+  const rotate = run('database-url-rotation') as (e: RotationEvent) => Promise<unknown>;
+  const retire = run('database-role-retirement');
+
+  expect(outcome(await h.rotate(arn, rotate))).toBe('ok');
+  const firstUrl = h.sm.value(arn)!;
+  expect(await urlLogsIn(firstUrl)).toBe(true);
+
+  expect(outcome(await h.rotate(arn, rotate))).toBe('ok');
+  const secondUrl = h.sm.value(arn)!;
+  expect(secondUrl.startsWith(`postgres://${BASE_ROLE}_clone:`)).toBe(true);
+  const newTask = await h.openSession(secondUrl);
+  h.ecs.completeDeployment();
+  expect(await retire(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_COMPLETED', h.ecs.primary.id))).toEqual({ outcome: 'retired' });
+  expect(await urlLogsIn(firstUrl)).toBe(false);
+  expect(await retire(scheduledEvent())).toEqual({ outcome: 'already-retired' });
+  await newTask.end();
+});
+
+test('no secret value in the bundles’ output', () => {
+  expect(h.leaks()).toEqual([]);
+});
