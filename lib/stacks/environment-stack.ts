@@ -3,7 +3,10 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-config';
 import { AppService } from '../constructs/app-service';
+import { AuthSecretRotation } from '../constructs/auth-secret-rotation';
+import { DatabaseUrlRotation } from '../constructs/database-url-rotation';
 import { EnvironmentSecrets } from '../constructs/environment-secrets';
+import { RotationAlerts } from '../constructs/rotation-alerts';
 
 /** Props of {@link EnvironmentStack}. */
 export interface EnvironmentStackProps extends StackProps {
@@ -13,11 +16,15 @@ export interface EnvironmentStackProps extends StackProps {
 
 /**
  * Everything of one environment (`Fleapo-<env>`): its KMS key and five secrets, the ECS task definition
- * that injects them and the service that runs it.
+ * that injects them and the service that runs it, the AUTH_SECRET and DATABASE_URL rotations, and the alert
+ * topic that hears of every rotation that fails.
  */
 export class EnvironmentStack extends Stack {
   public readonly secrets: EnvironmentSecrets;
   public readonly app: AppService;
+  public readonly alerts: RotationAlerts;
+  public readonly authSecretRotation: AuthSecretRotation;
+  public readonly databaseUrlRotation: DatabaseUrlRotation;
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id, props);
@@ -37,10 +44,20 @@ export class EnvironmentStack extends Stack {
     this.secrets = new EnvironmentSecrets(this, 'Secrets', { environment: env });
     this.app = new AppService(this, 'App', { environment: env, vpc, secrets: this.secrets });
 
-    // TODO(rotation): AUTH_SECRET and DATABASE_URL get rotation schedules with the rotation constructs.
-    for (const name of ['AUTH_SECRET', 'DATABASE_URL'] as const) {
-      Validations.of(this.secrets.secrets[name]).acknowledge({ id: 'AwsSolutions-SMG4', reason: 'Rotation is being added.' });
-    }
+    this.alerts = new RotationAlerts(this, 'Alerts', { environment: env, serviceArn: this.app.serviceArn });
+    this.authSecretRotation = new AuthSecretRotation(this, 'AuthSecretRotation', {
+      environment: env,
+      secret: this.secrets.secrets.AUTH_SECRET,
+      service: this.app.service,
+    });
+    this.databaseUrlRotation = new DatabaseUrlRotation(this, 'DatabaseUrlRotation', {
+      environment: env,
+      secret: this.secrets.secrets.DATABASE_URL,
+      key: this.secrets.key,
+      vpc,
+      service: this.app.service,
+    });
+
     for (const name of ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'POSTHOG_API_KEY'] as const) {
       Validations.of(this.secrets.secrets[name]).acknowledge({
         id: 'AwsSolutions-SMG4',

@@ -4,6 +4,8 @@ import type { Template } from './synthesized-app';
 export interface StackLocation {
   readonly account: string;
   readonly region: string;
+  /** CloudFormation names unnamed resources after their stack: two stacks' same logical ids are different resources. */
+  readonly stackName?: string;
 }
 
 /**
@@ -14,35 +16,36 @@ export interface StackLocation {
 export function physicalArns(template: Template, where: StackLocation): Record<string, string> {
   const { account, region } = where;
   const arns: Record<string, string> = {};
-  for (const [id, r] of Object.entries(template.Resources)) {
+  for (const [logicalId, r] of Object.entries(template.Resources)) {
+    const id = `${where.stackName ?? 'stack'}-${logicalId}`;
     const p = r.Properties ?? {};
     switch (r.Type) {
       case 'AWS::SecretsManager::Secret':
-        arns[id] = `arn:aws:secretsmanager:${region}:${account}:secret:${p.Name}-AbCdEf`;
+        arns[logicalId] = `arn:aws:secretsmanager:${region}:${account}:secret:${p.Name}-AbCdEf`;
         break;
       case 'AWS::KMS::Key':
-        arns[id] = `arn:aws:kms:${region}:${account}:key/${id.toLowerCase()}`;
+        arns[logicalId] = `arn:aws:kms:${region}:${account}:key/${id.toLowerCase()}`;
         break;
       case 'AWS::Logs::LogGroup':
-        arns[id] = `arn:aws:logs:${region}:${account}:log-group:${p.LogGroupName ?? id}:*`;
+        arns[logicalId] = `arn:aws:logs:${region}:${account}:log-group:${p.LogGroupName ?? id}:*`;
         break;
       case 'AWS::IAM::Role':
-        arns[id] = `arn:aws:iam::${account}:role/${p.RoleName ?? id}`;
+        arns[logicalId] = `arn:aws:iam::${account}:role/${p.RoleName ?? id}`;
         break;
       case 'AWS::IAM::OIDCProvider':
-        arns[id] = `arn:aws:iam::${account}:oidc-provider/${String(p.Url).replace(/^https:\/\//, '')}`;
+        arns[logicalId] = `arn:aws:iam::${account}:oidc-provider/${String(p.Url).replace(/^https:\/\//, '')}`;
         break;
       case 'AWS::ECS::Service':
-        arns[id] = `arn:aws:ecs:${region}:${account}:service/${p.Cluster}/${p.ServiceName ?? id}`;
+        arns[logicalId] = `arn:aws:ecs:${region}:${account}:service/${p.Cluster}/${p.ServiceName ?? id}`;
         break;
       case 'AWS::SNS::Topic':
-        arns[id] = `arn:aws:sns:${region}:${account}:${p.TopicName ?? id}`;
+        arns[logicalId] = `arn:aws:sns:${region}:${account}:${p.TopicName ?? id}`;
         break;
       case 'AWS::Lambda::Function':
-        arns[id] = `arn:aws:lambda:${region}:${account}:function:${p.FunctionName ?? id}`;
+        arns[logicalId] = `arn:aws:lambda:${region}:${account}:function:${p.FunctionName ?? id}`;
         break;
       default:
-        arns[id] = `arn:aws:unknown:${region}:${account}:${id}`;
+        arns[logicalId] = `arn:aws:unknown:${region}:${account}:${id}`;
     }
   }
   return arns;
@@ -80,6 +83,28 @@ export function resolveIntrinsics(value: unknown, arns: Record<string, string>, 
   return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, resolve(v)]));
 }
 
+/** The documents of the AWS managed policies aws-cdk-lib attaches to Lambda roles (as AWS publishes them). */
+const AWS_MANAGED_POLICIES: Record<string, any> = {
+  AWSLambdaBasicExecutionRole: {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], Resource: '*' }],
+  },
+  AWSLambdaVPCAccessExecutionRole: {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: [
+          'logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'ec2:CreateNetworkInterface',
+          'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface',
+          'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
+        ],
+        Resource: '*',
+      },
+    ],
+  },
+};
+
 /** Every IAM policy document attached to a role (inline, AWS::IAM::Policy), resolved to concrete ARNs. */
 export function rolePolicies(template: Template, roleLogicalId: string, where: StackLocation): any[] {
   const arns = physicalArns(template, where);
@@ -88,9 +113,12 @@ export function rolePolicies(template: Template, roleLogicalId: string, where: S
   const attached = Object.values(template.Resources)
     .filter((r) => r.Type === 'AWS::IAM::Policy' && (r.Properties.Roles ?? []).some((ref: any) => ref.Ref === roleLogicalId))
     .map((r) => r.Properties.PolicyDocument);
-  const managed = role.Properties?.ManagedPolicyArns ?? [];
-  if (managed.length > 0) throw new Error(`role ${roleLogicalId} has managed policies: evaluate them too`);
-  return [...inline, ...attached].map((doc) => resolveIntrinsics(doc, arns, where));
+  const managed = (role.Properties?.ManagedPolicyArns ?? []).map((arn: unknown) => {
+    const name = String(resolveIntrinsics(arn, arns, where)).split('/').pop()!;
+    if (!AWS_MANAGED_POLICIES[name]) throw new Error(`role ${roleLogicalId} has managed policy ${name}: add its document to evaluate it`);
+    return AWS_MANAGED_POLICIES[name];
+  });
+  return [...inline, ...attached, ...managed].map((doc) => resolveIntrinsics(doc, arns, where));
 }
 
 /** The trust policy of a role, resolved. */

@@ -5,6 +5,7 @@ import { resourcesOfType, synthesizeApp, type Template } from './synthesized-app
 
 const ENVIRONMENTS = ['staging', 'prod'] as const;
 const WHERE: StackLocation = { account: '111111111111', region: 'us-east-1' };
+const at = (env: string): StackLocation => ({ ...WHERE, stackName: `Fleapo-${env}` });
 let templates: Record<string, Template>;
 
 beforeAll(() => {
@@ -14,7 +15,7 @@ beforeAll(() => {
 /** What the tests need to know of one environment's deployed resources. */
 function environment(name: string) {
   const template = templates[`Fleapo-${name}`];
-  const arns = physicalArns(template, WHERE);
+  const arns = physicalArns(template, at(name));
   const secretIds = Object.keys(resourcesOfType(template, 'AWS::SecretsManager::Secret'));
   const keyId = logicalIdOf(template, 'AWS::KMS::Key', 'SecretsKey');
   const executionRoleId = logicalIdOf(template, 'AWS::IAM::Role', 'AppExecutionRole');
@@ -23,9 +24,9 @@ function environment(name: string) {
     template,
     secretArns: secretIds.map((id) => arns[id]),
     keyArn: arns[keyId],
-    keyPolicy: resolveIntrinsics(template.Resources[keyId].Properties.KeyPolicy, arns, WHERE),
-    executionRole: { arn: arns[executionRoleId], policies: rolePolicies(template, executionRoleId, WHERE) },
-    taskRole: { arn: arns[taskRoleId], policies: rolePolicies(template, taskRoleId, WHERE) },
+    keyPolicy: resolveIntrinsics(template.Resources[keyId].Properties.KeyPolicy, arns, at(name)),
+    executionRole: { arn: arns[executionRoleId], policies: rolePolicies(template, executionRoleId, at(name)) },
+    taskRole: { arn: arns[taskRoleId], policies: rolePolicies(template, taskRoleId, at(name)) },
   };
 }
 
@@ -49,7 +50,7 @@ describe.each(ENVIRONMENTS)('the %s environment', (name) => {
       ...Object.values(resourcesOfType(template, 'AWS::SecretsManager::Secret')),
       ...Object.values(resourcesOfType(template, 'AWS::KMS::Key')),
     ];
-    expect(kept).toHaveLength(6);
+    expect(kept).toHaveLength(7); // five secrets, the secrets key, the alert topic key
     for (const resource of kept) {
       expect(resource.DeletionPolicy).toBe('Retain');
       expect(resource.UpdateReplacePolicy).toBe('Retain');
@@ -80,7 +81,7 @@ describe.each(ENVIRONMENTS)('the %s environment', (name) => {
     const { template, secretArns } = environment(name);
     const [taskDefinition] = Object.values(resourcesOfType(template, 'AWS::ECS::TaskDefinition'));
     const [container] = taskDefinition.Properties.ContainerDefinitions;
-    const arns = physicalArns(template, WHERE);
+    const arns = physicalArns(template, at(name));
     const injected = Object.fromEntries(
       container.Secrets.map((s: any) => [s.Name, resolveIntrinsics(s.ValueFrom, arns, WHERE)]),
     );

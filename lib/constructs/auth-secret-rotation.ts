@@ -1,0 +1,53 @@
+import { Validations } from 'aws-cdk-lib';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../config/environment-config';
+import { ENV_ECS_CLUSTER, ENV_ECS_SERVICE } from '../../lambda/config/env';
+import { RotationFunction } from './rotation-function';
+import { scheduleRotation, grantRolloutTags } from './rotation-schedule';
+
+/** Props of {@link AuthSecretRotation}. */
+export interface AuthSecretRotationProps {
+  readonly environment: EnvironmentConfig;
+  /** The environment's AUTH_SECRET. */
+  readonly secret: secretsmanager.Secret;
+  /** The service rolled after each rotation, so new tasks start with the new value. */
+  readonly service: ecs.FargateService;
+}
+
+/**
+ * The runbook's AUTH_SECRET playbook as a scheduled rotation: a new 64-byte value (128 hex characters) from a
+ * cryptographic source, then a new deployment of the service. It signs every user out (better-auth checks
+ * session cookies against the current secret only), so it runs in the configured low-traffic window, and
+ * never immediately on deploy.
+ */
+export class AuthSecretRotation extends Construct {
+  public readonly function: RotationFunction;
+
+  constructor(scope: Construct, id: string, props: AuthSecretRotationProps) {
+    super(scope, id);
+    const env = props.environment;
+    this.function = new RotationFunction(this, 'Rotation', {
+      entry: 'auth-secret-rotation.ts',
+      functionName: `fleapo-${env.name}-auth-secret-rotation`,
+      description: `Rotates fleapo/${env.name}/auth-secret and rolls the ${env.name} service`,
+      environment: {
+        [ENV_ECS_CLUSTER]: props.service.cluster.clusterArn,
+        [ENV_ECS_SERVICE]: props.service.serviceArn,
+        POWERTOOLS_SERVICE_NAME: `fleapo-${env.name}-auth-secret-rotation`,
+      },
+    });
+    const fn = this.function.function;
+
+    scheduleRotation(props.secret, fn, {
+      scheduleExpression: env.rotation.authSecretSchedule,
+      window: env.rotation.authSecretWindow,
+      rotateImmediatelyOnUpdate: false,
+    });
+    grantRolloutTags(props.secret, fn);
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:UpdateService'], resources: [props.service.serviceArn] }));
+    Validations.of(fn).acknowledge(...RotationFunction.ACKNOWLEDGEMENTS);
+  }
+}

@@ -1,0 +1,212 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../config/environment-config';
+import {
+  ENV_DB_SSL,
+  ENV_ECS_CLUSTER,
+  ENV_ECS_SERVICE,
+  ENV_FLEAPO_ENVIRONMENT,
+  ENV_MASTER_SECRET_ARN,
+  ENV_SECRET_ARN,
+} from '../../lambda/config/env';
+import { METRIC_NAMESPACE, METRIC_RETIREMENT_BLOCKED, METRIC_RETIREMENT_REFUSED } from '../../lambda/observability/emf-metric';
+import { alertAlarmName } from './rotation-alerts';
+import { RotationFunction } from './rotation-function';
+import { grantRolloutTags, scheduleRotation } from './rotation-schedule';
+
+/** Props of {@link DatabaseUrlRotation}. */
+export interface DatabaseUrlRotationProps {
+  readonly environment: EnvironmentConfig;
+  /** The environment's DATABASE_URL. */
+  readonly secret: secretsmanager.Secret;
+  /** The environment's KMS key (encrypts the secret). */
+  readonly key: kms.IKey;
+  /** The database's VPC. */
+  readonly vpc: ec2.IVpc;
+  /** The service rolled after each rotation, whose completed deployment lets the old role retire. */
+  readonly service: ecs.FargateService;
+}
+
+/** How often the retirement retries while an old role still has sessions. */
+export const RETIREMENT_RETRY_INTERVAL = Duration.minutes(15);
+/** A retirement blocked this long (old sessions remain) raises the alarm. */
+export const RETIREMENT_BLOCKED_ALARM_AFTER = Duration.hours(1);
+
+/**
+ * The runbook's DATABASE_URL playbook as a scheduled rotation with alternating roles (`<appUser>` and
+ * `<appUser>_clone`), steps 1 to 4:
+ * 1. setSecret creates or re-enables the other role with a new password, using the RDS master secret;
+ * 2. finishSecret makes the new URL current; 3. it rolls the service;
+ * 4. when that deployment completes, the retirement function checks pg_stat_activity (new role connected,
+ *    old role idle) and disables the old role's login; while old sessions remain it retries every 15 minutes
+ *    and alarms after an hour; a failed or rolled-back deployment never retires anything and alarms.
+ *
+ * Both functions run in the database's subnets with a security group of their own, which the database's
+ * security group admits on the database port only.
+ */
+export class DatabaseUrlRotation extends Construct {
+  public readonly rotationFunction: RotationFunction;
+  public readonly retirementFunction: RotationFunction;
+  public readonly securityGroup: ec2.SecurityGroup;
+  public readonly alarms: cloudwatch.Alarm[];
+
+  constructor(scope: Construct, id: string, props: DatabaseUrlRotationProps) {
+    super(scope, id);
+    const env = props.environment;
+    const db = env.database;
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: `fleapo ${env.name} DATABASE_URL rotation and retirement functions`,
+      allowAllOutbound: false,
+    });
+    const databaseSecurityGroup = ec2.SecurityGroup.fromSecurityGroupId(this, 'DatabaseSecurityGroup', db.securityGroupId, {
+      allowAllOutbound: false,
+    });
+    this.securityGroup.addEgressRule(databaseSecurityGroup, ec2.Port.tcp(db.port), 'PostgreSQL');
+    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'Secrets Manager and ECS APIs (VPC endpoints or NAT)');
+    databaseSecurityGroup.addIngressRule(this.securityGroup, ec2.Port.tcp(db.port), `fleapo ${env.name} DATABASE_URL rotation`);
+
+    const placement = { vpc: props.vpc, subnets: props.vpc.privateSubnets, securityGroup: this.securityGroup };
+    const common = {
+      [ENV_ECS_CLUSTER]: props.service.cluster.clusterArn,
+      [ENV_ECS_SERVICE]: props.service.serviceArn,
+      [ENV_MASTER_SECRET_ARN]: db.masterSecretArn,
+      [ENV_DB_SSL]: db.ssl,
+      // Node.js 20+ Lambda runtimes load the RDS certificate authorities only when asked to.
+      NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+    };
+
+    this.rotationFunction = new RotationFunction(this, 'Rotation', {
+      entry: 'database-url-rotation.ts',
+      functionName: `fleapo-${env.name}-database-url-rotation`,
+      description: `Rotates fleapo/${env.name}/database-url (alternating roles) and rolls the ${env.name} service`,
+      environment: { ...common, POWERTOOLS_SERVICE_NAME: `fleapo-${env.name}-database-url-rotation` },
+      vpc: placement,
+    });
+    scheduleRotation(props.secret, this.rotationFunction.function, {
+      scheduleExpression: `rate(${env.rotation.databaseUrlRotationDays} days)`,
+      // The first rotation turns the generated bootstrap credentials into the URL: it runs on creation.
+      rotateImmediatelyOnUpdate: true,
+    });
+    grantRolloutTags(props.secret, this.rotationFunction.function);
+    this.rotationFunction.function.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['ecs:UpdateService'], resources: [props.service.serviceArn] }),
+    );
+    this.grantMasterSecret(this.rotationFunction.function, env);
+
+    this.retirementFunction = new RotationFunction(this, 'Retirement', {
+      entry: 'database-role-retirement.ts',
+      functionName: `fleapo-${env.name}-database-role-retirement`,
+      description: `Retires the previous fleapo ${env.name} database role once the rollout completed`,
+      environment: {
+        ...common,
+        [ENV_SECRET_ARN]: props.secret.secretArn,
+        [ENV_FLEAPO_ENVIRONMENT]: env.name,
+        POWERTOOLS_SERVICE_NAME: `fleapo-${env.name}-database-role-retirement`,
+      },
+      vpc: placement,
+    });
+    const retirement = this.retirementFunction.function;
+    retirement.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+        resources: [props.secret.secretArn],
+      }),
+    );
+    grantRolloutTags(props.secret, retirement);
+    retirement.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeServices'], resources: [props.service.serviceArn] }));
+    this.grantMasterSecret(retirement, env);
+    retirement.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [props.key.keyArn],
+        conditions: {
+          StringEquals: {
+            'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com`,
+            'kms:EncryptionContext:SecretARN': props.secret.secretArn,
+          },
+        },
+      }),
+    );
+
+    const retire = new targets.LambdaFunction(retirement, { retryAttempts: 4, maxEventAge: Duration.hours(2) });
+    new events.Rule(this, 'OnDeployment', {
+      description: `Deployments of the ${env.name} service: retire the previous database role when the rotation's rollout completed`,
+      eventPattern: {
+        source: ['aws.ecs'],
+        detailType: ['ECS Deployment State Change'],
+        resources: [props.service.serviceArn],
+      },
+      targets: [retire],
+    });
+    new events.Rule(this, 'RetryRetirement', {
+      description: `Retries a ${env.name} database role retirement still waiting for old sessions to end`,
+      schedule: events.Schedule.rate(RETIREMENT_RETRY_INTERVAL),
+      targets: [retire],
+    });
+
+    const metric = (metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: METRIC_NAMESPACE,
+        metricName,
+        dimensionsMap: { Environment: env.name },
+        statistic: 'Sum',
+        period: RETIREMENT_RETRY_INTERVAL,
+      });
+    this.alarms = [
+      new cloudwatch.Alarm(this, 'RetirementBlocked', {
+        alarmName: alertAlarmName(env, 'database-role-retirement-blocked'),
+        alarmDescription: `The previous ${env.name} database role still has sessions (or the new one none) an hour after the rollout: it stays valid. See README, "When an alarm fires".`,
+        metric: metric(METRIC_RETIREMENT_BLOCKED),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: RETIREMENT_BLOCKED_ALARM_AFTER.toMinutes() / RETIREMENT_RETRY_INTERVAL.toMinutes(),
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'RetirementRefused', {
+        alarmName: alertAlarmName(env, 'database-role-retirement-refused'),
+        alarmDescription: `The ${env.name} rollout after a DATABASE_URL rotation failed or rolled back: no role was retired. See README, "When an alarm fires".`,
+        metric: metric(METRIC_RETIREMENT_REFUSED),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'RetirementErrors', {
+        alarmName: alertAlarmName(env, 'database-role-retirement-errors'),
+        alarmDescription: `The ${env.name} database role retirement function keeps failing (database or API unreachable). See README, "When an alarm fires".`,
+        metric: retirement.metricErrors({ period: RETIREMENT_RETRY_INTERVAL, statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: RETIREMENT_BLOCKED_ALARM_AFTER.toMinutes() / RETIREMENT_RETRY_INTERVAL.toMinutes(),
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    ];
+
+    for (const fn of [this.rotationFunction.function, retirement]) Validations.of(fn).acknowledge(...RotationFunction.ACKNOWLEDGEMENTS);
+  }
+
+  /** Allows `fn` to read the RDS master secret, and to decrypt it when a customer-managed key encrypts it. */
+  private grantMasterSecret(fn: lambda.IFunction, env: EnvironmentConfig): void {
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [env.database.masterSecretArn] }));
+    if (env.database.masterSecretKmsKeyArn) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [env.database.masterSecretKmsKeyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+        }),
+      );
+    }
+  }
+}

@@ -1,0 +1,91 @@
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../config/environment-config';
+
+/** Props of {@link RotationAlerts}. */
+export interface RotationAlertsProps {
+  readonly environment: EnvironmentConfig;
+  /** ARN of the environment's ECS service, whose failed deployments are reported. */
+  readonly serviceArn: string;
+}
+
+/**
+ * The environment's alert topic (`fleapo-<env>-secrets-alerts`), fed by EventBridge: Secrets Manager
+ * rotation failures of the environment's secrets, failed deployments of its service, and every alarm named
+ * with {@link alertAlarmName} entering ALARM (a retirement that cannot proceed). The topic is encrypted with a key of its own
+ * and accepts only TLS.
+ */
+export class RotationAlerts extends Construct {
+  public readonly topic: sns.Topic;
+
+  constructor(scope: Construct, id: string, props: RotationAlertsProps) {
+    super(scope, id);
+    const env = props.environment;
+    const { account, region, partition } = Stack.of(this);
+
+    const key = new kms.Key(this, 'Key', {
+      alias: `alias/fleapo/${env.name}/alerts`,
+      description: `Encrypts the fleapo ${env.name} secrets alert topic`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // EventBridge publishes to the encrypted topic: it needs the key.
+    key.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+
+    this.topic = new sns.Topic(this, 'Topic', {
+      topicName: `fleapo-${env.name}-secrets-alerts`,
+      displayName: `fleapo ${env.name} secrets alerts`,
+      masterKey: key,
+      enforceSSL: true,
+    });
+    for (const email of env.alerts.emails) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    const target = new targets.SnsTopic(this.topic);
+
+    new events.Rule(this, 'RotationFailed', {
+      description: `Secrets Manager rotation failures of the ${env.name} secrets`,
+      eventPattern: {
+        source: ['aws.secretsmanager'],
+        detail: {
+          eventName: ['RotationFailed', 'RotationAbandoned'],
+          additionalEventData: {
+            SecretId: events.Match.prefix(`arn:${partition}:secretsmanager:${region}:${account}:secret:${env.secretPrefix}/`),
+          },
+        },
+      },
+      targets: [target],
+    });
+
+    new events.Rule(this, 'DeploymentFailed', {
+      description: `Failed deployments of the ${env.name} service (a rollout after rotation included)`,
+      eventPattern: {
+        source: ['aws.ecs'],
+        detailType: ['ECS Deployment State Change'],
+        resources: [props.serviceArn],
+        detail: { eventName: ['SERVICE_DEPLOYMENT_FAILED'] },
+      },
+      targets: [target],
+    });
+
+    new events.Rule(this, 'AlarmRaised', {
+      description: `Secrets alarms of ${env.name} entering ALARM`,
+      eventPattern: {
+        source: ['aws.cloudwatch'],
+        detailType: ['CloudWatch Alarm State Change'],
+        resources: events.Match.prefix(`arn:${partition}:cloudwatch:${region}:${account}:alarm:fleapo-${env.name}-`),
+        detail: { state: { value: ['ALARM'] } },
+      },
+      targets: [target],
+    });
+  }
+}
+
+/** The name of an alarm that reaches the environment's alert topic (the rule matches `fleapo-<env>-*`). */
+export function alertAlarmName(environment: EnvironmentConfig, name: string): string {
+  return `fleapo-${environment.name}-${name}`;
+}

@@ -1,0 +1,48 @@
+import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+
+/** When a secret rotates. */
+export interface RotationTiming {
+  /** `cron(0 H DoM Mon DoW *)` (UTC) or `rate(N days)`. */
+  readonly scheduleExpression: string;
+  /** The rotation window after each start, e.g. `2h`. */
+  readonly window?: string;
+  /** Rotate at once when the schedule is created or changed (CloudFormation `RotateImmediatelyOnUpdate`). */
+  readonly rotateImmediatelyOnUpdate: boolean;
+}
+
+/**
+ * Attaches `rotationFunction` to `secret` with a ScheduleExpression and a window. aws-cdk-lib's
+ * `addRotationSchedule` offers neither a cron nor a window (aws/aws-cdk#24062): both are set on the underlying
+ * `AWS::SecretsManager::RotationSchedule`, and `AutomaticallyAfterDays` removed (it cannot be combined with them).
+ * aws-cdk-lib grants the function DescribeSecret, GetSecretValue, PutSecretValue and UpdateSecretVersionStage on
+ * this secret, use of its key, and the invoke permission for Secrets Manager.
+ */
+export function scheduleRotation(secret: secretsmanager.Secret, rotationFunction: lambda.IFunction, timing: RotationTiming): secretsmanager.RotationSchedule {
+  const schedule = secret.addRotationSchedule('RotationSchedule', {
+    rotationLambda: rotationFunction,
+    automaticallyAfter: Duration.days(1),
+    rotateImmediatelyOnUpdate: timing.rotateImmediatelyOnUpdate,
+  });
+  const cfn = schedule.node.defaultChild as secretsmanager.CfnRotationSchedule;
+  cfn.addPropertyDeletionOverride('RotationRules.AutomaticallyAfterDays');
+  cfn.addPropertyOverride('RotationRules.ScheduleExpression', timing.scheduleExpression);
+  if (timing.window) cfn.addPropertyOverride('RotationRules.Duration', timing.window);
+  return schedule;
+}
+
+/** Tag keys the rotation and retirement functions write on their secret (rollout bookkeeping, never a value). */
+export const ROLLOUT_TAG_KEYS = ['fleapo:rollout-version', 'fleapo:rollout-deployment', 'fleapo:retired-deployment'];
+
+/** Allows `fn` to write the rollout bookkeeping tags on `secret`, and no other tag. */
+export function grantRolloutTags(secret: secretsmanager.ISecret, fn: lambda.IFunction): void {
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['secretsmanager:TagResource'],
+      resources: [secret.secretArn],
+      conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': ROLLOUT_TAG_KEYS } },
+    }),
+  );
+}

@@ -1,0 +1,3 @@
+export * from './assembly';
+export * from './stack-diff';
+export * from './report';

@@ -1,0 +1,186 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { createFleapoApp } from '../../lib/fleapo-app';
+import { ROLLOUT_TAG_KEYS } from '../../lib/constructs/rotation-schedule';
+import { TAG_RETIRED_DEPLOYMENT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../lambda/rotation/ecs-rollout';
+import { evaluate } from './iam-evaluator';
+import { logicalIdOf, physicalArns, resolveIntrinsics, rolePolicies, type StackLocation } from './resolve-arns';
+import { resourcesOfType, synthesizeApp, type Template } from './synthesized-app';
+
+const WHERE: StackLocation = { account: '111111111111', region: 'us-east-1' };
+const at = (env: string): StackLocation => ({ ...WHERE, stackName: `Fleapo-${env}` });
+let templates: Record<string, Template>;
+
+beforeAll(() => {
+  templates = synthesizeApp();
+});
+
+function stack(env: string) {
+  const template = templates[`Fleapo-${env}`];
+  const arns = physicalArns(template, at(env));
+  const fnId = (name: string) =>
+    Object.entries(resourcesOfType(template, 'AWS::Lambda::Function')).find(([, r]) => r.Properties.FunctionName === `fleapo-${env}-${name}`)![0];
+  const fnRole = (name: string) => template.Resources[fnId(name)].Properties.Role['Fn::GetAtt'][0] as string;
+  const secretArn = (suffix: string) =>
+    arns[Object.entries(resourcesOfType(template, 'AWS::SecretsManager::Secret')).find(([, r]) => r.Properties.Name === `fleapo/${env}/${suffix}`)![0]];
+  const keyId = logicalIdOf(template, 'AWS::KMS::Key', 'SecretsKey');
+  return {
+    template,
+    arns,
+    fnId,
+    principal: (name: string) => ({ principal: arns[fnRole(name)], identityPolicies: rolePolicies(template, fnRole(name), at(env)), resourceAccount: WHERE.account }),
+    secretArn,
+    serviceArn: arns[logicalIdOf(template, 'AWS::ECS::Service', 'AppService')],
+    keyArn: arns[keyId],
+    keyPolicy: resolveIntrinsics(template.Resources[keyId].Properties.KeyPolicy, arns, at(env)),
+  };
+}
+
+const rules = (template: Template) => Object.values(resourcesOfType(template, 'AWS::Events::Rule')).map((r) => r.Properties);
+
+describe.each(['staging', 'prod'])('rotation in %s', (env) => {
+  const other = env === 'prod' ? 'staging' : 'prod';
+
+  test('AUTH_SECRET rotates on the configured cron in a two-hour window, never at deploy time', () => {
+    const s = stack(env);
+    const schedules = Object.values(resourcesOfType(s.template, 'AWS::SecretsManager::RotationSchedule')).map((r) => resolveIntrinsics(r.Properties, s.arns, WHERE));
+    const auth = schedules.find((p) => p.SecretId === s.secretArn('auth-secret'));
+    expect(auth).toMatchObject({
+      RotationRules: { ScheduleExpression: 'cron(0 4 ? * SUN *)', Duration: '2h' },
+      RotateImmediatelyOnUpdate: false,
+      RotationLambdaARN: s.arns[s.fnId('auth-secret-rotation')],
+    });
+    expect(auth.RotationRules.AutomaticallyAfterDays).toBeUndefined();
+    const db = schedules.find((p) => p.SecretId === s.secretArn('database-url'));
+    expect(db).toMatchObject({ RotationRules: { ScheduleExpression: 'rate(30 days)' }, RotationLambdaARN: s.arns[s.fnId('database-url-rotation')] });
+    expect(db.RotationRules.AutomaticallyAfterDays).toBeUndefined();
+    expect(schedules).toHaveLength(2);
+  });
+
+  test('the functions that reach the database run in its subnets with their own security group, admitted on its port only', () => {
+    const s = stack(env);
+    const sgId = logicalIdOf(s.template, 'AWS::EC2::SecurityGroup', 'DatabaseUrlRotationSecurityGroup');
+    for (const name of ['database-url-rotation', 'database-role-retirement']) {
+      const vpcConfig = s.template.Resources[s.fnId(name)].Properties.VpcConfig;
+      expect(vpcConfig.SubnetIds).toEqual(expect.arrayContaining([expect.stringMatching(/^subnet-/)]));
+      expect(vpcConfig.SecurityGroupIds).toEqual([{ 'Fn::GetAtt': [sgId, 'GroupId'] }]);
+    }
+    expect(s.template.Resources[s.fnId('auth-secret-rotation')].Properties.VpcConfig).toBeUndefined();
+    const ingress = Object.values(resourcesOfType(s.template, 'AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties);
+    expect(ingress).toEqual([
+      expect.objectContaining({ GroupId: env === 'prod' ? 'sg-0f1e2d3c4b5a60020' : 'sg-0a1b2c3d4e5f60020', IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, SourceSecurityGroupId: { 'Fn::GetAtt': [sgId, 'GroupId'] } }),
+    ]);
+    const egress = s.template.Resources[sgId].Properties.SecurityGroupEgress;
+    expect(egress.map((e: any) => `${e.CidrIp ?? 'sg'}:${e.FromPort}`).sort()).toEqual(['0.0.0.0/0:443']);
+  });
+
+  test('deployments of the service and a 15-minute tick start the retirement; failures and alarms reach the alert topic', () => {
+    const s = stack(env);
+    const all = rules(s.template).map((r) => resolveIntrinsics(r, s.arns, WHERE));
+    const retirementArn = s.arns[s.fnId('database-role-retirement')];
+    const onDeployment = all.find((r) => r.EventPattern?.['detail-type']?.[0] === 'ECS Deployment State Change' && r.Targets[0].Arn === retirementArn);
+    expect(onDeployment.EventPattern).toEqual({ source: ['aws.ecs'], 'detail-type': ['ECS Deployment State Change'], resources: [s.serviceArn] });
+    expect(all.find((r) => r.ScheduleExpression === 'rate(15 minutes)').Targets[0].Arn).toBe(retirementArn);
+
+    const topic = s.arns[logicalIdOf(s.template, 'AWS::SNS::Topic', 'AlertsTopic')];
+    const toTopic = all.filter((r) => r.Targets[0].Arn === topic).map((r) => r.EventPattern);
+    expect(toTopic).toEqual(
+      expect.arrayContaining([
+        { source: ['aws.secretsmanager'], detail: { eventName: ['RotationFailed', 'RotationAbandoned'], additionalEventData: { SecretId: [{ prefix: `arn:aws:secretsmanager:us-east-1:111111111111:secret:fleapo/${env}/` }] } } },
+        { source: ['aws.ecs'], 'detail-type': ['ECS Deployment State Change'], resources: [s.serviceArn], detail: { eventName: ['SERVICE_DEPLOYMENT_FAILED'] } },
+        { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], resources: [{ prefix: `arn:aws:cloudwatch:us-east-1:111111111111:alarm:fleapo-${env}-` }], detail: { state: { value: ['ALARM'] } } },
+      ]),
+    );
+    const alarms = Object.values(resourcesOfType(s.template, 'AWS::CloudWatch::Alarm')).map((r) => r.Properties);
+    expect(alarms.map((a) => a.AlarmName).sort()).toEqual([
+      `fleapo-${env}-database-role-retirement-blocked`,
+      `fleapo-${env}-database-role-retirement-errors`,
+      `fleapo-${env}-database-role-retirement-refused`,
+    ]);
+    const blocked = alarms.find((a) => a.AlarmName.endsWith('-blocked'));
+    expect(blocked).toMatchObject({ Namespace: 'Fleapo/SecretsRotation', MetricName: 'RetirementBlocked', Dimensions: [{ Name: 'Environment', Value: env }], Period: 900, EvaluationPeriods: 4 });
+  });
+
+  test('each rotation function may stage only its own secret; only the database ones read the master secret', async () => {
+    const s = stack(env);
+    const o = stack(other);
+    const auth = s.principal('auth-secret-rotation');
+    const db = s.principal('database-url-rotation');
+    const retirement = s.principal('database-role-retirement');
+    const master = `arn:aws:secretsmanager:us-east-1:111111111111:secret:rds!cluster-${env}-AbCdEf`;
+    const cases: [typeof auth, string, string, string][] = [
+      [auth, 'secretsmanager:PutSecretValue', s.secretArn('auth-secret'), 'Allowed'],
+      [auth, 'secretsmanager:UpdateSecretVersionStage', s.secretArn('auth-secret'), 'Allowed'],
+      [auth, 'secretsmanager:PutSecretValue', s.secretArn('database-url'), 'ImplicitlyDenied'],
+      [auth, 'secretsmanager:GetSecretValue', s.secretArn('stripe-secret-key'), 'ImplicitlyDenied'],
+      [auth, 'secretsmanager:GetSecretValue', master, 'ImplicitlyDenied'],
+      [auth, 'secretsmanager:PutSecretValue', o.secretArn('auth-secret'), 'ImplicitlyDenied'],
+      [db, 'secretsmanager:PutSecretValue', s.secretArn('database-url'), 'Allowed'],
+      [db, 'secretsmanager:GetSecretValue', master, 'Allowed'],
+      [db, 'secretsmanager:PutSecretValue', s.secretArn('auth-secret'), 'ImplicitlyDenied'],
+      [db, 'secretsmanager:GetSecretValue', `arn:aws:secretsmanager:us-east-1:111111111111:secret:rds!cluster-${other}-AbCdEf`, 'ImplicitlyDenied'],
+      [db, 'secretsmanager:PutSecretValue', o.secretArn('database-url'), 'ImplicitlyDenied'],
+      [retirement, 'secretsmanager:GetSecretValue', s.secretArn('database-url'), 'Allowed'],
+      [retirement, 'secretsmanager:GetSecretValue', master, 'Allowed'],
+      [retirement, 'secretsmanager:PutSecretValue', s.secretArn('database-url'), 'ImplicitlyDenied'],
+      [retirement, 'secretsmanager:UpdateSecretVersionStage', s.secretArn('database-url'), 'ImplicitlyDenied'],
+    ];
+    for (const [who, action, resource, decision] of cases) {
+      await expect(evaluate({ ...who, action, resource }).then((d) => `${action} ${resource}: ${d}`)).resolves.toBe(`${action} ${resource}: ${decision}`);
+    }
+  });
+
+  test('rotation functions roll only their own service and tag their secret only with the rollout keys', async () => {
+    const s = stack(env);
+    const o = stack(other);
+    for (const name of ['auth-secret-rotation', 'database-url-rotation']) {
+      const who = s.principal(name);
+      await expect(evaluate({ ...who, action: 'ecs:UpdateService', resource: s.serviceArn })).resolves.toBe('Allowed');
+      await expect(evaluate({ ...who, action: 'ecs:UpdateService', resource: o.serviceArn })).resolves.toBe('ImplicitlyDenied');
+      const own = s.secretArn(name === 'auth-secret-rotation' ? 'auth-secret' : 'database-url');
+      await expect(evaluate({ ...who, action: 'secretsmanager:TagResource', resource: own, context: { 'aws:TagKeys': ['fleapo:rollout-version', 'fleapo:rollout-deployment'] } })).resolves.toBe('Allowed');
+      await expect(evaluate({ ...who, action: 'secretsmanager:TagResource', resource: own, context: { 'aws:TagKeys': ['fleapo:rollout-version', 'owner'] } })).resolves.toBe('ImplicitlyDenied');
+    }
+    const retirement = s.principal('database-role-retirement');
+    await expect(evaluate({ ...retirement, action: 'ecs:UpdateService', resource: s.serviceArn })).resolves.toBe('ImplicitlyDenied');
+    await expect(evaluate({ ...retirement, action: 'ecs:DescribeServices', resource: s.serviceArn })).resolves.toBe('Allowed');
+  });
+
+  test('rotation functions use only their environment key, through Secrets Manager', async () => {
+    const s = stack(env);
+    const o = stack(other);
+    const via = { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' };
+    for (const name of ['auth-secret-rotation', 'database-url-rotation']) {
+      const who = s.principal(name);
+      const own = s.secretArn(name === 'auth-secret-rotation' ? 'auth-secret' : 'database-url');
+      const ec = { 'kms:EncryptionContext:SecretARN': own };
+      await expect(evaluate({ ...who, action: 'kms:GenerateDataKey', resource: s.keyArn, resourcePolicy: s.keyPolicy, context: { ...via, ...ec } })).resolves.toBe('Allowed');
+      await expect(evaluate({ ...who, action: 'kms:Decrypt', resource: s.keyArn, resourcePolicy: s.keyPolicy, context: ec }).then((d) => `without ViaService: ${d}`)).resolves.toBe('without ViaService: ImplicitlyDenied');
+      await expect(evaluate({ ...who, action: 'kms:Decrypt', resource: o.keyArn, resourcePolicy: o.keyPolicy, context: { ...via, 'kms:EncryptionContext:SecretARN': o.secretArn('auth-secret') } }).then((d) => `other key: ${d}`)).resolves.toBe('other key: ImplicitlyDenied');
+    }
+  });
+});
+
+test('the tag keys the functions may write are exactly the handlers\' rollout tags', () => {
+  expect([...ROLLOUT_TAG_KEYS].sort()).toEqual([TAG_RETIRED_DEPLOYMENT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION].sort());
+});
+
+test('a real synth bundles each handler with esbuild into a small CommonJS file that exports handler', () => {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleapo-bundle-'));
+  const assembly = createFleapoApp({ outdir, context: { 'aws:cdk:bundling-stacks': ['Fleapo-prod'] } }).synth();
+  const template = assembly.getStackByName('Fleapo-prod').template as Template;
+  const functions = Object.values(resourcesOfType(template, 'AWS::Lambda::Function')).filter((r) => r.Properties.Code?.S3Key);
+  expect(functions).toHaveLength(3);
+  for (const fn of functions) {
+    const bundle = path.join(outdir, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`, 'index.js');
+    expect(fs.statSync(bundle).size).toBeLessThan(300 * 1024);
+    // As in the Lambda runtime, the AWS SDK v3 comes from outside the bundle (here: this project's node_modules).
+    const exported = execFileSync(process.execPath, ['-e', `process.stdout.write(typeof require(${JSON.stringify(bundle)}).handler)`], {
+      env: { ...process.env, NODE_PATH: path.join(__dirname, '..', '..', 'node_modules') },
+      encoding: 'utf8',
+    });
+    expect(exported).toBe('function');
+  }
+}, 180000);
