@@ -158,6 +158,7 @@ describe('idempotency and failures', () => {
     { name: 'Secrets Manager 500 on DescribeSecret', step: 'createSecret', arm: () => h.sm.server.failNext('DescribeSecret') },
     { name: 'database unreachable', step: 'setSecret', arm: () => (h.proxy.refuseNewConnections = true), disarm: () => (h.proxy.refuseNewConnections = false) },
     { name: 'Secrets Manager 500 reading the master secret', step: 'setSecret', arm: () => h.sm.server.failNext('GetSecretValue', 3) },
+    { name: 'database connect timeout', step: 'setSecret', arm: () => (h.proxy.blackholeNewConnections = true), disarm: () => (h.proxy.blackholeNewConnections = false) },
     { name: 'database unreachable', step: 'testSecret', arm: () => (h.proxy.refuseNewConnections = true), disarm: () => (h.proxy.refuseNewConnections = false) },
     { name: 'Secrets Manager 500 on UpdateSecretVersionStage', step: 'finishSecret', arm: () => h.sm.server.failNext('UpdateSecretVersionStage') },
     { name: 'ECS UpdateService failure', step: 'finishSecret', arm: () => h.ecs.server.failNext('UpdateService') },

@@ -6,6 +6,8 @@ import * as net from 'node:net';
  */
 export class TcpProxy {
   refuseNewConnections = false;
+  /** New connections are accepted but never answered (a connect timeout). */
+  blackholeNewConnections = false;
   private server?: net.Server;
   private readonly sockets = new Set<net.Socket>();
 
@@ -19,6 +21,12 @@ export class TcpProxy {
     this.server = net.createServer((inbound) => {
       if (this.refuseNewConnections) {
         inbound.destroy();
+        return;
+      }
+      if (this.blackholeNewConnections) {
+        this.sockets.add(inbound);
+        inbound.on('error', () => undefined);
+        inbound.on('close', () => this.sockets.delete(inbound));
         return;
       }
       const outbound = net.connect(this.targetPort, '127.0.0.1');
