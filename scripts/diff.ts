@@ -1,0 +1,169 @@
+/**
+ * `npm run diff -- [--base <ref>] [--base-dir <cdk.out> --head-dir <cdk.out>] [--out report.md]`
+ *
+ * Offline CDK diff: synthesizes the base ref (in a temporary git worktree) and the working tree,
+ * diffs every stack and writes a Markdown report. No AWS credentials: the app does no lookups.
+ * The logic is in lib/diff (pure, tested); this file only runs git, npm and the cdk CLI.
+ */
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { diffAssemblies, hasDestructiveSecretChange, readAssemblyTemplates, renderReport } from '../lib/diff';
+import { parseDiffArgs, USAGE, UsageError, type DiffArgs } from '../lib/diff/args';
+
+const log = (msg: string): void => {
+  process.stderr.write(`diff: ${msg}\n`);
+};
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+}
+
+function tryGit(cwd: string, ...args: string[]): string | undefined {
+  try {
+    return git(cwd, ...args);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The default base: where this branch left main; else origin/main's; else HEAD (uncommitted changes). */
+export function defaultBase(repo: string): { ref: string; sha: string } {
+  for (const main of ['main', 'origin/main']) {
+    const sha = tryGit(repo, 'merge-base', 'HEAD', main);
+    if (sha) return { ref: `merge-base(HEAD, ${main})`, sha };
+  }
+  return { ref: 'HEAD', sha: git(repo, 'rev-parse', 'HEAD') };
+}
+
+/**
+ * Whether `dir` holds a CDK app: a cdk.json whose `app` command's file arguments exist
+ * (this repository's first commit has a cdk.json pointing at a bin/app.ts that came later).
+ */
+export function hasCdkApp(dir: string): boolean {
+  const cdkJson = path.join(dir, 'cdk.json');
+  if (!fs.existsSync(cdkJson)) return false;
+  let app: unknown;
+  try {
+    app = JSON.parse(fs.readFileSync(cdkJson, 'utf8')).app;
+  } catch {
+    return false;
+  }
+  if (typeof app !== 'string' || !app.trim()) return false;
+  const files = app.split(/\s+/).filter((t) => /\.(?:[cm]?[jt]s|py)$/.test(t) || (t.includes('/') && !t.startsWith('-')));
+  return files.every((f) => fs.existsSync(path.join(dir, f)));
+}
+
+/** `cdk synth` of the app in `appDir` into `outDir`, with no AWS access. Throws with the CLI's output on failure. */
+export function synthApp(appDir: string, outDir: string): void {
+  const cdk = path.join(appDir, 'node_modules', '.bin', 'cdk');
+  if (!fs.existsSync(cdk)) throw new Error(`no cdk CLI in ${appDir}/node_modules (run npm ci)`);
+  const r = spawnSync(cdk, ['synth', '--quiet', '--no-notices', '--no-version-reporting', '-o', outDir], {
+    cwd: appDir,
+    encoding: 'utf8',
+    env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', CI: process.env.CI ?? 'true' },
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  if (r.status !== 0) {
+    throw new Error(`cdk synth failed in ${appDir} (exit ${r.status}):\n${(r.stderr || '').slice(-8000)}`);
+  }
+}
+
+/**
+ * Checks out `sha` in a temporary worktree and synthesizes it. node_modules is this checkout's
+ * (symlinked) when package-lock.json is the same, else `npm ci` runs there. Returns the assembly
+ * directory, or undefined when the base has no app (every head stack is then "added").
+ */
+export function synthBase(repo: string, sha: string, workDir: string): string | undefined {
+  const tree = path.join(workDir, 'base-src');
+  git(repo, 'worktree', 'add', '--detach', '--force', tree, sha);
+  try {
+    if (!hasCdkApp(tree)) {
+      log(`base ${sha.slice(0, 7)} has no CDK app: every stack is reported as added`);
+      return undefined;
+    }
+    const lock = (dir: string): string | undefined => {
+      const p = path.join(dir, 'package-lock.json');
+      return fs.existsSync(p) ? fs.readFileSync(p, 'utf8') : undefined;
+    };
+    if (lock(tree) !== undefined && lock(tree) === lock(repo) && fs.existsSync(path.join(repo, 'node_modules'))) {
+      fs.symlinkSync(path.join(repo, 'node_modules'), path.join(tree, 'node_modules'), 'dir');
+    } else {
+      log('base package-lock.json differs: npm ci in the base worktree');
+      execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: tree, stdio: ['ignore', 'inherit', 'inherit'] });
+    }
+    const out = path.join(workDir, 'base.out');
+    log(`synthesizing base ${sha.slice(0, 7)}`);
+    synthApp(tree, out);
+    return out;
+  } finally {
+    tryGit(repo, 'worktree', 'remove', '--force', tree);
+    tryGit(repo, 'worktree', 'prune');
+  }
+}
+
+export function run(args: DiffArgs, repo = process.cwd()): number {
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleapo-diff-'));
+  try {
+    let baseDir = args.baseDir;
+    let baseLabel = args.baseLabel ?? baseDir;
+    if (!args.baseDir) {
+      const base = args.base ? { ref: args.base, sha: git(repo, 'rev-parse', '--verify', `${args.base}^{commit}`) } : defaultBase(repo);
+      baseLabel = args.baseLabel ?? `${base.ref} (${base.sha.slice(0, 7)})`;
+      baseDir = synthBase(repo, base.sha, workDir);
+    } else if (!fs.existsSync(path.join(args.baseDir, 'manifest.json'))) {
+      log(`${args.baseDir} holds no cloud assembly: every stack is reported as added`);
+    }
+    let headDir = args.headDir;
+    if (!headDir) {
+      headDir = path.join(workDir, 'head.out');
+      log('synthesizing the working tree');
+      synthApp(repo, headDir);
+    }
+    const headLabel = args.headLabel ?? (args.headDir ? args.headDir : 'working tree');
+
+    const diff = diffAssemblies(readAssemblyTemplates(baseDir), readAssemblyTemplates(headDir));
+    const report = renderReport(diff, { baseLabel, headLabel, maxChars: args.maxChars });
+    if (args.out) {
+      fs.writeFileSync(args.out, report);
+      log(`report written to ${args.out}`);
+    } else {
+      process.stdout.write(report);
+    }
+    const changed = diff.stacks.filter((s) => s.status !== 'unchanged').length;
+    log(`${diff.stacks.length} stack(s), ${changed} changed, ${diff.critical.length} secret/KMS key(s) replaced or destroyed`);
+    if (args.failOnDestructiveSecretChange && hasDestructiveSecretChange(diff)) {
+      log('FAIL: a secret or KMS key would be replaced or destroyed (--fail-on-destructive-secret-change)');
+      return 1;
+    }
+    return 0;
+  } finally {
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+export function main(argv: readonly string[]): number {
+  let args: DiffArgs;
+  try {
+    args = parseDiffArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`${e.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  try {
+    return run(args);
+  } catch (e) {
+    log(e instanceof Error ? e.message : String(e));
+    return 2;
+  }
+}
+
+if (require.main === module) process.exit(main(process.argv.slice(2)));

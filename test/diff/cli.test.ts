@@ -1,0 +1,90 @@
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseDiffArgs } from '../../lib/diff/args';
+import { hasCdkApp } from '../../scripts/diff';
+import { BASE, synthVariant } from './apps';
+
+const ROOT = path.join(__dirname, '../..');
+const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+const SCRIPT = path.join(ROOT, 'scripts/diff.ts');
+
+const runDiff = (...args: string[]) => spawnSync(TSX, [SCRIPT, ...args], { cwd: ROOT, encoding: 'utf8' });
+
+describe('parseDiffArgs', () => {
+  test('flags and values', () => {
+    expect(parseDiffArgs(['--base-dir', 'a', '--head-dir=b', '--out', 'r.md', '--fail-on-destructive-secret-change'])).toEqual({
+      baseDir: 'a', headDir: 'b', out: 'r.md', failOnDestructiveSecretChange: true, help: false,
+    });
+    expect(parseDiffArgs(['--base', 'origin/main']).base).toBe('origin/main');
+  });
+  test('errors', () => {
+    expect(() => parseDiffArgs(['--base'])).toThrow('--base needs a value');
+    expect(() => parseDiffArgs(['--nope'])).toThrow('unknown option');
+    expect(() => parseDiffArgs(['--base', 'x', '--base-dir', 'y'])).toThrow('not both');
+  });
+});
+
+describe('two synthesized assemblies (what CI does)', () => {
+  let work: string;
+  let baseDir: string;
+  let headDir: string;
+  beforeAll(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'diff-cli-'));
+    baseDir = synthVariant(BASE);
+    headDir = synthVariant({ ...BASE, secretName: 'fleapo/test/renamed' });
+  });
+  afterAll(() => [work, baseDir, headDir].forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+  test('--out writes the report, exit 0 by default even with a replaced secret', () => {
+    const out = path.join(work, 'report.md');
+    const r = runDiff('--base-dir', baseDir, '--head-dir', headDir, '--out', out, '--base-label', 'main', '--head-label', 'pr');
+    expect(r.status).toBe(0);
+    const report = fs.readFileSync(out, 'utf8');
+    expect(report).toContain('[!CAUTION]');
+    expect(report).toContain('Base: `main` → head: `pr`');
+  });
+
+  test('--fail-on-destructive-secret-change exits 1 on a replaced secret, 0 when nothing destructive', () => {
+    expect(runDiff('--base-dir', baseDir, '--head-dir', headDir, '--fail-on-destructive-secret-change').status).toBe(1);
+    const r = runDiff('--base-dir', baseDir, '--head-dir', baseDir, '--fail-on-destructive-secret-change');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('No stack changes.');
+  });
+
+  test('a base dir with no assembly (base without an app): every stack added', () => {
+    const r = runDiff('--base-dir', path.join(work, 'missing'), '--head-dir', headDir);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('added: **Main**');
+    expect(r.stdout).toContain('added: **Legacy**');
+  });
+
+  test('--base <first commit of this repository> (no app yet) via a git worktree: every stack added, worktree cleaned up', () => {
+    const first = execFileSync('git', ['rev-list', '--max-parents=0', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').pop()!;
+    const before = execFileSync('git', ['worktree', 'list'], { cwd: ROOT, encoding: 'utf8' });
+    const r = runDiff('--base', first, '--head-dir', headDir);
+    expect(r.stderr).toContain('has no CDK app');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('added: **Main**');
+    expect(execFileSync('git', ['worktree', 'list'], { cwd: ROOT, encoding: 'utf8' })).toBe(before);
+  });
+
+  test('bad usage exits 2 with the usage text', () => {
+    const r = runDiff('--bogus');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('Usage: npm run diff');
+  });
+});
+
+test('hasCdkApp: this checkout has one; a cdk.json whose app file is missing is no app', () => {
+  expect(hasCdkApp(ROOT)).toBe(true);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'noapp-'));
+  expect(hasCdkApp(dir)).toBe(false);
+  fs.writeFileSync(path.join(dir, 'cdk.json'), JSON.stringify({ app: 'npx tsx bin/app.ts' }));
+  expect(hasCdkApp(dir)).toBe(false);
+  fs.mkdirSync(path.join(dir, 'bin'));
+  fs.writeFileSync(path.join(dir, 'bin/app.ts'), '');
+  expect(hasCdkApp(dir)).toBe(true);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
