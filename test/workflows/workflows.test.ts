@@ -1,0 +1,175 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { parse } from 'yaml';
+import { validateWorkflow } from '@action-validator/core';
+import { createFleapoApp } from '../../lib/fleapo-app';
+import {
+  assumedRoles,
+  missingNpmScripts,
+  NamedWorkflow,
+  oidcPermissionProblems,
+  secretStepProblems,
+  staticKeyProblems,
+  unpinnedActions,
+  Workflow,
+} from './checks';
+
+const ROOT = path.join(__dirname, '../..');
+const DIR = path.join(ROOT, '.github/workflows');
+const files = fs.readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
+const texts = Object.fromEntries(files.map((f) => [f, fs.readFileSync(path.join(DIR, f), 'utf8')]));
+const workflows: NamedWorkflow[] = files.map((file) => ({ file, workflow: parse(texts[file]) as Workflow }));
+const byFile = (f: string) => workflows.find((w) => w.file === f)!.workflow;
+const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts as Record<string, string>;
+
+/** IAM role names the real app defines, read from its synthesized templates. */
+function appRoleNames(): Set<string> {
+  const assembly = createFleapoApp({ context: { 'aws:cdk:bundling-stacks': [] } }).synth();
+  const names = new Set<string>();
+  for (const stack of assembly.stacksRecursively) {
+    for (const r of Object.values(stack.template.Resources ?? {}) as Array<{ Type: string; Properties?: { RoleName?: unknown } }>) {
+      if (r.Type === 'AWS::IAM::Role' && typeof r.Properties?.RoleName === 'string') names.add(r.Properties.RoleName);
+    }
+  }
+  return names;
+}
+
+test('the three workflows exist', () => {
+  expect(files).toEqual(['deploy.yml', 'pull-request-comment.yml', 'pull-request.yml']);
+});
+
+describe.each(files)('%s', (file) => {
+  const w = { file, workflow: byFile(file) };
+  test('parses and passes action-validator', () => {
+    expect(w.workflow.jobs).toBeDefined();
+    const state = validateWorkflow(texts[file]);
+    expect(state.errors).toEqual([]);
+  });
+  test('every npm script it runs exists', () => expect(missingNpmScripts(w, scripts)).toEqual([]));
+  test('OIDC jobs: id-token: write + contents: read, nothing else written', () => expect(oidcPermissionProblems(w)).toEqual([]));
+  test('no long-lived AWS keys', () => expect(staticKeyProblems(file, texts[file])).toEqual([]));
+  test('run steps touching secrets start with set +x', () => expect(secretStepProblems(w)).toEqual([]));
+  test('actions pinned by commit SHA', () => expect(unpinnedActions(w)).toEqual([]));
+});
+
+test('every role the workflows assume is defined by the app', () => {
+  const defined = appRoleNames();
+  const assumed = workflows.flatMap(assumedRoles);
+  expect(assumed.map((a) => a.role).sort()).toEqual(['gha-deploy-prod', 'gha-deploy-staging', 'gha-pr-diff']);
+  for (const a of assumed) expect([a.where, defined.has(a.role)]).toEqual([a.where, true]);
+});
+
+describe('deploy.yml', () => {
+  const jobs = byFile('deploy.yml').jobs!;
+  test('runs on push to main: test, then staging, then prod', () => {
+    expect(byFile('deploy.yml').on).toEqual({ push: { branches: ['main'] } });
+    expect(jobs['deploy-staging'].needs).toBe('test');
+    expect(jobs['deploy-prod'].needs).toBe('deploy-staging');
+    expect(jobs['deploy-staging'].environment).toBe('staging');
+    expect(jobs['deploy-prod'].environment).toBe('prod');
+  });
+  test.each([
+    ['deploy-staging', 'arn:aws:iam::${{ vars.STAGING_AWS_ACCOUNT_ID }}:role/gha-deploy-staging', "'Fleapo-staging'"],
+    ['deploy-prod', 'arn:aws:iam::${{ vars.PROD_AWS_ACCOUNT_ID }}:role/gha-deploy-prod', "'Fleapo-prod'"],
+  ])('%s assumes its role and deploys its stack only', (job, role, stack) => {
+    const steps = jobs[job].steps!;
+    const creds = steps.find((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@'))!;
+    expect(creds.with).toMatchObject({ 'role-to-assume': role, 'aws-region': '${{ vars.AWS_REGION }}' });
+    const deploys = steps.filter((s) => s.run?.includes('cdk deploy'));
+    expect(deploys.map((s) => s.run!.trim())).toEqual([`npx cdk deploy ${stack} --require-approval never --no-notices --progress events`]);
+    expect(steps.indexOf(creds)).toBeLessThan(steps.indexOf(deploys[0]));
+  });
+});
+
+describe('pull-request.yml', () => {
+  const wf = byFile('pull-request.yml');
+  test('test and diff jobs get no OIDC token and no secrets (they run fork code)', () => {
+    for (const job of ['test', 'diff']) {
+      expect(wf.jobs![job].permissions).toBeUndefined();
+      expect(JSON.stringify(wf.jobs![job])).not.toMatch(/secrets\.|role-to-assume/);
+    }
+    expect(wf.permissions).toEqual({ contents: 'read' });
+  });
+  test('the diff job diffs two synthesized assemblies, writes the step summary and uploads the report', () => {
+    const runs = wf.jobs!.diff.steps!.map((s) => s.run ?? '').join('\n');
+    expect(runs).toContain('--base-dir "$RUNNER_TEMP/base.out" --head-dir "$RUNNER_TEMP/head.out"');
+    expect(runs).toContain('$GITHUB_STEP_SUMMARY');
+    const upload = wf.jobs!.diff.steps!.find((s) => s.uses?.startsWith('actions/upload-artifact@'))!;
+    expect(upload.with!.name).toBe('cdk-diff-report');
+  });
+  test('the AWS diff job runs only for branches of this repository, with the read-only role', () => {
+    const job = wf.jobs!['aws-diff'];
+    expect(job.if).toContain('github.event.pull_request.head.repo.full_name == github.repository');
+    expect(job.permissions).toEqual({ 'id-token': 'write', contents: 'read' });
+    expect(JSON.stringify(job.steps)).toContain('cdk diff --method=template');
+  });
+});
+
+describe('pull-request-comment.yml', () => {
+  const wf = byFile('pull-request-comment.yml');
+  test('triggered by the pull-request workflow, never runs PR code', () => {
+    expect(wf.on).toEqual({ workflow_run: { workflows: ['pull-request'], types: ['completed'] } });
+    const steps = wf.jobs!.comment.steps!;
+    expect(steps.some((s) => s.uses?.startsWith('actions/checkout@'))).toBe(false);
+    expect(steps.some((s) => s.run !== undefined)).toBe(false);
+    expect(wf.permissions).toEqual({});
+    expect(wf.jobs!.comment.permissions).toEqual({ actions: 'read', 'pull-requests': 'write' });
+  });
+  test('one comment per PR, found by the report marker, PR number checked against the run head', () => {
+    const script = String(wf.jobs!.comment.steps!.find((s) => s.uses?.startsWith('actions/github-script@'))!.with!.script);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { REPORT_MARKER } = require('../../lib/diff/report') as typeof import('../../lib/diff/report');
+    expect(script).toContain(`const MARKER = '${REPORT_MARKER}'`);
+    expect(script).toContain('updateComment');
+    expect(script).toContain('createComment');
+    expect(script).toContain('RUN_HEAD_SHA');
+  });
+});
+
+describe('the checks fire on bad workflows', () => {
+  const bad: NamedWorkflow = {
+    file: 'bad.yml',
+    workflow: parse(`
+on: push
+permissions: write-all
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    permissions:
+      id-token: write
+      contents: write
+    steps:
+      - uses: actions/checkout@v4
+      - uses: aws-actions/configure-aws-credentials@v4
+        with:
+          role-to-assume: arn:aws:iam::1:role/admin
+      - run: npm run nope && npm test
+      - run: echo "\${{ secrets.TOKEN }}"
+      - env:
+          T: \${{ secrets.TOKEN }}
+        run: |
+          curl -H "x: $T" https://example.com
+  other:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: aws-actions/configure-aws-credentials@v4
+        with:
+          role-to-assume: arn:aws:iam::1:role/x
+`) as Workflow,
+  };
+  test('each check reports', () => {
+    expect(missingNpmScripts(bad, { test: 'jest' })).toEqual([expect.stringContaining('"nope"')]);
+    expect(assumedRoles(bad).map((r) => r.role)).toEqual(['admin', 'x']);
+    const perms = oidcPermissionProblems(bad).join('\n');
+    expect(perms).toContain('write-all');
+    expect(perms).toContain('contents: read (has write)');
+    expect(perms).toContain('job other: assumes an AWS role but has no job-level permissions block');
+    expect(secretStepProblems(bad)).toHaveLength(2);
+    expect(unpinnedActions(bad)).toHaveLength(3);
+    expect(staticKeyProblems('bad.yml', 'with:\n  aws-access-key-id: x\n  # aws-secret-access-key in a comment is fine\n')).toEqual(['bad.yml:2: long-lived AWS key input or variable']);
+  });
+  test('set +x satisfies the secrets check', () => {
+    const ok: NamedWorkflow = { file: 'ok.yml', workflow: { jobs: { j: { steps: [{ run: 'set +x\necho "${{ secrets.T }}" > /dev/null' }] } } } };
+    expect(secretStepProblems(ok)).toEqual([]);
+  });
+});
