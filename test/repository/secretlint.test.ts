@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { findSecretValue } from '../../lib/guardrails';
-import { scanRepository } from '../../lib/guardrails/repository/scan-files';
+import { scanRepository, scanText } from '../../lib/guardrails/repository/scan-files';
 import { FAKE } from '../guardrails/fakes';
 
 const ROOT = path.join(__dirname, '../..');
@@ -71,6 +71,13 @@ describe('scan-files (second half of lint:secrets)', () => {
     const r = spawnSync(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'lib/guardrails/repository/scan-files.ts')], { cwd: dir, encoding: 'utf8' });
     expect(r.status).toBe(1);
     expect(`${r.stdout}${r.stderr}`.includes(FAKE[key])).toBe(false);
+  });
+
+  test('honours secretlint-disable-line / -next-line like secretlint', () => {
+    const v = FAKE.stripeLive;
+    expect(scanText('a.ts', `x('${v}'); // secretlint-disable-line\n// secretlint-disable-next-line\ny('${v}');\nz('${v}');\n`)).toEqual([
+      { file: 'a.ts', line: 4, pattern: 'stripe-secret-key' },
+    ]);
   });
 
   test('skips gitignored files, passes placeholders', () => {
