@@ -3,12 +3,9 @@ import { EcsTarget } from '../config/env';
 import { logger } from '../observability/logger';
 import type { RotationContext } from './rotation-engine';
 
-/** Tag on the rotated secret: the version id whose rollout was started. */
-export const TAG_ROLLOUT_VERSION = 'fleapo:rollout-version';
-/** Tag on the rotated secret: the PRIMARY ECS deployment id that rollout started (`ecs-svc/...`). */
-export const TAG_ROLLOUT_DEPLOYMENT = 'fleapo:rollout-deployment';
-/** Tag on the database-url secret: the deployment id whose old database role was retired. */
-export const TAG_RETIRED_DEPLOYMENT = 'fleapo:retired-deployment';
+import { TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from './rollout-tags';
+
+export { TAG_RETIRED_DEPLOYMENT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from './rollout-tags';
 
 /** UpdateService(forceNewDeployment) and the id of the PRIMARY deployment it started. */
 export async function forceNewDeployment(ecs: ECSClient, target: EcsTarget): Promise<string> {

@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { ROLLOUT_TAG_KEYS } from '../../lambda/rotation/rollout-tags';
 
 /** When a secret rotates. */
 export interface RotationTiming {
@@ -33,8 +34,6 @@ export function scheduleRotation(secret: secretsmanager.Secret, rotationFunction
   return schedule;
 }
 
-/** Tag keys the rotation and retirement functions write on their secret (rollout bookkeeping, never a value). */
-export const ROLLOUT_TAG_KEYS = ['fleapo:rollout-version', 'fleapo:rollout-deployment', 'fleapo:retired-deployment'];
 
 /** Allows `fn` to write the rollout bookkeeping tags on `secret`, and no other tag. */
 export function grantRolloutTags(secret: secretsmanager.ISecret, fn: lambda.IFunction): void {

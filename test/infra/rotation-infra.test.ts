@@ -3,8 +3,6 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { createFleapoApp } from '../../lib/fleapo-app';
-import { ROLLOUT_TAG_KEYS } from '../../lib/constructs/rotation-schedule';
-import { TAG_RETIRED_DEPLOYMENT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../lambda/rotation/ecs-rollout';
 import { evaluate } from './iam-evaluator';
 import { logicalIdOf, physicalArns, resolveIntrinsics, rolePolicies, type StackLocation } from './resolve-arns';
 import { resourcesOfType, synthesizeApp, type Template } from './synthesized-app';
@@ -161,10 +159,6 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
       await expect(evaluate({ ...who, action: 'kms:Decrypt', resource: o.keyArn, resourcePolicy: o.keyPolicy, context: { ...via, 'kms:EncryptionContext:SecretARN': o.secretArn('auth-secret') } }).then((d) => `other key: ${d}`)).resolves.toBe('other key: ImplicitlyDenied');
     }
   });
-});
-
-test('the tag keys the functions may write are exactly the handlers\' rollout tags', () => {
-  expect([...ROLLOUT_TAG_KEYS].sort()).toEqual([TAG_RETIRED_DEPLOYMENT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION].sort());
 });
 
 test('a real synth bundles each handler with esbuild into a small CommonJS file that exports handler', () => {
