@@ -2,6 +2,7 @@ import { App, Tags, Validations, type AppProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { FleapoConfig } from './config/environment-config';
 import { loadConfig } from './config/load-config';
+import { SecretGuardrails } from './guardrails';
 import { EnvironmentStack } from './stacks/environment-stack';
 import { GithubOidcStack } from './stacks/github-oidc-stack';
 
@@ -32,8 +33,8 @@ export const githubOidcStackId = (account: string): string => `FleapoGithubOidc-
 
 /**
  * The fleapo secrets app: for each configured environment its stack `Fleapo-<env>`, for each account its
- * `FleapoGithubOidc-<account>`; cdk-nag AwsSolutions and aws-cdk-lib's CloudFormation validation run on
- * every synth and fail it on any unacknowledged finding.
+ * `FleapoGithubOidc-<account>`. On every synth, cdk-nag AwsSolutions, the runbook's guardrails
+ * (`SecretGuardrails`) and aws-cdk-lib's CloudFormation validation run and fail it on any unacknowledged finding.
  */
 export function createFleapoApp(options: FleapoAppOptions = {}): App {
   const appProps: AppProps = {
@@ -65,6 +66,6 @@ export function createFleapoApp(options: FleapoAppOptions = {}): App {
     Tags.of(stack).add('fleapo:component', 'github-oidc');
   }
 
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new SecretGuardrails());
   return app;
 }

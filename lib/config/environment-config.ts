@@ -37,6 +37,14 @@ export interface NetworkConfig {
   readonly privateSubnetIds: string[];
   /** Security groups the service's tasks run with (e.g. the one the load balancer admits). */
   readonly serviceSecurityGroupIds: string[];
+  /**
+   * How the functions that run in the VPC reach the Secrets Manager and ECS APIs. `false`: through what the
+   * VPC already has (a NAT gateway, or interface endpoints with private DNS), so they may send HTTPS anywhere.
+   * `true`: this app creates interface endpoints for both services in the private subnets, and the functions
+   * may send HTTPS only to them. (A VPC can have one private-DNS endpoint per service: choose `true` only
+   * when it has none.)
+   */
+  readonly createInterfaceEndpoints: boolean;
 }
 
 /** The existing ECS cluster and the service this app defines in it. */

@@ -16,6 +16,7 @@ export const EXAMPLE_CONFIG = {
         availabilityZones: ['us-east-1a', 'us-east-1b'],
         privateSubnetIds: ['subnet-0a1b2c3d4e5f60001', 'subnet-0a1b2c3d4e5f60002'],
         serviceSecurityGroupIds: ['sg-0a1b2c3d4e5f60010'],
+        createInterfaceEndpoints: false,
       },
       service: {
         clusterName: 'fleapo-staging',
@@ -49,6 +50,7 @@ export const EXAMPLE_CONFIG = {
         availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
         privateSubnetIds: ['subnet-0f1e2d3c4b5a60001', 'subnet-0f1e2d3c4b5a60002', 'subnet-0f1e2d3c4b5a60003'],
         serviceSecurityGroupIds: ['sg-0f1e2d3c4b5a60010'],
+        createInterfaceEndpoints: true,
       },
       service: {
         clusterName: 'fleapo-prod',

@@ -148,6 +148,7 @@ function readEnvironment(name: string, raw: unknown, problems: string[]): Enviro
     availabilityZones: net.strings('availabilityZones', /^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'availability zone names', 1),
     privateSubnetIds: net.strings('privateSubnetIds', /^subnet-[0-9a-f]{8,17}$/, 'subnet ids (subnet-...)', 1),
     serviceSecurityGroupIds: net.strings('serviceSecurityGroupIds', /^sg-[0-9a-f]{8,17}$/, 'security group ids (sg-...)', 1),
+    createInterfaceEndpoints: net.boolean('createInterfaceEndpoints'),
   };
   if (network.availabilityZones.length !== network.privateSubnetIds.length) {
     net.problem('"availabilityZones" and "privateSubnetIds" must have the same length (one zone a subnet)');

@@ -73,7 +73,7 @@ export class DatabaseUrlRotation extends Construct {
       allowAllOutbound: false,
     });
     this.securityGroup.addEgressRule(databaseSecurityGroup, ec2.Port.tcp(db.port), 'PostgreSQL');
-    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'Secrets Manager and ECS APIs (VPC endpoints or NAT)');
+    this.allowApiAccess(env, props.vpc);
     databaseSecurityGroup.addIngressRule(this.securityGroup, ec2.Port.tcp(db.port), `fleapo ${env.name} DATABASE_URL rotation`);
 
     const placement = { vpc: props.vpc, subnets: props.vpc.privateSubnets, securityGroup: this.securityGroup };
@@ -194,6 +194,37 @@ export class DatabaseUrlRotation extends Construct {
     ];
 
     for (const fn of [this.rotationFunction.function, retirement]) Validations.of(fn).acknowledge(...RotationFunction.ACKNOWLEDGEMENTS);
+  }
+
+  /**
+   * The functions call the Secrets Manager and ECS APIs: through interface endpoints this app creates (and
+   * nowhere else), or through what the VPC already has (NAT or endpoints), on HTTPS.
+   */
+  private allowApiAccess(env: EnvironmentConfig, vpc: ec2.IVpc): void {
+    if (!env.network.createInterfaceEndpoints) {
+      this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'Secrets Manager and ECS APIs (through the VPC NAT or endpoints)');
+      return;
+    }
+    const endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
+      vpc,
+      description: `fleapo ${env.name} Secrets Manager and ECS interface endpoints`,
+      allowAllOutbound: false,
+    });
+    for (const [id, service] of [
+      ['SecretsManagerEndpoint', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER],
+      ['EcsEndpoint', ec2.InterfaceVpcEndpointAwsService.ECS],
+    ] as const) {
+      new ec2.InterfaceVpcEndpoint(this, id, {
+        vpc,
+        service,
+        subnets: { subnets: vpc.privateSubnets },
+        securityGroups: [endpointSecurityGroup],
+        privateDnsEnabled: true,
+        open: false,
+      });
+    }
+    endpointSecurityGroup.addIngressRule(this.securityGroup, ec2.Port.tcp(443), 'HTTPS from the rotation functions');
+    this.securityGroup.addEgressRule(endpointSecurityGroup, ec2.Port.tcp(443), 'Secrets Manager and ECS interface endpoints');
   }
 
   /** Allows `fn` to read the RDS master secret, and to decrypt it when a customer-managed key encrypts it. */

@@ -66,12 +66,28 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
       expect(vpcConfig.SecurityGroupIds).toEqual([{ 'Fn::GetAtt': [sgId, 'GroupId'] }]);
     }
     expect(s.template.Resources[s.fnId('auth-secret-rotation')].Properties.VpcConfig).toBeUndefined();
+    const databaseSg = env === 'prod' ? 'sg-0f1e2d3c4b5a60020' : 'sg-0a1b2c3d4e5f60020';
     const ingress = Object.values(resourcesOfType(s.template, 'AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties);
-    expect(ingress).toEqual([
-      expect.objectContaining({ GroupId: env === 'prod' ? 'sg-0f1e2d3c4b5a60020' : 'sg-0a1b2c3d4e5f60020', IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, SourceSecurityGroupId: { 'Fn::GetAtt': [sgId, 'GroupId'] } }),
+    expect(ingress.filter((i) => typeof i.GroupId === 'string')).toEqual([
+      expect.objectContaining({ GroupId: databaseSg, IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, SourceSecurityGroupId: { 'Fn::GetAtt': [sgId, 'GroupId'] } }),
     ]);
-    const egress = s.template.Resources[sgId].Properties.SecurityGroupEgress;
-    expect(egress.map((e: any) => `${e.CidrIp ?? 'sg'}:${e.FromPort}`).sort()).toEqual(['0.0.0.0/0:443']);
+    const egress = [
+      ...(s.template.Resources[sgId].Properties.SecurityGroupEgress ?? []),
+      ...Object.values(resourcesOfType(s.template, 'AWS::EC2::SecurityGroupEgress')).filter((r) => r.Properties.GroupId['Fn::GetAtt']?.[0] === sgId).map((r) => r.Properties),
+    ];
+    const endpoints = Object.values(resourcesOfType(s.template, 'AWS::EC2::VPCEndpoint')).map((r) => r.Properties);
+    const describe = (e: any) => `${e.CidrIp ?? e.DestinationSecurityGroupId?.['Fn::GetAtt']?.[0] ?? e.DestinationSecurityGroupId}:${e.FromPort}`;
+    if (env === 'prod') {
+      // prod creates its own Secrets Manager and ECS endpoints: HTTPS goes to them and nowhere else.
+      const endpointSg = logicalIdOf(s.template, 'AWS::EC2::SecurityGroup', 'DatabaseUrlRotationEndpointSecurityGroup');
+      expect(egress.map(describe).sort()).toEqual([`${endpointSg}:443`, 'sg-0f1e2d3c4b5a60020:5432']);
+      expect(endpoints.map((e) => resolveIntrinsics(e.ServiceName, s.arns, WHERE)).sort()).toEqual(['com.amazonaws.us-east-1.ecs', 'com.amazonaws.us-east-1.secretsmanager']);
+      expect(endpoints.every((e) => e.PrivateDnsEnabled === true && e.VpcEndpointType === 'Interface')).toBe(true);
+    } else {
+      // staging reaches the APIs through what its VPC has (NAT or existing endpoints).
+      expect(egress.map(describe).sort()).toEqual(['0.0.0.0/0:443', 'sg-0a1b2c3d4e5f60020:5432']);
+      expect(endpoints).toEqual([]);
+    }
   });
 
   test('deployments of the service and a 15-minute tick start the retirement; failures and alarms reach the alert topic', () => {

@@ -14,7 +14,7 @@ const metric = (name: string) => h.capture.jsonLines().filter((l) => name in l &
 beforeAll(async () => {
   await h.start();
   process.env.MASTER_SECRET_ARN = h.sm.createSecret('fleapo/test/master', JSON.stringify({ username: 'postgres', password: 'unused-master-pw' }));
-  arn = h.sm.createSecret('fleapo/test/database-url', 'postgres://app:unused-url-pw@127.0.0.1:1/fleapo');
+  arn = h.sm.createSecret('fleapo/test/database-url', 'postgres://app:unused-url-pw@127.0.0.1:1/fleapo'); // secretlint-disable-line -- test fixture, not a credential
   process.env.SECRET_ARN = arn;
 });
 afterAll(() => h.stop());

@@ -14,14 +14,14 @@ import { readDatabaseSettings, readEcsTarget } from '../../lambda/config/env';
 
 describe('postgres URL and bootstrap JSON', () => {
   test('round-trips a URL, preserving the query', () => {
-    const value = 'postgres://app:p%2Fw@db.example.com:6432/fleapo?sslmode=require';
+    const value = 'postgres://app:p%2Fw@db.example.com:6432/fleapo?sslmode=require'; // secretlint-disable-line -- test fixture, not a credential
     const url = parsePostgresUrl(value, 'x');
     expect(url).toMatchObject({ user: 'app', password: 'p/w', host: 'db.example.com', port: 6432, database: 'fleapo', query: '?sslmode=require' });
     expect(formatPostgresUrl(url)).toBe(value);
   });
 
   test('errors name the secret, never the value', () => {
-    for (const value of ['mysql://u:hunter2hunter2@h/db', 'not a url hunter2hunter2', '{"username":"u","password":"hunter2hunter2"}', 'postgres://u@h/db']) {
+    for (const value of ['mysql://u:hunter2hunter2@h/db', 'not a url hunter2hunter2', '{"username":"u","password":"hunter2hunter2"}', 'postgres://u@h/db']) { // secretlint-disable-line -- test fixtures, not credentials
       let message = '';
       try {
         parseDatabaseSecret(value, 'Secret fleapo/prod/database-url: AWSCURRENT');
@@ -36,7 +36,7 @@ describe('postgres URL and bootstrap JSON', () => {
   test('bootstrap JSON becomes a URL for the same user', () => {
     const current = parseDatabaseSecret('{"username":"app","password":"x","host":"h","port":5432,"dbname":"fleapo","sslmode":"require"}', 'x');
     expect(current.kind).toBe('bootstrap');
-    expect(formatPostgresUrl(nextDatabaseUrl(current, 'newpw'))).toBe('postgres://app:newpw@h:5432/fleapo?sslmode=require');
+    expect(formatPostgresUrl(nextDatabaseUrl(current, 'newpw'))).toBe('postgres://app:newpw@h:5432/fleapo?sslmode=require'); // secretlint-disable-line -- test fixture, not a credential
   });
 
   test('alternating users', () => {

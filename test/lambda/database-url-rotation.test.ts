@@ -229,7 +229,7 @@ describe('malformed events are refused without a stage change', () => {
   });
 
   test('AWSCURRENT that does not parse', async () => {
-    const arn = h.sm.createSecret('fleapo/test/database-url-bad', 'mysql://app:NotAPostgresPassword1@127.0.0.1:3306/fleapo');
+    const arn = h.sm.createSecret('fleapo/test/database-url-bad', 'mysql://app:NotAPostgresPassword1@127.0.0.1:3306/fleapo'); // secretlint-disable-line -- test fixture, not a credential
     const result = await h.rotate(arn, rotate);
     expect(result).toMatchObject({ ok: false, step: 'createSecret' });
     if (result.ok) return;
