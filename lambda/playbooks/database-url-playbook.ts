@@ -4,7 +4,7 @@ import { logger } from '../observability/logger';
 import { withConnection, logsIn, LoginTarget } from '../postgres/pg-connection';
 import { alternateRole, baseRole, DatabaseSecret, formatPostgresUrl, parseDatabaseSecret, parsePostgresUrl, PostgresUrl } from '../postgres/database-secret';
 import { parseMasterCredentials } from '../postgres/master-credentials';
-import { createLoginRole, roleExists, sessionCount, setLoginPassword } from '../postgres/role-admin';
+import { actAsBaseRole, createLoginRole, roleExists, sessionCount, setLoginPassword } from '../postgres/role-admin';
 import { scramSha256Verifier } from '../postgres/scram-verifier';
 import { ecsClient } from '../rotation/aws-clients';
 import { rollServiceOnce } from '../rotation/ecs-rollout';
@@ -76,14 +76,16 @@ export async function setPendingCredentials(pendingValue: string, currentValue: 
       );
     }
     const verifier = scramSha256Verifier(pending.password);
+    const base = baseRole(pending.user);
+    const memberOf = base === pending.user ? undefined : base;
     if (await roleExists(client, pending.user)) {
       await setLoginPassword(client, pending.user, verifier);
       logger.info('Set new password on existing role', { role: pending.user });
     } else {
-      const base = baseRole(pending.user);
-      await createLoginRole(client, pending.user, verifier, base === pending.user ? undefined : base);
-      logger.info('Created role', { role: pending.user, memberOf: base === pending.user ? undefined : base });
+      await createLoginRole(client, pending.user, verifier, memberOf);
+      logger.info('Created role', { role: pending.user, memberOf });
     }
+    if (memberOf !== undefined) await actAsBaseRole(client, pending.user, memberOf);
   });
 }
 

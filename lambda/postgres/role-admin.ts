@@ -37,6 +37,14 @@ export async function setLoginPassword(client: Client, role: string, verifier: s
   await client.query(`ALTER ROLE ${escapeIdentifier(role)} WITH LOGIN PASSWORD ${escapeLiteral(verifier)}`);
 }
 
+/**
+ * Sessions of `role` act as `base` (`ALTER ROLE ... SET role`): what the clone creates is owned by the base role,
+ * so the two alternating roles never split ownership of the app's objects. pg_stat_activity still shows the login.
+ */
+export async function actAsBaseRole(client: Client, role: string, base: string): Promise<void> {
+  await client.query(`ALTER ROLE ${escapeIdentifier(role)} SET role TO ${escapeLiteral(base)}`);
+}
+
 /** Retire a role without dropping it (it may own objects): no login, no password. */
 export async function retireRole(client: Client, role: string): Promise<void> {
   await client.query(`ALTER ROLE ${escapeIdentifier(role)} WITH NOLOGIN PASSWORD NULL`);

@@ -43,7 +43,7 @@ describe('DATABASE_URL rotation with alternating users and retirement', () => {
     });
   });
 
-  test('second rotation: old sessions keep working until retirement; retirement waits for them', async () => {
+  test('second rotation: old sessions keep working until retirement; retirement waits for them; the clone acts as the base role', async () => {
     const oldUrl = current();
     const oldTask = await h.openSession(oldUrl);
     const select = async () => (await oldTask.query('SELECT name FROM items WHERE id = 1')).rows[0].name;
@@ -61,6 +61,11 @@ describe('DATABASE_URL rotation with alternating users and retirement', () => {
     expect(h.ecs.rollCount).toBe(2);
     const newTask = await h.openSession(newUrl);
     expect((await newTask.query('SELECT name FROM items WHERE id = 1')).rows[0].name).toBe('one'); // privileges of the base role
+    // What the clone creates belongs to the base role: the alternating roles never split ownership.
+    await newTask.query('CREATE TABLE made_by_clone (id int)');
+    const owner = await newTask.query("SELECT tableowner FROM pg_tables WHERE tablename = 'made_by_clone'");
+    expect(owner.rows[0].tableowner).toBe(BASE_ROLE);
+    await newTask.query('DROP TABLE made_by_clone');
     expect(await urlLogsIn(oldUrl)).toBe(true);
 
     // Deployment completed but an old task is still connected: refuse, warn, metric.

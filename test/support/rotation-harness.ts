@@ -82,6 +82,7 @@ export class RotationHarness {
     await master.query(`CREATE TABLE items (id int PRIMARY KEY, name text)`);
     await master.query(`INSERT INTO items VALUES (1, 'one')`);
     await master.query(`ALTER TABLE items OWNER TO ${BASE_ROLE}`);
+    await master.query(`GRANT USAGE, CREATE ON SCHEMA public TO ${BASE_ROLE}`);
   }
 
   bootstrapJson(password = randomBytes(24).toString('base64url')): string {
