@@ -3,6 +3,8 @@ export const METRIC_NAMESPACE = 'Fleapo/SecretsRotation';
 export const METRIC_RETIREMENT_BLOCKED = 'RetirementBlocked';
 export const METRIC_RETIREMENT_REFUSED = 'RetirementRefused';
 export const METRIC_ROLE_RETIRED = 'RoleRetired';
+/** A rotation rolled the service but could not tag the secret with the rollout (the retirement cannot follow it). */
+export const METRIC_ROLLOUT_NOT_RECORDED = 'RolloutNotRecorded';
 
 /**
  * One CloudWatch Embedded Metric Format record (a Count of 1 or more), with an optional

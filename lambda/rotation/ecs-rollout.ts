@@ -1,5 +1,6 @@
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { EcsTarget } from '../config/env';
+import { ENV_FLEAPO_ENVIRONMENT, EcsTarget, optionalEnv } from '../config/env';
+import { METRIC_ROLLOUT_NOT_RECORDED, publishCountMetric } from '../observability/emf-metric';
 import { logger } from '../observability/logger';
 import type { RotationContext } from './rotation-engine';
 
@@ -22,7 +23,8 @@ export async function forceNewDeployment(ecs: ECSClient, target: EcsTarget): Pro
 /**
  * The afterFinish of every playbook: roll the ECS service so new tasks read the new AWSCURRENT,
  * once per rotated version. Done-ness is recorded on the secret as tags, so a retry after a
- * failed UpdateService rolls, and a retry after success does not roll again.
+ * failed UpdateService rolls, and a retry after success does not roll again. A failure to record it does not
+ * fail the rotation (see below).
  */
 export async function rollServiceOnce(ctx: RotationContext, ecs: ECSClient, target: EcsTarget): Promise<void> {
   if (ctx.description.tags[TAG_ROLLOUT_VERSION] === ctx.token) {
@@ -32,8 +34,18 @@ export async function rollServiceOnce(ctx: RotationContext, ecs: ECSClient, targ
     return;
   }
   const deploymentId = await forceNewDeployment(ecs, target);
-  await ctx.store.tag(ctx.secretId, { [TAG_ROLLOUT_VERSION]: ctx.token, [TAG_ROLLOUT_DEPLOYMENT]: deploymentId });
   logger.info('Started ECS rollout', { service: target.service, deploymentId });
+  try {
+    await ctx.store.tag(ctx.secretId, { [TAG_ROLLOUT_VERSION]: ctx.token, [TAG_ROLLOUT_DEPLOYMENT]: deploymentId });
+  } catch (error) {
+    // The rotation itself is complete and rolled out: failing it now would only roll the service again. What is
+    // lost is the record the retirement needs, so the old database role stays valid (safe) and the team is alerted.
+    logger.error('Could not record the rollout on the secret: the previous database role will not be retired automatically', {
+      deploymentId,
+      errorName: (error as Error).name,
+    });
+    publishCountMetric(METRIC_ROLLOUT_NOT_RECORDED, optionalEnv(ENV_FLEAPO_ENVIRONMENT));
+  }
 }
 
 export interface DeploymentState {

@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-config';
-import { ENV_ECS_CLUSTER, ENV_ECS_SERVICE } from '../../lambda/config/env';
+import { ENV_ECS_CLUSTER, ENV_ECS_SERVICE, ENV_FLEAPO_ENVIRONMENT } from '../../lambda/config/env';
 import { RotationFunction } from './rotation-function';
 import { scheduleRotation, grantRolloutTags } from './rotation-schedule';
 
@@ -36,6 +36,7 @@ export class AuthSecretRotation extends Construct {
       environment: {
         [ENV_ECS_CLUSTER]: props.service.cluster.clusterArn,
         [ENV_ECS_SERVICE]: props.service.serviceArn,
+        [ENV_FLEAPO_ENVIRONMENT]: env.name,
         POWERTOOLS_SERVICE_NAME: `fleapo-${env.name}-auth-secret-rotation`,
       },
     });

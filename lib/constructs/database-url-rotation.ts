@@ -82,6 +82,7 @@ export class DatabaseUrlRotation extends Construct {
       [ENV_ECS_SERVICE]: props.service.serviceArn,
       [ENV_MASTER_SECRET_ARN]: db.masterSecretArn,
       [ENV_DB_SSL]: db.ssl,
+      [ENV_FLEAPO_ENVIRONMENT]: env.name,
       // Node.js 20+ Lambda runtimes load the RDS certificate authorities only when asked to.
       NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
     };
@@ -111,7 +112,6 @@ export class DatabaseUrlRotation extends Construct {
       environment: {
         ...common,
         [ENV_SECRET_ARN]: props.secret.secretArn,
-        [ENV_FLEAPO_ENVIRONMENT]: env.name,
         POWERTOOLS_SERVICE_NAME: `fleapo-${env.name}-database-role-retirement`,
       },
       vpc: placement,

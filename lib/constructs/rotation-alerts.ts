@@ -1,4 +1,5 @@
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -7,6 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-config';
+import { METRIC_NAMESPACE, METRIC_ROLLOUT_NOT_RECORDED } from '../../lambda/observability/emf-metric';
 
 /** Props of {@link RotationAlerts}. */
 export interface RotationAlertsProps {
@@ -70,6 +72,22 @@ export class RotationAlerts extends Construct {
         detail: { eventName: ['SERVICE_DEPLOYMENT_FAILED'] },
       },
       targets: [target],
+    });
+
+    new cloudwatch.Alarm(this, 'RolloutNotRecorded', {
+      alarmName: alertAlarmName(env, 'rotation-rollout-not-recorded'),
+      alarmDescription: `A ${env.name} rotation rolled the service but could not tag its secret: the previous database role will not be retired automatically. See README, "When an alarm fires".`,
+      metric: new cloudwatch.Metric({
+        namespace: METRIC_NAMESPACE,
+        metricName: METRIC_ROLLOUT_NOT_RECORDED,
+        dimensionsMap: { Environment: env.name },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
     new events.Rule(this, 'AlarmRaised', {

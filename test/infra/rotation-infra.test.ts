@@ -112,6 +112,7 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
       `fleapo-${env}-database-role-retirement-blocked`,
       `fleapo-${env}-database-role-retirement-errors`,
       `fleapo-${env}-database-role-retirement-refused`,
+      `fleapo-${env}-rotation-rollout-not-recorded`,
     ]);
     const blocked = alarms.find((a) => a.AlarmName.endsWith('-blocked'));
     expect(blocked).toMatchObject({ Namespace: 'Fleapo/SecretsRotation', MetricName: 'RetirementBlocked', Dimensions: [{ Name: 'Environment', Value: env }], Period: 900, EvaluationPeriods: 4 });

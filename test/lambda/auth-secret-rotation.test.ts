@@ -61,18 +61,19 @@ test('UpdateService fails after AWSCURRENT moved: the retry still rolls the serv
   expect(h.ecs.rollCount).toBe(rollsBefore + 1);
 });
 
-test('TagResource fails after the roll: AWSCURRENT is still right and a retry completes', async () => {
+test('TagResource fails after the roll: the rotation completes, rolls once, and reports RolloutNotRecorded', async () => {
   const rollsBefore = h.ecs.rollCount;
   const failing = async (event: RotationEvent) => {
     if (event.Step === 'finishSecret') h.sm.server.failNext('TagResource');
     await rotate(event);
   };
-  const failed = await h.rotate(secretArn, failing);
-  expect(failed).toMatchObject({ ok: false, step: 'finishSecret' });
-  expect(await h.rotate(secretArn, rotate, failed.token)).toMatchObject({ ok: true });
-  expect(h.sm.versionIdOf(secretArn, 'AWSCURRENT')).toBe(failed.token);
-  // Documented limit: the roll is at-least-once here (the record of it failed), so it happens twice.
-  expect(h.ecs.rollCount).toBe(rollsBefore + 2);
+  const result = await h.rotate(secretArn, failing);
+  expect(result).toMatchObject({ ok: true });
+  expect(h.sm.versionIdOf(secretArn, 'AWSCURRENT')).toBe(result.token);
+  expect(h.ecs.rollCount).toBe(rollsBefore + 1);
+  expect(h.sm.tags(secretArn)[TAG_ROLLOUT_VERSION]).not.toBe(result.token);
+  const metric = h.capture.jsonLines().filter((l) => 'RolloutNotRecorded' in l && '_aws' in l);
+  expect(metric).toHaveLength(1);
 });
 
 test('testSecret refuses a pending value of the wrong form, without a stage change', async () => {
