@@ -10,7 +10,11 @@ export const ENV_ECS_CLUSTER = 'ECS_CLUSTER';
 export const ENV_ECS_SERVICE = 'ECS_SERVICE';
 /** ARN of the RDS master-credentials secret, JSON {"username","password",...} (database handlers). */
 export const ENV_MASTER_SECRET_ARN = 'MASTER_SECRET_ARN';
-/** 'require' (TLS, certificate verified) | 'disable'. Default 'require' (database handlers). */
+/**
+ * 'require' (TLS, certificate verified) | 'disable' (database handlers). The stack always sets it. When unset, the
+ * URL's `sslmode` decides, and without one libpq's default `prefer` applies (TLS, certificate verified, when the
+ * server offers it).
+ */
 export const ENV_DB_SSL = 'DB_SSL';
 /** Connect timeout for every database login, in ms. Default 5000 (database handlers). */
 export const ENV_DB_CONNECT_TIMEOUT_MS = 'DB_CONNECT_TIMEOUT_MS';
@@ -47,14 +51,15 @@ export function readEcsTarget(env: NodeJS.ProcessEnv = process.env): EcsTarget {
 
 export interface DatabaseSettings {
   masterSecretArn: string;
-  ssl: DbSslMode;
+  /** From DB_SSL; when unset, the URL's `sslmode` decides (see pg-connection.ts). */
+  ssl: DbSslMode | undefined;
   connectTimeoutMs: number;
 }
 
 export function readDatabaseSettings(env: NodeJS.ProcessEnv = process.env): DatabaseSettings {
   const masterSecretArn = requireEnv(ENV_MASTER_SECRET_ARN, env);
-  const ssl = optionalEnv(ENV_DB_SSL, env) ?? 'require';
-  if (ssl !== 'require' && ssl !== 'disable') {
+  const ssl = optionalEnv(ENV_DB_SSL, env);
+  if (ssl !== undefined && ssl !== 'require' && ssl !== 'disable') {
     throw new Error(`Environment variable ${ENV_DB_SSL} must be 'require' or 'disable'`);
   }
   const rawTimeout = optionalEnv(ENV_DB_CONNECT_TIMEOUT_MS, env);

@@ -1,7 +1,7 @@
 import * as crypto from 'node:crypto';
 import { DatabaseSettings, readDatabaseSettings, readEcsTarget } from '../config/env';
 import { logger } from '../observability/logger';
-import { withConnection, logsIn, LoginTarget } from '../postgres/pg-connection';
+import { loginTarget, withConnection, logsIn, LoginTarget } from '../postgres/pg-connection';
 import { alternateRole, baseRole, DatabaseSecret, formatPostgresUrl, parseDatabaseSecret, parsePostgresUrl, PostgresUrl } from '../postgres/database-secret';
 import { parseMasterCredentials } from '../postgres/master-credentials';
 import { actAsBaseRole, createLoginRole, roleExists, sessionCount, setLoginPassword } from '../postgres/role-admin';
@@ -28,10 +28,6 @@ export function generateDatabasePassword(): string {
 export function nextDatabaseUrl(current: DatabaseSecret, password: string): PostgresUrl {
   const user = current.kind === 'url' ? alternateRole(current.url.user) : current.url.user;
   return { ...current.url, user, password };
-}
-
-export function loginTarget(url: PostgresUrl): LoginTarget {
-  return { host: url.host, port: url.port, database: url.database, user: url.user, password: url.password };
 }
 
 const what = (secretId: string, stage: string) => `Secret ${secretId}: ${stage}`;

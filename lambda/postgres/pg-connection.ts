@@ -1,6 +1,7 @@
 import { Client, ClientConfig } from 'pg';
 import { DatabaseSettings } from '../config/env';
 import { errorName, logger } from '../observability/logger';
+import type { PostgresUrl } from './database-secret';
 
 export interface LoginTarget {
   host: string;
@@ -8,6 +9,32 @@ export interface LoginTarget {
   database: string;
   user: string;
   password: string;
+  /** The URL's `sslmode`, if it has one. */
+  sslmode?: string;
+}
+
+/** Where a postgres URL logs in. */
+export function loginTarget(url: PostgresUrl): LoginTarget {
+  const sslmode = new URLSearchParams(url.query).get('sslmode') ?? undefined;
+  return { host: url.host, port: url.port, database: url.database, user: url.user, password: url.password, sslmode };
+}
+
+/** How a connection uses TLS: always (certificate verified), never, or when the server offers it (libpq's `prefer`). */
+export type SslUse = 'require' | 'disable' | 'prefer';
+
+/** DB_SSL when set (the stack always sets it), else the URL's sslmode, else libpq's default `prefer`. */
+export function sslUse(target: Pick<LoginTarget, 'sslmode'>, settings: Pick<DatabaseSettings, 'ssl'>): SslUse {
+  if (settings.ssl !== undefined) return settings.ssl;
+  switch (target.sslmode) {
+    case 'disable':
+      return 'disable';
+    case 'require':
+    case 'verify-ca':
+    case 'verify-full':
+      return 'require';
+    default:
+      return 'prefer';
+  }
 }
 
 /** Upper bound for any single statement the rotation code runs. */
@@ -19,7 +46,7 @@ const LOGIN_REJECTED = new Set([
   '28000', // invalid_authorization_specification (no such role, NOLOGIN, pg_hba reject)
 ]);
 
-function clientConfig(target: LoginTarget, settings: Pick<DatabaseSettings, 'ssl' | 'connectTimeoutMs'>): ClientConfig {
+function clientConfig(target: LoginTarget, settings: Pick<DatabaseSettings, 'connectTimeoutMs'>, tls: boolean): ClientConfig {
   return {
     host: target.host,
     port: target.port,
@@ -28,7 +55,7 @@ function clientConfig(target: LoginTarget, settings: Pick<DatabaseSettings, 'ssl
     password: target.password,
     // 'require' verifies the server certificate against Node's CAs plus NODE_EXTRA_CA_CERTS
     // (on Lambda: /var/runtime/ca-cert.pem, which includes the RDS CAs).
-    ssl: settings.ssl === 'require' ? { rejectUnauthorized: true, servername: target.host } : false,
+    ssl: tls ? { rejectUnauthorized: true, servername: target.host } : false,
     connectionTimeoutMillis: settings.connectTimeoutMs,
     query_timeout: QUERY_TIMEOUT_MS,
     application_name: 'fleapo-secrets-rotation',
@@ -59,26 +86,50 @@ export class DatabaseLoginError extends Error {
   }
 }
 
+/** The error pg raises when TLS was asked for and the server does not offer it. */
+const NO_SERVER_TLS = /does not support SSL/i;
+
 /** Opens a connection, runs `fn`, always closes. Login failures become DatabaseLoginError. */
 export async function withConnection<T>(
   target: LoginTarget,
   settings: Pick<DatabaseSettings, 'ssl' | 'connectTimeoutMs'>,
   fn: (client: Client) => Promise<T>,
 ): Promise<T> {
-  const client = new Client(clientConfig(target, settings));
-  client.on('error', (error) => logger.warn('Database connection error', { role: target.user, code: errorName(error) }));
+  const use = sslUse(target, settings);
+  let client: Client;
   try {
-    await client.connect();
+    client = await connect(target, settings, use !== 'disable');
   } catch (error) {
-    const code = errorName(error);
-    await client.end().catch(() => undefined);
-    throw new DatabaseLoginError(target, code, code !== undefined && LOGIN_REJECTED.has(code));
+    // `prefer` falls back to a plain connection only when the server has no TLS at all, never on a bad certificate.
+    if (use !== 'prefer' || !NO_SERVER_TLS.test((error as Error).message ?? '')) throw loginError(target, error);
+    try {
+      client = await connect(target, settings, false);
+    } catch (plainError) {
+      throw loginError(target, plainError);
+    }
   }
   try {
     return await fn(client);
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+async function connect(target: LoginTarget, settings: Pick<DatabaseSettings, 'connectTimeoutMs'>, tls: boolean): Promise<Client> {
+  const client = new Client(clientConfig(target, settings, tls));
+  client.on('error', (error) => logger.warn('Database connection error', { role: target.user, code: errorName(error) }));
+  try {
+    await client.connect();
+    return client;
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
+  }
+}
+
+function loginError(target: LoginTarget, error: unknown): DatabaseLoginError {
+  const code = errorName(error);
+  return new DatabaseLoginError(target, code, code !== undefined && LOGIN_REJECTED.has(code));
 }
 
 /** True if the credentials log in; false if the server rejects them; throws if the server is unreachable. */

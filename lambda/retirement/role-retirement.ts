@@ -4,7 +4,7 @@ import { logger } from '../observability/logger';
 import { METRIC_RETIREMENT_BLOCKED, METRIC_RETIREMENT_REFUSED, METRIC_ROLE_RETIRED, publishCountMetric } from '../observability/emf-metric';
 import { parseDatabaseSecret, parsePostgresUrl } from '../postgres/database-secret';
 import { parseMasterCredentials } from '../postgres/master-credentials';
-import { withConnection } from '../postgres/pg-connection';
+import { loginTarget, withConnection } from '../postgres/pg-connection';
 import { retireRole, roleExists, sessionCount } from '../postgres/role-admin';
 import { describeDeployments, TAG_RETIRED_DEPLOYMENT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../rotation/ecs-rollout';
 import { AWSCURRENT, AWSPREVIOUS, SecretStore, versionWithStage } from '../rotation/secret-store';
@@ -94,7 +94,7 @@ export async function retireOldRole(trigger: RetirementTrigger, deps: Retirement
   }
 
   const master = parseMasterCredentials(await deps.store.getString(deps.db.masterSecretArn, AWSCURRENT), deps.db.masterSecretArn);
-  const adminTarget = { host: current.host, port: current.port, database: current.database, user: master.username, password: master.password };
+  const adminTarget = { ...loginTarget(current), user: master.username, password: master.password };
   const outcome = await withConnection(adminTarget, deps.db, async (client) => {
     const newSessions = await sessionCount(client, current.user);
     const oldSessions = await sessionCount(client, previousUser);

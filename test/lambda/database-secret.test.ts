@@ -96,6 +96,7 @@ test('EMF record shape', () => {
 test('missing env vars are named', () => {
   expect(() => readEcsTarget({})).toThrow('Missing required environment variable ECS_CLUSTER');
   expect(() => readDatabaseSettings({})).toThrow('Missing required environment variable MASTER_SECRET_ARN');
-  expect(readDatabaseSettings({ MASTER_SECRET_ARN: 'a' })).toEqual({ masterSecretArn: 'a', ssl: 'require', connectTimeoutMs: 5000 });
+  expect(readDatabaseSettings({ MASTER_SECRET_ARN: 'a' })).toEqual({ masterSecretArn: 'a', ssl: undefined, connectTimeoutMs: 5000 });
+  expect(readDatabaseSettings({ MASTER_SECRET_ARN: 'a', DB_SSL: 'require' }).ssl).toBe('require');
   expect(() => readDatabaseSettings({ MASTER_SECRET_ARN: 'a', DB_SSL: 'prefer' })).toThrow('DB_SSL');
 });
