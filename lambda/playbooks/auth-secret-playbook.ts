@@ -17,6 +17,9 @@ export function generateAuthSecret(): string {
  * pick it up (this signs every user out; there is no overlap mode).
  */
 export const authSecretPlaybook: RotationPlaybook = {
+  checkConfiguration: () => {
+    readEcsTarget();
+  },
   generate: () => generateAuthSecret(),
   set: async () => undefined,
   test: async (pending, ctx) => {

@@ -105,6 +105,10 @@ export async function testPendingCredentials(pendingValue: string, ctx: Rotation
 
 /** Runbook "DATABASE_URL": alternating users; retirement of the old user is database-role-retirement's job. */
 export const databaseUrlPlaybook: RotationPlaybook = {
+  checkConfiguration: () => {
+    readEcsTarget();
+    readDatabaseSettings();
+  },
   generate: (current, ctx) =>
     formatPostgresUrl(nextDatabaseUrl(parseDatabaseSecret(current, what(ctx.secretId, 'AWSCURRENT')), generateDatabasePassword())),
   set: (pending, current, ctx) => setPendingCredentials(pending, current, ctx, readDatabaseSettings()),

@@ -17,6 +17,11 @@ export interface RotationContext {
  * Secrets Manager protocol (checks, staging labels, idempotency).
  */
 export interface RotationPlaybook {
+  /**
+   * Reads the function's configuration (environment variables) and throws, naming what is missing, before any
+   * step touches the secret: a misconfigured function must fail at createSecret, not after AWSCURRENT moved.
+   */
+  checkConfiguration(): void;
   /** The new value, derived from AWSCURRENT. Throws (naming the problem, not the value) if AWSCURRENT does not parse. */
   generate(current: string, ctx: RotationContext): Promise<string> | string;
   /** Make the external system accept `pending` (idempotent). */
@@ -49,6 +54,7 @@ export function validateRotationEvent(event: unknown): SecretsManagerRotationEve
 /** Runs one rotation step of `playbook` for `event`. */
 export async function runRotationStep(event: unknown, playbook: RotationPlaybook, store: SecretStore): Promise<void> {
   const { Step: step, SecretId: secretId, ClientRequestToken: token } = validateRotationEvent(event);
+  playbook.checkConfiguration();
   const started = Date.now();
   logger.appendKeys({ secretId, step, versionId: token });
   try {

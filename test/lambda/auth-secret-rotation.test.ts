@@ -93,12 +93,14 @@ test('testSecret refuses a pending value of the wrong form, without a stage chan
   expect(h.sm.stages(arn)[result.token]).toEqual(['AWSPENDING']);
 });
 
-test('missing ECS env var is named and leaves AWSCURRENT working', async () => {
+test('missing ECS env var is named at createSecret, before anything is staged, and AWSCURRENT stays', async () => {
   const saved = process.env.ECS_SERVICE;
   delete process.env.ECS_SERVICE;
   try {
+    const currentBefore = h.sm.versionIdOf(secretArn, 'AWSCURRENT');
     const result = await h.rotate(secretArn, rotate);
-    expect(result).toMatchObject({ ok: false, step: 'finishSecret' });
+    expect(result).toMatchObject({ ok: false, step: 'createSecret' });
+    expect(h.sm.versionIdOf(secretArn, 'AWSCURRENT')).toBe(currentBefore);
     if (!result.ok) expect(result.error.message).toBe('Missing required environment variable ECS_SERVICE');
     process.env.ECS_SERVICE = saved;
     expect(await h.rotate(secretArn, rotate, result.token)).toMatchObject({ ok: true });

@@ -243,19 +243,24 @@ describe('malformed events are refused without a stage change', () => {
     expect(h.sm.value(arn, 'AWSPENDING')).toBeUndefined();
   });
 
-  test('missing env var is named', async () => {
-    const saved = process.env.MASTER_SECRET_ARN;
-    delete process.env.MASTER_SECRET_ARN;
+  test.each(['MASTER_SECRET_ARN', 'ECS_CLUSTER', 'ECS_SERVICE'])('missing %s is named at createSecret, before any stage change', async (name) => {
+    const saved = process.env[name];
+    delete process.env[name];
     try {
+      const before = JSON.stringify(h.sm.stages(secretArn));
       const result = await h.rotate(secretArn, rotate);
-      expect(result).toMatchObject({ ok: false, step: 'setSecret' });
-      if (!result.ok) expect(result.error.message).toBe('Missing required environment variable MASTER_SECRET_ARN');
-      process.env.MASTER_SECRET_ARN = saved;
+      expect(result).toMatchObject({ ok: false, step: 'createSecret' });
+      if (!result.ok) expect(result.error.message).toBe(`Missing required environment variable ${name}`);
+      expect(h.sm.versionIdOf(secretArn, 'AWSCURRENT')).not.toBe(result.token);
+      expect(h.sm.value(secretArn, 'AWSPENDING')).toBeUndefined();
+      process.env[name] = saved;
       expect(await h.rotate(secretArn, rotate, result.token)).toMatchObject({ ok: true });
+      expect(before).not.toBe(JSON.stringify(h.sm.stages(secretArn)));
     } finally {
-      process.env.MASTER_SECRET_ARN = saved;
+      process.env[name] = saved;
     }
   });
+
 });
 
 test('no secret value appears in any log line or error message', () => {
