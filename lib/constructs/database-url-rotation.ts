@@ -5,9 +5,7 @@ import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-config';
 import {
@@ -19,6 +17,7 @@ import {
   ENV_SECRET_ARN,
 } from '../../lambda/config/env';
 import { METRIC_NAMESPACE, METRIC_RETIREMENT_BLOCKED, METRIC_RETIREMENT_REFUSED } from '../../lambda/observability/emf-metric';
+import type { EnvironmentSecrets } from './environment-secrets';
 import { alertAlarmName } from './rotation-alerts';
 import { RotationFunction } from './rotation-function';
 import { grantRolloutTags, scheduleRotation } from './rotation-schedule';
@@ -26,10 +25,8 @@ import { grantRolloutTags, scheduleRotation } from './rotation-schedule';
 /** Props of {@link DatabaseUrlRotation}. */
 export interface DatabaseUrlRotationProps {
   readonly environment: EnvironmentConfig;
-  /** The environment's DATABASE_URL. */
-  readonly secret: secretsmanager.Secret;
-  /** The environment's KMS key (encrypts the secret). */
-  readonly key: kms.IKey;
+  /** The environment's secrets: DATABASE_URL is rotated, its key decrypts it. */
+  readonly secrets: EnvironmentSecrets;
   /** The database's VPC. */
   readonly vpc: ec2.IVpc;
   /** The service rolled after each rotation, whose completed deployment lets the old role retire. */
@@ -63,6 +60,7 @@ export class DatabaseUrlRotation extends Construct {
     super(scope, id);
     const env = props.environment;
     const db = env.database;
+    const secret = props.secrets.secrets.DATABASE_URL;
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
@@ -94,12 +92,12 @@ export class DatabaseUrlRotation extends Construct {
       environment: { ...common, POWERTOOLS_SERVICE_NAME: `fleapo-${env.name}-database-url-rotation` },
       vpc: placement,
     });
-    scheduleRotation(props.secret, this.rotationFunction.function, {
+    scheduleRotation(secret, this.rotationFunction.function, {
       scheduleExpression: `rate(${env.rotation.databaseUrlRotationDays} days)`,
       // The first rotation turns the generated bootstrap credentials into the URL: it runs on creation.
       rotateImmediatelyOnUpdate: true,
     });
-    grantRolloutTags(props.secret, this.rotationFunction.function);
+    grantRolloutTags(secret, this.rotationFunction.function);
     this.rotationFunction.function.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['ecs:UpdateService'], resources: [props.service.serviceArn] }),
     );
@@ -111,7 +109,7 @@ export class DatabaseUrlRotation extends Construct {
       description: `Retires the previous fleapo ${env.name} database role once the rollout completed`,
       environment: {
         ...common,
-        [ENV_SECRET_ARN]: props.secret.secretArn,
+        [ENV_SECRET_ARN]: secret.secretArn,
         POWERTOOLS_SERVICE_NAME: `fleapo-${env.name}-database-role-retirement`,
       },
       vpc: placement,
@@ -120,24 +118,13 @@ export class DatabaseUrlRotation extends Construct {
     retirement.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
-        resources: [props.secret.secretArn],
+        resources: [secret.secretArn],
       }),
     );
-    grantRolloutTags(props.secret, retirement);
+    grantRolloutTags(secret, retirement);
     retirement.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeServices'], resources: [props.service.serviceArn] }));
     this.grantMasterSecret(retirement, env);
-    retirement.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:Decrypt'],
-        resources: [props.key.keyArn],
-        conditions: {
-          StringEquals: {
-            'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com`,
-            'kms:EncryptionContext:SecretARN': props.secret.secretArn,
-          },
-        },
-      }),
-    );
+    props.secrets.grantDecryptThroughSecretsManager(retirement, [secret.secretArn]);
 
     const retire = new targets.LambdaFunction(retirement, { retryAttempts: 4, maxEventAge: Duration.hours(2) });
     new events.Rule(this, 'OnDeployment', {

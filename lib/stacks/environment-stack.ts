@@ -52,8 +52,7 @@ export class EnvironmentStack extends Stack {
     });
     this.databaseUrlRotation = new DatabaseUrlRotation(this, 'DatabaseUrlRotation', {
       environment: env,
-      secret: this.secrets.secrets.DATABASE_URL,
-      key: this.secrets.key,
+      secrets: this.secrets,
       vpc,
       service: this.app.service,
     });

@@ -102,3 +102,18 @@ export class AwsJsonServer {
     }
   }
 }
+
+/** A test double of one AWS service: its JSON server, started and stopped with it. */
+export abstract class AwsServiceDouble {
+  abstract readonly server: AwsJsonServer;
+
+  get endpoint(): string {
+    return this.server.endpoint;
+  }
+  start(): Promise<void> {
+    return this.server.start();
+  }
+  stop(): Promise<void> {
+    return this.server.stop();
+  }
+}

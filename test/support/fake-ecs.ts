@@ -1,4 +1,4 @@
-import { AwsError, AwsJsonServer } from './aws-json-server';
+import { AwsError, AwsJsonServer, AwsServiceDouble } from './aws-json-server';
 
 export interface FakeDeployment {
   id: string;
@@ -12,7 +12,7 @@ export interface FakeDeployment {
  * service: UpdateService(forceNewDeployment) starts a PRIMARY deployment `ecs-svc/N`, the former
  * PRIMARY becomes ACTIVE; DescribeServices lists deployments. Tests complete or fail deployments.
  */
-export class FakeEcs {
+export class FakeEcs extends AwsServiceDouble {
   readonly clusterArn = 'arn:aws:ecs:us-east-1:111111111111:cluster/fleapo';
   readonly serviceName = 'fleapo-api';
   readonly serviceArn = `arn:aws:ecs:us-east-1:111111111111:service/fleapo/${this.serviceName}`;
@@ -24,17 +24,8 @@ export class FakeEcs {
   });
 
   constructor() {
+    super();
     this.deployments.push({ id: this.nextId(), status: 'PRIMARY', rolloutState: 'COMPLETED', createdAt: Date.now() });
-  }
-
-  get endpoint(): string {
-    return this.server.endpoint;
-  }
-  start(): Promise<void> {
-    return this.server.start();
-  }
-  stop(): Promise<void> {
-    return this.server.stop();
   }
 
   /** Number of forced new deployments requested so far (successful UpdateService calls). */

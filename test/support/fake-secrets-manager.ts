@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { AwsError, AwsJsonServer } from './aws-json-server';
+import { AwsError, AwsJsonServer, AwsServiceDouble } from './aws-json-server';
 
 export const AWSCURRENT = 'AWSCURRENT';
 export const AWSPENDING = 'AWSPENDING';
@@ -44,7 +44,7 @@ const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
  * - UpdateSecretVersionStage: RemoveFromVersionId must be the holder (InvalidParameterException);
  *   AWSCURRENT moves AWSPREVIOUS along; AWSPENDING is left where it is.
  */
-export class FakeSecretsManager {
+export class FakeSecretsManager extends AwsServiceDouble {
   readonly region = 'us-east-1';
   readonly account = '111111111111';
   private readonly secrets = new Map<string, Secret>();
@@ -58,16 +58,6 @@ export class FakeSecretsManager {
     TagResource: (i) => this.tagResource(i),
     UntagResource: (i) => this.untagResource(i),
   });
-
-  get endpoint(): string {
-    return this.server.endpoint;
-  }
-  start(): Promise<void> {
-    return this.server.start();
-  }
-  stop(): Promise<void> {
-    return this.server.stop();
-  }
 
   /** Creates a secret whose first version holds `value` as AWSCURRENT; returns its ARN. */
   createSecret(name: string, value: string, options: { rotationEnabled?: boolean } = {}): string {
