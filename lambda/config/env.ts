@@ -23,6 +23,21 @@ export const ENV_SECRET_ARN = 'SECRET_ARN';
 /** Optional: value of the `Environment` dimension of the retirement metrics (omitted when unset). */
 export const ENV_FLEAPO_ENVIRONMENT = 'FLEAPO_ENVIRONMENT';
 
+/**
+ * Which externally issued secret the external-secret rotation function rotates:
+ * 'stripe-secret-key' | 'stripe-webhook-secret' | 'posthog-api-key' (external-secret handler).
+ */
+export const ENV_EXTERNAL_SECRET_KIND = 'EXTERNAL_SECRET_KIND';
+/** 'live' (prod: sk_live_/rk_live_) | 'test' (staging: sk_test_/rk_test_). Required for stripe-secret-key. */
+export const ENV_STRIPE_MODE = 'STRIPE_MODE';
+/** Optional: Stripe API origin the key is checked against. Default {@link DEFAULT_STRIPE_API_BASE}. */
+export const ENV_STRIPE_API_BASE = 'STRIPE_API_BASE';
+/** Optional: PostHog API origin the project token is checked against. Default {@link DEFAULT_POSTHOG_API_HOST}. */
+export const ENV_POSTHOG_API_HOST = 'POSTHOG_API_HOST';
+
+export const DEFAULT_STRIPE_API_BASE = 'https://api.stripe.com';
+export const DEFAULT_POSTHOG_API_HOST = 'https://us.i.posthog.com';
+
 export const DEFAULT_DB_CONNECT_TIMEOUT_MS = 5000;
 
 export type DbSslMode = 'require' | 'disable';
