@@ -8,6 +8,7 @@ export class AwsError extends Error {
   }
 }
 
+/** Answers an operation; may return a promise (the response waits for it). */
 export type OperationHandler = (input: Record<string, unknown>) => unknown;
 
 export interface RecordedCall {
@@ -84,6 +85,10 @@ export class AwsJsonServer {
       });
       res.end(text);
     };
+    const sendError = (error: unknown) => {
+      const e = error instanceof AwsError ? error : new AwsError('InternalServiceError', String((error as Error).message), 500);
+      send(e.status, { __type: e.type, message: e.message }, e.type);
+    };
     try {
       if (req.method !== 'POST' || !(operation in this.operations)) {
         throw new AwsError('UnknownOperationException', `Unknown operation ${target}`);
@@ -95,10 +100,11 @@ export class AwsJsonServer {
         failure.remaining -= 1;
         throw failure.error;
       }
-      send(200, this.operations[operation](input) ?? {});
+      const output = this.operations[operation](input);
+      if (output instanceof Promise) output.then((o) => send(200, o ?? {}), sendError);
+      else send(200, output ?? {});
     } catch (error) {
-      const e = error instanceof AwsError ? error : new AwsError('InternalServiceError', String((error as Error).message), 500);
-      send(e.status, { __type: e.type, message: e.message }, e.type);
+      sendError(error);
     }
   }
 }

@@ -28,6 +28,9 @@ interface Secret {
   rotationEnabled: boolean;
   versions: Map<string, Version>;
   tags: Map<string, string>;
+  /** The "rotation function" RotateSecret invokes (see setRotationInvoker). */
+  rotation?: { invoke: RotationInvoker; background: boolean };
+  lastRotatedAt?: number;
 }
 
 const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
@@ -43,6 +46,13 @@ const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
  *   staging labels move from other versions; AWSCURRENT moving moves AWSPREVIOUS to the old version.
  * - UpdateSecretVersionStage: RemoveFromVersionId must be the holder (InvalidParameterException);
  *   AWSCURRENT moves AWSPREVIOUS along; AWSPENDING is left where it is.
+ * - Custom staging labels (e.g. FLEAPO_STAGED) behave like any label: on one version at a time, moved by
+ *   PutSecretValue/UpdateSecretVersionStage, removed with RemoveFromVersionId alone. A version left with no label
+ *   is deprecated: not in VersionIdsToStages, still readable by VersionId.
+ * - The RotateSecret operation (for a secret with a rotation invoker, `setRotationInvoker`) runs the same driver as
+ *   `rotate`: the precondition checks and the empty AWSPENDING version happen before it answers; the steps then run
+ *   in the background like AWS's asynchronous rotation (or before the answer, `background: false`). Outcomes are
+ *   in `rotationResults`; `rotationsSettled()` waits for the running ones.
  */
 export class FakeSecretsManager extends AwsServiceDouble {
   readonly region = 'us-east-1';
@@ -50,6 +60,9 @@ export class FakeSecretsManager extends AwsServiceDouble {
   private readonly secrets = new Map<string, Secret>();
   /** Every SecretString ever stored (to assert none leaks into logs). */
   readonly storedValues: string[] = [];
+  /** Outcomes of the rotations RotateSecret started, in the order they ended. */
+  readonly rotationResults: RotationResult[] = [];
+  private readonly running = new Set<Promise<RotationResult>>();
   readonly server = new AwsJsonServer('secretsmanager', {
     DescribeSecret: (i) => this.describeSecret(i),
     GetSecretValue: (i) => this.getSecretValue(i),
@@ -57,6 +70,7 @@ export class FakeSecretsManager extends AwsServiceDouble {
     UpdateSecretVersionStage: (i) => this.updateSecretVersionStage(i),
     TagResource: (i) => this.tagResource(i),
     UntagResource: (i) => this.untagResource(i),
+    RotateSecret: (i) => this.rotateSecret(i),
   });
 
   /** Creates a secret whose first version holds `value` as AWSCURRENT; returns its ARN. */
@@ -101,6 +115,28 @@ export class FakeSecretsManager extends AwsServiceDouble {
    */
   async rotate(secretId: string, invoke: RotationInvoker, token: string = randomUUID()): Promise<RotationResult> {
     const secret = this.secret(secretId);
+    this.beginRotation(secret, token);
+    return this.runRotationSteps(secret, invoke, token);
+  }
+
+  /**
+   * Configures the secret's rotation "function": the RotateSecret operation invokes it (and enables rotation,
+   * as configuring a rotation function does). `background` (default, like AWS): RotateSecret answers at once.
+   */
+  setRotationInvoker(secretId: string, invoke: RotationInvoker, options: { background?: boolean } = {}): void {
+    const secret = this.secret(secretId);
+    secret.rotation = { invoke, background: options.background ?? true };
+    secret.rotationEnabled = true;
+  }
+
+  /** Waits for every rotation RotateSecret started; returns all outcomes so far. */
+  async rotationsSettled(): Promise<RotationResult[]> {
+    while (this.running.size > 0) await Promise.all([...this.running]);
+    return [...this.rotationResults];
+  }
+
+  /** Checks and the empty AWSPENDING version: what RotateSecret does before it answers. */
+  private beginRotation(secret: Secret, token: string): void {
     if (!secret.rotationEnabled) throw new AwsError('InvalidRequestException', 'Rotation is not enabled for this secret');
     const pending = this.holder(secret, AWSPENDING);
     if (pending && !pending.stages.has(AWSCURRENT) && pending.id !== token) {
@@ -110,6 +146,9 @@ export class FakeSecretsManager extends AwsServiceDouble {
       if (pending) pending.stages.delete(AWSPENDING);
       secret.versions.set(token, { id: token, stages: new Set([AWSPENDING]), createdAt: Date.now() });
     }
+  }
+
+  private async runRotationSteps(secret: Secret, invoke: RotationInvoker, token: string): Promise<RotationResult> {
     for (const step of ROTATION_STEPS) {
       try {
         await invoke({ Step: step, SecretId: secret.arn, ClientRequestToken: token });
@@ -118,10 +157,34 @@ export class FakeSecretsManager extends AwsServiceDouble {
       }
     }
     secret.versions.get(token)?.stages.delete(AWSPENDING);
+    secret.lastRotatedAt = Date.now();
     return { ok: true, token };
   }
 
   // ---- protocol operations ----
+
+  private rotateSecret(input: Record<string, unknown>) {
+    const secret = this.secret(input.SecretId);
+    if (input.RotateImmediately === false) {
+      throw new AwsError('InvalidParameterException', 'test double: RotateImmediately=false (testSecret only) is not modelled');
+    }
+    if (input.RotationLambdaARN !== undefined || input.RotationRules !== undefined) {
+      throw new AwsError('InvalidParameterException', 'test double: configure rotation with setRotationInvoker, not RotateSecret');
+    }
+    if (!secret.rotation) {
+      throw new AwsError('InvalidRequestException', 'No Lambda rotation function ARN is associated with this secret.');
+    }
+    const token = (input.ClientRequestToken as string | undefined) ?? randomUUID();
+    this.beginRotation(secret, token);
+    const run = this.runRotationSteps(secret, secret.rotation.invoke, token).then((result) => {
+      this.rotationResults.push(result);
+      this.running.delete(run);
+      return result;
+    });
+    this.running.add(run);
+    const answer = { ARN: secret.arn, Name: secret.name, VersionId: token };
+    return secret.rotation.background ? answer : run.then(() => answer);
+  }
 
   private describeSecret(input: Record<string, unknown>) {
     const secret = this.secret(input.SecretId);
@@ -130,6 +193,8 @@ export class FakeSecretsManager extends AwsServiceDouble {
       ARN: secret.arn,
       Name: secret.name,
       RotationEnabled: secret.rotationEnabled,
+      ...(secret.rotation ? { RotationLambdaARN: `arn:aws:lambda:${this.region}:${this.account}:function:rotation-double` } : {}),
+      ...(secret.lastRotatedAt !== undefined ? { LastRotatedDate: secret.lastRotatedAt / 1000 } : {}),
       VersionIdsToStages: this.stages(secret.arn),
       ...(tags.length > 0 ? { Tags: tags } : {}),
     };
