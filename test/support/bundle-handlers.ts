@@ -10,6 +10,7 @@ export const HANDLER_ENTRIES = {
   'auth-secret-rotation': 'lambda/auth-secret-rotation.ts',
   'database-url-rotation': 'lambda/database-url-rotation.ts',
   'database-role-retirement': 'lambda/database-role-retirement.ts',
+  'external-secret-rotation': 'lambda/external-secret-rotation.ts',
 } as const;
 export type HandlerName = keyof typeof HANDLER_ENTRIES;
 
