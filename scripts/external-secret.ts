@@ -114,6 +114,8 @@ async function readPiped(stdin: NodeJS.ReadStream): Promise<string> {
 
 /** Reads one line from a terminal with echo off (raw mode); the prompt goes to stderr. */
 function readHidden(stdin: NodeJS.ReadStream, prompt: string): Promise<string> {
+  // Echo off BEFORE the prompt shows: a value pasted as soon as the prompt appears must not be echoed.
+  stdin.setRawMode(true);
   process.stderr.write(prompt);
   return new Promise((resolve, reject) => {
     let value = '';
@@ -132,7 +134,6 @@ function readHidden(stdin: NodeJS.ReadStream, prompt: string): Promise<string> {
         else value += ch;
       }
     };
-    stdin.setRawMode(true);
     stdin.resume();
     stdin.on('data', onData);
   });

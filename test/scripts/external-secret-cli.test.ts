@@ -209,6 +209,57 @@ test('usage errors exit 2 and never echo a stray argument (it may be a pasted ke
   expect(r3.stderr).toContain('no value on stdin');
 });
 
+/** Runs the CLI on a pseudo-terminal (util-linux `script`), types `keys` once the prompt shows; returns the terminal's text. */
+function onTerminal(args: string[], keys: string): Promise<{ code: number | null; screen: string }> {
+  const command = [TSX, 'scripts/external-secret.ts', ...args].join(' '); // flags only: the value is typed
+  const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: ROOT, env: { ...process.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let screen = '';
+  let typed = false;
+  const onData = (c: Buffer) => {
+    screen += c.toString();
+    if (!typed && screen.includes('(input hidden): ')) {
+      typed = true;
+      child.stdin.write(keys);
+    }
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  return new Promise((resolve) => {
+    child.on('close', (code) => {
+      h.capture.add(screen);
+      resolve({ code, screen });
+    });
+  });
+}
+
+const hasScript = (() => {
+  try {
+    require('node:child_process').execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+(hasScript ? test : test.skip)('on a terminal: prompts on stderr, reads with echo off (backspace works), never shows the value', async () => {
+  const live = fakeExternal.stripeSecret('live');
+  const testKey = fakeExternal.stripeSecret('test');
+  h.extraSecrets.push(live, testKey);
+  const base = ['--kind', 'stripe-secret-key', '--mode', 'live', '--cluster', h.ecs.clusterArn, '--service', h.ecs.serviceArn];
+
+  const refused = await onTerminal(['--secret-id', 'fleapo/test/unused', ...base], `${testKey}\r`);
+  expect(refused.code).toBe(1);
+  expect(refused.screen).toContain('New stripe-secret-key for fleapo/test/unused (input hidden): ');
+  expect(refused.screen).toContain('it is a test-mode Stripe secret key (sk_test_)');
+  expect(refused.screen.includes(testKey)).toBe(false);
+
+  // A typo erased with backspace: the form check passes, so the run reaches Secrets Manager (no such secret).
+  const corrected = await onTerminal(['--secret-id', 'fleapo/test/does-not-exist', ...base], `${live}!\u007f\r`);
+  expect(corrected.code).toBe(1);
+  expect(corrected.screen).toContain('FAILED at step describe: ResourceNotFoundException');
+  expect(corrected.screen.includes(live)).toBe(false);
+});
+
 test('parseArgs and piped input, pure', () => {
   expect(() => parseArgs(['--kind', 'stripe-secret-key'])).toThrow(UsageError);
   expect(parseArgs(['--help'])).toBe('help');
