@@ -60,8 +60,13 @@ function stripeErrorType(body: unknown): string | undefined {
 
 function redirectProblem(issuer: string, host: string, response: Response, setting: string): string | undefined {
   if (response.status < 300 || response.status >= 400) return undefined;
-  const location = response.headers.get('location');
-  const to = location ? ` to ${hostOf(new URL(location, `https://${host}`).toString())}` : '';
+  let to = '';
+  try {
+    const location = response.headers.get('location');
+    if (location) to = ` to ${new URL(location, `https://${host}`).host}`;
+  } catch {
+    // an unparsable Location: report the redirect without it
+  }
   return `${issuer} at ${host} answered a redirect (HTTP ${response.status}${to}): set ${setting} to the final origin`;
 }
 
