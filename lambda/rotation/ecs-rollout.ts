@@ -34,7 +34,7 @@ export async function rollServiceOnce(ctx: RotationContext, ecs: ECSClient, targ
     return;
   }
   const deploymentId = await forceNewDeployment(ecs, target);
-  logger.info('Started ECS rollout', { service: target.service, deploymentId });
+  logger.info('Started ECS rollout', { ecsService: target.service, deploymentId });
   try {
     await ctx.store.tag(ctx.secretId, { [TAG_ROLLOUT_VERSION]: ctx.token, [TAG_ROLLOUT_DEPLOYMENT]: deploymentId });
   } catch (error) {

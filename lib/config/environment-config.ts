@@ -18,6 +18,12 @@ export const MANAGED_SECRETS = [
 /** One of the environment variable names the app container receives from Secrets Manager. */
 export type ManagedSecretName = (typeof MANAGED_SECRETS)[number];
 
+/** The secrets a person creates at their issuer (Stripe Dashboard, PostHog project): rotated on demand, not scheduled. */
+export const EXTERNAL_SECRETS = ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'POSTHOG_API_KEY'] as const;
+
+/** One of {@link EXTERNAL_SECRETS}. */
+export type ExternalSecretName = (typeof EXTERNAL_SECRETS)[number];
+
 /** The secret's name below the environment prefix: `fleapo/<env>/<suffix>`. */
 export const SECRET_NAME_SUFFIX: Record<ManagedSecretName, string> = {
   AUTH_SECRET: 'auth-secret',
@@ -114,6 +120,14 @@ export interface RotationConfig {
   readonly databaseUrlRotationDays: number;
 }
 
+/** The issuers of the externally created secrets, which their rotation checks new values against. */
+export interface ExternalServicesConfig {
+  /** Which Stripe keys this environment takes: `live` (`sk_live_`, `rk_live_`) or `test` (`sk_test_`, `rk_test_`). */
+  readonly stripeMode: 'live' | 'test';
+  /** The PostHog API host the project token is checked against, e.g. `https://us.i.posthog.com`. */
+  readonly posthogApiHost: string;
+}
+
 /** Who hears about failed rotations and blocked retirements. */
 export interface AlertsConfig {
   /** E-mail addresses subscribed to the environment's alert topic (may be empty: subscribe by other means). */
@@ -135,6 +149,7 @@ export interface EnvironmentConfig {
   readonly database: DatabaseConfig;
   readonly github: GithubConfig;
   readonly rotation: RotationConfig;
+  readonly externalServices: ExternalServicesConfig;
   readonly alerts: AlertsConfig;
   /** Protect the environment's stack against deletion (prod). */
   readonly terminationProtection: boolean;

@@ -209,6 +209,12 @@ function readEnvironment(name: string, raw: unknown, problems: string[]): Enviro
   const cronProblem = rotation.authSecretSchedule && checkRotationCron(rotation.authSecretSchedule);
   if (cronProblem) rot.problem(`field "authSecretSchedule" ${cronProblem}`);
 
+  const ext = env.child('externalServices');
+  const externalServices = {
+    stripeMode: ext.string('stripeMode', /^(live|test)$/, '"live" or "test"') as 'live' | 'test',
+    posthogApiHost: ext.string('posthogApiHost', /^https:\/\/[A-Za-z0-9.-]+(:\d+)?$/, 'an https:// origin such as https://us.i.posthog.com'),
+  };
+
   const alerts = { emails: env.child('alerts').strings('emails', EMAIL, 'e-mail addresses', 0) };
 
   return {
@@ -221,6 +227,7 @@ function readEnvironment(name: string, raw: unknown, problems: string[]): Enviro
     database,
     github,
     rotation,
+    externalServices,
     alerts,
     terminationProtection: env.boolean('terminationProtection'),
   };

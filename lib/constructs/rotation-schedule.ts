@@ -45,3 +45,15 @@ export function grantRolloutTags(secret: secretsmanager.ISecret, fn: lambda.IFun
     }),
   );
 }
+
+/**
+ * Attaches `rotationFunction` to `secret` for rotations started on demand only (`RotateSecret`, no
+ * RotationRules): for secrets whose new value a person creates at the issuer. Never rotates on deploy.
+ */
+export function attachOnDemandRotation(secret: secretsmanager.Secret, rotationFunction: lambda.IFunction): secretsmanager.RotationSchedule {
+  return secret.addRotationSchedule('RotationSchedule', {
+    rotationLambda: rotationFunction,
+    automaticallyAfter: Duration.days(0),
+    rotateImmediatelyOnUpdate: false,
+  });
+}

@@ -1,11 +1,12 @@
 import { Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
-import type { EnvironmentConfig } from '../config/environment-config';
+import { EXTERNAL_SECRETS, type EnvironmentConfig } from '../config/environment-config';
 import { AppService } from '../constructs/app-service';
 import { AuthSecretRotation } from '../constructs/auth-secret-rotation';
 import { DatabaseUrlRotation } from '../constructs/database-url-rotation';
 import { EnvironmentSecrets } from '../constructs/environment-secrets';
+import { ExternalSecretRotation } from '../constructs/external-secret-rotation';
 import { RotationAlerts } from '../constructs/rotation-alerts';
 
 /** Props of {@link EnvironmentStack}. */
@@ -16,8 +17,8 @@ export interface EnvironmentStackProps extends StackProps {
 
 /**
  * Everything of one environment (`Fleapo-<env>`): its KMS key and five secrets, the ECS task definition
- * that injects them and the service that runs it, the AUTH_SECRET and DATABASE_URL rotations, and the alert
- * topic that hears of every rotation that fails.
+ * that injects them and the service that runs it, the scheduled AUTH_SECRET and DATABASE_URL rotations, the
+ * on-demand rotations of the Stripe and PostHog secrets, and the alert topic that hears of every rotation that fails.
  */
 export class EnvironmentStack extends Stack {
   public readonly secrets: EnvironmentSecrets;
@@ -25,6 +26,7 @@ export class EnvironmentStack extends Stack {
   public readonly alerts: RotationAlerts;
   public readonly authSecretRotation: AuthSecretRotation;
   public readonly databaseUrlRotation: DatabaseUrlRotation;
+  public readonly externalSecretRotations: ExternalSecretRotation[];
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id, props);
@@ -57,11 +59,14 @@ export class EnvironmentStack extends Stack {
       service: this.app.service,
     });
 
-    for (const name of ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'POSTHOG_API_KEY'] as const) {
-      Validations.of(this.secrets.secrets[name]).acknowledge({
-        id: 'AwsSolutions-SMG4',
-        reason: `${name} is issued by a third party (Stripe Dashboard / PostHog project) that offers no API this account can rotate it through; it is rolled by hand with the runbook's overlap procedure.`,
-      });
-    }
+    this.externalSecretRotations = EXTERNAL_SECRETS.map(
+      (name) =>
+        new ExternalSecretRotation(this, `${name}Rotation`, {
+          environment: env,
+          name,
+          secret: this.secrets.secrets[name],
+          service: this.app.service,
+        }),
+    );
   }
 }

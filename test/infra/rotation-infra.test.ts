@@ -54,7 +54,38 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
     const db = schedules.find((p) => p.SecretId === s.secretArn('database-url'));
     expect(db).toMatchObject({ RotationRules: { ScheduleExpression: 'rate(30 days)' }, RotationLambdaARN: s.arns[s.fnId('database-url-rotation')] });
     expect(db.RotationRules.AutomaticallyAfterDays).toBeUndefined();
-    expect(schedules).toHaveLength(2);
+    expect(schedules).toHaveLength(5);
+  });
+
+  test('the Stripe and PostHog secrets rotate on demand only, each with a function of its own that knows the environment\'s Stripe mode', () => {
+    const s = stack(env);
+    const schedules = Object.values(resourcesOfType(s.template, 'AWS::SecretsManager::RotationSchedule')).map((r) => resolveIntrinsics(r.Properties, s.arns, WHERE));
+    for (const kind of ['stripe-secret-key', 'stripe-webhook-secret', 'posthog-api-key']) {
+      const schedule = schedules.find((p) => p.SecretId === s.secretArn(kind));
+      expect(schedule).toEqual({ SecretId: s.secretArn(kind), RotationLambdaARN: s.arns[s.fnId(`${kind}-rotation`)], RotateImmediatelyOnUpdate: false });
+      const fn = s.template.Resources[s.fnId(`${kind}-rotation`)].Properties;
+      expect(fn.Environment.Variables).toMatchObject({
+        EXTERNAL_SECRET_KIND: kind,
+        STRIPE_MODE: env === 'prod' ? 'live' : 'test',
+        POSTHOG_API_HOST: 'https://us.i.posthog.com',
+        FLEAPO_ENVIRONMENT: env,
+      });
+      expect(fn.VpcConfig).toBeUndefined(); // reaches api.stripe.com / PostHog over the internet
+    }
+  });
+
+  test('each Stripe or PostHog rotation function stages only its own secret', async () => {
+    const s = stack(env);
+    const kinds = ['stripe-secret-key', 'stripe-webhook-secret', 'posthog-api-key'];
+    for (const kind of kinds) {
+      const who = s.principal(`${kind}-rotation`);
+      for (const target of [...kinds, 'auth-secret', 'database-url']) {
+        const decision = await evaluate({ ...who, action: 'secretsmanager:PutSecretValue', resource: s.secretArn(target) });
+        expect(`${kind} -> ${target}: ${decision}`).toBe(`${kind} -> ${target}: ${target === kind ? 'Allowed' : 'ImplicitlyDenied'}`);
+      }
+      await expect(evaluate({ ...who, action: 'ecs:UpdateService', resource: s.serviceArn })).resolves.toBe('Allowed');
+      await expect(evaluate({ ...who, action: 'ecs:UpdateService', resource: stack(other).serviceArn })).resolves.toBe('ImplicitlyDenied');
+    }
   });
 
   test('the functions that reach the database run in its subnets with their own security group, admitted on its port only', () => {
@@ -183,7 +214,7 @@ test('a real synth bundles each handler with esbuild into a small CommonJS file 
   const assembly = createFleapoApp({ outdir, context: { 'aws:cdk:bundling-stacks': ['Fleapo-prod'] } }).synth();
   const template = assembly.getStackByName('Fleapo-prod').template as Template;
   const functions = Object.values(resourcesOfType(template, 'AWS::Lambda::Function')).filter((r) => r.Properties.Code?.S3Key);
-  expect(functions).toHaveLength(3);
+  expect(functions).toHaveLength(6);
   for (const fn of functions) {
     const bundle = path.join(outdir, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`, 'index.js');
     expect(fs.statSync(bundle).size).toBeLessThan(300 * 1024);

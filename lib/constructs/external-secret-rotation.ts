@@ -1,0 +1,67 @@
+import { Validations } from 'aws-cdk-lib';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { SECRET_NAME_SUFFIX, type EnvironmentConfig, type ExternalSecretName } from '../config/environment-config';
+import {
+  ENV_ECS_CLUSTER,
+  ENV_ECS_SERVICE,
+  ENV_EXTERNAL_SECRET_KIND,
+  ENV_FLEAPO_ENVIRONMENT,
+  ENV_POSTHOG_API_HOST,
+  ENV_STRIPE_MODE,
+} from '../../lambda/config/env';
+import { RotationFunction } from './rotation-function';
+import { attachOnDemandRotation, grantRolloutTags } from './rotation-schedule';
+
+/** Props of {@link ExternalSecretRotation}. */
+export interface ExternalSecretRotationProps {
+  readonly environment: EnvironmentConfig;
+  /** Which secret this is; the function checks new values as this kind. */
+  readonly name: ExternalSecretName;
+  /** The secret (`fleapo/<env>/<suffix>`). */
+  readonly secret: secretsmanager.Secret;
+  /** The service rolled after each rotation. */
+  readonly service: ecs.FargateService;
+}
+
+/**
+ * The runbook's STRIPE_* and POSTHOG_API_KEY playbooks as an on-demand rotation: the operator stages the new
+ * value the issuer created (label `FLEAPO_STAGED`, `npm run external-secret`), which starts the rotation; the
+ * function checks the value's form for this environment (live or test Stripe keys) and, where the issuer allows,
+ * that the issuer accepts it, makes it current, and rolls the service. The operator revokes the old key only once
+ * that rollout has completed (the CLI says when), in that order, as the runbook requires.
+ */
+export class ExternalSecretRotation extends Construct {
+  public readonly function: RotationFunction;
+
+  constructor(scope: Construct, id: string, props: ExternalSecretRotationProps) {
+    super(scope, id);
+    const env = props.environment;
+    const kind = SECRET_NAME_SUFFIX[props.name];
+    this.function = new RotationFunction(this, 'Rotation', {
+      entry: 'external-secret-rotation.ts',
+      functionName: `fleapo-${env.name}-${kind}-rotation`,
+      description: `Rotates fleapo/${env.name}/${kind} to the staged value and rolls the ${env.name} service`,
+      environment: {
+        [ENV_EXTERNAL_SECRET_KIND]: kind,
+        [ENV_STRIPE_MODE]: env.externalServices.stripeMode,
+        [ENV_POSTHOG_API_HOST]: env.externalServices.posthogApiHost,
+        [ENV_ECS_CLUSTER]: props.service.cluster.clusterArn,
+        [ENV_ECS_SERVICE]: props.service.serviceArn,
+        [ENV_FLEAPO_ENVIRONMENT]: env.name,
+        POWERTOOLS_SERVICE_NAME: `fleapo-${env.name}-${kind}-rotation`,
+      },
+    });
+    const fn = this.function.function;
+    attachOnDemandRotation(props.secret, fn);
+    grantRolloutTags(props.secret, fn);
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:UpdateService'], resources: [props.service.serviceArn] }));
+    Validations.of(fn).acknowledge(...RotationFunction.ACKNOWLEDGEMENTS);
+    Validations.of(props.secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: `${props.name} is created by a person at its issuer (Stripe Dashboard / PostHog project), which offers no API to make a new one: it has a rotation function, started on demand when the operator stages the new value, not a schedule.`,
+    });
+  }
+}
