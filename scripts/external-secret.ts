@@ -29,14 +29,18 @@ import {
   StripeMode,
 } from '../lambda/external/external-secret-kinds';
 import { STAGED_LABEL } from '../lambda/external/staging';
+import type { FleapoConfig } from '../lib/config/environment-config';
+import { loadConfig } from '../lib/config/load-config';
 import { TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../lambda/rotation/rollout-tags';
 
-export const USAGE = `Usage: npm run external-secret -- --secret-id <name or ARN> --kind <${EXTERNAL_SECRET_KINDS.join('|')}>
-         [--mode live|test] --cluster <ECS cluster> --service <ECS service>
+export const USAGE = `Usage: npm run external-secret -- --environment <name> --kind <${EXTERNAL_SECRET_KINDS.join('|')}>
+   or: npm run external-secret -- --secret-id <name or ARN> --kind <kind> [--mode live|test] --cluster <ECS cluster> --service <ECS service>
          [--timeout <seconds, each wait, default 900>] [--poll-interval <seconds, default 10>] [--abandon-incomplete]
 
 Reads the new value from stdin (typed without echo on a terminal, or piped), never from the command line.
---mode is required for stripe-secret-key: live in prod, test in staging.
+--environment takes the secret, Stripe mode, cluster and service from the configuration (FLEAPO_CONFIG_FILE over
+the example defaults); flags given as well win.
+--mode is required for stripe-secret-key without --environment: live in prod, test in staging.
 --abandon-incomplete drops the AWSPENDING label of a previous rotation that failed (AWSCURRENT is untouched).`;
 
 export class UsageError extends Error {}
@@ -52,10 +56,25 @@ export interface CliArgs {
   abandonIncomplete: boolean;
 }
 
-const VALUE_FLAGS = ['--secret-id', '--kind', '--mode', '--cluster', '--service', '--timeout', '--poll-interval'] as const;
+const VALUE_FLAGS = ['--environment', '--secret-id', '--kind', '--mode', '--cluster', '--service', '--timeout', '--poll-interval'] as const;
+
+/**
+ * The flags an environment's configuration implies (README, "Configuration"): its secret `<prefix>/<kind>`, its
+ * Stripe mode, its cluster and service. Flags given on the command line win.
+ */
+export function environmentFlags(config: FleapoConfig, name: string, kind: ExternalSecretKind): Record<string, string> {
+  const env = config.environments.find((e) => e.name === name);
+  if (!env) throw new UsageError(`--environment must be one of ${config.environments.map((e) => e.name).join(', ')}`);
+  return {
+    '--secret-id': `${env.secretPrefix}/${kind}`,
+    ...(kindNeedsMode(kind) ? { '--mode': env.externalServices.stripeMode } : {}),
+    '--cluster': env.service.clusterName,
+    '--service': env.service.serviceName,
+  };
+}
 
 /** Pure: argv (without node and the script) to arguments, or 'help'. Throws UsageError. */
-export function parseArgs(argv: string[]): CliArgs | 'help' {
+export function parseArgs(argv: string[], config: () => FleapoConfig = () => loadConfig()): CliArgs | 'help' {
   const values: Record<string, string> = {};
   let abandonIncomplete = false;
   for (let i = 0; i < argv.length; i++) {
@@ -74,11 +93,13 @@ export function parseArgs(argv: string[]): CliArgs | 'help' {
     if (value === undefined || value === '') throw new UsageError(`${flag} needs a value`);
     values[flag] = value;
   }
-  for (const required of ['--secret-id', '--kind', '--cluster', '--service']) {
-    if (values[required] === undefined) throw new UsageError(`${required} is required`);
-  }
   const kind = values['--kind'];
+  if (kind === undefined) throw new UsageError('--kind is required');
   if (!isExternalSecretKind(kind)) throw new UsageError(`--kind must be one of ${EXTERNAL_SECRET_KINDS.join(', ')}`);
+  if (values['--environment'] !== undefined) Object.assign(values, { ...environmentFlags(config(), values['--environment'], kind), ...values });
+  for (const required of ['--secret-id', '--cluster', '--service']) {
+    if (values[required] === undefined) throw new UsageError(`${required} is required (or --environment)`);
+  }
   const mode = values['--mode'];
   if (mode !== undefined && !isStripeMode(mode)) throw new UsageError('--mode must be live or test');
   if (mode === undefined && kindNeedsMode(kind)) throw new UsageError(`--mode (live or test) is required for ${kind}`);

@@ -1,5 +1,4 @@
 import * as fs from 'fs';
-import type { Node } from 'constructs';
 import type { FleapoConfig } from './environment-config';
 import { EXAMPLE_CONFIG } from './example-config';
 import { ConfigError, validateConfig } from './validate-config';
@@ -11,12 +10,19 @@ export const CONFIG_FILE_ENV = 'FLEAPO_CONFIG_FILE';
 /** cdk context key: an object (or JSON text) whose fields override the configuration, applied last. */
 export const CONFIG_CONTEXT = 'fleapo:config';
 
+/** Where cdk context comes from: a construct's `node` (the app's), or nothing outside a synth. */
+export interface ContextSource {
+  tryGetContext(key: string): unknown;
+}
+
+const NO_CONTEXT: ContextSource = { tryGetContext: () => undefined };
+
 /**
- * The configuration of this synth: the example configuration, overridden by the team's JSON file
+ * The configuration of this synth (or, with no context, of the operator tools): the example configuration, overridden by the team's JSON file
  * (`-c fleapo:configFile=...` or `FLEAPO_CONFIG_FILE`), then by `-c fleapo:config=...`; validated.
  * Objects merge field by field, lists replace, and `null` removes a field (e.g. an environment).
  */
-export function loadConfig(node: Node): FleapoConfig {
+export function loadConfig(node: ContextSource = NO_CONTEXT): FleapoConfig {
   let merged: unknown = EXAMPLE_CONFIG;
   const file = node.tryGetContext(CONFIG_FILE_CONTEXT) ?? process.env[CONFIG_FILE_ENV];
   if (file) merged = mergeConfig(merged, readJsonFile(String(file)));

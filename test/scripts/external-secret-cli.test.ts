@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { handler } from '../../lambda/external-secret-rotation';
 import { STAGED_LABEL } from '../../lambda/external/staging';
 import { parseArgs, UsageError, valueFromPipedInput } from '../../scripts/external-secret';
+import { EXAMPLE_CONFIG } from '../../lib/config/example-config';
+import { validateConfig } from '../../lib/config/validate-config';
 import { invoker } from '../support/events';
 import { fakeExternal } from '../support/external-fakes';
 import { FakeIssuers } from '../support/fake-issuers';
@@ -279,6 +281,20 @@ test('parseArgs and piped input, pure', () => {
   expect(valueFromPipedInput('abc\n')).toBe('abc');
   expect(valueFromPipedInput('abc\r\n')).toBe('abc');
   expect(valueFromPipedInput('abc\n\n')).toBe('abc\n'); // then refused by the form check (line break)
+});
+
+test('--environment takes the secret, Stripe mode, cluster and service from the configuration; flags win', () => {
+  const config = validateConfig(EXAMPLE_CONFIG);
+  expect(parseArgs(['--environment', 'prod', '--kind', 'stripe-secret-key'], () => config)).toMatchObject({
+    secretId: 'fleapo/prod/stripe-secret-key',
+    mode: 'live',
+    cluster: 'fleapo-prod',
+    service: 'fleapo-web',
+  });
+  expect(parseArgs(['--environment', 'staging', '--kind', 'stripe-secret-key'], () => config)).toMatchObject({ secretId: 'fleapo/staging/stripe-secret-key', mode: 'test' });
+  expect(parseArgs(['--environment', 'staging', '--kind', 'posthog-api-key'], () => config)).toMatchObject({ secretId: 'fleapo/staging/posthog-api-key', mode: undefined });
+  expect(parseArgs(['--environment', 'prod', '--kind', 'stripe-secret-key', '--service', 'other'], () => config)).toMatchObject({ service: 'other', mode: 'live' });
+  expect(() => parseArgs(['--environment', 'qa', '--kind', 'stripe-secret-key'], () => config)).toThrow('--environment must be one of staging, prod');
 });
 
 test('no secret value in any CLI output, log line or error message', () => {
