@@ -1,12 +1,10 @@
-import { Validations } from 'aws-cdk-lib';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-config';
 import { ENV_ECS_CLUSTER, ENV_ECS_SERVICE, ENV_FLEAPO_ENVIRONMENT } from '../../lambda/config/env';
 import { RotationFunction } from './rotation-function';
-import { scheduleRotation, grantRolloutTags } from './rotation-schedule';
+import { scheduleRotation } from './rotation-schedule';
 
 /** Props of {@link AuthSecretRotation}. */
 export interface AuthSecretRotationProps {
@@ -47,8 +45,6 @@ export class AuthSecretRotation extends Construct {
       window: env.rotation.authSecretWindow,
       rotateImmediatelyOnUpdate: false,
     });
-    grantRolloutTags(props.secret, fn);
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:UpdateService'], resources: [props.service.serviceArn] }));
-    Validations.of(fn).acknowledge(...RotationFunction.ACKNOWLEDGEMENTS);
+    this.function.grantRollout(props.secret, props.service);
   }
 }

@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -97,10 +97,7 @@ export class DatabaseUrlRotation extends Construct {
       // The first rotation turns the generated bootstrap credentials into the URL: it runs on creation.
       rotateImmediatelyOnUpdate: true,
     });
-    grantRolloutTags(secret, this.rotationFunction.function);
-    this.rotationFunction.function.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['ecs:UpdateService'], resources: [props.service.serviceArn] }),
-    );
+    this.rotationFunction.grantRollout(secret, props.service);
     this.grantMasterSecret(this.rotationFunction.function, env);
 
     this.retirementFunction = new RotationFunction(this, 'Retirement', {
@@ -179,8 +176,6 @@ export class DatabaseUrlRotation extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
     ];
-
-    for (const fn of [this.rotationFunction.function, retirement]) Validations.of(fn).acknowledge(...RotationFunction.ACKNOWLEDGEMENTS);
   }
 
   /**

@@ -1,6 +1,5 @@
 import { Validations } from 'aws-cdk-lib';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { SECRET_NAME_SUFFIX, type EnvironmentConfig, type ExternalSecretName } from '../config/environment-config';
@@ -13,7 +12,7 @@ import {
   ENV_STRIPE_MODE,
 } from '../../lambda/config/env';
 import { RotationFunction } from './rotation-function';
-import { attachOnDemandRotation, grantRolloutTags } from './rotation-schedule';
+import { attachOnDemandRotation } from './rotation-schedule';
 
 /** Props of {@link ExternalSecretRotation}. */
 export interface ExternalSecretRotationProps {
@@ -56,9 +55,7 @@ export class ExternalSecretRotation extends Construct {
     });
     const fn = this.function.function;
     attachOnDemandRotation(props.secret, fn);
-    grantRolloutTags(props.secret, fn);
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:UpdateService'], resources: [props.service.serviceArn] }));
-    Validations.of(fn).acknowledge(...RotationFunction.ACKNOWLEDGEMENTS);
+    this.function.grantRollout(props.secret, props.service);
     Validations.of(props.secret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason: `${props.name} is created by a person at its issuer (Stripe Dashboard / PostHog project), which offers no API to make a new one: it has a rotation function, started on demand when the operator stages the new value, not a schedule.`,

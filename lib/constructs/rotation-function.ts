@@ -1,10 +1,14 @@
 import * as path from 'path';
-import { Duration, RemovalPolicy, type Acknowledgment } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { grantRolloutTags } from './rotation-schedule';
 
 /** Props of {@link RotationFunction}. */
 export interface RotationFunctionProps {
@@ -31,27 +35,9 @@ export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
 /**
  * A Lambda function of this project: a handler under `lambda/` bundled by esbuild (locally, no Docker,
  * minified, AWS SDK v3 from the runtime), structured JSON logs into a log group that is kept a year, on arm64.
+ * The cdk-nag findings that every such function has are acknowledged here, each for its reason.
  */
 export class RotationFunction extends Construct {
-  /**
-   * cdk-nag findings every function here has, each for a reason that holds for all of them. Acknowledged on
-   * the function (and so its role and policies) only.
-   */
-  public static readonly ACKNOWLEDGEMENTS: Acknowledgment[] = [
-    {
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason: 'The AWS managed basic execution policy only lets the function write its own logs; aws-cdk-lib attaches it to every function role.',
-    },
-    {
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
-      reason: 'Functions that reach the database run in its VPC: Lambda needs this AWS managed policy to create their network interfaces.',
-    },
-    {
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'secretsmanager:GetRandomPassword (granted by aws-cdk-lib to every rotation function) and the VPC network-interface actions have no resource-level permissions.',
-    },
-  ];
-
   public readonly function: nodejs.NodejsFunction;
 
   constructor(scope: Construct, id: string, props: RotationFunctionProps) {
@@ -78,5 +64,22 @@ export class RotationFunction extends Construct {
         ? { vpc: props.vpc.vpc, vpcSubnets: { subnets: props.vpc.subnets }, securityGroups: [props.vpc.securityGroup] }
         : {}),
     });
+
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'The AWS managed basic execution policy only lets the function write its own logs; aws-cdk-lib attaches it to every function role.',
+    });
+    if (props.vpc) {
+      Validations.of(this.function).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+        reason: 'The function reaches the database in its VPC: Lambda needs this AWS managed policy to create its network interfaces.',
+      });
+    }
+  }
+
+  /** Lets the function roll `service` after a rotation of `secret`, and record that rollout in the secret's tags. */
+  public grantRollout(secret: secretsmanager.ISecret, service: ecs.IBaseService): void {
+    grantRolloutTags(secret, this.function);
+    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:UpdateService'], resources: [service.serviceArn] }));
   }
 }
