@@ -14,12 +14,7 @@ describe('FakeSecretsManager: RotateSecret and custom staging labels', () => {
   let client: SecretsManagerClient;
   beforeAll(async () => {
     await sm.start();
-    client = new SecretsManagerClient({
-      endpoint: sm.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      maxAttempts: 1,
-    });
+    client = sm.sdkClient();
   });
   afterAll(async () => {
     client.destroy();

@@ -1,5 +1,5 @@
 import * as http from 'node:http';
-import { AddressInfo } from 'node:net';
+import { LocalHttpServer } from './local-http-server';
 
 /** An error the double answers with, in the AWS JSON 1.1 shape `{"__type","message"}`. */
 export class AwsError extends Error {
@@ -27,37 +27,21 @@ interface InjectedFailure {
  * `X-Amz-Target: <prefix>.<Operation>` and a JSON body; errors as `{"__type","message"}`.
  * Request signatures are not checked.
  */
-export class AwsJsonServer {
+export class AwsJsonServer extends LocalHttpServer {
   readonly calls: RecordedCall[] = [];
-  private server?: http.Server;
   private failures: InjectedFailure[] = [];
 
   constructor(
     private readonly targetPrefix: string,
     private readonly operations: Record<string, OperationHandler>,
-  ) {}
+  ) {
+    super();
+  }
 
   get endpoint(): string {
-    const address = this.server?.address() as AddressInfo | undefined;
-    if (!address) throw new Error('server not started');
-    return `http://127.0.0.1:${address.port}`;
+    return this.origin;
   }
 
-  async start(): Promise<void> {
-    this.server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => this.respond(req, Buffer.concat(chunks).toString('utf8'), res));
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-  }
-
-  async stop(): Promise<void> {
-    if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
-    this.server = undefined;
-  }
 
   /** The next `count` calls of `operation` fail with `error` (default: HTTP 500 InternalServiceError). */
   failNext(operation: string, count = 1, error = new AwsError('InternalServiceError', 'injected failure', 500)): void {
@@ -72,7 +56,7 @@ export class AwsJsonServer {
     return this.calls.filter((c) => c.operation === operation);
   }
 
-  private respond(req: http.IncomingMessage, body: string, res: http.ServerResponse): void {
+  protected respond(req: http.IncomingMessage, body: string, res: http.ServerResponse): void {
     const target = String(req.headers['x-amz-target'] ?? '');
     const operation = target.startsWith(this.targetPrefix + '.') ? target.slice(this.targetPrefix.length + 1) : '';
     const send = (status: number, payload: unknown, errorType?: string) => {

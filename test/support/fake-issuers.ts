@@ -1,5 +1,5 @@
 import * as http from 'node:http';
-import { AddressInfo } from 'node:net';
+import { LocalHttpServer } from './local-http-server';
 
 export type StripeKeyBehaviour =
   /** 200 /v1/balance with this livemode. */
@@ -21,43 +21,21 @@ export interface IssuerRequest {
  * 401 authentication_error and unknown PostHog tokens 401, each with an error message that QUOTES the credential in
  * full, so a check that echoed the response would leak it (the leak checks would see it).
  */
-export class FakeIssuers {
+export class FakeIssuers extends LocalHttpServer {
   readonly stripeKeys = new Map<string, StripeKeyBehaviour>();
   readonly posthogTokens = new Set<string>();
   readonly requests: IssuerRequest[] = [];
-  private server?: http.Server;
-
-  get origin(): string {
-    const address = this.server?.address() as AddressInfo | undefined;
-    if (!address) throw new Error('server not started');
-    return `http://127.0.0.1:${address.port}`;
-  }
 
   get host(): string {
     return new URL(this.origin).host;
   }
 
-  async start(): Promise<void> {
-    this.server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => this.respond(req, Buffer.concat(chunks).toString('utf8'), res));
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-  }
-
-  async stop(): Promise<void> {
-    if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
-    this.server = undefined;
-  }
 
   requestsTo(path: string): IssuerRequest[] {
     return this.requests.filter((r) => r.path === path);
   }
 
-  private respond(req: http.IncomingMessage, body: string, res: http.ServerResponse): void {
+  protected respond(req: http.IncomingMessage, body: string, res: http.ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://x');
     const authorization = req.headers.authorization;
     this.requests.push({ method: req.method ?? '', path: url.pathname + url.search, authorization, body });

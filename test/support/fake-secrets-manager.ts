@@ -1,3 +1,4 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AwsError, AwsJsonServer, AwsServiceDouble } from './aws-json-server';
 
@@ -72,6 +73,16 @@ export class FakeSecretsManager extends AwsServiceDouble {
     UntagResource: (i) => this.untagResource(i),
     RotateSecret: (i) => this.rotateSecret(i),
   });
+
+  /** A real SDK v3 client of this double: no retries, so a test sees each injected failure. */
+  sdkClient(): SecretsManagerClient {
+    return new SecretsManagerClient({
+      endpoint: this.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
+  }
 
   /** Creates a secret whose first version holds `value` as AWSCURRENT; returns its ARN. */
   createSecret(name: string, value: string, options: { rotationEnabled?: boolean } = {}): string {
