@@ -51,7 +51,8 @@ export function createFleapoApp(options: FleapoAppOptions = {}): App {
       terminationProtection: env.terminationProtection,
       description: `fleapo ${env.name}: secrets under ${env.secretPrefix}/, their KMS key, the ECS service that injects them, their rotation`,
     });
-    Tags.of(stack).add('fleapo:environment', env.name);
+    // Not on the secrets: their tags are the rotation's rollout record, which CloudFormation must not manage.
+    Tags.of(stack).add('fleapo:environment', env.name, { excludeResourceTypes: ['AWS::SecretsManager::Secret'] });
   }
 
   for (const [account, accountConfig] of Object.entries(config.accounts)) {

@@ -41,6 +41,12 @@ const rules = (template: Template) => Object.values(resourcesOfType(template, 'A
 describe.each(['staging', 'prod'])('rotation in %s', (env) => {
   const other = env === 'prod' ? 'staging' : 'prod';
 
+  test('CloudFormation manages no tag of the secrets (their tags are the rotation\'s rollout record)', () => {
+    const secrets = Object.values(resourcesOfType(stack(env).template, 'AWS::SecretsManager::Secret'));
+    expect(secrets).toHaveLength(5);
+    for (const secret of secrets) expect(secret.Properties.Tags).toBeUndefined();
+  });
+
   test('AUTH_SECRET rotates on the configured cron in a two-hour window, never at deploy time', () => {
     const s = stack(env);
     const schedules = Object.values(resourcesOfType(s.template, 'AWS::SecretsManager::RotationSchedule')).map((r) => resolveIntrinsics(r.Properties, s.arns, WHERE));
