@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -78,4 +79,20 @@ describe('the configuration', () => {
     expect(() => loadConfig(new App({ context: { [CONFIG_FILE_CONTEXT]: broken } }).node)).toThrow(/configuration file ".*broken.json" is not valid JSON/);
     expect(() => loadConfig(new App({ context: { [CONFIG_FILE_CONTEXT]: path.join(dir, 'missing.json') } }).node)).toThrow(/cannot read the configuration file ".*missing.json": ENOENT/);
   });
+});
+
+describe('the app entry (bin/app.ts, what `cdk synth` runs)', () => {
+  test('fails with exit code 1 and the configuration message, without a stack trace', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleapo-entry-'));
+    const file = path.join(dir, 'fleapo.json');
+    fs.writeFileSync(file, JSON.stringify({ environments: { prod: { region: 'mars-north-1' } } }));
+    const result = spawnSync(process.execPath, [require.resolve('tsx/cli'), path.join(__dirname, '..', '..', 'bin', 'app.ts')], {
+      env: { ...process.env, FLEAPO_CONFIG_FILE: file, CDK_OUTDIR: path.join(dir, 'out') },
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('Invalid fleapo configuration:');
+    expect(result.stderr).toContain('environment "prod": field "region" must be an AWS region such as us-east-1 (got "mars-north-1")');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  }, 60000);
 });
