@@ -84,7 +84,7 @@ export async function runRotationStep(event: unknown, playbook: RotationPlaybook
         await playbook.set(await store.getString(secretId, AWSPENDING, token), await store.getString(secretId, AWSCURRENT), ctx);
         break;
       case 'testSecret':
-        await playbook.test(await store.getString(secretId, AWSPENDING, token), ctx);
+        await testSecret(playbook, ctx);
         break;
       case 'finishSecret':
         await finishSecret(playbook, ctx);
@@ -109,6 +109,22 @@ async function createSecret(playbook: RotationPlaybook, ctx: RotationContext): P
   const pending = await playbook.generate(current, ctx);
   await store.putPending(secretId, token, pending);
   logger.info('Stored new AWSPENDING value');
+}
+
+/**
+ * testSecret proves the pending value works. When it is the current value itself, there is nothing new to prove:
+ * that is Secrets Manager's test of the rotation configuration (RotateImmediatelyOnUpdate false: it runs testSecret
+ * alone, on an AWSPENDING copy of AWSCURRENT). A real rotation never stages the current value (every playbook
+ * generates a new one, or refuses it).
+ */
+async function testSecret(playbook: RotationPlaybook, ctx: RotationContext): Promise<void> {
+  const { store, secretId, token } = ctx;
+  const pending = await store.getString(secretId, AWSPENDING, token);
+  if (pending === (await store.getString(secretId, AWSCURRENT))) {
+    logger.info('AWSPENDING is the current value (rotation configuration test): nothing new to test');
+    return;
+  }
+  await playbook.test(pending, ctx);
 }
 
 async function finishSecret(playbook: RotationPlaybook, ctx: RotationContext): Promise<void> {

@@ -355,6 +355,27 @@ test('configuration is checked before any step: missing kind, bad kind, missing 
   expect(message(await h.rotate(arn, rotate, r1.token))).toBe('ok');
 });
 
+test('Secrets Manager\'s configuration test (testSecret alone, on an AWSPENDING copy of AWSCURRENT) passes even on the first deploy\'s placeholder', async () => {
+  configure('stripe-secret-key', 'live');
+  counter += 1;
+  const placeholder = `Placeholder${counter}${'x'.repeat(21)}`; // the stack's first value: random, not a Stripe key
+  h.extraSecrets.push(placeholder);
+  const arn = h.sm.createSecret(`fleapo/test/config-test-${counter}`, placeholder);
+  const token = `config-test-${counter}`;
+  await client.send(new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: token, SecretString: placeholder, VersionStages: ['AWSPENDING'] }));
+  const stagesBefore = JSON.stringify(h.sm.stages(arn));
+  const requestsBefore = issuers.requests.length;
+  await expect(handler({ Step: 'testSecret', SecretId: arn, ClientRequestToken: token }, {} as never, () => undefined)).resolves.toBeUndefined();
+  expect(issuers.requests.length).toBe(requestsBefore); // nothing new to prove: the issuer is not asked
+  expect(JSON.stringify(h.sm.stages(arn))).toBe(stagesBefore);
+  // A pending value that differs from AWSCURRENT is still tested in full.
+  const other = `Other${counter}${'y'.repeat(27)}`;
+  h.extraSecrets.push(other);
+  await client.send(new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: 'AWSPENDING', RemoveFromVersionId: token }));
+  await client.send(new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: `${token}-b`, SecretString: other, VersionStages: ['AWSPENDING'] }));
+  await expect(handler({ Step: 'testSecret', SecretId: arn, ClientRequestToken: `${token}-b` }, {} as never, () => undefined)).rejects.toThrow(/AWSPENDING/);
+});
+
 test('no Stripe or PostHog value appears in any log line or error message', () => {
   expect(h.extraSecrets.length).toBeGreaterThan(20);
   expect(h.capture.text.length).toBeGreaterThan(1000);
