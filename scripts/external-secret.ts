@@ -18,7 +18,7 @@ import {
   SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import {
   EXTERNAL_SECRET_KINDS,
   ExternalSecretKind,
@@ -31,7 +31,9 @@ import {
 import { STAGED_LABEL } from '../lambda/external/staging';
 import type { FleapoConfig } from '../lib/config/environment-config';
 import { loadConfig } from '../lib/config/load-config';
+import { describeDeployments } from '../lambda/rotation/ecs-rollout';
 import { TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../lambda/rotation/rollout-tags';
+import { versionWithStage } from '../lambda/rotation/secret-store';
 
 export const USAGE = `Usage: npm run external-secret -- --environment <name> --kind <${EXTERNAL_SECRET_KINDS.join('|')}>
    or: npm run external-secret -- --secret-id <name or ARN> --kind <kind> [--mode live|test] --cluster <ECS cluster> --service <ECS service>
@@ -202,10 +204,6 @@ async function describe(clients: Clients, secretId: string) {
   return clients.sm.send(new DescribeSecretCommand({ SecretId: secretId }));
 }
 
-function holderOf(stages: Record<string, string[]>, label: string): string | undefined {
-  return Object.entries(stages).find(([, s]) => s.includes(label))?.[0];
-}
-
 /** Runs the staged rotation; returns the exit code. Progress on stderr, the outcome on stdout. */
 export async function run(args: CliArgs, value: string, clients: Clients): Promise<number> {
   const { secretId, kind } = args;
@@ -226,7 +224,7 @@ export async function run(args: CliArgs, value: string, clients: Clients): Promi
       throw new StepFailure('describe', `secret ${secretId} has no rotation function: deploy its external-secret rotation first`);
     }
     const stages = before.VersionIdsToStages ?? {};
-    const pendingId = holderOf(stages, 'AWSPENDING');
+    const pendingId = versionWithStage(stages, 'AWSPENDING');
     if (pendingId !== undefined && !stages[pendingId].includes('AWSCURRENT')) {
       if (!args.abandonIncomplete) {
         throw new StepFailure(
@@ -239,7 +237,7 @@ export async function run(args: CliArgs, value: string, clients: Clients): Promi
       await clients.sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: 'AWSPENDING', RemoveFromVersionId: pendingId }));
       say(`dropped AWSPENDING from version ${pendingId} (the incomplete rotation); AWSCURRENT is untouched`);
     }
-    const currentBefore = holderOf(stages, 'AWSCURRENT');
+    const currentBefore = versionWithStage(stages, 'AWSCURRENT');
 
     // 2. Stage.
     step = 'stage';
@@ -260,8 +258,8 @@ export async function run(args: CliArgs, value: string, clients: Clients): Promi
     for (;;) {
       const d = await describe(clients, secretId);
       const now = d.VersionIdsToStages ?? {};
-      const current = holderOf(now, 'AWSCURRENT');
-      const pending = holderOf(now, 'AWSPENDING');
+      const current = versionWithStage(now, 'AWSCURRENT');
+      const pending = versionWithStage(now, 'AWSPENDING');
       const moved = token !== undefined ? current === token : current !== currentBefore;
       if (moved && pending === undefined) {
         newCurrent = current;
@@ -296,10 +294,7 @@ export async function run(args: CliArgs, value: string, clients: Clients): Promi
     const rolloutDeadline = deadline();
     let tracked = deploymentId;
     for (;;) {
-      const out = await clients.ecs.send(new DescribeServicesCommand({ cluster: args.cluster, services: [args.service] }));
-      const service = out.services?.[0];
-      if (service === undefined) throw new StepFailure(step, `ECS service ${args.service} not found in cluster ${args.cluster}`);
-      const deployments = service.deployments ?? [];
+      const deployments = await describeDeployments(clients.ecs, { cluster: args.cluster, service: args.service });
       const ours = deployments.find((d) => d.id === tracked);
       if (ours?.rolloutState === 'FAILED') {
         throw new StepFailure(step, `ECS deployment ${tracked} FAILED`);
