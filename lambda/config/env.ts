@@ -28,6 +28,13 @@ export const ENV_DB_NAME = 'DB_NAME';
 export const ENV_DB_APP_USER = 'DB_APP_USER';
 /** Connect timeout for every database login, in ms. Default 5000 (database handlers). */
 export const ENV_DB_CONNECT_TIMEOUT_MS = 'DB_CONNECT_TIMEOUT_MS';
+/**
+ * The AWS SDK's own endpoint overrides (read by the SDK, not by this code). The stack sets them on the database
+ * functions to the endpoint-specific DNS names of the interface endpoints it creates (`network.createInterfaceEndpoints`),
+ * whose private DNS stays off so that nothing else in the VPC changes where it sends these APIs' requests.
+ */
+export const ENV_AWS_ENDPOINT_URL_SECRETS_MANAGER = 'AWS_ENDPOINT_URL_SECRETS_MANAGER';
+export const ENV_AWS_ENDPOINT_URL_ECS = 'AWS_ENDPOINT_URL_ECS';
 /** ARN of the database-url secret watched by the role-retirement handler. */
 export const ENV_SECRET_ARN = 'SECRET_ARN';
 /** Optional: value of the `Environment` dimension of the retirement metrics (omitted when unset). */
