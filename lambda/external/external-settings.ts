@@ -26,16 +26,26 @@ export interface ExternalSecretSettings {
   posthogApiHost: string;
 }
 
+/** Hosts whose plain-HTTP origin stays on this machine (a test's local issuer double). */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * An issuer origin: `https://` (the key travels to the issuer only over TLS), or `http://` on a loopback host only,
+ * which never leaves the machine (the tests' local issuer doubles).
+ */
 function originSetting(name: string, fallback: string, env: NodeJS.ProcessEnv): string {
   const value = optionalEnv(name, env) ?? fallback;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new Error(`Environment variable ${name} must be an http(s) URL such as ${fallback}`);
+    throw new Error(`Environment variable ${name} must be an https:// URL such as ${fallback}`);
+  }
+  if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
+    throw new Error(`Environment variable ${name} must be an https:// URL such as ${fallback} (plain http only for a loopback host in tests), got host ${url.host}`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new Error(`Environment variable ${name} must be an http(s) URL such as ${fallback}`);
+    throw new Error(`Environment variable ${name} must be an https:// URL such as ${fallback}`);
   }
   return value.replace(/\/+$/, '');
 }

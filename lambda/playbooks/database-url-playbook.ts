@@ -1,9 +1,10 @@
 import * as crypto from 'node:crypto';
 import { DatabaseSettings, readDatabaseSettings, readEcsTarget } from '../config/env';
 import { logger } from '../observability/logger';
-import { loginTarget, withConnection, logsIn, LoginTarget } from '../postgres/pg-connection';
+import { withConnection, logsIn } from '../postgres/pg-connection';
+import { applicationLogin, checkConfiguredSecret, checkMasterIsNotApplicationRole, masterLogin } from '../postgres/database-target';
 import { alternateRole, baseRole, DatabaseSecret, formatPostgresUrl, parseDatabaseSecret, parsePostgresUrl, PostgresUrl } from '../postgres/database-secret';
-import { parseMasterCredentials } from '../postgres/master-credentials';
+import { MasterCredentials, parseMasterCredentials } from '../postgres/master-credentials';
 import { actAsBaseRole, createLoginRole, roleExists, sessionCount, setLoginPassword } from '../postgres/role-admin';
 import { scramSha256Verifier } from '../postgres/scram-verifier';
 import { ecsClient } from '../rotation/aws-clients';
@@ -38,32 +39,55 @@ export function checkPendingRole(current: DatabaseSecret, pending: PostgresUrl, 
   if (pending.user !== expected) {
     throw new Error(`Secret ${secretId}: AWSPENDING role ${pending.user} is not the expected role ${expected}`);
   }
-  if (pending.host !== current.url.host || pending.port !== current.url.port || pending.database !== current.url.database) {
-    throw new Error(`Secret ${secretId}: AWSPENDING points at a different database than AWSCURRENT`);
-  }
 }
 
-async function readMaster(store: SecretStore, settings: DatabaseSettings) {
-  return parseMasterCredentials(await store.getString(settings.masterSecretArn, AWSCURRENT), settings.masterSecretArn);
+/** The master credentials, refused when the master user is one of the application roles. */
+async function readMaster(store: SecretStore, settings: DatabaseSettings): Promise<MasterCredentials> {
+  const master = parseMasterCredentials(await store.getString(settings.masterSecretArn, AWSCURRENT), settings.masterSecretArn);
+  checkMasterIsNotApplicationRole(master, settings.target, settings.masterSecretArn);
+  return master;
+}
+
+/** AWSCURRENT, refused unless it names the configured database and an application role. */
+function readCurrent(currentValue: string, secretId: string, settings: DatabaseSettings): DatabaseSecret {
+  const current = parseDatabaseSecret(currentValue, what(secretId, 'AWSCURRENT'));
+  checkConfiguredSecret(current.url, settings, what(secretId, 'AWSCURRENT'));
+  return current;
+}
+
+/** AWSPENDING, refused unless it names the configured database and an application role. */
+function readPending(pendingValue: string, secretId: string, settings: DatabaseSettings): PostgresUrl {
+  const pending = parsePostgresUrl(pendingValue, what(secretId, 'AWSPENDING'));
+  checkConfiguredSecret(pending, settings, what(secretId, 'AWSPENDING'));
+  return pending;
+}
+
+/**
+ * createSecret: the next URL, only for an AWSCURRENT that names the configured database and an application role, with
+ * a master user that is not one of them (checked here so that a refused secret leaves no AWSPENDING value behind).
+ */
+export async function generatePendingUrl(currentValue: string, ctx: RotationContext, settings: DatabaseSettings): Promise<string> {
+  const current = readCurrent(currentValue, ctx.secretId, settings);
+  await readMaster(ctx.store, settings);
+  return formatPostgresUrl(nextDatabaseUrl(current, generateDatabasePassword()));
 }
 
 /** Runbook "DATABASE_URL" step 1: provision the pending credentials on the database. */
 export async function setPendingCredentials(pendingValue: string, currentValue: string, ctx: RotationContext, settings: DatabaseSettings): Promise<void> {
-  const pending = parsePostgresUrl(pendingValue, what(ctx.secretId, 'AWSPENDING'));
-  const current = parseDatabaseSecret(currentValue, what(ctx.secretId, 'AWSCURRENT'));
+  const pending = readPending(pendingValue, ctx.secretId, settings);
+  const current = readCurrent(currentValue, ctx.secretId, settings);
   checkPendingRole(current, pending, ctx.secretId);
+  const master = await readMaster(ctx.store, settings);
 
-  if (await logsIn(loginTarget(pending), settings)) {
+  if (await logsIn(applicationLogin(settings, pending), settings)) {
     logger.info('AWSPENDING already logs in', { role: pending.user });
     return;
   }
-  if (current.kind === 'url' && !(await logsIn(loginTarget(current.url), settings))) {
+  if (current.kind === 'url' && !(await logsIn(applicationLogin(settings, current.url), settings))) {
     throw new Error(`Secret ${ctx.secretId}: AWSCURRENT does not log in`);
   }
 
-  const master = await readMaster(ctx.store, settings);
-  const adminTarget: LoginTarget = { ...loginTarget(pending), user: master.username, password: master.password };
-  await withConnection(adminTarget, settings, async (client) => {
+  await withConnection(masterLogin(settings, master), settings, async (client) => {
     const sessions = await sessionCount(client, pending.user);
     if (sessions > 0) {
       throw new Error(
@@ -87,9 +111,9 @@ export async function setPendingCredentials(pendingValue: string, currentValue: 
 
 /** testSecret: the pending URL logs in and has what the base role has. */
 export async function testPendingCredentials(pendingValue: string, ctx: RotationContext, settings: DatabaseSettings): Promise<void> {
-  const pending = parsePostgresUrl(pendingValue, what(ctx.secretId, 'AWSPENDING'));
+  const pending = readPending(pendingValue, ctx.secretId, settings);
   const base = baseRole(pending.user);
-  await withConnection(loginTarget(pending), settings, async (client) => {
+  await withConnection(applicationLogin(settings, pending), settings, async (client) => {
     await client.query('SELECT 1');
     const result = await client.query<{ can_connect: boolean; is_member: boolean }>(
       `SELECT has_database_privilege(current_user, current_database(), 'CONNECT') AS can_connect,
@@ -109,8 +133,7 @@ export const databaseUrlPlaybook: RotationPlaybook = {
     readEcsTarget();
     readDatabaseSettings();
   },
-  generate: (current, ctx) =>
-    formatPostgresUrl(nextDatabaseUrl(parseDatabaseSecret(current, what(ctx.secretId, 'AWSCURRENT')), generateDatabasePassword())),
+  generate: (current, ctx) => generatePendingUrl(current, ctx, readDatabaseSettings()),
   set: (pending, current, ctx) => setPendingCredentials(pending, current, ctx, readDatabaseSettings()),
   test: (pending, ctx) => testPendingCredentials(pending, ctx, readDatabaseSettings()),
   afterFinish: (ctx) => rollServiceOnce(ctx, ecsClient(), readEcsTarget()),

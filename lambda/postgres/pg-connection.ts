@@ -1,7 +1,6 @@
 import { Client, ClientConfig } from 'pg';
 import { DatabaseSettings } from '../config/env';
 import { errorName, logger } from '../observability/logger';
-import type { PostgresUrl } from './database-secret';
 
 export interface LoginTarget {
   host: string;
@@ -9,31 +8,27 @@ export interface LoginTarget {
   database: string;
   user: string;
   password: string;
-  /** The URL's `sslmode`, if it has one. */
+  /** The URL's `sslmode`, if it has one (it can only ask for TLS, see sslUse). */
   sslmode?: string;
 }
 
-/** Where a postgres URL logs in. */
-export function loginTarget(url: PostgresUrl): LoginTarget {
-  const sslmode = new URLSearchParams(url.query).get('sslmode') ?? undefined;
-  return { host: url.host, port: url.port, database: url.database, user: url.user, password: url.password, sslmode };
-}
+/** How a connection uses TLS: always (certificate verified against the host name), or never. No plaintext fallback. */
+export type SslUse = 'require' | 'disable';
 
-/** How a connection uses TLS: always (certificate verified), never, or when the server offers it (libpq's `prefer`). */
-export type SslUse = 'require' | 'disable' | 'prefer';
-
-/** DB_SSL when set (the stack always sets it), else the URL's sslmode, else libpq's default `prefer`. */
+/**
+ * DB_SSL decides (the stack always sets it; unset is 'require'). A secret's `sslmode` can only ask for TLS: with
+ * DB_SSL=disable (a test database without TLS) a URL with `sslmode=require`/`verify-*` still gets TLS, and no
+ * `sslmode=disable` in a secret ever turns TLS off.
+ */
 export function sslUse(target: Pick<LoginTarget, 'sslmode'>, settings: Pick<DatabaseSettings, 'ssl'>): SslUse {
-  if (settings.ssl !== undefined) return settings.ssl;
+  if (settings.ssl !== 'disable') return 'require';
   switch (target.sslmode) {
-    case 'disable':
-      return 'disable';
     case 'require':
     case 'verify-ca':
     case 'verify-full':
       return 'require';
     default:
-      return 'prefer';
+      return 'disable';
   }
 }
 
@@ -86,27 +81,17 @@ export class DatabaseLoginError extends Error {
   }
 }
 
-/** The error pg raises when TLS was asked for and the server does not offer it. */
-const NO_SERVER_TLS = /does not support SSL/i;
-
 /** Opens a connection, runs `fn`, always closes. Login failures become DatabaseLoginError. */
 export async function withConnection<T>(
   target: LoginTarget,
   settings: Pick<DatabaseSettings, 'ssl' | 'connectTimeoutMs'>,
   fn: (client: Client) => Promise<T>,
 ): Promise<T> {
-  const use = sslUse(target, settings);
   let client: Client;
   try {
-    client = await connect(target, settings, use !== 'disable');
+    client = await connect(target, settings, sslUse(target, settings) === 'require');
   } catch (error) {
-    // `prefer` falls back to a plain connection only when the server has no TLS at all, never on a bad certificate.
-    if (use !== 'prefer' || !NO_SERVER_TLS.test((error as Error).message ?? '')) throw loginError(target, error);
-    try {
-      client = await connect(target, settings, false);
-    } catch (plainError) {
-      throw loginError(target, plainError);
-    }
+    throw loginError(target, error);
   }
   try {
     return await fn(client);

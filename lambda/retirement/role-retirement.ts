@@ -4,7 +4,8 @@ import { logger } from '../observability/logger';
 import { METRIC_RETIREMENT_BLOCKED, METRIC_RETIREMENT_REFUSED, METRIC_ROLE_RETIRED, publishCountMetric } from '../observability/emf-metric';
 import { parseDatabaseSecret, parsePostgresUrl } from '../postgres/database-secret';
 import { parseMasterCredentials } from '../postgres/master-credentials';
-import { loginTarget, withConnection } from '../postgres/pg-connection';
+import { withConnection } from '../postgres/pg-connection';
+import { checkApplicationRole, checkConfiguredSecret, checkMasterIsNotApplicationRole, masterLogin } from '../postgres/database-target';
 import { retireRole, roleExists, sessionCount } from '../postgres/role-admin';
 import { describeDeployments, TAG_RETIRED_DEPLOYMENT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../rotation/ecs-rollout';
 import { AWSCURRENT, AWSPREVIOUS, SecretStore, versionWithStage } from '../rotation/secret-store';
@@ -83,18 +84,25 @@ export async function retireOldRole(trigger: RetirementTrigger, deps: Retirement
     return 'waiting';
   }
 
-  const current = parsePostgresUrl(await deps.store.getString(deps.secretArn, AWSCURRENT), `Secret ${deps.secretArn}: AWSCURRENT`);
+  // The configuration decides what may be retired, not the secret: AWSCURRENT must name the configured database and
+  // an application role, AWSPREVIOUS's role must be the other application role (its host is never used: the
+  // retirement logs in to the configured database only), and the master user is never one of them.
+  const currentWhat = `Secret ${deps.secretArn}: AWSCURRENT`;
+  const current = parsePostgresUrl(await deps.store.getString(deps.secretArn, AWSCURRENT), currentWhat);
+  checkConfiguredSecret(current, deps.db, currentWhat);
   const previousValue = await deps.store.findString(deps.secretArn, AWSPREVIOUS);
-  const previousUser =
-    previousValue === undefined ? undefined : parseDatabaseSecret(previousValue, `Secret ${deps.secretArn}: AWSPREVIOUS`).url.user;
+  const previousWhat = `Secret ${deps.secretArn}: AWSPREVIOUS`;
+  const previousUser = previousValue === undefined ? undefined : parseDatabaseSecret(previousValue, previousWhat).url.user;
   if (previousUser === undefined || previousUser === current.user) {
     logger.info('No previous database role to retire', { ...logKeys, role: current.user });
     await deps.store.tag(deps.secretArn, { [TAG_RETIRED_DEPLOYMENT]: rolloutDeployment });
     return 'nothing-to-retire';
   }
+  checkApplicationRole(previousUser, deps.db.target, previousWhat);
 
   const master = parseMasterCredentials(await deps.store.getString(deps.db.masterSecretArn, AWSCURRENT), deps.db.masterSecretArn);
-  const adminTarget = { ...loginTarget(current), user: master.username, password: master.password };
+  checkMasterIsNotApplicationRole(master, deps.db.target, deps.db.masterSecretArn);
+  const adminTarget = masterLogin(deps.db, master);
   const outcome = await withConnection(adminTarget, deps.db, async (client) => {
     const newSessions = await sessionCount(client, current.user);
     const oldSessions = await sessionCount(client, previousUser);

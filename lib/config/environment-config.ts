@@ -46,9 +46,9 @@ export interface NetworkConfig {
   /**
    * How the functions that run in the VPC reach the Secrets Manager and ECS APIs. `false`: through what the
    * VPC already has (a NAT gateway, or interface endpoints with private DNS), so they may send HTTPS anywhere.
-   * `true`: this app creates interface endpoints for both services in the private subnets, and the functions
-   * may send HTTPS only to them. (A VPC can have one private-DNS endpoint per service: choose `true` only
-   * when it has none.)
+   * `true`: this app creates interface endpoints for both services in the private subnets, with private DNS **off**
+   * (nothing else in the VPC, the app's tasks included, changes where it sends these APIs' requests), and the
+   * functions may send HTTPS only to them, by their endpoint-specific DNS names. Works beside existing endpoints.
    */
   readonly createInterfaceEndpoints: boolean;
 }
@@ -87,7 +87,10 @@ export interface DatabaseConfig {
   readonly masterSecretKmsKeyArn?: string;
   /** The database's security group: it admits the rotation functions on `port` only. */
   readonly securityGroupId: string;
-  /** `require` (RDS) or `disable`. */
+  /**
+   * `require` (RDS: TLS with the certificate verified against `host`) or `disable` (a database without TLS, outside
+   * production only: an environment named `prod`/`production` or with live Stripe keys refuses it).
+   */
   readonly ssl: 'require' | 'disable';
 }
 

@@ -1,4 +1,5 @@
 import { RegionInfo } from 'aws-cdk-lib/region-info';
+import { isProductionEnvironment } from '../../lambda/config/env';
 import type {
   AccountConfig,
   EnvironmentConfig,
@@ -184,6 +185,18 @@ function readEnvironment(name: string, raw: unknown, problems: string[]): Enviro
     db.problem(`field "masterSecretArn" must be a secret of this environment's account ${account} and region ${region}`);
   }
 
+  const ext = env.child('externalServices');
+  const externalServices = {
+    stripeMode: ext.string('stripeMode', /^(live|test)$/, '"live" or "test"') as 'live' | 'test',
+    posthogApiHost: ext.string('posthogApiHost', /^https:\/\/[A-Za-z0-9.-]+(:\d+)?$/, 'an https:// origin such as https://us.i.posthog.com'),
+  };
+
+  // The master credentials travel only over verified TLS in production (an environment named prod or production,
+  // or one that takes live Stripe keys); `disable` is for a database without TLS outside production.
+  if (database.ssl === 'disable' && (isProductionEnvironment(name) || externalServices.stripeMode === 'live')) {
+    db.problem(`field "ssl" must be "require" in the production environment "${name}": the master credentials go only over verified TLS (got "disable")`);
+  }
+
   const gh = env.child('github');
   const github = {
     owner: gh.string('owner', GITHUB_NAME, 'a GitHub owner name'),
@@ -208,12 +221,6 @@ function readEnvironment(name: string, raw: unknown, problems: string[]): Enviro
   };
   const cronProblem = rotation.authSecretSchedule && checkRotationCron(rotation.authSecretSchedule);
   if (cronProblem) rot.problem(`field "authSecretSchedule" ${cronProblem}`);
-
-  const ext = env.child('externalServices');
-  const externalServices = {
-    stripeMode: ext.string('stripeMode', /^(live|test)$/, '"live" or "test"') as 'live' | 'test',
-    posthogApiHost: ext.string('posthogApiHost', /^https:\/\/[A-Za-z0-9.-]+(:\d+)?$/, 'an https:// origin such as https://us.i.posthog.com'),
-  };
 
   const alerts = { emails: env.child('alerts').strings('emails', EMAIL, 'e-mail addresses', 0) };
 

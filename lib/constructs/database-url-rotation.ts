@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Fn, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -9,6 +9,12 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-config';
 import {
+  ENV_AWS_ENDPOINT_URL_ECS,
+  ENV_AWS_ENDPOINT_URL_SECRETS_MANAGER,
+  ENV_DB_APP_USER,
+  ENV_DB_HOST,
+  ENV_DB_NAME,
+  ENV_DB_PORT,
   ENV_DB_SSL,
   ENV_ECS_CLUSTER,
   ENV_ECS_SERVICE,
@@ -71,7 +77,7 @@ export class DatabaseUrlRotation extends Construct {
       allowAllOutbound: false,
     });
     this.securityGroup.addEgressRule(databaseSecurityGroup, ec2.Port.tcp(db.port), 'PostgreSQL');
-    this.allowApiAccess(env, props.vpc);
+    const apiEndpoints = this.allowApiAccess(env, props.vpc);
     databaseSecurityGroup.addIngressRule(this.securityGroup, ec2.Port.tcp(db.port), `fleapo ${env.name} DATABASE_URL rotation`);
 
     const placement = { vpc: props.vpc, subnets: props.vpc.privateSubnets, securityGroup: this.securityGroup };
@@ -80,6 +86,12 @@ export class DatabaseUrlRotation extends Construct {
       [ENV_ECS_SERVICE]: props.service.serviceArn,
       [ENV_MASTER_SECRET_ARN]: db.masterSecretArn,
       [ENV_DB_SSL]: db.ssl,
+      // The functions trust these, never the secret's host, port, database or role.
+      [ENV_DB_HOST]: db.host,
+      [ENV_DB_PORT]: String(db.port),
+      [ENV_DB_NAME]: db.databaseName,
+      [ENV_DB_APP_USER]: db.appUser,
+      ...apiEndpoints,
       [ENV_FLEAPO_ENVIRONMENT]: env.name,
       // Node.js 20+ Lambda runtimes load the RDS certificate authorities only when asked to.
       NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
@@ -179,34 +191,43 @@ export class DatabaseUrlRotation extends Construct {
   }
 
   /**
-   * The functions call the Secrets Manager and ECS APIs: through interface endpoints this app creates (and
-   * nowhere else), or through what the VPC already has (NAT or endpoints), on HTTPS.
+   * The functions call the Secrets Manager and ECS APIs: through interface endpoints this app creates (and nowhere
+   * else), or through what the VPC already has (NAT or endpoints), on HTTPS.
+   *
+   * The endpoints this app creates have **private DNS off**: private DNS would make every workload of the VPC (the
+   * app's own tasks, whose ECS agent fetches `secrets` at start, and anything else) resolve these APIs to endpoints
+   * whose security group admits only the functions, and cut them off. Only the functions use the endpoints, by
+   * their endpoint-specific DNS names, through the SDK's `AWS_ENDPOINT_URL_*` variables (returned here).
    */
-  private allowApiAccess(env: EnvironmentConfig, vpc: ec2.IVpc): void {
+  private allowApiAccess(env: EnvironmentConfig, vpc: ec2.IVpc): Record<string, string> {
     if (!env.network.createInterfaceEndpoints) {
       this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'Secrets Manager and ECS APIs (through the VPC NAT or endpoints)');
-      return;
+      return {};
     }
     const endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
       vpc,
-      description: `fleapo ${env.name} Secrets Manager and ECS interface endpoints`,
+      description: `fleapo ${env.name} Secrets Manager and ECS interface endpoints (database functions only, no private DNS)`,
       allowAllOutbound: false,
     });
-    for (const [id, service] of [
-      ['SecretsManagerEndpoint', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER],
-      ['EcsEndpoint', ec2.InterfaceVpcEndpointAwsService.ECS],
+    const variables: Record<string, string> = {};
+    for (const [id, service, variable] of [
+      ['SecretsManagerEndpoint', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER, ENV_AWS_ENDPOINT_URL_SECRETS_MANAGER],
+      ['EcsEndpoint', ec2.InterfaceVpcEndpointAwsService.ECS, ENV_AWS_ENDPOINT_URL_ECS],
     ] as const) {
-      new ec2.InterfaceVpcEndpoint(this, id, {
+      const endpoint = new ec2.InterfaceVpcEndpoint(this, id, {
         vpc,
         service,
         subnets: { subnets: vpc.privateSubnets },
         securityGroups: [endpointSecurityGroup],
-        privateDnsEnabled: true,
+        privateDnsEnabled: false,
         open: false,
       });
+      // DnsEntries: "<hosted zone id>:<DNS name>", the regional (endpoint-specific) name first.
+      variables[variable] = `https://${Fn.select(1, Fn.split(':', Fn.select(0, endpoint.vpcEndpointDnsEntries)))}`;
     }
     endpointSecurityGroup.addIngressRule(this.securityGroup, ec2.Port.tcp(443), 'HTTPS from the rotation functions');
     this.securityGroup.addEgressRule(endpointSecurityGroup, ec2.Port.tcp(443), 'Secrets Manager and ECS interface endpoints');
+    return variables;
   }
 
   /** Allows `fn` to read the RDS master secret, and to decrypt it when a customer-managed key encrypts it. */

@@ -34,10 +34,18 @@ describe('the configuration', () => {
     ['a subnet in another region', { environments: { prod: { network: { availabilityZones: ['eu-west-1a', 'us-east-1b', 'us-east-1c'] } } } }, /availability zone "eu-west-1a" is not in region us-east-1/],
     ['a rotation cron at minute 5', { environments: { prod: { rotation: { authSecretSchedule: 'cron(5 4 ? * SUN *)' } } } }, /environment "prod".rotation: field "authSecretSchedule" must be a Secrets Manager cron/],
     ['a Fargate CPU size that does not exist', { environments: { staging: { service: { cpu: 300 } } } }, /field "cpu" must be one of 256/],
+    ['plaintext to the production database', { environments: { prod: { database: { ssl: 'disable' } } } }, /environment "prod".database: field "ssl" must be "require" in the production environment "prod"/],
+    ['plaintext to a database of an environment with live Stripe keys', { environments: { staging: { database: { ssl: 'disable' }, externalServices: { stripeMode: 'live' } } } }, /environment "staging".database: field "ssl" must be "require" in the production environment "staging"/],
+    ['a PostHog host over plain HTTP', { environments: { prod: { externalServices: { posthogApiHost: 'http://us.i.posthog.com' } } } }, /environment "prod".externalServices: field "posthogApiHost" must be an https:\/\/ origin/],
     ['a bad bootstrap qualifier', { accounts: { '111111111111': { cdkBootstrapQualifier: 'Not-Valid' } } }, /accounts.111111111111: field "cdkBootstrapQualifier" must be a CDK bootstrap qualifier/],
   ])('refuses %s with a message naming the environment and field', (_what, override, message) => {
     expect(withOverride(override)).toThrow(ConfigError);
     expect(withOverride(override)).toThrow(message);
+  });
+
+  test('accepts a database without TLS outside production (a test database)', () => {
+    const config = withOverride({ environments: { staging: { database: { ssl: 'disable' } } } })();
+    expect(config.environments.find((e) => e.name === 'staging')?.database.ssl).toBe('disable');
   });
 
   test('reports every problem at once', () => {

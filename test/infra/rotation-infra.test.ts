@@ -119,7 +119,8 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
       const endpointSg = logicalIdOf(s.template, 'AWS::EC2::SecurityGroup', 'DatabaseUrlRotationEndpointSecurityGroup');
       expect(egress.map(describe).sort()).toEqual([`${endpointSg}:443`, 'sg-0f1e2d3c4b5a60020:5432']);
       expect(endpoints.map((e) => resolveIntrinsics(e.ServiceName, s.arns, WHERE)).sort()).toEqual(['com.amazonaws.us-east-1.ecs', 'com.amazonaws.us-east-1.secretsmanager']);
-      expect(endpoints.every((e) => e.PrivateDnsEnabled === true && e.VpcEndpointType === 'Interface')).toBe(true);
+      // Private DNS off: only the functions use them (see interface-endpoints.test.ts).
+      expect(endpoints.every((e) => e.PrivateDnsEnabled === false && e.VpcEndpointType === 'Interface')).toBe(true);
     } else {
       // staging reaches the APIs through what its VPC has (NAT or existing endpoints).
       expect(egress.map(describe).sort()).toEqual(['0.0.0.0/0:443', 'sg-0a1b2c3d4e5f60020:5432']);

@@ -16,6 +16,7 @@ beforeAll(async () => {
   process.env.MASTER_SECRET_ARN = h.sm.createSecret('fleapo/test/master', JSON.stringify({ username: 'postgres', password: 'unused-master-pw' }));
   arn = h.sm.createSecret('fleapo/test/database-url', 'postgres://app:unused-url-pw@127.0.0.1:1/fleapo'); // secretlint-disable-line -- test fixture, not a credential
   process.env.SECRET_ARN = arn;
+  Object.assign(process.env, { DB_HOST: '127.0.0.1', DB_PORT: '1', DB_NAME: 'fleapo', DB_APP_USER: 'app' });
 });
 afterAll(() => h.stop());
 

@@ -95,8 +95,24 @@ test('EMF record shape', () => {
 
 test('missing env vars are named', () => {
   expect(() => readEcsTarget({})).toThrow('Missing required environment variable ECS_CLUSTER');
+  const db = { MASTER_SECRET_ARN: 'a', DB_HOST: 'DB.example.com', DB_PORT: '5432', DB_NAME: 'fleapo', DB_APP_USER: 'app' };
   expect(() => readDatabaseSettings({})).toThrow('Missing required environment variable MASTER_SECRET_ARN');
-  expect(readDatabaseSettings({ MASTER_SECRET_ARN: 'a' })).toEqual({ masterSecretArn: 'a', ssl: undefined, connectTimeoutMs: 5000 });
-  expect(readDatabaseSettings({ MASTER_SECRET_ARN: 'a', DB_SSL: 'require' }).ssl).toBe('require');
-  expect(() => readDatabaseSettings({ MASTER_SECRET_ARN: 'a', DB_SSL: 'prefer' })).toThrow('DB_SSL');
+  expect(readDatabaseSettings(db)).toEqual({
+    masterSecretArn: 'a',
+    ssl: 'require',
+    connectTimeoutMs: 5000,
+    target: { host: 'db.example.com', port: 5432, database: 'fleapo', appUser: 'app' },
+  });
+  expect(readDatabaseSettings({ ...db, DB_SSL: 'disable' }).ssl).toBe('disable');
+  expect(() => readDatabaseSettings({ ...db, DB_SSL: 'prefer' })).toThrow('DB_SSL');
+  for (const name of ['DB_HOST', 'DB_PORT', 'DB_NAME', 'DB_APP_USER']) {
+    expect(() => readDatabaseSettings({ ...db, [name]: undefined })).toThrow(`Missing required environment variable ${name}`);
+  }
+  expect(() => readDatabaseSettings({ ...db, DB_PORT: '5432x' })).toThrow('Environment variable DB_PORT must be a port number');
+  expect(() => readDatabaseSettings({ ...db, DB_APP_USER: 'app_clone' })).toThrow('DB_APP_USER must be the base application role');
+  // Plain text to the database is for a test database only: never in a production environment.
+  expect(() => readDatabaseSettings({ ...db, DB_SSL: 'disable', FLEAPO_ENVIRONMENT: 'prod' })).toThrow(
+    "Environment variable DB_SSL must be 'require' in the production environment prod",
+  );
+  expect(readDatabaseSettings({ ...db, DB_SSL: 'require', FLEAPO_ENVIRONMENT: 'prod' }).ssl).toBe('require');
 });

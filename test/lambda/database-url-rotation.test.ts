@@ -243,7 +243,7 @@ describe('malformed events are refused without a stage change', () => {
     expect(h.sm.value(arn, 'AWSPENDING')).toBeUndefined();
   });
 
-  test.each(['MASTER_SECRET_ARN', 'ECS_CLUSTER', 'ECS_SERVICE'])('missing %s is named at createSecret, before any stage change', async (name) => {
+  test.each(['MASTER_SECRET_ARN', 'ECS_CLUSTER', 'ECS_SERVICE', 'DB_HOST', 'DB_PORT', 'DB_NAME', 'DB_APP_USER'])('missing %s is named at createSecret, before any stage change', async (name) => {
     const saved = process.env[name];
     delete process.env[name];
     try {

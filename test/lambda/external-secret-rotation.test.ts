@@ -346,10 +346,21 @@ test('configuration is checked before any step: missing kind, bad kind, missing 
   process.env.POSTHOG_API_HOST = 'us.i.posthog.com';
   try {
     expect(message(await h.rotate(arn, rotate, r1.token))).toBe(
-      'createSecret: Environment variable POSTHOG_API_HOST must be an http(s) URL such as https://us.i.posthog.com',
+      'createSecret: Environment variable POSTHOG_API_HOST must be an https:// URL such as https://us.i.posthog.com',
+    );
+    // The key goes to the issuer over TLS only: plain http is refused unless the host is loopback (a test double).
+    process.env.POSTHOG_API_HOST = 'http://us.i.posthog.com';
+    expect(message(await h.rotate(arn, rotate, r1.token))).toBe(
+      'createSecret: Environment variable POSTHOG_API_HOST must be an https:// URL such as https://us.i.posthog.com (plain http only for a loopback host in tests), got host us.i.posthog.com',
+    );
+    process.env.POSTHOG_API_HOST = issuers.origin;
+    process.env.STRIPE_API_BASE = 'http://api.stripe.com:8080';
+    expect(message(await h.rotate(arn, rotate, r1.token))).toBe(
+      'createSecret: Environment variable STRIPE_API_BASE must be an https:// URL such as https://api.stripe.com (plain http only for a loopback host in tests), got host api.stripe.com:8080',
     );
   } finally {
     process.env.POSTHOG_API_HOST = issuers.origin;
+    process.env.STRIPE_API_BASE = issuers.origin;
   }
   expect(h.sm.versionIdOf(arn, 'AWSCURRENT')).toBe(current);
   expect(message(await h.rotate(arn, rotate, r1.token))).toBe('ok');

@@ -10,33 +10,35 @@ afterAll(() => server.stop());
 describe('TLS use of the database functions', () => {
   test.each([
     [{ ssl: 'require' as const }, { sslmode: 'disable' }, 'require'],
-    [{ ssl: 'disable' as const }, { sslmode: 'require' }, 'disable'],
-    [{ ssl: undefined }, { sslmode: 'disable' }, 'disable'],
-    [{ ssl: undefined }, { sslmode: 'verify-full' }, 'require'],
-    [{ ssl: undefined }, { sslmode: 'require' }, 'require'],
-    [{ ssl: undefined }, {}, 'prefer'],
-  ])('DB_SSL %j and URL %j: %s', (settings, target, expected) => {
+    [{ ssl: 'require' as const }, {}, 'require'],
+    [{ ssl: 'disable' as const }, {}, 'disable'],
+    [{ ssl: 'disable' as const }, { sslmode: 'disable' }, 'disable'],
+    [{ ssl: 'disable' as const }, { sslmode: 'prefer' }, 'disable'],
+    [{ ssl: 'disable' as const }, { sslmode: 'require' }, 'require'],
+    [{ ssl: 'disable' as const }, { sslmode: 'verify-full' }, 'require'],
+  ])('DB_SSL %j and URL %j: %s (a secret can ask for TLS, never turn it off)', (settings, target, expected) => {
     expect(sslUse(target, settings)).toBe(expected);
   });
 
   const target = () => ({ host: '127.0.0.1', port: server.port, database: 'postgres', user: server.masterUser, password: server.masterPassword });
-  const settings = (ssl: 'require' | 'disable' | undefined) => ({ ssl, connectTimeoutMs: 3000 });
+  const settings = (ssl: 'require' | 'disable') => ({ ssl, connectTimeoutMs: 3000 });
 
-  test('with neither DB_SSL nor sslmode, a server without TLS is reached in plain text (libpq prefer)', async () => {
-    await expect(logsIn(target(), settings(undefined))).resolves.toBe(true);
+  test('DB_SSL=disable (tests only) reaches a server without TLS in plain text', async () => {
+    await expect(logsIn(target(), settings('disable'))).resolves.toBe(true);
   });
 
-  test('DB_SSL=require never falls back to plain text, and the error names no credential', async () => {
-    const error = await logsIn(target(), settings('require')).then(
-      () => undefined,
-      (e: Error) => e,
-    );
-    expect(error?.message).toMatch(/^Cannot connect to database 127\.0\.0\.1:\d+ as role postgres/);
-    expect(error?.message).not.toContain(server.masterPassword);
+  test('DB_SSL=require never falls back to plain text, whatever the URL says, and the error names no credential', async () => {
+    for (const sslmode of [undefined, 'disable', 'prefer', 'allow']) {
+      const error = await logsIn({ ...target(), sslmode }, settings('require')).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(error?.message).toMatch(/^Cannot connect to database 127\.0\.0\.1:\d+ as role postgres/);
+      expect(error?.message).not.toContain(server.masterPassword);
+    }
   });
 
-  test('sslmode=require in the URL is honoured when DB_SSL is unset', async () => {
-    await expect(logsIn({ ...target(), sslmode: 'require' }, settings(undefined))).rejects.toThrow(/Cannot connect/);
-    await expect(logsIn({ ...target(), sslmode: 'disable' }, settings(undefined))).resolves.toBe(true);
+  test('sslmode=require in the URL is honoured even when DB_SSL=disable', async () => {
+    await expect(logsIn({ ...target(), sslmode: 'require' }, settings('disable'))).rejects.toThrow(/Cannot connect/);
   });
 });

@@ -48,6 +48,8 @@ export class RotationHarness {
         JSON.stringify({ username: this.pg.masterUser, password: this.pg.masterPassword, engine: 'postgres' }),
       );
       process.env.MASTER_SECRET_ARN = this.masterSecretArn;
+      // The configured database (what the stack sets from `database`): the proxy in front of the real PostgreSQL.
+      Object.assign(process.env, { DB_HOST: '127.0.0.1', DB_PORT: String(this.proxy.port), DB_NAME: DATABASE, DB_APP_USER: BASE_ROLE });
       const master = await this.pg.master();
       await master.query(`CREATE DATABASE ${DATABASE}`);
       await master.end();

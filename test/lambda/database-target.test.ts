@@ -1,0 +1,234 @@
+import '../support/test-env';
+import { PutSecretValueCommand, TagResourceCommand } from '@aws-sdk/client-secrets-manager';
+import { handler as retirementHandler } from '../../lambda/database-role-retirement';
+import { handler as rotationHandler } from '../../lambda/database-url-rotation';
+import { TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../lambda/rotation/ecs-rollout';
+import { deploymentEvent, invoker } from '../support/events';
+import { RotationEvent } from '../support/fake-secrets-manager';
+import { PasswordTrap } from '../support/password-trap';
+import { connect, urlLogsIn } from '../support/postgres-server';
+import { BASE_ROLE, DATABASE, recordingErrors, RotationHarness } from '../support/rotation-harness';
+
+/*
+ * The database functions trust the configuration (DB_HOST, DB_PORT, DB_NAME, DB_APP_USER), not the secret they
+ * rotate. Against a real PostgreSQL and a hostile listener that asks every client for its password in the clear:
+ * a secret naming another host, port or database, another role, or the master user is refused with an error that
+ * names the problem; nothing changes (secret stages, database roles) and nothing reaches the other host.
+ */
+const h = new RotationHarness();
+const trap = new PasswordTrap();
+const rotate = invoker(rotationHandler);
+const retire = (event: unknown) => recordingErrors(h, () => retirementHandler(event));
+const INTRUDER = 'intruder';
+const intruderPassword = 'Intruder-pw-' + Math.random().toString(36).slice(2, 12);
+
+const url = (user: string, password: string, port: number, database = DATABASE) => `postgres://${user}:${password}@127.0.0.1:${port}/${database}`;
+const password = () => `pw-${Math.random().toString(36).slice(2, 14)}-${Date.now()}`;
+const json = (fields: Record<string, unknown>) => JSON.stringify({ password: password(), host: '127.0.0.1', port: h.proxy.port, dbname: DATABASE, ...fields });
+
+/** pg_authid as a comparable string (holds SCRAM verifiers, never plaintext; compared, never printed). */
+async function roles(): Promise<string> {
+  const master = await h.master();
+  const rows = (await master.query('SELECT rolname, rolcanlogin, rolpassword FROM pg_authid ORDER BY rolname')).rows;
+  return JSON.stringify(rows);
+}
+
+/** Runs a whole rotation of a fresh secret holding `value`; it must fail at `step` and change nothing. */
+async function expectRotationRefused(value: string, step: string, message: RegExp, invoke: (e: RotationEvent) => Promise<void> = rotate): Promise<string> {
+  const arn = h.sm.createSecret(`fleapo/test/database-url-${Math.random().toString(36).slice(2, 8)}`, value);
+  const rolesBefore = await roles();
+  const current = h.sm.value(arn, 'AWSCURRENT');
+  const rolls = h.ecs.rollCount;
+  const result = await h.rotate(arn, invoke);
+  expect(result).toMatchObject({ ok: false, step });
+  if (!result.ok) expect(result.error.message).toMatch(message);
+  expect(h.sm.value(arn, 'AWSCURRENT') === current).toBe(true);
+  expect(h.sm.versionIdOf(arn, 'AWSCURRENT')).not.toBe(result.token);
+  expect((await roles()) === rolesBefore).toBe(true);
+  expect(h.ecs.rollCount).toBe(rolls);
+  return arn;
+}
+
+beforeAll(async () => {
+  await h.start();
+  await trap.start();
+  await h.createBaseRole();
+  h.extraSecrets.push(intruderPassword);
+  const master = await h.master();
+  await master.query(`CREATE ROLE ${INTRUDER} LOGIN PASSWORD '${intruderPassword}'`);
+});
+afterAll(async () => {
+  await trap.stop();
+  await h.stop();
+});
+
+test('the trap catches a password sent to it (so a trap that stays empty means nothing was sent)', async () => {
+  const probe = password();
+  await expect(connect({ host: '127.0.0.1', port: trap.port, user: 'probe', password: probe, database: DATABASE })).rejects.toThrow(/password authentication failed/);
+  expect(trap.passwords.includes(probe)).toBe(true);
+  expect(trap.receivedAny(probe)).toBe(true);
+  trap.connections = 0;
+  trap.passwords.length = 0;
+  trap.users.length = 0;
+});
+
+describe('a secret naming another database target is refused, and the master password never leaves for it', () => {
+  test('bootstrap JSON naming another port (the hostile listener): refused at createSecret, nothing sent anywhere', async () => {
+    await expectRotationRefused(
+      json({ username: BASE_ROLE, port: trap.port }),
+      'createSecret',
+      new RegExp(`AWSCURRENT points at database 127\\.0\\.0\\.1:${trap.port}/${DATABASE}, not the configured 127\\.0\\.0\\.1:${h.proxy.port}/${DATABASE} \\(DB_HOST, DB_PORT, DB_NAME\\)`),
+    );
+    expect(trap.connections).toBe(0);
+    expect(trap.receivedAny(h.pg.masterPassword)).toBe(false);
+  });
+
+  test('a URL naming another port, host or database: refused at createSecret', async () => {
+    await expectRotationRefused(url(BASE_ROLE, password(), trap.port), 'createSecret', /AWSCURRENT points at database 127\.0\.0\.1:\d+\/fleapo, not the configured/);
+    await expectRotationRefused(
+      `postgres://${BASE_ROLE}:${password()}@localhost:${h.proxy.port}/${DATABASE}`,
+      'createSecret',
+      new RegExp(`AWSCURRENT points at database localhost:${h.proxy.port}/${DATABASE}, not the configured 127\\.0\\.0\\.1`),
+    );
+    // The same server, another database: the master's session would act there.
+    await expectRotationRefused(url(BASE_ROLE, password(), h.proxy.port, 'postgres'), 'createSecret', /AWSCURRENT points at database 127\.0\.0\.1:\d+\/postgres, not the configured/);
+    expect(trap.connections).toBe(0);
+  });
+
+  test('an AWSPENDING written by hand to point at the hostile listener: setSecret refuses before any login', async () => {
+    const sm = h.sm.sdkClient();
+    // The writer of the secret stages its own AWSPENDING before the function's createSecret runs.
+    const hostile = async (event: RotationEvent) => {
+      if (event.Step === 'createSecret') {
+        await sm.send(
+          new PutSecretValueCommand({ SecretId: event.SecretId, ClientRequestToken: event.ClientRequestToken, SecretString: url(BASE_ROLE, password(), trap.port), VersionStages: ['AWSPENDING'] }),
+        );
+      }
+      await rotate(event);
+    };
+    await expectRotationRefused(json({ username: BASE_ROLE }), 'setSecret', /AWSPENDING points at database 127\.0\.0\.1:\d+\/fleapo, not the configured/, hostile);
+    sm.destroy();
+    expect(trap.connections).toBe(0);
+    expect(trap.receivedAny(h.pg.masterPassword)).toBe(false);
+  });
+});
+
+describe('only the application role and its alternate, never the master user', () => {
+  test('another role in the secret: refused, that role keeps its password', async () => {
+    await expectRotationRefused(
+      url(INTRUDER, intruderPassword, h.proxy.port),
+      'createSecret',
+      /AWSCURRENT names role intruder, which is neither the application role app nor app_clone \(DB_APP_USER\): refused/,
+    );
+    await expectRotationRefused(json({ username: INTRUDER }), 'createSecret', /AWSCURRENT names role intruder, which is neither/);
+    expect(await urlLogsIn(url(INTRUDER, intruderPassword, h.proxy.port))).toBe(true);
+  });
+
+  test('the master user in the secret: refused, the master password is unchanged', async () => {
+    await expectRotationRefused(json({ username: h.pg.masterUser }), 'createSecret', /AWSCURRENT names role postgres, which is neither the application role app nor app_clone/);
+    await expectRotationRefused(url(h.pg.masterUser, h.pg.masterPassword, h.proxy.port), 'createSecret', /AWSCURRENT names role postgres, which is neither/);
+    expect(await urlLogsIn(url(h.pg.masterUser, h.pg.masterPassword, h.proxy.port))).toBe(true);
+  });
+
+  test('an application role configured as the master user (DB_APP_USER=postgres): refused, naming the master user', async () => {
+    process.env.DB_APP_USER = h.pg.masterUser;
+    try {
+      await expectRotationRefused(
+        json({ username: h.pg.masterUser }),
+        'createSecret',
+        /The master user postgres of arn:aws:secretsmanager:[^ ]+ is one of the application roles postgres, postgres_clone \(DB_APP_USER\): refusing to use the master user as an application role/,
+      );
+      // The other role of such a pair would have the master user as its alternate: refused too.
+      await expectRotationRefused(json({ username: `${h.pg.masterUser}_clone` }), 'createSecret', /refusing to use the master user as an application role/);
+    } finally {
+      process.env.DB_APP_USER = BASE_ROLE;
+    }
+    expect(await urlLogsIn(url(h.pg.masterUser, h.pg.masterPassword, h.proxy.port))).toBe(true);
+  });
+});
+
+describe('the retirement retires only the other application role, on the configured database', () => {
+  /** A secret whose AWSPREVIOUS is `previous` and AWSCURRENT `current`, its rollout recorded and completed. */
+  async function retirementOf(previous: string, current: string) {
+    const arn = h.sm.createSecret(`fleapo/test/database-url-r-${Math.random().toString(36).slice(2, 8)}`, previous);
+    const sm = h.sm.sdkClient();
+    await sm.send(new PutSecretValueCommand({ SecretId: arn, SecretString: current, VersionStages: ['AWSCURRENT'] }));
+    const deploymentId = `ecs-svc/${Math.floor(Math.random() * 1e9)}`;
+    await sm.send(
+      new TagResourceCommand({
+        SecretId: arn,
+        Tags: [
+          { Key: TAG_ROLLOUT_VERSION, Value: h.sm.versionIdOf(arn, 'AWSCURRENT')! },
+          { Key: TAG_ROLLOUT_DEPLOYMENT, Value: deploymentId },
+        ],
+      }),
+    );
+    sm.destroy();
+    process.env.SECRET_ARN = arn;
+    const rolesBefore = await roles();
+    const tagsBefore = h.sm.tags(arn);
+    const error = await retire(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_COMPLETED', deploymentId)).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect((await roles()) === rolesBefore).toBe(true);
+    expect(h.sm.tags(arn)).toEqual(tagsBefore);
+    return error?.message;
+  }
+
+  test('AWSPREVIOUS naming the master user or another role: refused, both keep their login', async () => {
+    const current = url(BASE_ROLE, password(), h.proxy.port);
+    expect(await retirementOf(url(h.pg.masterUser, password(), h.proxy.port), current)).toMatch(
+      /AWSPREVIOUS names role postgres, which is neither the application role app nor app_clone \(DB_APP_USER\): refused/,
+    );
+    expect(await retirementOf(json({ username: INTRUDER }), current)).toMatch(/AWSPREVIOUS names role intruder, which is neither/);
+    expect(await urlLogsIn(url(h.pg.masterUser, h.pg.masterPassword, h.proxy.port))).toBe(true);
+    expect(await urlLogsIn(url(INTRUDER, intruderPassword, h.proxy.port))).toBe(true);
+  });
+
+  test('AWSCURRENT naming the hostile listener: refused, the master password never reaches it', async () => {
+    const message = await retirementOf(url(`${BASE_ROLE}_clone`, password(), h.proxy.port), url(BASE_ROLE, password(), trap.port));
+    expect(message).toMatch(/AWSCURRENT points at database 127\.0\.0\.1:\d+\/fleapo, not the configured/);
+    expect(trap.connections).toBe(0);
+    expect(trap.receivedAny(h.pg.masterPassword)).toBe(false);
+  });
+
+  test('an application role configured as the master user: refused before any login', async () => {
+    process.env.DB_APP_USER = h.pg.masterUser;
+    try {
+      const message = await retirementOf(url(h.pg.masterUser, password(), h.proxy.port), url(`${h.pg.masterUser}_clone`, password(), h.proxy.port));
+      expect(message).toMatch(/refusing to use the master user as an application role/);
+    } finally {
+      process.env.DB_APP_USER = BASE_ROLE;
+    }
+    expect(await urlLogsIn(url(h.pg.masterUser, h.pg.masterPassword, h.proxy.port))).toBe(true);
+  });
+
+  test('a legitimate pair on the configured database still retires the other role', async () => {
+    // Control: the refusals above are about the target and the role, not a retirement that cannot work at all.
+    const master = await h.master();
+    const clonePassword = password();
+    h.extraSecrets.push(clonePassword);
+    await master.query(`CREATE ROLE ${BASE_ROLE}_clone LOGIN PASSWORD '${clonePassword}' IN ROLE ${BASE_ROLE}`);
+    const appPassword = password();
+    h.extraSecrets.push(appPassword);
+    await master.query(`ALTER ROLE ${BASE_ROLE} LOGIN PASSWORD '${appPassword}'`);
+    const task = await h.openSession(url(`${BASE_ROLE}_clone`, clonePassword, h.proxy.port));
+    const arn = h.sm.createSecret(`fleapo/test/database-url-ok`, url(BASE_ROLE, appPassword, h.proxy.port));
+    const sm = h.sm.sdkClient();
+    await sm.send(new PutSecretValueCommand({ SecretId: arn, SecretString: url(`${BASE_ROLE}_clone`, clonePassword, h.proxy.port), VersionStages: ['AWSCURRENT'] }));
+    await sm.send(new TagResourceCommand({ SecretId: arn, Tags: [{ Key: TAG_ROLLOUT_VERSION, Value: h.sm.versionIdOf(arn, 'AWSCURRENT')! }, { Key: TAG_ROLLOUT_DEPLOYMENT, Value: 'ecs-svc/1' }] }));
+    sm.destroy();
+    process.env.SECRET_ARN = arn;
+    await expect(retire(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_COMPLETED', 'ecs-svc/1'))).resolves.toEqual({ outcome: 'retired' });
+    expect(await urlLogsIn(url(BASE_ROLE, appPassword, h.proxy.port))).toBe(false);
+    await task.end();
+  });
+});
+
+test('nothing reached the hostile listener, and no secret value appears in any output', () => {
+  expect(trap.connections).toBe(0);
+  expect(trap.users).toEqual([]);
+  expect(trap.passwords).toHaveLength(0);
+  expect(h.leaks()).toEqual([]);
+});
