@@ -1,10 +1,13 @@
 import * as crypto from 'node:crypto';
 import { readEcsTarget } from '../config/env';
+import { logger } from '../observability/logger';
 import { ecsClient } from '../rotation/aws-clients';
-import { rollServiceOnce } from '../rotation/ecs-rollout';
-import type { RotationPlaybook } from '../rotation/rotation-engine';
+import { rollServiceOnce, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../rotation/ecs-rollout';
+import { readRollout, rolloutComplete } from '../rotation/rollout-complete';
+import type { RotationContext, RotationPlaybook } from '../rotation/rotation-engine';
+import { AWSCURRENT, AWSPENDING, versionWithStage } from '../rotation/secret-store';
 
-/** AUTH_SECRET form: 64 random bytes as lowercase hex (what `openssl rand -hex 64` prints). */
+/** One AUTH_SECRET key: 64 random bytes as lowercase hex (what `openssl rand -hex 64` prints). */
 export const AUTH_SECRET_PATTERN = /^[0-9a-f]{128}$/;
 export const AUTH_SECRET_BYTES = 64;
 
@@ -13,18 +16,97 @@ export function generateAuthSecret(): string {
 }
 
 /**
- * Runbook "AUTH_SECRET": new random value, no external system to update, roll ECS so new tasks
- * pick it up (this signs every user out; there is no overlap mode).
+ * The AUTH_SECRET value: a key ring. Before the first rotation it is a single key (128 hex characters, the stack's
+ * generated value); from then on JSON `{"current","next","previous"?}`. The app signs with `current` and accepts all
+ * three (packages/better-auth-secret-ring).
+ */
+export interface AuthSecretRing {
+  current: string;
+  next?: string;
+  previous?: string;
+}
+
+/** Parses a stored value; errors name the problem, never the value. */
+export function parseRing(value: string, what: string): AuthSecretRing {
+  if (AUTH_SECRET_PATTERN.test(value)) return { current: value };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new Error(`${what} is neither 128 lowercase hex characters nor a JSON key ring`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`${what} is not a JSON key ring object`);
+  const ring = parsed as Record<string, unknown>;
+  const extra = Object.keys(ring).filter((k) => !['current', 'next', 'previous'].includes(k));
+  if (extra.length > 0) throw new Error(`${what} has unknown field(s) ${extra.join(', ')}`);
+  for (const field of ['current', 'next', 'previous']) {
+    const key = ring[field];
+    if ((field === 'current' || key !== undefined) && (typeof key !== 'string' || !AUTH_SECRET_PATTERN.test(key))) {
+      throw new Error(`${what}: field "${field}" is not 128 lowercase hex characters`);
+    }
+  }
+  return ring as unknown as AuthSecretRing;
+}
+
+/**
+ * The ring that follows `ring`, one step:
+ * - no `next` published yet (the first rotation): publish one, keep signing with `current`;
+ * - else: sign with the published `next`, publish a fresh one, keep `current` as `previous`.
+ */
+export function nextRing(ring: AuthSecretRing, fresh: string): AuthSecretRing {
+  if (ring.next === undefined) return { current: ring.current, next: fresh, ...(ring.previous ? { previous: ring.previous } : {}) };
+  return { current: ring.next, next: fresh, previous: ring.current };
+}
+
+/** True when `pending` is a ring {@link nextRing} can make from `current` (whatever fresh key it chose). */
+export function isSuccessor(current: AuthSecretRing, pending: AuthSecretRing): boolean {
+  if (pending.next === undefined || pending.next === pending.current || pending.next === current.current || pending.next === current.next) return false;
+  if (current.next === undefined) return pending.current === current.current && pending.previous === current.previous;
+  return pending.current === current.next && pending.previous === current.current;
+}
+
+/**
+ * Refuses (throws; nothing is staged yet) a rotation that would start signing with the published `next` key while
+ * a task that may not accept it could still serve: every task must run the current version, so the current
+ * version's rollout (recorded by the rotation that made it current) must be complete as ECS reports it.
+ */
+async function requireCurrentRolledOut(ctx: RotationContext): Promise<void> {
+  const currentVersion = versionWithStage(ctx.description.versionIdsToStages, AWSCURRENT);
+  const recordedVersion = ctx.description.tags[TAG_ROLLOUT_VERSION];
+  const deploymentId = ctx.description.tags[TAG_ROLLOUT_DEPLOYMENT];
+  if (currentVersion === undefined || recordedVersion !== currentVersion || !deploymentId) {
+    throw new Error(
+      `Secret ${ctx.secretId}: refusing to rotate: no rollout of the current version ${currentVersion ?? '(none)'} is recorded (${TAG_ROLLOUT_VERSION}), so tasks may still run a version that does not accept the next key`,
+    );
+  }
+  const { deployments, tasks } = await readRollout(ecsClient(), readEcsTarget());
+  const verdict = rolloutComplete(deploymentId, deployments, tasks);
+  if (!verdict.complete) {
+    throw new Error(`Secret ${ctx.secretId}: refusing to rotate until the rollout of version ${currentVersion} is complete: ${verdict.reason}`);
+  }
+  logger.info('Rollout of the current version is complete', { deploymentId });
+}
+
+/**
+ * Runbook "AUTH_SECRET", without signing anyone out: a key ring with a pre-published next key. Each rotation is one
+ * step (see {@link nextRing}); a step that changes the signing key first requires the previous rollout to be
+ * complete, so every serving task accepts every key another serving task signs with. Then roll ECS.
  */
 export const authSecretPlaybook: RotationPlaybook = {
   checkConfiguration: () => {
     readEcsTarget();
   },
-  generate: () => generateAuthSecret(),
+  generate: async (current, ctx) => {
+    const ring = parseRing(current, `Secret ${ctx.secretId}: AWSCURRENT`);
+    if (ring.next !== undefined) await requireCurrentRolledOut(ctx);
+    return JSON.stringify(nextRing(ring, generateAuthSecret()));
+  },
   set: async () => undefined,
   test: async (pending, ctx) => {
-    if (!AUTH_SECRET_PATTERN.test(pending)) {
-      throw new Error(`Secret ${ctx.secretId}: AWSPENDING is not 128 lowercase hex characters`);
+    const pendingRing = parseRing(pending, `Secret ${ctx.secretId}: AWSPENDING`);
+    const current = parseRing(await ctx.store.getString(ctx.secretId, AWSCURRENT), `Secret ${ctx.secretId}: AWSCURRENT`);
+    if (!isSuccessor(current, pendingRing)) {
+      throw new Error(`Secret ${ctx.secretId}: ${AWSPENDING} is not the next step of the AWSCURRENT key ring (its current key must be the published next key)`);
     }
   },
   afterFinish: (ctx) => rollServiceOnce(ctx, ecsClient(), readEcsTarget()),

@@ -1,4 +1,6 @@
+import { Stack, Validations } from 'aws-cdk-lib';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-config';
@@ -16,10 +18,13 @@ export interface AuthSecretRotationProps {
 }
 
 /**
- * The runbook's AUTH_SECRET playbook as a scheduled rotation: a new 64-byte value (128 hex characters) from a
- * cryptographic source, then a new deployment of the service. It signs every user out (better-auth checks
- * session cookies against the current secret only), so it runs in the configured low-traffic window, and
- * never immediately on deploy.
+ * The runbook's AUTH_SECRET playbook as a scheduled rotation of a key ring, without signing anyone out: each
+ * rotation publishes a fresh 64-byte key (128 hex characters) as `next` and, once ECS reports the previous version
+ * rolled out, makes the previously published key `current` (lambda/playbooks/auth-secret-playbook.ts); then a new
+ * deployment of the service. It never rotates immediately on deploy.
+ *
+ * Beyond staging its secret and rolling its service, the function reads the service's rollout: DescribeServices on
+ * the service, ListTasks and DescribeTasks in its cluster only.
  */
 export class AuthSecretRotation extends Construct {
   public readonly function: RotationFunction;
@@ -46,5 +51,27 @@ export class AuthSecretRotation extends Construct {
       rotateImmediatelyOnUpdate: false,
     });
     this.function.grantRollout(props.secret, props.service);
+
+    const { partition, region, account } = Stack.of(this);
+    const clusterArn = props.service.cluster.clusterArn;
+    const clusterTasks = `arn:${partition}:ecs:${region}:${account}:task/${env.service.clusterName}/*`;
+    const inCluster = { ArnEquals: { 'ecs:cluster': clusterArn } };
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeServices'], resources: [props.service.serviceArn] }));
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:ListTasks'], resources: ['*'], conditions: inCluster }));
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ecs:DescribeTasks'],
+        resources: [clusterTasks],
+        conditions: inCluster,
+      }),
+    );
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'ecs:ListTasks has no resource-level permission; the statement is limited to the service\'s cluster with the ecs:cluster condition. The function lists tasks to see that every serving task started after the current AUTH_SECRET became current.',
+    });
+    Validations.of(fn).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${Stack.of(this).resolve(clusterTasks)}]`,
+      reason: 'Task ids are not known in advance: ecs:DescribeTasks is limited to the tasks of the service\'s cluster (resource and ecs:cluster condition).',
+    });
   }
 }

@@ -201,6 +201,26 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
     await expect(evaluate({ ...retirement, action: 'ecs:DescribeServices', resource: s.serviceArn })).resolves.toBe('Allowed');
   });
 
+  test('the AUTH_SECRET rotation reads the rollout of its own service only: DescribeServices, and ListTasks/DescribeTasks in its cluster', async () => {
+    const s = stack(env);
+    const o = stack(other);
+    const who = s.principal('auth-secret-rotation');
+    const cluster = (e: string) => `arn:aws:ecs:us-east-1:111111111111:cluster/fleapo-${e}`;
+    const taskOf = (e: string) => `arn:aws:ecs:us-east-1:111111111111:task/fleapo-${e}/0123456789abcdef0123456789abcdef`;
+    const cases: [string, string, Record<string, string>, string][] = [
+      ['ecs:DescribeServices', s.serviceArn, {}, 'Allowed'],
+      ['ecs:DescribeServices', o.serviceArn, {}, 'ImplicitlyDenied'],
+      ['ecs:ListTasks', `arn:aws:ecs:us-east-1:111111111111:container-instance/fleapo-${env}/abc`, { 'ecs:cluster': cluster(env) }, 'Allowed'],
+      ['ecs:ListTasks', `arn:aws:ecs:us-east-1:111111111111:container-instance/fleapo-${other}/abc`, { 'ecs:cluster': cluster(other) }, 'ImplicitlyDenied'],
+      ['ecs:DescribeTasks', taskOf(env), { 'ecs:cluster': cluster(env) }, 'Allowed'],
+      ['ecs:DescribeTasks', taskOf(other), { 'ecs:cluster': cluster(other) }, 'ImplicitlyDenied'],
+      ['ecs:StopTask', taskOf(env), { 'ecs:cluster': cluster(env) }, 'ImplicitlyDenied'],
+    ];
+    for (const [action, resource, context, expected] of cases) {
+      await expect(evaluate({ ...who, action, resource, context }).then((d) => `${action} ${resource}: ${d}`)).resolves.toBe(`${action} ${resource}: ${expected}`);
+    }
+  });
+
   test('rotation functions use only their environment key, through Secrets Manager', async () => {
     const s = stack(env);
     const o = stack(other);

@@ -8,108 +8,234 @@ import { RotationHarness } from '../support/rotation-harness';
 
 const h = new RotationHarness(false);
 const rotate = invoker(handler);
-let secretArn = '';
+const hex = () => crypto.randomBytes(64).toString('hex');
+const ring = (arn: string, stage = 'AWSCURRENT') => JSON.parse(h.sm.value(arn, stage)!) as { current: string; next?: string; previous?: string };
 
 beforeAll(async () => {
   await h.start();
-  secretArn = h.sm.createSecret('fleapo/test/auth-secret', crypto.randomBytes(64).toString('hex'));
 });
 afterAll(async () => {
   jest.restoreAllMocks();
   await h.stop();
 });
 
-test('AWSPENDING is 64 bytes of crypto.randomBytes as 128 lowercase hex, distinct each rotation; ECS rolls once per rotation', async () => {
-  // The real module object (the lambda's `import * as crypto` reads through to it at call time).
+/** A secret as the stack creates it (a single generated key), with its first rotation done and rolled out. */
+async function rotatedOnce(): Promise<string> {
+  const arn = h.sm.createSecret(`fleapo/test/auth-secret-${crypto.randomBytes(3).toString('hex')}`, hex());
+  expect(await h.rotate(arn, rotate)).toMatchObject({ ok: true });
+  h.ecs.completeDeployment();
+  return arn;
+}
+
+test('the first rotation publishes a next key and keeps signing with the generated one; each later one signs with the published key, publishes a fresh one and keeps the last as previous', async () => {
   const cryptoModule: typeof crypto = require('node:crypto');
   const spy = jest.spyOn(cryptoModule, 'randomBytes');
-  const values = new Set<string>();
-  for (let i = 0; i < 3; i++) {
+  const first = hex();
+  const arn = h.sm.createSecret('fleapo/test/auth-secret', first);
+  const rings = [{ current: first } as { current: string; next?: string; previous?: string }];
+  for (let i = 0; i < 4; i++) {
     spy.mockClear();
     const rollsBefore = h.ecs.rollCount;
-    const result = await h.rotate(secretArn, rotate);
+    const result = await h.rotate(arn, rotate);
     expect(result).toMatchObject({ ok: true });
-    const value = h.sm.value(secretArn)!;
-    expect(value).toMatch(/^[0-9a-f]{128}$/);
-    const sixtyFour = spy.mock.calls.findIndex(([size]) => size === 64);
-    expect(sixtyFour).toBeGreaterThanOrEqual(0);
-    expect((spy.mock.results[sixtyFour].value as Buffer).toString('hex') === value).toBe(true);
-    values.add(value);
+    const now = ring(arn);
+    const before = rings[rings.length - 1];
+    expect(now.next).toMatch(/^[0-9a-f]{128}$/);
+    const fresh = spy.mock.results.findIndex((r, j) => spy.mock.calls[j][0] === 64 && (r.value as Buffer).toString('hex') === now.next);
+    expect(fresh).toBeGreaterThanOrEqual(0); // the new key is 64 bytes of crypto.randomBytes
+    if (i === 0) expect(now).toEqual({ current: first, next: now.next });
+    else expect(now).toEqual({ current: before.next, next: now.next, previous: before.current });
+    rings.push(now);
     expect(h.ecs.rollCount).toBe(rollsBefore + 1);
-    expect(h.sm.tags(secretArn)).toEqual({ [TAG_ROLLOUT_VERSION]: result.token, [TAG_ROLLOUT_DEPLOYMENT]: h.ecs.primary.id });
+    expect(h.sm.tags(arn)).toEqual({ [TAG_ROLLOUT_VERSION]: result.token, [TAG_ROLLOUT_DEPLOYMENT]: h.ecs.primary.id });
+    h.ecs.completeDeployment();
   }
-  expect(values.size).toBe(3);
+  expect(new Set(rings.map((r) => r.current)).size).toBe(4);
   spy.mockRestore();
 });
 
+describe('a rotation that would sign with the next key is refused at createSecret (nothing staged, AWSCURRENT unchanged, no roll) until the current version has rolled out, as ECS reports it', () => {
+  const cases: [string, (arn: string) => void][] = [
+    ['the rotation’s deployment is still in progress', () => undefined],
+    ['a later deployment (a code deploy) is in progress', () => {
+      h.ecs.completeDeployment();
+      void rotateServiceByHand();
+    }],
+    ['the deployment failed (circuit breaker)', () => h.ecs.failDeployment()],
+    ['the deployment completed but a task started before it still runs', () => {
+      h.ecs.completeDeployment();
+      h.ecs.startTask(h.ecs.primary.id, h.ecs.primary.createdAt - 60_000); // e.g. a task ECS kept from the older deployment
+    }],
+    ['the deployment completed but an old task is still draining', () => {
+      h.ecs.completeDeployment();
+      h.ecs.stopTask(h.ecs.startTask(h.ecs.primary.id, h.ecs.primary.createdAt - 60_000), true);
+    }],
+    ['the rollout of the current version was never recorded', (arn) => {
+      h.ecs.completeDeployment();
+      void untag(arn);
+    }],
+  ];
+
+  test.each(cases)('%s', async (_, arrange) => {
+    const arn = h.sm.createSecret(`fleapo/test/auth-refuse-${crypto.randomBytes(3).toString('hex')}`, hex());
+    expect(await h.rotate(arn, rotate)).toMatchObject({ ok: true }); // publish step: never refused
+    arrange(arn);
+    await settle();
+    const currentBefore = h.sm.versionIdOf(arn, 'AWSCURRENT');
+    const valueBefore = h.sm.value(arn);
+    const rollsBefore = h.ecs.rollCount;
+    const refused = await h.rotate(arn, rotate);
+    expect(refused).toMatchObject({ ok: false, step: 'createSecret' });
+    if (!refused.ok) expect(refused.error.message).toMatch(/^Secret arn:aws:secretsmanager:\S+: refusing to rotate/);
+    expect(h.sm.versionIdOf(arn, 'AWSCURRENT')).toBe(currentBefore);
+    expect(h.sm.value(arn) === valueBefore).toBe(true);
+    expect(h.sm.value(arn, 'AWSPENDING')).toBeUndefined(); // nothing staged
+    expect(h.ecs.rollCount).toBe(rollsBefore);
+
+    // Once ECS reports the rollout complete (and the record exists), Secrets Manager's retry succeeds.
+    if (!h.sm.tags(arn)[TAG_ROLLOUT_VERSION]) await retag(arn, currentBefore!);
+    for (const t of h.ecs.liveTasks) if (t.startedAt! < h.ecs.primary.createdAt) h.ecs.stopTask(t);
+    h.ecs.completeDeployment();
+    expect(await h.rotate(arn, rotate, refused.token)).toMatchObject({ ok: true });
+    h.ecs.completeDeployment();
+  });
+});
+
+const pendingOps: Promise<unknown>[] = [];
+function rotateServiceByHand(): Promise<unknown> {
+  const p = (async () => {
+    const { ECSClient, UpdateServiceCommand } = await import('@aws-sdk/client-ecs');
+    const client = new ECSClient({});
+    await client.send(new UpdateServiceCommand({ cluster: h.ecs.clusterArn, service: h.ecs.serviceArn, forceNewDeployment: true }));
+    client.destroy();
+  })();
+  pendingOps.push(p);
+  return p;
+}
+function untag(arn: string): Promise<unknown> {
+  const p = (async () => {
+    const { SecretsManagerClient, UntagResourceCommand } = await import('@aws-sdk/client-secrets-manager');
+    const client = new SecretsManagerClient({});
+    await client.send(new UntagResourceCommand({ SecretId: arn, TagKeys: [TAG_ROLLOUT_VERSION, TAG_ROLLOUT_DEPLOYMENT] }));
+    client.destroy();
+  })();
+  pendingOps.push(p);
+  return p;
+}
+async function retag(arn: string, version: string): Promise<void> {
+  const { SecretsManagerClient, TagResourceCommand } = await import('@aws-sdk/client-secrets-manager');
+  const client = new SecretsManagerClient({});
+  await client.send(new TagResourceCommand({ SecretId: arn, Tags: [{ Key: TAG_ROLLOUT_VERSION, Value: version }, { Key: TAG_ROLLOUT_DEPLOYMENT, Value: h.ecs.primary.id }] }));
+  client.destroy();
+}
+async function settle(): Promise<void> {
+  await Promise.all(pendingOps.splice(0));
+}
+
 test('UpdateService fails after AWSCURRENT moved: the retry still rolls the service, exactly once', async () => {
+  const arn = await rotatedOnce();
   const rollsBefore = h.ecs.rollCount;
   const failing = async (event: RotationEvent) => {
     if (event.Step === 'finishSecret') h.ecs.server.failNext('UpdateService');
     await rotate(event);
   };
-  const failed = await h.rotate(secretArn, failing);
+  const failed = await h.rotate(arn, failing);
   expect(failed).toMatchObject({ ok: false, step: 'finishSecret' });
-  expect(h.sm.versionIdOf(secretArn, 'AWSCURRENT')).toBe(failed.token); // AWSCURRENT moved, service not rolled
+  expect(h.sm.versionIdOf(arn, 'AWSCURRENT')).toBe(failed.token); // AWSCURRENT moved, service not rolled
   expect(h.ecs.rollCount).toBe(rollsBefore);
-  expect(h.sm.stages(secretArn)[failed.token]).toEqual(['AWSCURRENT', 'AWSPENDING']);
+  expect(h.sm.stages(arn)[failed.token]).toEqual(['AWSCURRENT', 'AWSPENDING']);
 
-  expect(await h.rotate(secretArn, rotate, failed.token)).toMatchObject({ ok: true });
+  expect(await h.rotate(arn, rotate, failed.token)).toMatchObject({ ok: true });
   expect(h.ecs.rollCount).toBe(rollsBefore + 1);
-  expect(h.sm.tags(secretArn)[TAG_ROLLOUT_VERSION]).toBe(failed.token);
-  expect(await h.rotate(secretArn, rotate, failed.token)).toMatchObject({ ok: true });
+  expect(h.sm.tags(arn)[TAG_ROLLOUT_VERSION]).toBe(failed.token);
+  expect(await h.rotate(arn, rotate, failed.token)).toMatchObject({ ok: true });
   expect(h.ecs.rollCount).toBe(rollsBefore + 1);
+  h.ecs.completeDeployment();
 });
 
-test('TagResource fails after the roll: the rotation completes, rolls once, and reports RolloutNotRecorded', async () => {
+test('TagResource fails after the roll: the rotation completes, rolls once, reports RolloutNotRecorded, and the next key switch waits for a record', async () => {
+  const arn = await rotatedOnce();
   const rollsBefore = h.ecs.rollCount;
   const failing = async (event: RotationEvent) => {
     if (event.Step === 'finishSecret') h.sm.server.failNext('TagResource');
     await rotate(event);
   };
-  const result = await h.rotate(secretArn, failing);
+  const result = await h.rotate(arn, failing);
   expect(result).toMatchObject({ ok: true });
-  expect(h.sm.versionIdOf(secretArn, 'AWSCURRENT')).toBe(result.token);
+  expect(h.sm.versionIdOf(arn, 'AWSCURRENT')).toBe(result.token);
   expect(h.ecs.rollCount).toBe(rollsBefore + 1);
-  expect(h.sm.tags(secretArn)[TAG_ROLLOUT_VERSION]).not.toBe(result.token);
+  expect(h.sm.tags(arn)[TAG_ROLLOUT_VERSION]).not.toBe(result.token);
   const metric = h.capture.jsonLines().filter((l) => 'RolloutNotRecorded' in l && '_aws' in l);
   expect(metric).toHaveLength(1);
+  h.ecs.completeDeployment();
+  const next = await h.rotate(arn, rotate);
+  expect(next).toMatchObject({ ok: false, step: 'createSecret' });
+  if (!next.ok) expect(next.error.message).toContain('no rollout of the current version');
+  // clear the half-done rotation as the README's alarm table says, so later tests start clean
+  const { SecretsManagerClient, UpdateSecretVersionStageCommand } = await import('@aws-sdk/client-secrets-manager');
+  const client = new SecretsManagerClient({});
+  await client.send(new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: 'AWSPENDING', RemoveFromVersionId: next.token }));
+  client.destroy();
 });
 
-test('testSecret refuses a pending value of the wrong form, without a stage change', async () => {
-  const arn = h.sm.createSecret('fleapo/test/auth-secret-2', crypto.randomBytes(64).toString('hex'));
-  const result = await h.rotate(arn, async (event) => {
-    if (event.Step === 'createSecret') {
-      // Someone wrote a bad AWSPENDING by hand: not 128 lowercase hex characters.
-      const { SecretsManagerClient, PutSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-      const client = new SecretsManagerClient({});
-      await client.send(new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: event.ClientRequestToken, SecretString: 'NOT-HEX-' + crypto.randomBytes(60).toString('hex'), VersionStages: ['AWSPENDING'] }));
-      client.destroy();
-    }
-    await rotate(event);
-  });
-  expect(result).toMatchObject({ ok: false, step: 'testSecret' });
-  if (!result.ok) expect(result.error.message).toBe(`Secret ${arn}: AWSPENDING is not 128 lowercase hex characters`);
-  expect(h.sm.stages(arn)[result.token]).toEqual(['AWSPENDING']);
+test('testSecret refuses a pending value that is not the next step of the current ring, without a stage change', async () => {
+  const arn = await rotatedOnce();
+  const current = ring(arn);
+  const bad: [string, string][] = [
+    ['not hex', 'NOT-HEX-' + crypto.randomBytes(60).toString('hex')],
+    ['a fresh ring unrelated to the current one (would sign everyone out)', JSON.stringify({ current: hex(), next: hex(), previous: hex() })],
+    ['a ring that skips the published next key', JSON.stringify({ current: hex(), next: hex(), previous: current.current })],
+    ['a ring that drops the current key instead of keeping it as previous', JSON.stringify({ current: current.next, next: hex(), previous: hex() })],
+    ['a ring whose next is the current key', JSON.stringify({ current: current.next, next: current.next, previous: current.current })],
+  ];
+  for (const [, value] of bad) {
+    const result = await h.rotate(arn, async (event) => {
+      if (event.Step === 'createSecret') {
+        // Someone wrote AWSPENDING by hand.
+        const { SecretsManagerClient, PutSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+        const client = new SecretsManagerClient({});
+        await client.send(new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: event.ClientRequestToken, SecretString: value, VersionStages: ['AWSPENDING'] }));
+        client.destroy();
+      }
+      await rotate(event);
+    });
+    expect(result).toMatchObject({ ok: false, step: 'testSecret' });
+    expect(h.sm.stages(arn)[result.token]).toEqual(['AWSPENDING']);
+    h.extraSecrets.push(value);
+    const { SecretsManagerClient, UpdateSecretVersionStageCommand } = await import('@aws-sdk/client-secrets-manager');
+    const client = new SecretsManagerClient({});
+    await client.send(new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: 'AWSPENDING', RemoveFromVersionId: result.token }));
+    client.destroy();
+  }
+});
+
+test('a malformed AWSCURRENT is refused at createSecret, naming the problem and not the value', async () => {
+  const arn = h.sm.createSecret('fleapo/test/auth-secret-bad', JSON.stringify({ current: hex(), nxt: hex() }));
+  const result = await h.rotate(arn, rotate);
+  expect(result).toMatchObject({ ok: false, step: 'createSecret' });
+  if (!result.ok) expect(result.error.message).toBe(`Secret ${arn}: AWSCURRENT has unknown field(s) nxt`);
 });
 
 test('missing ECS env var is named at createSecret, before anything is staged, and AWSCURRENT stays', async () => {
+  const arn = await rotatedOnce();
   const saved = process.env.ECS_SERVICE;
   delete process.env.ECS_SERVICE;
   try {
-    const currentBefore = h.sm.versionIdOf(secretArn, 'AWSCURRENT');
-    const result = await h.rotate(secretArn, rotate);
+    const currentBefore = h.sm.versionIdOf(arn, 'AWSCURRENT');
+    const result = await h.rotate(arn, rotate);
     expect(result).toMatchObject({ ok: false, step: 'createSecret' });
-    expect(h.sm.versionIdOf(secretArn, 'AWSCURRENT')).toBe(currentBefore);
+    expect(h.sm.versionIdOf(arn, 'AWSCURRENT')).toBe(currentBefore);
     if (!result.ok) expect(result.error.message).toBe('Missing required environment variable ECS_SERVICE');
     process.env.ECS_SERVICE = saved;
-    expect(await h.rotate(secretArn, rotate, result.token)).toMatchObject({ ok: true });
+    expect(await h.rotate(arn, rotate, result.token)).toMatchObject({ ok: true });
   } finally {
     process.env.ECS_SERVICE = saved;
   }
 });
 
-test('no AUTH_SECRET value appears in any log line or error message', () => {
+test('no AUTH_SECRET value or key appears in any log line or error message', () => {
   expect(h.sm.storedValues.length).toBeGreaterThan(5);
+  const keys = h.sm.storedValues.flatMap((v) => (v.startsWith('{') ? Object.values(JSON.parse(v) as Record<string, string>) : [v]));
+  h.extraSecrets.push(...keys);
   expect(h.leaks()).toEqual([]);
 });

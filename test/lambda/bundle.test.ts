@@ -43,10 +43,15 @@ test('bundles exist, are CommonJS and leave the AWS SDK external', () => {
 });
 
 test('built AUTH_SECRET bundle rotates', async () => {
-  const arn = h.sm.createSecret('fleapo/test/bundle-auth', crypto.randomBytes(64).toString('hex'));
+  const first = crypto.randomBytes(64).toString('hex');
+  const arn = h.sm.createSecret('fleapo/test/bundle-auth', first);
   const result = await h.rotate(arn, run('auth-secret-rotation') as (e: RotationEvent) => Promise<unknown>);
   expect(outcome(result)).toBe('ok');
-  expect(h.sm.value(arn)).toMatch(/^[0-9a-f]{128}$/);
+  // The first rotation publishes a next key and keeps the generated one current (compared without printing values).
+  const ring = JSON.parse(h.sm.value(arn)!) as Record<string, string>;
+  expect(Object.keys(ring).sort()).toEqual(['current', 'next']);
+  expect(ring.current === first).toBe(true);
+  expect(/^[0-9a-f]{128}$/.test(ring.next) && ring.next !== first).toBe(true);
   expect(h.ecs.rollCount).toBe(1);
 });
 

@@ -7,25 +7,69 @@ export interface FakeDeployment {
   createdAt: number;
 }
 
+export interface FakeTask {
+  taskArn: string;
+  /** The deployment that started it (ECS's `startedBy`). */
+  startedBy: string;
+  lastStatus: 'PENDING' | 'RUNNING' | 'STOPPED';
+  desiredStatus: 'RUNNING' | 'STOPPED';
+  /** When it started and read its `secrets` (ms); undefined while PENDING. */
+  startedAt?: number;
+}
+
 /**
  * Minimal ECS double (AWS JSON 1.1, target prefix AmazonEC2ContainerServiceV20141113) for one
  * service: UpdateService(forceNewDeployment) starts a PRIMARY deployment `ecs-svc/N`, the former
- * PRIMARY becomes ACTIVE; DescribeServices lists deployments. Tests complete or fail deployments.
+ * PRIMARY becomes ACTIVE; DescribeServices lists deployments (an INACTIVE one vanishes from it). Tests complete or fail
+ * deployments. Tasks: `desiredCount` RUNNING tasks of the first deployment; completing a deployment stops every task
+ * of the others and starts its own (ListTasks by desiredStatus, DescribeTasks with `startedAt`); `startTask` /
+ * `stopTask` model stragglers and overlaps.
  */
 export class FakeEcs extends AwsServiceDouble {
   readonly clusterArn = 'arn:aws:ecs:us-east-1:111111111111:cluster/fleapo';
   readonly serviceName = 'fleapo-api';
   readonly serviceArn = `arn:aws:ecs:us-east-1:111111111111:service/fleapo/${this.serviceName}`;
   deployments: FakeDeployment[] = [];
+  tasks: FakeTask[] = [];
+  desiredCount = 2;
   private counter = 1000;
+  private taskCounter = 0;
   readonly server = new AwsJsonServer('AmazonEC2ContainerServiceV20141113', {
     UpdateService: (i) => this.updateService(i),
     DescribeServices: (i) => this.describeServices(i),
+    ListTasks: (i) => this.listTasks(i),
+    DescribeTasks: (i) => this.describeTasks(i),
   });
 
   constructor() {
     super();
     this.deployments.push({ id: this.nextId(), status: 'PRIMARY', rolloutState: 'COMPLETED', createdAt: Date.now() });
+    for (let i = 0; i < this.desiredCount; i++) this.startTask(this.deployments[0].id);
+  }
+
+  /** Starts a RUNNING task of `deploymentId` now (it reads its secrets now). */
+  startTask(deploymentId = this.primary.id, startedAt = Date.now()): FakeTask {
+    this.taskCounter += 1;
+    const task: FakeTask = {
+      taskArn: `arn:aws:ecs:us-east-1:111111111111:task/fleapo/${this.taskCounter.toString(16).padStart(32, '0')}`,
+      startedBy: deploymentId,
+      lastStatus: 'RUNNING',
+      desiredStatus: 'RUNNING',
+      startedAt,
+    };
+    this.tasks.push(task);
+    return task;
+  }
+
+  /** Stops a task: `draining` leaves it RUNNING with desired STOPPED (deregistering), else STOPPED. */
+  stopTask(task: FakeTask, draining = false): void {
+    task.desiredStatus = 'STOPPED';
+    if (!draining) task.lastStatus = 'STOPPED';
+  }
+
+  /** Tasks that are not STOPPED. */
+  get liveTasks(): FakeTask[] {
+    return this.tasks.filter((t) => t.lastStatus !== 'STOPPED');
   }
 
   /** Number of forced new deployments requested so far (successful UpdateService calls). */
@@ -40,6 +84,8 @@ export class FakeEcs extends AwsServiceDouble {
   completeDeployment(id = this.primary.id): void {
     const d = this.deployments.find((x) => x.id === id)!;
     d.rolloutState = 'COMPLETED';
+    for (const t of this.liveTasks) if (t.startedBy !== id) this.stopTask(t);
+    while (this.liveTasks.length < this.desiredCount) this.startTask(id, Math.max(Date.now(), d.createdAt));
     for (const other of this.deployments) if (other.status === 'ACTIVE') other.status = 'INACTIVE';
   }
 
@@ -76,6 +122,30 @@ export class FakeEcs extends AwsServiceDouble {
       this.deployments.push({ id: this.nextId(), status: 'PRIMARY', rolloutState: 'IN_PROGRESS', createdAt: Date.now() });
     }
     return { service: this.serviceView() };
+  }
+
+  private listTasks(input: Record<string, unknown>) {
+    this.checkTarget(input.cluster, input.serviceName);
+    const desired = (input.desiredStatus as string | undefined) ?? 'RUNNING';
+    return { taskArns: this.tasks.filter((t) => t.desiredStatus === desired).map((t) => t.taskArn) };
+  }
+
+  private describeTasks(input: Record<string, unknown>) {
+    if (input.cluster !== this.clusterArn && input.cluster !== 'fleapo') throw new AwsError('ClusterNotFoundException', 'Cluster not found.');
+    const arns = (input.tasks as string[]) ?? [];
+    if (arns.length > 100) throw new AwsError('InvalidParameterException', 'At most 100 tasks per DescribeTasks call.');
+    const found = this.tasks.filter((t) => arns.includes(t.taskArn));
+    return {
+      tasks: found.map((t) => ({
+        taskArn: t.taskArn,
+        clusterArn: this.clusterArn,
+        startedBy: t.startedBy,
+        lastStatus: t.lastStatus,
+        desiredStatus: t.desiredStatus,
+        ...(t.startedAt !== undefined ? { startedAt: t.startedAt / 1000 } : {}),
+      })),
+      failures: arns.filter((a) => !found.some((t) => t.taskArn === a)).map((arn) => ({ arn, reason: 'MISSING' })),
+    };
   }
 
   private describeServices(input: Record<string, unknown>) {

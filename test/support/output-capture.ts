@@ -54,7 +54,7 @@ export class OutputCapture {
   }
 }
 
-/** Every form a secret value may leak in: itself, and for URLs also the password, raw and decoded. */
+/** Every form a secret value may leak in: itself, for URLs also the password (raw and decoded), for JSON its secret fields. */
 export function secretForms(values: Iterable<string>): string[] {
   const forms = new Set<string>();
   for (const value of values) {
@@ -65,8 +65,11 @@ export function secretForms(values: Iterable<string>): string[] {
       forms.add(decodeURIComponent(url[1]));
     }
     try {
-      const json = JSON.parse(value) as { password?: unknown };
-      if (typeof json.password === 'string') forms.add(json.password);
+      const json = JSON.parse(value) as Record<string, unknown>;
+      // RDS credentials' password; the AUTH_SECRET key ring's keys.
+      for (const field of ['password', 'current', 'next', 'previous']) {
+        if (typeof json[field] === 'string') forms.add(json[field] as string);
+      }
     } catch {
       /* not JSON */
     }
