@@ -1,5 +1,6 @@
 export * from './secret-patterns';
 export * from './model';
+export * from './intrinsics';
 export * from './evaluate';
 export * from './secret-guardrails-plugin';
 export * from './rules/plain-env-secret';

@@ -132,6 +132,9 @@ export function findSecretValue(value: string): SecretValuePattern | undefined {
  */
 export const SECRET_DYNAMIC_REFERENCE = /\{\{resolve:(?:secretsmanager|ssm-secure):/;
 
+/** A whole secret dynamic reference, `{{resolve:secretsmanager:...}}` (global: for replacing). */
+export const SECRET_DYNAMIC_REFERENCE_SPAN = /\{\{resolve:(?:secretsmanager|ssm-secure):[^}]*\}\}/g;
+
 /** An ARN of a Secrets Manager secret or an SSM parameter (which may be a SecureString). */
 export const SECRET_ARN = /arn:aws[a-z-]*:(?:secretsmanager:[^:]*:[^:]*:secret:|ssm:[^:]*:[^:]*:parameter\/)/;
 
