@@ -27,6 +27,8 @@ export interface StackInput {
    * `aws:cdk:path` metadata (the CLI turns it on), so the plugin passes this map.
    */
   readonly constructPaths?: Readonly<Record<string, string>>;
+  /** For the template of a nested stack: the construct path of its `AWS::CloudFormation::Stack` in the parent. */
+  readonly nestedIn?: string;
 }
 
 /** One asset manifest (`*.assets.json`) as the rules see it. */
@@ -38,6 +40,7 @@ export interface AssetManifestInput {
 }
 
 export interface AssetManifest {
+  files?: Record<string, { source?: { path?: string; packaging?: string }; destinations?: Record<string, { objectKey?: string }> }>;
   dockerImages?: Record<string, { source?: DockerImageSource; [k: string]: unknown }>;
   [k: string]: unknown;
 }
