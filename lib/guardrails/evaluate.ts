@@ -1,4 +1,5 @@
-import { AssetManifestInput, Finding, StackInput, secretResourceIds, templateBindings, dockerBuildArgBindings } from './model';
+import { AssetManifestInput, Finding, StackInput, secretResourceIds, dockerBuildArgBindings } from './model';
+import { templateBindings } from './env-sites';
 import { plainEnvSecretRule } from './rules/plain-env-secret';
 import { browserEnvSecretRule } from './rules/browser-env-secret';
 import { dockerBuildSecretRule } from './rules/docker-build-secret';

@@ -2,6 +2,7 @@ export * from './secret-patterns';
 export * from './model';
 export * from './intrinsics';
 export * from './template-reader';
+export * from './env-sites';
 export * from './evaluate';
 export * from './secret-guardrails-plugin';
 export * from './rules/plain-env-secret';

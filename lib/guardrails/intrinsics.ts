@@ -28,6 +28,7 @@ export interface AssembledStrings {
 /** The template sections the assembly looks values up in. */
 export interface TemplateContext {
   readonly Mappings?: unknown;
+  readonly [section: string]: unknown;
 }
 
 /** At most this many possible texts per value (a product of conditions can grow fast). */
