@@ -10,3 +10,4 @@ export * from './rules/browser-env-secret';
 export * from './rules/docker-build-secret';
 export * from './rules/literal-secret-string';
 export * from './rules/secret-value-in-template';
+export * from './rules/literal-credential';

@@ -9,6 +9,7 @@ import { BROWSER_ENV_SECRET } from './rules/browser-env-secret';
 import { DOCKER_BUILD_SECRET } from './rules/docker-build-secret';
 import { LITERAL_SECRET_STRING } from './rules/literal-secret-string';
 import { SECRET_VALUE_IN_TEMPLATE } from './rules/secret-value-in-template';
+import { LITERAL_CREDENTIAL } from './rules/literal-credential';
 
 export const GUARDRAIL_RULE_IDS = [
   PLAIN_ENV_SECRET,
@@ -16,6 +17,7 @@ export const GUARDRAIL_RULE_IDS = [
   DOCKER_BUILD_SECRET,
   LITERAL_SECRET_STRING,
   SECRET_VALUE_IN_TEMPLATE,
+  LITERAL_CREDENTIAL,
 ];
 
 /**
