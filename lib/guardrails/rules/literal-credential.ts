@@ -20,17 +20,23 @@ export const CREDENTIAL_PROPERTIES: Readonly<Record<string, readonly string[]>> 
   'AWS::EC2::VPNConnection': ['VpnTunnelOptionsSpecifications/*/PreSharedKey'],
 };
 
-/** Property names that end like a secret's but are not one (a custom resource's provider, idempotency tokens). */
-const NOT_CREDENTIALS = new Set(['SERVICE_TOKEN', 'CLIENT_TOKEN', 'CLIENT_REQUEST_TOKEN', 'IDEMPOTENCY_TOKEN', 'NEXT_TOKEN']);
+/**
+ * Property names that end like a secret's but are not one: a custom resource's provider, idempotency
+ * tokens, and KMS keys (`EncryptionKey`, `KmsKey`: a key id, alias or ARN, never key material).
+ */
+const NOT_CREDENTIALS = /(?:^|_)(?:SERVICE_TOKEN|CLIENT_TOKEN|CLIENT_REQUEST_TOKEN|IDEMPOTENCY_TOKEN|NEXT_TOKEN|ENCRYPTION_KEY|KMS_KEY|SIGNING_KEY)$/;
 
 function isCredentialName(name: string): boolean {
-  return isSecretName(name) && !NOT_CREDENTIALS.has(normalizeName(name));
+  return isSecretName(name) && !NOT_CREDENTIALS.test(normalizeName(name));
 }
+
+/** Values that point at a secret rather than being one: an ARN, a KMS alias. */
+const REFERENCE_VALUE = /^(?:arn:aws[a-z-]*:|alias\/)/;
 
 /** True when a property value, as CloudFormation may assemble it, has literal content besides secret references. */
 function literalIn(value: unknown, template: StackInput['template']): boolean {
   if (typeof value === 'boolean' || typeof value === 'number') return false; // ManageMasterUserPassword: true, GenerateSecret: true
-  return assembleStrings(value, template).texts.some((t) => !/^(?:true|false)$/i.test(t.trim()) && literalRemainder(t) !== '');
+  return assembleStrings(value, template).texts.some((t) => !/^(?:true|false)$/i.test(t.trim()) && !REFERENCE_VALUE.test(t.trim()) && literalRemainder(t) !== '');
 }
 
 /**
