@@ -1,5 +1,5 @@
 import type { IConstruct } from 'constructs';
-import { CfnResource, IPolicyValidationContext, IPolicyValidationPlugin, PolicyValidationPluginReport, PolicyViolation, Stack } from 'aws-cdk-lib';
+import { CfnElement, IPolicyValidationContext, IPolicyValidationPlugin, PolicyValidationPluginReport, PolicyViolation, Stack } from 'aws-cdk-lib';
 import { DockerImageAsset } from 'aws-cdk-lib/aws-ecr-assets';
 import { Finding } from './model';
 import { readAssembly } from './template-reader';
@@ -59,7 +59,7 @@ export function toViolation(f: Finding): PolicyViolation {
 }
 
 /**
- * Construct path of every CfnResource, by template file name then logical id (nested stacks included:
+ * Construct path of every CfnElement (resources, parameters, outputs, ...), by template file name then logical id (nested stacks included:
  * their resources are under the nested stack's own template file). Template file names are unique
  * within an assembly directory (they are named after the stack's artifact id).
  */
@@ -67,7 +67,7 @@ export function logicalIdPaths(root: IConstruct | undefined): Map<string, Record
   const out = new Map<string, Record<string, string>>();
   if (!root) return out;
   for (const c of root.node.findAll()) {
-    if (!CfnResource.isCfnResource(c)) continue;
+    if (!CfnElement.isCfnElement(c)) continue;
     const stack = Stack.of(c);
     const logicalId = stack.resolve(c.logicalId);
     if (typeof logicalId !== 'string') continue;

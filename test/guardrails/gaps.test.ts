@@ -5,7 +5,7 @@
  * secret-like names in any case style, and credentials given as literals. Each finding names the
  * construct and the rule and never prints the value; the quiet cases prove the same apps done right pass.
  */
-import { CfnResource, Fn, SecretValue, Stack } from 'aws-cdk-lib';
+import { CfnParameter, CfnResource, Fn, SecretValue, Stack } from 'aws-cdk-lib';
 import * as apprunner from 'aws-cdk-lib/aws-apprunner';
 import * as amplify from 'aws-cdk-lib/aws-amplify';
 import * as batch from 'aws-cdk-lib/aws-batch';
@@ -273,6 +273,17 @@ describe(LITERAL_CREDENTIAL, () => {
     expect(v[0]).toContain(path);
     expect(v[0]).toContain(property);
     expect(v[0]).toContain('ManageMasterUserPassword');
+    expectNoSecretIn(msg);
+  });
+
+  test('a parameter named like a credential with a default fails; without a default it passes', () => {
+    const msg = synthWithGuardrails((stack) => {
+      new CfnParameter(stack, 'DbMasterPassword', { noEcho: true, default: FAKE_PASSWORD });
+      new CfnParameter(stack, 'ApiToken', { noEcho: true });
+    });
+    const v = violationsOf(msg, LITERAL_CREDENTIAL);
+    expect(v).toHaveLength(1);
+    expect(v[0]).toContain('Bad/DbMasterPassword');
     expectNoSecretIn(msg);
   });
 

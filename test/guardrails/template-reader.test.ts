@@ -75,6 +75,18 @@ describe('SecretGuardrails reads nested stacks and stages at synth', () => {
     expect(msg.includes(FAKE.stripeLive)).toBe(false);
   });
 
+  test('a finding in a nested stack can be acknowledged on its construct, like any other', () => {
+    const msg = synthWithGuardrails((stack) => {
+      const inner = new NestedStack(stack, 'Inner');
+      const reviewed = new ssm.StringParameter(inner, 'Reviewed', { stringValue: FAKE.stripeTest });
+      Validations.of(reviewed).acknowledge({ id: `fleapo-secret-guardrails::${SECRET_VALUE_IN_TEMPLATE}`, reason: 'test fixture: a revoked test-mode key' });
+      new ssm.StringParameter(inner, 'Leak', { stringValue: FAKE.stripeLive });
+    });
+    const v = violationsOf(msg, SECRET_VALUE_IN_TEMPLATE);
+    expect(v).toHaveLength(1);
+    expect(v[0]).toContain('Bad/Inner/Leak/Resource');
+  });
+
   test('with the plugin on the app, the nested stacks of a stage are read too', () => {
     const app = nestedApp();
     Validations.of(app).addPlugins(new SecretGuardrails());

@@ -48,7 +48,8 @@ function literalIn(value: unknown, template: StackInput['template']): boolean {
  * configuration), a field named like a secret with a literal value. A `{{resolve:secretsmanager:...}}`
  * reference, a `Ref` to a parameter or an attribute of another resource are not literals.
  * Environment variables are left to FLEAPO-PLAIN-ENV-SECRET and a Secrets Manager secret's own value
- * to FLEAPO-LITERAL-SECRET-STRING.
+ * to FLEAPO-LITERAL-SECRET-STRING. A template parameter named like a credential with a literal default is
+ * reported as well.
  */
 export function literalCredentialRule(stack: StackInput, bindings: readonly EnvBinding[] = []): Finding[] {
   const out: Finding[] = [];
@@ -87,6 +88,19 @@ export function literalCredentialRule(stack: StackInput, bindings: readonly EnvB
       else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, join(p, k), k.startsWith('Fn::') || k === 'Ref' ? key : k);
     };
     walk(res.Properties, 'Properties', undefined);
+  }
+  // A parameter named like a credential with a default: the default is in the template (NoEcho only hides it from describe).
+  for (const [name, param] of Object.entries((stack.template.Parameters ?? {}) as Record<string, { Default?: unknown }>)) {
+    if (!isCredentialName(name) || param?.Default === undefined || !literalIn(param.Default, stack.template)) continue;
+    const constructPath = stack.constructPaths?.[name] ?? `${stack.nestedIn ? `${stack.nestedIn} ` : ''}${stack.templatePath} (Parameters)`;
+    out.push({
+      ruleName: LITERAL_CREDENTIAL,
+      description: `${constructPath}: the default of parameter ${name} is a literal in the synthesized template; anyone who can read the template sees it.`,
+      fix: 'Give the parameter no default (pass the value at deploy time), or better, no parameter: reference the secret (`SecretValue.secretsManager`).',
+      constructPath,
+      filePath: stack.templatePath,
+      location: `Parameters/${name}/Default`,
+    });
   }
   return out;
 }

@@ -65,6 +65,8 @@ export function secretValueInTemplateRule(stack: StackInput): Finding[] {
       logicalId = parts[1];
       constructPath = resourcePath(stack, logicalId, resources[logicalId]);
       location = parts.slice(2).join('/');
+    } else if (parts[1] && stack.constructPaths?.[parts[1]]) {
+      constructPath = stack.constructPaths[parts[1]]; // an output, a parameter, a mapping
     }
     out.push({
       ruleName: SECRET_VALUE_IN_TEMPLATE,
