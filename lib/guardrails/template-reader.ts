@@ -44,6 +44,8 @@ export function readAssembly(templatePaths: readonly string[], options: ReadAsse
 
   // Nested assemblies (stages) and what manifest.json lists.
   const legacyTemplateAssets: string[] = [];
+  /** The asset manifests `manifest.json` lists, by directory: only these are current (cdk.out may hold stale files). */
+  const listedAssetManifests = new Map<string, Set<string>>();
   const seenDirs = new Set<string>();
   const walkAssembly = (dir: string): void => {
     if (seenDirs.has(dir)) return;
@@ -54,6 +56,9 @@ export function readAssembly(templatePaths: readonly string[], options: ReadAsse
       const props = artifact.properties ?? {};
       if (artifact.type === 'cdk:cloud-assembly' && typeof props.directoryName === 'string') walkAssembly(path.join(dir, props.directoryName));
       if (artifact.type === 'aws:cloudformation:stack' && typeof props.templateFile === 'string') queue.push({ file: path.join(dir, props.templateFile) });
+      if (artifact.type === 'cdk:asset-manifest' && typeof props.file === 'string') {
+        listedAssetManifests.set(dir, (listedAssetManifests.get(dir) ?? new Set()).add(path.join(dir, props.file)));
+      }
       for (const entries of Object.values(artifact.metadata ?? {})) {
         for (const entry of entries) {
           const data = entry.data as { packaging?: string; path?: string } | undefined;
@@ -66,7 +71,10 @@ export function readAssembly(templatePaths: readonly string[], options: ReadAsse
   };
   for (const dir of [...dirs]) walkAssembly(dir);
 
-  const manifests = readAssetManifests([...dirs], options.dockerAssetPaths);
+  const manifests = readAssetManifests([...dirs], options.dockerAssetPaths).filter((m) => {
+    const listed = listedAssetManifests.get(path.dirname(m.manifestPath));
+    return !listed || listed.has(m.manifestPath);
+  });
   const fileAssets: FileAsset[] = manifests.flatMap((m) =>
     Object.entries(m.manifest.files ?? {}).flatMap(([hash, asset]) => {
       const source = asset.source;

@@ -57,6 +57,18 @@ describe('readAssembly', () => {
     ]);
   });
 
+  test('stale files of an earlier synth in the output directory (a removed stack) are not read', () => {
+    const app = nestedApp();
+    const assembly = app.synth({ skipValidation: true });
+    const dir = assembly.directory;
+    fs.writeFileSync(path.join(dir, 'Removed.template.json'), JSON.stringify({ Resources: { P: { Type: 'AWS::SSM::Parameter', Properties: { Value: FAKE.stripeLive } } } }));
+    fs.writeFileSync(path.join(dir, 'Removed.assets.json'), JSON.stringify({ version: '55.0.0', files: { h: { source: { path: 'Removed.template.json', packaging: 'file' }, destinations: {} } } }));
+    const { stacks, manifests } = readAssembly(assembly.stacksRecursively.map((s) => s.templateFullPath));
+    expect(stacks.map((s) => path.basename(s.templatePath))).not.toContain('Removed.template.json');
+    expect(manifests.map((m) => path.basename(m.manifestPath))).not.toContain('Removed.assets.json');
+    expect(stacks).toHaveLength(5);
+  });
+
   test('a template CDK names that cannot be read is a clear error, not a silent pass', () => {
     expect(() => readAssembly([path.join(os.tmpdir(), 'no-such-dir', 'Missing.template.json')])).toThrow(/cannot read the template .*Missing\.template\.json/);
   });

@@ -41,7 +41,7 @@ function literalIn(value: unknown, template: StackInput['template']): boolean {
 
 /**
  * A credential given as a literal in a resource's properties: a database master password (RDS
- * `MasterUserPassword`, DocumentDB, Redshift, Redshift Serverless `AdminUserPassword`, Neptune...),
+ * `MasterUserPassword`, DocumentDB, Redshift, Redshift Serverless `AdminUserPassword`, ...),
  * a cache auth token, a broker or directory password, an OAuth token, a client secret, on any
  * resource type, found by the property's name in any case style (plus {@link CREDENTIAL_PROPERTIES});
  * and, inside any JSON-valued string property (a custom resource's API call, a pipeline action's
