@@ -1,9 +1,11 @@
-import { AssetManifestInput, Finding, StackInput, secretResourceIds, templateBindings, dockerBuildArgBindings } from './model';
+import { AssetManifestInput, Finding, StackInput, secretResourceIds, dockerBuildArgBindings } from './model';
+import { templateBindings } from './env-sites';
 import { plainEnvSecretRule } from './rules/plain-env-secret';
 import { browserEnvSecretRule } from './rules/browser-env-secret';
 import { dockerBuildSecretRule } from './rules/docker-build-secret';
 import { literalSecretStringRule } from './rules/literal-secret-string';
 import { secretValueInTemplateRule } from './rules/secret-value-in-template';
+import { literalCredentialRule } from './rules/literal-credential';
 
 /** Runs every guardrail rule over parsed templates and asset manifests. Pure: no file access. */
 export function evaluateGuardrails(stacks: readonly StackInput[], manifests: readonly AssetManifestInput[] = []): Finding[] {
@@ -14,6 +16,7 @@ export function evaluateGuardrails(stacks: readonly StackInput[], manifests: rea
     findings.push(...browserEnvSecretRule(bindings, secretResourceIds(stack.template)));
     findings.push(...literalSecretStringRule(stack));
     findings.push(...secretValueInTemplateRule(stack));
+    findings.push(...literalCredentialRule(stack, bindings));
   }
   findings.push(...dockerBuildSecretRule(manifests));
   findings.push(...browserEnvSecretRule(manifests.flatMap(dockerBuildArgBindings)));

@@ -1,5 +1,8 @@
 export * from './secret-patterns';
 export * from './model';
+export * from './intrinsics';
+export * from './template-reader';
+export * from './env-sites';
 export * from './evaluate';
 export * from './secret-guardrails-plugin';
 export * from './rules/plain-env-secret';
@@ -7,3 +10,4 @@ export * from './rules/browser-env-secret';
 export * from './rules/docker-build-secret';
 export * from './rules/literal-secret-string';
 export * from './rules/secret-value-in-template';
+export * from './rules/literal-credential';

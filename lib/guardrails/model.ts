@@ -27,6 +27,8 @@ export interface StackInput {
    * `aws:cdk:path` metadata (the CLI turns it on), so the plugin passes this map.
    */
   readonly constructPaths?: Readonly<Record<string, string>>;
+  /** For the template of a nested stack: the construct path of its `AWS::CloudFormation::Stack` in the parent. */
+  readonly nestedIn?: string;
 }
 
 /** One asset manifest (`*.assets.json`) as the rules see it. */
@@ -38,6 +40,7 @@ export interface AssetManifestInput {
 }
 
 export interface AssetManifest {
+  files?: Record<string, { source?: { path?: string; packaging?: string }; destinations?: Record<string, { objectKey?: string }> }>;
   dockerImages?: Record<string, { source?: DockerImageSource; [k: string]: unknown }>;
   [k: string]: unknown;
 }
@@ -63,24 +66,29 @@ export interface Finding {
   readonly location: string;
 }
 
-/** Where an environment-like binding lives. */
-export type BindingSite =
-  | 'container-environment'
-  | 'container-secrets'
-  | 'lambda-environment'
-  | 'codebuild-environment'
-  | 'docker-build-arg';
+/**
+ * Where a binding's value comes from: `plain` text in the resource's configuration (readable by
+ * anyone who can describe it), a `secret-store` reference (ECS `secrets`, CodeBuild SECRETS_MANAGER,
+ * ...) or an SSM `parameter-store` reference, or a docker `build-arg` baked into an image.
+ */
+export type BindingSource = 'plain' | 'secret-store' | 'parameter-store' | 'build-arg';
 
 /** A NAME=value pair handed to a running or building thing. */
 export interface EnvBinding {
-  readonly site: BindingSite;
+  /** What it is, for messages: "container environment variable", "App Runner secret", ... */
+  readonly site: string;
+  readonly source: BindingSource;
   readonly name: string;
   /** The raw value: a string, or an intrinsic ({Ref}, {Fn::Join}, ...). */
   readonly value: unknown;
-  /** For CodeBuild: PLAINTEXT | PARAMETER_STORE | SECRETS_MANAGER. */
+  /** For CodeBuild-style variables: PLAINTEXT | PARAMETER_STORE | SECRETS_MANAGER. */
   readonly valueType?: string;
-  /** For ECS: the container's name. */
-  readonly container?: string;
+  /** Who receives it, for messages: "container web". */
+  readonly owner?: string;
+  /** How to hand a secret there instead. */
+  readonly fix?: string;
+  /** The template the value is in (its Mappings), for assembling intrinsics. */
+  readonly template?: CfnTemplate;
   readonly constructPath: string;
   readonly logicalId?: string;
   readonly filePath: string;
@@ -91,6 +99,12 @@ export function constructPathOf(logicalId: string, resource: CfnResource, paths?
   const p = resource.Metadata?.['aws:cdk:path'];
   if (typeof p === 'string') return p;
   return paths?.[logicalId] ?? logicalId;
+}
+
+/** The construct path of a resource of a stack; in a nested stack's template with no paths, under the nested stack. */
+export function resourcePath(stack: StackInput, logicalId: string, resource: CfnResource): string {
+  const p = constructPathOf(logicalId, resource, stack.constructPaths);
+  return p === logicalId && stack.nestedIn ? `${stack.nestedIn}/${logicalId}` : p;
 }
 
 /** Every string leaf of a JSON value with its slash path (relative to `base`). */
@@ -127,54 +141,6 @@ export function join(base: string, key: string): string {
   return base ? `${base}/${key}` : key;
 }
 
-function asArray(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
-
-function asRecord(v: unknown): Record<string, unknown> {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-}
-
-/** Environment variables, container secrets and CodeBuild variables of a template. */
-export function templateBindings(stack: StackInput): EnvBinding[] {
-  const out: EnvBinding[] = [];
-  for (const [logicalId, res] of Object.entries(stack.template.Resources ?? {})) {
-    const props = asRecord(res.Properties);
-    const common = { constructPath: constructPathOf(logicalId, res, stack.constructPaths), logicalId, filePath: stack.templatePath };
-    if (res.Type === 'AWS::ECS::TaskDefinition') {
-      asArray(props.ContainerDefinitions).forEach((cd, i) => {
-        const c = asRecord(cd);
-        const containerName = typeof c.Name === 'string' ? c.Name : String(i);
-        asArray(c.Environment).forEach((e, j) => {
-          const kv = asRecord(e);
-          if (typeof kv.Name !== 'string') return;
-          out.push({ ...common, container: containerName, site: 'container-environment', name: kv.Name, value: kv.Value,
-            location: `Properties/ContainerDefinitions/${i}/Environment/${j}` });
-        });
-        asArray(c.Secrets).forEach((e, j) => {
-          const kv = asRecord(e);
-          if (typeof kv.Name !== 'string') return;
-          out.push({ ...common, container: containerName, site: 'container-secrets', name: kv.Name, value: kv.ValueFrom,
-            location: `Properties/ContainerDefinitions/${i}/Secrets/${j}` });
-        });
-      });
-    } else if (res.Type === 'AWS::Lambda::Function' || res.Type === 'AWS::Serverless::Function') {
-      for (const [name, value] of Object.entries(asRecord(asRecord(props.Environment).Variables))) {
-        out.push({ ...common, site: 'lambda-environment', name, value, location: `Properties/Environment/Variables/${name}` });
-      }
-    } else if (res.Type === 'AWS::CodeBuild::Project') {
-      asArray(asRecord(props.Environment).EnvironmentVariables).forEach((e, j) => {
-        const kv = asRecord(e);
-        if (typeof kv.Name !== 'string') return;
-        out.push({ ...common, site: 'codebuild-environment', name: kv.Name, value: kv.Value,
-          valueType: typeof kv.Type === 'string' ? kv.Type : 'PLAINTEXT',
-          location: `Properties/Environment/EnvironmentVariables/${j}` });
-      });
-    }
-  }
-  return out;
-}
-
 /** The build arguments of every docker image of an asset manifest. */
 export function dockerBuildArgBindings(input: AssetManifestInput): EnvBinding[] {
   const out: EnvBinding[] = [];
@@ -182,7 +148,7 @@ export function dockerBuildArgBindings(input: AssetManifestInput): EnvBinding[] 
     const args = image.source?.dockerBuildArgs ?? {};
     const constructPath = input.dockerAssetPaths?.[hash] ?? `docker image asset ${hash.slice(0, 12)}`;
     for (const [name, value] of Object.entries(args)) {
-      out.push({ site: 'docker-build-arg', name, value, constructPath, filePath: input.manifestPath,
+      out.push({ site: 'docker build argument', source: 'build-arg', name, value, constructPath, filePath: input.manifestPath,
         location: `dockerImages/${hash}/source/dockerBuildArgs/${name}` });
     }
   }
@@ -198,15 +164,7 @@ export function secretResourceIds(template: CfnTemplate): Set<string> {
   );
 }
 
-export const SITE_LABEL: Record<BindingSite, string> = {
-  'container-environment': 'container environment variable',
-  'container-secrets': 'container secret',
-  'lambda-environment': 'Lambda environment variable',
-  'codebuild-environment': 'CodeBuild environment variable',
-  'docker-build-arg': 'docker build argument',
-};
-
-/** "container environment variable X of container web" style label for messages. */
+/** "container environment variable X (container web)" style label for messages. */
 export function bindingLabel(b: EnvBinding): string {
-  return `${SITE_LABEL[b.site]} ${b.name}${b.container ? ` (container ${b.container})` : ''}`;
+  return `${b.site} ${b.name}${b.owner ? ` (${b.owner})` : ''}`;
 }

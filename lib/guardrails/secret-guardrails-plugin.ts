@@ -1,15 +1,15 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import type { IConstruct } from 'constructs';
-import { CfnResource, IPolicyValidationContext, IPolicyValidationPlugin, PolicyValidationPluginReport, PolicyViolation, Stack } from 'aws-cdk-lib';
+import { CfnElement, IPolicyValidationContext, IPolicyValidationPlugin, PolicyValidationPluginReport, PolicyViolation, Stack } from 'aws-cdk-lib';
 import { DockerImageAsset } from 'aws-cdk-lib/aws-ecr-assets';
-import { AssetManifestInput, CfnTemplate, Finding, StackInput } from './model';
+import { Finding } from './model';
+import { readAssembly } from './template-reader';
 import { evaluateGuardrails } from './evaluate';
 import { PLAIN_ENV_SECRET } from './rules/plain-env-secret';
 import { BROWSER_ENV_SECRET } from './rules/browser-env-secret';
 import { DOCKER_BUILD_SECRET } from './rules/docker-build-secret';
 import { LITERAL_SECRET_STRING } from './rules/literal-secret-string';
 import { SECRET_VALUE_IN_TEMPLATE } from './rules/secret-value-in-template';
+import { LITERAL_CREDENTIAL } from './rules/literal-credential';
 
 export const GUARDRAIL_RULE_IDS = [
   PLAIN_ENV_SECRET,
@@ -17,6 +17,7 @@ export const GUARDRAIL_RULE_IDS = [
   DOCKER_BUILD_SECRET,
   LITERAL_SECRET_STRING,
   SECRET_VALUE_IN_TEMPLATE,
+  LITERAL_CREDENTIAL,
 ];
 
 /**
@@ -33,8 +34,10 @@ export class SecretGuardrails implements IPolicyValidationPlugin {
   public readonly ruleIds = [...GUARDRAIL_RULE_IDS];
 
   public validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
-    const stacks = readStacks(context.templatePaths, logicalIdPaths(context.appConstruct));
-    const manifests = readAssetManifests(context.templatePaths, dockerAssetPaths(context.appConstruct));
+    const { stacks, manifests } = readAssembly(context.templatePaths, {
+      constructPaths: logicalIdPaths(context.appConstruct),
+      dockerAssetPaths: dockerAssetPaths(context.appConstruct),
+    });
     const violations = evaluateGuardrails(stacks, manifests).map(toViolation);
     return { success: violations.length === 0, violations };
   }
@@ -55,23 +58,16 @@ export function toViolation(f: Finding): PolicyViolation {
   };
 }
 
-function readStacks(templatePaths: readonly string[], paths: Map<string, Record<string, string>>): StackInput[] {
-  return templatePaths.map((templatePath) => ({
-    templatePath,
-    template: JSON.parse(fs.readFileSync(templatePath, 'utf8')) as CfnTemplate,
-    constructPaths: paths.get(path.basename(templatePath)),
-  }));
-}
-
 /**
- * Construct path of every CfnResource, by template file name then logical id. Template file names
- * are unique within an assembly directory (they are named after the stack's artifact id).
+ * Construct path of every CfnElement (resources, parameters, outputs, ...), by template file name then logical id (nested stacks included:
+ * their resources are under the nested stack's own template file). Template file names are unique
+ * within an assembly directory (they are named after the stack's artifact id).
  */
 export function logicalIdPaths(root: IConstruct | undefined): Map<string, Record<string, string>> {
   const out = new Map<string, Record<string, string>>();
   if (!root) return out;
   for (const c of root.node.findAll()) {
-    if (!CfnResource.isCfnResource(c)) continue;
+    if (!CfnElement.isCfnElement(c)) continue;
     const stack = Stack.of(c);
     const logicalId = stack.resolve(c.logicalId);
     if (typeof logicalId !== 'string') continue;
@@ -80,19 +76,6 @@ export function logicalIdPaths(root: IConstruct | undefined): Map<string, Record
     out.set(stack.templateFile, byId);
   }
   return out;
-}
-
-/** Every `*.assets.json` beside the templates (each nested assembly has its own directory). */
-export function readAssetManifests(templatePaths: readonly string[], assetPaths: Record<string, string> = {}): AssetManifestInput[] {
-  const dirs = [...new Set(templatePaths.map((p) => path.dirname(p)))];
-  return dirs.flatMap((dir) =>
-    fs.readdirSync(dir)
-      .filter((f) => f.endsWith('.assets.json'))
-      .map((f) => {
-        const manifestPath = path.join(dir, f);
-        return { manifestPath, manifest: JSON.parse(fs.readFileSync(manifestPath, 'utf8')), dockerAssetPaths: assetPaths };
-      }),
-  );
 }
 
 /** Construct path of each DockerImageAsset of the app, by asset hash (the key of `dockerImages`). */

@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Validations } from 'aws-cdk-lib';
-import { SecretGuardrails, evaluateGuardrails, logicalIdPaths, readAssetManifests } from '../../lib/guardrails';
+import { SecretGuardrails, evaluateGuardrails, logicalIdPaths, readAssembly } from '../../lib/guardrails';
 import { FAST_CONTEXT } from './helpers';
 
 // lib/fleapo-app.ts is the lead's; the test needs it, and is skipped (with this note) until it exists.
@@ -22,13 +22,9 @@ describeIfApp('SecretGuardrails on the real app', () => {
 
     // And the same rules, run directly on the assembly, find nothing (not even warnings).
     const templatePaths = assembly.stacksRecursively.map((s) => s.templateFullPath);
-    const paths = logicalIdPaths(app);
-    const stacks = templatePaths.map((templatePath) => ({
-      templatePath,
-      template: JSON.parse(fs.readFileSync(templatePath, 'utf8')),
-      constructPaths: paths.get(path.basename(templatePath)),
-    }));
-    const findings = evaluateGuardrails(stacks, readAssetManifests(templatePaths));
+    const { stacks, manifests } = readAssembly(templatePaths, { constructPaths: logicalIdPaths(app) });
+    expect(stacks.length).toBeGreaterThanOrEqual(templatePaths.length);
+    const findings = evaluateGuardrails(stacks, manifests);
     expect(findings.map((f) => `${f.ruleName} ${f.constructPath} ${f.location}`)).toEqual([]);
   });
 });

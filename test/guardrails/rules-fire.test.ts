@@ -260,6 +260,7 @@ describe(SECRET_VALUE_IN_TEMPLATE, () => {
     const v = violationsOf(msg, SECRET_VALUE_IN_TEMPLATE).join('\n');
     expect(v).toContain('Bad/Param/Resource');
     expect(v).toContain('Outputs');
+    expect(v).toContain('ERROR Bad/Leak:');
     expectNoSecretIn(msg);
   });
 

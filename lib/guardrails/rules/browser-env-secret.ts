@@ -6,8 +6,10 @@ import {
   isBrowserEnvName,
   isSecretDynamicReference,
   isSecretName,
+  normalizeName,
 } from '../secret-patterns';
-import { EnvBinding, Finding, bindingLabel, referencedLogicalIds, stringLeaves } from '../model';
+import { candidateStrings } from '../intrinsics';
+import { EnvBinding, Finding, bindingLabel, referencedLogicalIds } from '../model';
 
 export const BROWSER_ENV_SECRET = 'FLEAPO-BROWSER-ENV-SECRET';
 
@@ -19,26 +21,24 @@ const FIX =
 /** Why a VITE_ binding is bound to a secret, or undefined when it is fine. */
 export function browserEnvSecretReason(b: EnvBinding, secretIds: ReadonlySet<string> = new Set()): string | undefined {
   if (!isBrowserEnvName(b.name)) return undefined;
-  const rest = b.name.toUpperCase().slice(BROWSER_ENV_PREFIX.length);
+  const rest = normalizeName(b.name.slice(BROWSER_ENV_PREFIX.length));
   if (isSecretName(rest) || MANAGED_SECRET_NAMES.some((n) => rest.includes(n))) {
     return 'the name is that of a secret';
   }
-  if (b.site === 'container-secrets') return 'it is injected from Secrets Manager / SSM';
-  if (b.site === 'codebuild-environment' && b.valueType === 'SECRETS_MANAGER') return 'CodeBuild reads it from Secrets Manager';
-  const leaves = stringLeaves(b.value);
-  if (b.site === 'codebuild-environment' && b.valueType === 'PARAMETER_STORE' &&
-      leaves.some((l) => /secret|password|token|private|api[-_]?key/i.test(l.value))) {
-    return 'CodeBuild reads it from an SSM parameter that looks like a secret';
+  if (b.source === 'secret-store') return `it is read from Secrets Manager / SSM (${b.site})`;
+  const strings = candidateStrings(b.value, b.template);
+  if (b.source === 'parameter-store' && strings.some((s) => /secret|password|token|private|api[-_]?key/i.test(s))) {
+    return 'it is read from an SSM parameter that looks like a secret';
   }
-  if (leaves.some((l) => isSecretDynamicReference(l.value))) return 'its value is a secret dynamic reference';
-  if (leaves.some((l) => SECRET_ARN.test(l.value))) return 'its value is a secret / parameter ARN';
+  if (strings.some(isSecretDynamicReference)) return 'its value is a secret dynamic reference';
+  if (strings.some((s) => SECRET_ARN.test(s))) return 'its value is a secret / parameter ARN';
   if (referencedLogicalIds(b.value).some((id) => secretIds.has(id))) return 'its value references a Secrets Manager secret';
-  const hit = leaves.map((l) => findSecretValue(l.value)).find((p) => p !== undefined);
+  const hit = strings.map((s) => findSecretValue(s)).find((p) => p !== undefined);
   if (hit) return `its value looks like ${hit.description}`;
   return undefined;
 }
 
-/** Any `VITE_*` variable (container, Lambda, CodeBuild, docker build arg) bound to a secret. */
+/** Any `VITE_*` variable (any site of the environment table, or a docker build arg) bound to a secret. */
 export function browserEnvSecretRule(bindings: readonly EnvBinding[], secretIds: ReadonlySet<string> = new Set()): Finding[] {
   const out: Finding[] = [];
   for (const b of bindings) {

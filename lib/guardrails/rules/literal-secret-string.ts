@@ -1,5 +1,6 @@
-import { findSecretValue, isSecretDynamicReference } from '../secret-patterns';
-import { Finding, StackInput, constructPathOf, stringLeaves } from '../model';
+import { findSecretValue, isSecretDynamicReference, isSecretName, TOKEN_PLACEHOLDER } from '../secret-patterns';
+import { assembleStrings, literalRemainder, namedValues } from '../intrinsics';
+import { Finding, StackInput, resourcePath } from '../model';
 
 export const LITERAL_SECRET_STRING = 'FLEAPO-LITERAL-SECRET-STRING';
 
@@ -8,30 +9,39 @@ const FIX =
   'create the secret without a value (or with `generateSecretString`) and set the real value out of band ' +
   '(`aws secretsmanager put-secret-value`, see the runbook), so it never lands in the template.';
 
-/** A JSON key/value pair whose key names a secret and whose value is a non-empty literal. */
-const LITERAL_SECRET_FIELD = /"(?:password|secret|[a-z_]*secret[a-z_]*|api_?key|token|private_?key)"\s*:\s*"[^"]+"/i;
-
 /**
- * An AWS::SecretsManager::Secret whose `SecretString` is in the template: a plain literal
- * (SecretValue.unsafePlainText), or an Fn::Join whose literal parts contain a secret.
+ * Why a `SecretString`, as CloudFormation may assemble it, puts a secret in the template; undefined when it does not.
+ * Each text is checked: wholly literal; or looking like a key; or a JSON / name=value text whose field named like a
+ * secret (any case style: `password`, `dbPassword`, `api-key`, ...) has literal content, even when other fields
+ * are references (`host` from `Fn::GetAtt`).
  */
+export function literalSecretStringReason(value: unknown, template: StackInput['template'] = {}): string | undefined {
+  const a = assembleStrings(value, template);
+  for (const text of a.texts) {
+    if (text.trim() === '' || (isSecretDynamicReference(text) && literalRemainder(text) === '')) continue;
+    if (!text.includes(TOKEN_PLACEHOLDER) && literalRemainder(text) !== '') {
+      return typeof value === 'string' ? 'its SecretString is a literal in the template' : 'its SecretString is built from literals only';
+    }
+    const hit = findSecretValue(text);
+    if (hit) return `its SecretString contains what looks like ${hit.description}`;
+    const field = namedValues(text).find((f) => isSecretName(f.name) && literalRemainder(f.value) !== '');
+    if (field) return `its SecretString field "${field.name}" is a literal`;
+  }
+  const hit = a.fragments.map((f) => findSecretValue(f)).find((p) => p !== undefined);
+  if (hit) return `its SecretString contains what looks like ${hit.description}`;
+  return undefined;
+}
+
+/** An AWS::SecretsManager::Secret whose `SecretString` (or part of it) is in the template. */
 export function literalSecretStringRule(stack: StackInput): Finding[] {
   const out: Finding[] = [];
   for (const [logicalId, res] of Object.entries(stack.template.Resources ?? {})) {
     if (res.Type !== 'AWS::SecretsManager::Secret') continue;
     const value = res.Properties?.SecretString;
     if (value === undefined) continue;
-    let reason: string | undefined;
-    if (typeof value === 'string') {
-      if (!isSecretDynamicReference(value)) reason = 'its SecretString is a literal in the template';
-    } else {
-      const literals = stringLeaves(value).map((l) => l.value);
-      if (literals.some((s) => findSecretValue(s) || LITERAL_SECRET_FIELD.test(s))) {
-        reason = 'its SecretString is built from literals that contain a secret';
-      }
-    }
+    const reason = literalSecretStringReason(value, stack.template);
     if (!reason) continue;
-    const constructPath = constructPathOf(logicalId, res, stack.constructPaths);
+    const constructPath = resourcePath(stack, logicalId, res);
     out.push({
       ruleName: LITERAL_SECRET_STRING,
       description: `${constructPath}: Secrets Manager secret's value is written in the synthesized template (${reason}); anyone who can read the template or the CloudFormation stack sees it.`,
