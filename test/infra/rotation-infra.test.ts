@@ -194,8 +194,21 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
       const own = s.secretArn(name === 'auth-secret-rotation' ? 'auth-secret' : 'database-url');
       await expect(evaluate({ ...who, action: 'secretsmanager:TagResource', resource: own, context: { 'aws:TagKeys': ['fleapo:rollout-version', 'fleapo:rollout-deployment'] } })).resolves.toBe('Allowed');
       await expect(evaluate({ ...who, action: 'secretsmanager:TagResource', resource: own, context: { 'aws:TagKeys': ['fleapo:rollout-version', 'owner'] } })).resolves.toBe('ImplicitlyDenied');
+      // Why a step failed, recorded for fleapo-secrets: on its own secret only.
+      const refusal = { 'aws:TagKeys': ['fleapo:refused-version', 'fleapo:refusal'] };
+      await expect(evaluate({ ...who, action: 'secretsmanager:TagResource', resource: own, context: refusal })).resolves.toBe('Allowed');
+      await expect(evaluate({ ...who, action: 'secretsmanager:TagResource', resource: s.secretArn('stripe-secret-key'), context: refusal })).resolves.toBe('ImplicitlyDenied');
+    }
+    for (const kind of ['stripe-secret-key', 'stripe-webhook-secret', 'posthog-api-key']) {
+      const who = s.principal(`${kind}-rotation`);
+      const refusal = { 'aws:TagKeys': ['fleapo:refused-version', 'fleapo:refusal'] };
+      await expect(evaluate({ ...who, action: 'secretsmanager:TagResource', resource: s.secretArn(kind), context: refusal })).resolves.toBe('Allowed');
+      await expect(evaluate({ ...who, action: 'secretsmanager:TagResource', resource: s.secretArn('auth-secret'), context: refusal })).resolves.toBe('ImplicitlyDenied');
     }
     const retirement = s.principal('database-role-retirement');
+    await expect(
+      evaluate({ ...retirement, action: 'secretsmanager:TagResource', resource: s.secretArn('database-url'), context: { 'aws:TagKeys': ['fleapo:refusal'] } }),
+    ).resolves.toBe('ImplicitlyDenied');
     await expect(evaluate({ ...retirement, action: 'ecs:UpdateService', resource: s.serviceArn })).resolves.toBe('ImplicitlyDenied');
     await expect(evaluate({ ...retirement, action: 'ecs:DescribeServices', resource: s.serviceArn })).resolves.toBe('Allowed');
   });
