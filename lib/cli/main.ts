@@ -194,7 +194,8 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) return 0; // --help, --version
-      return usage(safeCommanderMessage(error), argv.find((a) => ['stage', 'rotate', 'status'].includes(a)));
+      const hint = error.code === 'commander.excessArguments' ? '. A new key is never an argument: stage reads it from stdin' : '';
+      return usage(safeCommanderMessage(error) + hint, argv.find((a) => ['stage', 'rotate', 'status'].includes(a)));
     }
     if (error instanceof UsageError) return usage(error.message, argv.find((a) => ['stage', 'rotate', 'status'].includes(a)));
     if (error instanceof ConfigError) {

@@ -17,12 +17,12 @@ export function safeCommanderMessage(error: CommanderError): string {
     case 'commander.unknownCommand':
       return 'unknown command (not shown): the commands are stage, rotate and status';
     case 'commander.excessArguments':
-      return 'unexpected extra argument (not shown). A new key is never an argument: stage reads it from stdin';
+      return 'unexpected extra argument (not shown: it may be a pasted key)';
     case 'commander.missingArgument':
       return `missing argument: ${/argument '([a-z<>]+)'/.exec(error.message)?.[1] ?? '<secret>'} (one of AUTH_SECRET, DATABASE_URL, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, POSTHOG_API_KEY)`;
     case 'commander.optionMissingArgument': {
       const option = /option '([^']*)'/.exec(error.message)?.[1] ?? 'an option';
-      return `${option} needs a value`;
+      return `${option.replace(/ <[^>]*>$/, '').replace(/^-[a-z], /, '')} needs a value`;
     }
     case 'commander.missingMandatoryOptionValue':
       return error.message.replace(/^error: /, '');
