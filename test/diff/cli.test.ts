@@ -67,13 +67,15 @@ describe('two synthesized assemblies (what CI does)', () => {
 
   test('--base <first commit of this repository> (no app yet) via a git worktree: every stack added, worktree cleaned up', () => {
     const first = execFileSync('git', ['rev-list', '--max-parents=0', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').pop()!;
-    const before = execFileSync('git', ['worktree', 'list'], { cwd: ROOT, encoding: 'utf8' });
+    // Paths only: other checkouts of this repository may commit meanwhile.
+    const worktrees = () => execFileSync('git', ['worktree', 'list', '--porcelain'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('worktree ')).sort();
+    const before = worktrees();
     const r = runDiff('--base', first, '--head-dir', headDir);
     expect(r.stderr).toContain(`diff: comparing ${headDir} with base ${first} (${first.slice(0, 7)})`);
     expect(r.stderr).toContain('has no CDK app');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('added: **Main**');
-    expect(execFileSync('git', ['worktree', 'list'], { cwd: ROOT, encoding: 'utf8' })).toBe(before);
+    expect(worktrees()).toEqual(before);
   });
 
   test('bad usage exits 2 with the usage text', () => {
