@@ -328,7 +328,7 @@ describe('arguments', () => {
 /** Runs the CLI on a pseudo-terminal (util-linux `script`), types `keys` once the prompt shows; returns the terminal's text. */
 function onTerminal(args: string[], keys: string, config: string): Promise<{ code: number | null; screen: string }> {
   const command = [process.execPath, cli.file, ...args].join(' '); // flags only: the value is typed
-  const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: ROOT, env: { ...process.env, FLEAPO_CONFIG_FILE: config }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: ROOT, env: { ...process.env, FLEAPO_CONFIG_FILE: config, CI: '' }, stdio: ['pipe', 'pipe', 'pipe'] });
   let screen = '';
   let typed = false;
   const onData = (c: Buffer) => {
