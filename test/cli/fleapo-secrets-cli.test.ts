@@ -279,6 +279,15 @@ describe('status', () => {
     h.ecs.completeDeployment();
     expect((await rotation.done).code).toBe(0);
   });
+  test('--profile is honoured over the environment\'s keys: an unknown profile cannot read, exit 1', async () => {
+    const env = environment();
+    const noFiles = { AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', FLEAPO_CONFIG_FILE: env.config };
+    const r = await runCli(h, cli.file, ['status', '--env', 'staging', '--profile', 'no-such-profile'], '', noFiles).done;
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('cannot read: CredentialsProviderError');
+    const ok = await runCli(h, cli.file, ['status', '--env', 'staging'], '', noFiles).done;
+    expect(ok.code).toBe(0);
+  });
 });
 
 describe('arguments', () => {
