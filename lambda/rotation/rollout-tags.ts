@@ -9,6 +9,8 @@ export const TAG_ROLLOUT_VERSION = 'fleapo:rollout-version';
 export const TAG_ROLLOUT_DEPLOYMENT = 'fleapo:rollout-deployment';
 /** On the database-url secret: the deployment id whose old database role was retired. */
 export const TAG_RETIRED_DEPLOYMENT = 'fleapo:retired-deployment';
+/** On the database-url secret: the role the AWSCURRENT URL logs in as (a name, not a credential). */
+export const TAG_DATABASE_ROLE = 'fleapo:database-role';
 /** The version (rotation token) whose rotation step last failed. */
 export const TAG_REFUSED_VERSION = 'fleapo:refused-version';
 /** Why it failed: `<step>: <the error message>` (messages never carry a value), cut to a tag value's limits. */
@@ -17,7 +19,7 @@ export const TAG_REFUSAL = 'fleapo:refusal';
 export const TAG_REVOKE_NOTICE_VERSION = 'fleapo:revoke-notice-version';
 
 /** Every tag key the functions write. */
-export const ROLLOUT_TAG_KEYS = [TAG_ROLLOUT_VERSION, TAG_ROLLOUT_DEPLOYMENT, TAG_RETIRED_DEPLOYMENT];
+export const ROLLOUT_TAG_KEYS = [TAG_ROLLOUT_VERSION, TAG_ROLLOUT_DEPLOYMENT, TAG_RETIRED_DEPLOYMENT, TAG_DATABASE_ROLE];
 /** The tag keys a rotation function writes when a step fails (read by `fleapo-secrets` and its `status`). */
 export const REFUSAL_TAG_KEYS = [TAG_REFUSED_VERSION, TAG_REFUSAL];
 

@@ -38,9 +38,17 @@ test('DATABASE_URL: the previous role is retired only when the retirement names 
   const rolled = { 'fleapo:rollout-version': 'v2', 'fleapo:rollout-deployment': 'ecs-svc/2' };
   expect(secretStatusFrom(target, d(rolled), []).previousRoleRetired).toBe(false);
   expect(secretStatusFrom(target, d({ ...rolled, 'fleapo:retired-deployment': 'ecs-svc/1' }), []).previousRoleRetired).toBe(false);
-  const retired = secretStatusFrom(target, d({ ...rolled, 'fleapo:retired-deployment': 'ecs-svc/2' }), []);
-  expect(retired).toMatchObject({ previousRoleRetired: true, rotation: 'complete', nextRotation: '2026-12-01T00:00:00.000Z' });
-  expect(renderStatus('prod', [{ ...retired, versions: [] }])).toContain('previous role  retired (NOLOGIN)');
+  const retired = secretStatusFrom(target, d({ ...rolled, 'fleapo:retired-deployment': 'ecs-svc/2', 'fleapo:database-role': 'fleapo_app_clone' }), []);
+  expect(retired).toMatchObject({
+    previousRoleRetired: true,
+    currentRole: 'fleapo_app_clone',
+    previousRole: 'fleapo_app',
+    rotation: 'complete',
+    nextRotation: '2026-12-01T00:00:00.000Z',
+  });
+  const text = renderStatus('prod', [{ ...retired, versions: [] }]);
+  expect(text).toContain('current role   fleapo_app_clone');
+  expect(text).toContain('previous role  fleapo_app: retired (NOLOGIN)');
   expect(secretStatusFrom(secretTarget(prod, 'AUTH_SECRET'), d(rolled), []).previousRoleRetired).toBeUndefined();
 });
 

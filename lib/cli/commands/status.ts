@@ -1,6 +1,7 @@
 import { DescribeSecretCommand, ListSecretVersionIdsCommand, type DescribeSecretResponse, type SecretVersionsListEntry } from '@aws-sdk/client-secrets-manager';
 import { STAGED_LABEL } from '../../../lambda/external/staging';
-import { TAG_REFUSAL, TAG_REFUSED_VERSION, TAG_RETIRED_DEPLOYMENT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../../lambda/rotation/rollout-tags';
+import { TAG_DATABASE_ROLE, TAG_REFUSAL, TAG_REFUSED_VERSION, TAG_RETIRED_DEPLOYMENT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../../lambda/rotation/rollout-tags';
+import { alternateRole } from '../../../lambda/postgres/database-secret';
 import { AWSCURRENT, AWSPENDING, versionWithStage } from '../../../lambda/rotation/secret-store';
 import { awsProblem, type CliClients } from '../aws';
 import { rolloutSnapshot, type RolloutSnapshot } from '../rollout-follow';
@@ -29,6 +30,9 @@ export interface SecretStatus {
   readonly stagedVersion?: string;
   /** The rollout the last rotation started, and how it stands. */
   readonly rollout?: { readonly versionId: string; readonly current: boolean } & (RolloutSnapshot | { readonly deploymentId: string; readonly state: 'UNKNOWN'; readonly error: string });
+  /** DATABASE_URL: the role the current URL logs in as, and the other one of the pair (as the rotation recorded). */
+  readonly currentRole?: string;
+  readonly previousRole?: string;
   /** DATABASE_URL: whether the previous role's login was retired after that rollout. */
   readonly previousRoleRetired?: boolean;
 }
@@ -60,6 +64,7 @@ export function secretStatusFrom(target: SecretTarget, d: DescribeSecretResponse
     ...(refusal !== undefined ? { refusal } : {}),
     ...(versionWithStage(stages, STAGED_LABEL) !== undefined ? { stagedVersion: versionWithStage(stages, STAGED_LABEL) } : {}),
     ...(tags[TAG_ROLLOUT_DEPLOYMENT] ? { rolloutDeployment: tags[TAG_ROLLOUT_DEPLOYMENT], rolloutVersion: tags[TAG_ROLLOUT_VERSION] } : {}),
+    ...(target.name === 'DATABASE_URL' && tags[TAG_DATABASE_ROLE] ? { currentRole: tags[TAG_DATABASE_ROLE], previousRole: alternateRole(tags[TAG_DATABASE_ROLE]) } : {}),
     ...(target.name === 'DATABASE_URL' && tags[TAG_ROLLOUT_DEPLOYMENT]
       ? { previousRoleRetired: tags[TAG_RETIRED_DEPLOYMENT] !== undefined && tags[TAG_RETIRED_DEPLOYMENT] === tags[TAG_ROLLOUT_DEPLOYMENT] }
       : {}),
@@ -114,8 +119,10 @@ export function renderStatus(environment: string, statuses: SecretStatus[]): str
     } else {
       lines.push('  rollout        none recorded');
     }
+    if (s.currentRole) lines.push(`  current role   ${s.currentRole}`);
     if (s.previousRoleRetired !== undefined) {
-      lines.push(`  previous role  ${s.previousRoleRetired ? 'retired (NOLOGIN)' : 'still valid: retired once the rollout completed and its sessions are gone'}`);
+      const which = s.previousRole ? `${s.previousRole}: ` : '';
+      lines.push(`  previous role  ${which}${s.previousRoleRetired ? 'retired (NOLOGIN)' : 'still valid: retired once the rollout completed and its sessions are gone'}`);
     }
   }
   return `${lines.join('\n')}\n`;
