@@ -28,13 +28,43 @@ function tryGit(cwd: string, ...args: string[]): string | undefined {
   }
 }
 
-/** The default base: where this branch left main; else origin/main's; else HEAD (uncommitted changes). */
-export function defaultBase(repo: string): { ref: string; sha: string } {
+/** The base cannot be compared against (it is the head): exit 2 with the reason. */
+export class BaseError extends Error {}
+
+/**
+ * The base to compare the working tree with. `--base <ref>` as given; by default where this branch left `main` (then
+ * `origin/main`). A base that is HEAD itself while the working tree is clean would compare a commit with itself and
+ * report nothing (e.g. right after committing on main): then the upstream's merge-base is taken (`@{upstream}`), and
+ * without one the run is refused. With uncommitted changes, HEAD is a fine base: they are the diff (and so is any
+ * base when the head is an assembly of its own, `headIsWorkingTree` false).
+ */
+export function chooseBase(repo: string, requested?: string, headIsWorkingTree = true): { ref: string; sha: string } {
+  const head = git(repo, 'rev-parse', 'HEAD');
+  // Compared with an assembly given by --head-dir, HEAD is a base like any other.
+  const clean = headIsWorkingTree ? git(repo, 'status', '--porcelain') === '' : false;
+  const short = (sha: string) => sha.slice(0, 7);
+  if (requested) {
+    const sha = git(repo, 'rev-parse', '--verify', `${requested}^{commit}`);
+    if (sha === head && clean) {
+      throw new BaseError(
+        `the base ${requested} is HEAD (${short(head)}) and the working tree is clean: there is nothing to compare. ` +
+          'Give the commit the change starts from, e.g. --base origin/main or --base HEAD~1',
+      );
+    }
+    return { ref: requested, sha };
+  }
   for (const main of ['main', 'origin/main']) {
     const sha = tryGit(repo, 'merge-base', 'HEAD', main);
-    if (sha) return { ref: `merge-base(HEAD, ${main})`, sha };
+    if (sha && (sha !== head || !clean)) return { ref: `merge-base(HEAD, ${main})`, sha };
   }
-  return { ref: 'HEAD', sha: git(repo, 'rev-parse', 'HEAD') };
+  const upstream = tryGit(repo, 'rev-parse', '--abbrev-ref', '--symbolic-full-name', '@{upstream}');
+  const upstreamBase = upstream ? tryGit(repo, 'merge-base', 'HEAD', upstream) : undefined;
+  if (upstream && upstreamBase && upstreamBase !== head) return { ref: `merge-base(HEAD, ${upstream})`, sha: upstreamBase };
+  if (!clean) return { ref: 'HEAD', sha: head };
+  throw new BaseError(
+    `the default base (where HEAD left main, origin/main or its upstream) is HEAD itself (${short(head)}) and the working tree is clean: ` +
+      'there is nothing to compare. Give the commit the change starts from with --base <ref> (e.g. --base HEAD~1)',
+  );
 }
 
 /**
@@ -109,10 +139,14 @@ export function run(args: DiffArgs, repo = process.cwd()): number {
     let baseDir = args.baseDir;
     let baseLabel = args.baseLabel ?? baseDir;
     if (!args.baseDir) {
-      const base = args.base ? { ref: args.base, sha: git(repo, 'rev-parse', '--verify', `${args.base}^{commit}`) } : defaultBase(repo);
+      const base = chooseBase(repo, args.base, args.headDir === undefined);
+      log(`comparing ${args.headDir ?? 'the working tree'} with base ${base.ref} (${base.sha.slice(0, 7)})`);
       baseLabel = args.baseLabel ?? `${base.ref} (${base.sha.slice(0, 7)})`;
       baseDir = synthBase(repo, base.sha, workDir);
-    } else if (!fs.existsSync(path.join(args.baseDir, 'manifest.json'))) {
+    } else {
+      log(`comparing with the base assembly ${args.baseDir}`);
+    }
+    if (args.baseDir && !fs.existsSync(path.join(args.baseDir, 'manifest.json'))) {
       log(`${args.baseDir} holds no cloud assembly: every stack is reported as added`);
     }
     let headDir = args.headDir;

@@ -133,3 +133,8 @@ export function readDatabaseSettings(env: NodeJS.ProcessEnv = process.env): Data
   }
   return { masterSecretArn, ssl, connectTimeoutMs, target: { host, port, database, appUser } };
 }
+
+/** Comma-separated ARNs of the Stripe secrets whose completed rollouts are announced (stripe-revoke-notice). */
+export const ENV_NOTICE_SECRET_ARNS = 'NOTICE_SECRET_ARNS';
+/** ARN of the environment's alert topic (stripe-revoke-notice). */
+export const ENV_ALERT_TOPIC_ARN = 'ALERT_TOPIC_ARN';

@@ -2,7 +2,7 @@ import { SecretsManagerClient, UpdateSecretVersionStageCommand } from '@aws-sdk/
 import { versionWithStage } from '../rotation/secret-store';
 
 /**
- * The custom staging label of a value the operator staged for the next rotation (`npm run external-secret`).
+ * The custom staging label of a value the operator staged for the next rotation (`fleapo-secrets stage`).
  * AWSCURRENT does not move when it is attached; the rotation function reads it at createSecret and removes it
  * once the value it carries is current.
  */

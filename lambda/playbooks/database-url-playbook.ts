@@ -9,6 +9,7 @@ import { actAsBaseRole, createLoginRole, roleExists, sessionCount, setLoginPassw
 import { scramSha256Verifier } from '../postgres/scram-verifier';
 import { ecsClient } from '../rotation/aws-clients';
 import { rollServiceOnce } from '../rotation/ecs-rollout';
+import { TAG_DATABASE_ROLE } from '../rotation/rollout-tags';
 import type { RotationContext, RotationPlaybook } from '../rotation/rotation-engine';
 import { AWSCURRENT, SecretStore } from '../rotation/secret-store';
 
@@ -136,5 +137,22 @@ export const databaseUrlPlaybook: RotationPlaybook = {
   generate: (current, ctx) => generatePendingUrl(current, ctx, readDatabaseSettings()),
   set: (pending, current, ctx) => setPendingCredentials(pending, current, ctx, readDatabaseSettings()),
   test: (pending, ctx) => testPendingCredentials(pending, ctx, readDatabaseSettings()),
-  afterFinish: (ctx) => rollServiceOnce(ctx, ecsClient(), readEcsTarget()),
+  afterFinish: async (ctx) => {
+    await rollServiceOnce(ctx, ecsClient(), readEcsTarget());
+    await recordCurrentRole(ctx);
+  },
 };
+
+/**
+ * Tags the secret with the role its current URL logs in as (`fleapo:database-role`), so that `fleapo-secrets status`
+ * can tell which role is current without reading the value. A role name is not a credential. Best effort: the
+ * rotation is complete and rolled out; a lost record only leaves `status` without the name.
+ */
+async function recordCurrentRole(ctx: RotationContext): Promise<void> {
+  try {
+    const role = parsePostgresUrl(await ctx.store.getString(ctx.secretId, AWSCURRENT, ctx.token), 'AWSCURRENT').user;
+    if (ctx.description.tags[TAG_DATABASE_ROLE] !== role) await ctx.store.tag(ctx.secretId, { [TAG_DATABASE_ROLE]: role });
+  } catch (error) {
+    logger.warn('Could not record the current database role on the secret', { errorName: (error as Error).name });
+  }
+}

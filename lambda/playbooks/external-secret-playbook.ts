@@ -35,7 +35,7 @@ async function clearStagedLabel(ctx: RotationContext): Promise<void> {
 
 /**
  * Runbook "STRIPE_*" and "POSTHOG_API_KEY": a person creates the new key at the issuer (keeping the old one
- * active) and stages it (label FLEAPO_STAGED, `npm run external-secret`), which starts this rotation:
+ * active) and stages it (label FLEAPO_STAGED, `fleapo-secrets stage`), which starts this rotation:
  * 1. generate: the staged value, if its form fits the kind and this environment's Stripe mode;
  * 2. set: nothing, the issuer already accepts the new key;
  * 3. test: the issuer accepts it (Stripe secret key, PostHog project token), over HTTP;
@@ -53,7 +53,7 @@ export const externalSecretPlaybook: RotationPlaybook = {
     const stagedId = stagedVersionId(ctx.description.versionIdsToStages);
     const staged = stagedId === undefined ? undefined : await ctx.store.findString(ctx.secretId, STAGED_LABEL, stagedId);
     if (staged === undefined) {
-      throw new Error(`Secret ${ctx.secretId}: nothing is staged: stage the new value with npm run external-secret first`);
+      throw new Error(`Secret ${ctx.secretId}: nothing is staged: stage the new value with fleapo-secrets stage first`);
     }
     refuseBadForm(settings, staged, ctx.secretId, `the staged value (version ${stagedId})`);
     if (staged === current) {

@@ -9,6 +9,25 @@ export const TAG_ROLLOUT_VERSION = 'fleapo:rollout-version';
 export const TAG_ROLLOUT_DEPLOYMENT = 'fleapo:rollout-deployment';
 /** On the database-url secret: the deployment id whose old database role was retired. */
 export const TAG_RETIRED_DEPLOYMENT = 'fleapo:retired-deployment';
+/** On the database-url secret: the role the AWSCURRENT URL logs in as (a name, not a credential). */
+export const TAG_DATABASE_ROLE = 'fleapo:database-role';
+/** The version (rotation token) whose rotation step last failed. */
+export const TAG_REFUSED_VERSION = 'fleapo:refused-version';
+/** Why it failed: `<step>: <the error message>` (messages never carry a value), cut to a tag value's limits. */
+export const TAG_REFUSAL = 'fleapo:refusal';
+/** On a Stripe secret: the version whose "the old key may now be revoked" notice was published. */
+export const TAG_REVOKE_NOTICE_VERSION = 'fleapo:revoke-notice-version';
 
 /** Every tag key the functions write. */
-export const ROLLOUT_TAG_KEYS = [TAG_ROLLOUT_VERSION, TAG_ROLLOUT_DEPLOYMENT, TAG_RETIRED_DEPLOYMENT];
+export const ROLLOUT_TAG_KEYS = [TAG_ROLLOUT_VERSION, TAG_ROLLOUT_DEPLOYMENT, TAG_RETIRED_DEPLOYMENT, TAG_DATABASE_ROLE];
+/** The tag keys a rotation function writes when a step fails (read by `fleapo-secrets` and its `status`). */
+export const REFUSAL_TAG_KEYS = [TAG_REFUSED_VERSION, TAG_REFUSAL];
+
+/** A tag value holds at most 256 of these characters: letters, digits, white space and `_ . : / = + - @`. */
+export function toTagValue(text: string): string {
+  return text
+    .replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 256);
+}

@@ -1,6 +1,7 @@
 import type { SecretsManagerRotationEvent, SecretsManagerRotationEventStep, SecretsManagerRotationHandler } from 'aws-lambda';
 import { logger } from '../observability/logger';
 import { secretsManagerClient } from './aws-clients';
+import { REFUSAL_TAG_KEYS, TAG_REFUSAL, TAG_REFUSED_VERSION, toTagValue } from './rollout-tags';
 import { AWSCURRENT, AWSPENDING, SecretDescription, SecretStore, versionWithStage } from './secret-store';
 
 /** What a playbook's hooks get to know about the rotation in progress. */
@@ -54,10 +55,10 @@ export function validateRotationEvent(event: unknown): SecretsManagerRotationEve
 /** Runs one rotation step of `playbook` for `event`. */
 export async function runRotationStep(event: unknown, playbook: RotationPlaybook, store: SecretStore): Promise<void> {
   const { Step: step, SecretId: secretId, ClientRequestToken: token } = validateRotationEvent(event);
-  playbook.checkConfiguration();
   const started = Date.now();
   logger.appendKeys({ secretId, step, versionId: token });
   try {
+    playbook.checkConfiguration();
     const description = await store.describe(secretId);
     if (!description.rotationEnabled) throw new Error(`Secret ${secretId}: rotation is not enabled`);
     const stages = description.versionIdsToStages[token];
@@ -93,9 +94,23 @@ export async function runRotationStep(event: unknown, playbook: RotationPlaybook
     logger.info('Rotation step done', { durationMs: Date.now() - started });
   } catch (error) {
     logger.error('Rotation step failed', { durationMs: Date.now() - started, error: error as Error });
+    await recordRefusal(store, secretId, token, step, error as Error);
     throw error;
   } finally {
     logger.removeKeys(['secretId', 'step', 'versionId']);
+  }
+}
+
+/**
+ * Records why a step failed on the secret itself (tags {@link TAG_REFUSED_VERSION} and {@link TAG_REFUSAL}), where
+ * `fleapo-secrets` reads it with DescribeSecret (no value read) and reports it within seconds instead of at its
+ * timeout. Error messages here never carry a value. Best effort: a failure to record never hides the step's error.
+ */
+export async function recordRefusal(store: SecretStore, secretId: string, token: string, step: string, error: Error): Promise<void> {
+  try {
+    await store.tag(secretId, { [TAG_REFUSED_VERSION]: token, [TAG_REFUSAL]: toTagValue(`${step}: ${error.message}`) });
+  } catch (tagError) {
+    logger.warn('Could not record the refusal on the secret', { tagKeys: REFUSAL_TAG_KEYS, errorName: (tagError as Error).name });
   }
 }
 

@@ -27,7 +27,7 @@ export interface ExternalSecretRotationProps {
 
 /**
  * The runbook's STRIPE_* and POSTHOG_API_KEY playbooks as an on-demand rotation: the operator stages the new
- * value the issuer created (label `FLEAPO_STAGED`, `npm run external-secret`), which starts the rotation; the
+ * value the issuer created (label `FLEAPO_STAGED`, `fleapo-secrets stage`), which starts the rotation; the
  * function checks the value's form for this environment (live or test Stripe keys) and, where the issuer allows,
  * that the issuer accepts it, makes it current, and rolls the service. The operator revokes the old key only once
  * that rollout has completed (the CLI says when), in that order, as the runbook requires.

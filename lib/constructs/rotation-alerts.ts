@@ -25,18 +25,20 @@ export interface RotationAlertsProps {
  */
 export class RotationAlerts extends Construct {
   public readonly topic: sns.Topic;
+  /** The key the topic is encrypted with: a publisher needs it (see StripeRevokeNotice). */
+  public readonly key: kms.Key;
 
   constructor(scope: Construct, id: string, props: RotationAlertsProps) {
     super(scope, id);
     const env = props.environment;
     const { account, region, partition } = Stack.of(this);
 
-    const key = new kms.Key(this, 'Key', {
+    const key = (this.key = new kms.Key(this, 'Key', {
       alias: `alias/fleapo/${env.name}/alerts`,
       description: `Encrypts the fleapo ${env.name} secrets alert topic`,
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
-    });
+    }));
     // EventBridge publishes to the encrypted topic: it needs the key.
     key.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
 

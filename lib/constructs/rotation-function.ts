@@ -77,9 +77,12 @@ export class RotationFunction extends Construct {
     }
   }
 
-  /** Lets the function roll `service` after a rotation of `secret`, and record that rollout in the secret's tags. */
+  /**
+   * Lets the function roll `service` after a rotation of `secret`, record that rollout in the secret's tags, and
+   * record there why a step failed (read by `fleapo-secrets`).
+   */
   public grantRollout(secret: secretsmanager.ISecret, service: ecs.IBaseService): void {
-    grantRolloutTags(secret, this.function);
+    grantRolloutTags(secret, this.function, { refusals: true });
     this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:UpdateService'], resources: [service.serviceArn] }));
   }
 }

@@ -2,7 +2,7 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { ROLLOUT_TAG_KEYS } from '../../lambda/rotation/rollout-tags';
+import { REFUSAL_TAG_KEYS, ROLLOUT_TAG_KEYS } from '../../lambda/rotation/rollout-tags';
 
 /** When a secret rotates. */
 export interface RotationTiming {
@@ -31,13 +31,16 @@ export function scheduleRotation(secret: secretsmanager.Secret, rotationFunction
 }
 
 
-/** Allows `fn` to write the rollout bookkeeping tags on `secret`, and no other tag. */
-export function grantRolloutTags(secret: secretsmanager.ISecret, fn: lambda.IFunction): void {
+/**
+ * Allows `fn` to write the rollout bookkeeping tags on `secret`, and no other tag; a rotation function
+ * (`refusals: true`) also the tags recording why a step failed.
+ */
+export function grantRolloutTags(secret: secretsmanager.ISecret, fn: lambda.IFunction, options: { refusals?: boolean } = {}): void {
   fn.addToRolePolicy(
     new iam.PolicyStatement({
       actions: ['secretsmanager:TagResource'],
       resources: [secret.secretArn],
-      conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': ROLLOUT_TAG_KEYS } },
+      conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [...ROLLOUT_TAG_KEYS, ...(options.refusals ? REFUSAL_TAG_KEYS : [])] } },
     }),
   );
 }

@@ -1,3 +1,6 @@
+import { Command, CommanderError, Option } from 'commander';
+import { safeCommanderMessage } from '../cli/safe-errors';
+
 /** Options of `npm run diff`. */
 export interface DiffArgs {
   /** Git ref of the base (synthesized in a temporary worktree). Ignored with baseDir. */
@@ -17,59 +20,61 @@ export interface DiffArgs {
   help: boolean;
 }
 
-export const USAGE = `Usage: npm run diff -- [options]
-
-Synthesizes the base and the head of the CDK app offline (no AWS credentials) and diffs every
-stack with @aws-cdk/cloudformation-diff. Writes a Markdown report: secrets / KMS keys replaced or
-destroyed first, then IAM and security-group changes, other replacements, added/removed stacks,
-and every change.
-
-  --base <ref>          git ref of the base (default: git merge-base HEAD main, then origin/main, then HEAD)
-  --base-dir <cdk.out>  diff an already-synthesized base assembly instead (missing dir = no app: all stacks added)
-  --head-dir <cdk.out>  diff an already-synthesized head assembly (default: synthesize the working tree)
-  --base-label <text>   label of the base in the report
-  --head-label <text>   label of the head in the report
-  --out <file>          write the report to <file> (default: stdout)
-  --max-chars <n>       cut the report to n characters (the full diff is cut first)
-  --fail-on-destructive-secret-change
-                        exit 1 when a Secrets Manager secret or KMS key is replaced, destroyed or orphaned
-Exit codes: 0 report written (whatever it says), 1 destructive secret change with the flag above, 2 error.`;
-
 export class UsageError extends Error {}
+
+/** The parser (commander, as `fleapo-secrets`): its own output is suppressed, errors are ours (safeCommanderMessage). */
+function diffProgram(): Command {
+  return new Command('npm run diff --')
+    .usage('[options]')
+    .description(
+      'Synthesizes the base and the head of the CDK app offline (no AWS credentials) and diffs every stack with ' +
+        '@aws-cdk/cloudformation-diff. Writes a Markdown report: secrets / KMS keys replaced or destroyed first, then ' +
+        'IAM and security-group changes, other replacements, added/removed stacks, and every change.',
+    )
+    .addOption(
+      new Option('--base <ref>', 'git ref of the base (default: git merge-base HEAD main, then origin/main; when that is HEAD with a clean tree, the upstream; else refused)'),
+    )
+    .addOption(new Option('--base-dir <cdk.out>', 'diff an already-synthesized base assembly instead (missing dir = no app: all stacks added)'))
+    .addOption(new Option('--head-dir <cdk.out>', 'diff an already-synthesized head assembly (default: synthesize the working tree)'))
+    .addOption(new Option('--base-label <text>', 'label of the base in the report'))
+    .addOption(new Option('--head-label <text>', 'label of the head in the report'))
+    .addOption(new Option('--out <file>', 'write the report to <file> (default: stdout)'))
+    .addOption(new Option('--max-chars <n>', 'cut the report to n characters (the full diff is cut first)'))
+    .addOption(new Option('--fail-on-destructive-secret-change', 'exit 1 when a Secrets Manager secret or KMS key is replaced, destroyed or orphaned'))
+    .helpOption('-h, --help', 'display this help')
+    .addHelpText('after', '\nExit codes: 0 report written (whatever it says), 1 destructive secret change with the flag above, 2 error.')
+    .allowExcessArguments(false)
+    .exitOverride()
+    .configureOutput({ writeOut: () => undefined, writeErr: () => undefined, outputError: () => undefined });
+}
+
+export const USAGE = diffProgram().helpInformation().trimEnd();
 
 /** Parses argv (without node and script). Pure. */
 export function parseDiffArgs(argv: readonly string[]): DiffArgs {
-  const args: DiffArgs = { failOnDestructiveSecretChange: false, help: false };
-  const value = (i: number, flag: string): string => {
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-    return v;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].includes('=') ? [argv[i].slice(0, argv[i].indexOf('=')), argv[i].slice(argv[i].indexOf('=') + 1)] : [argv[i], undefined];
-    const take = (): string => {
-      if (inline !== undefined) return inline;
-      const v = value(i, flag);
-      i++;
-      return v;
-    };
-    switch (flag) {
-      case '--base': args.base = take(); break;
-      case '--base-dir': args.baseDir = take(); break;
-      case '--head-dir': args.headDir = take(); break;
-      case '--base-label': args.baseLabel = take(); break;
-      case '--head-label': args.headLabel = take(); break;
-      case '--out': args.out = take(); break;
-      case '--max-chars': {
-        const n = Number(take());
-        if (!Number.isInteger(n) || n < 1000) throw new UsageError('--max-chars needs an integer >= 1000');
-        args.maxChars = n;
-        break;
-      }
-      case '--fail-on-destructive-secret-change': args.failOnDestructiveSecretChange = true; break;
-      case '--help': case '-h': args.help = true; break;
-      default: throw new UsageError(`unknown option ${argv[i]}`);
+  const program = diffProgram();
+  try {
+    program.parse([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return { failOnDestructiveSecretChange: false, help: true };
+      throw new UsageError(safeCommanderMessage(error));
     }
+    throw error;
+  }
+  const o = program.opts<Record<string, string | boolean | undefined>>();
+  const args: DiffArgs = { failOnDestructiveSecretChange: o.failOnDestructiveSecretChange === true, help: false };
+  for (const key of ['base', 'baseDir', 'headDir', 'baseLabel', 'headLabel', 'out'] as const) {
+    const v = o[key];
+    if (typeof v === 'string') {
+      if (v === '' || v.startsWith('--')) throw new UsageError(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs a value`);
+      args[key] = v;
+    }
+  }
+  if (typeof o.maxChars === 'string') {
+    const n = Number(o.maxChars);
+    if (!Number.isInteger(n) || n < 1000) throw new UsageError('--max-chars needs an integer >= 1000');
+    args.maxChars = n;
   }
   if (args.base && args.baseDir) throw new UsageError('give --base or --base-dir, not both');
   return args;

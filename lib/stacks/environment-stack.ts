@@ -8,6 +8,7 @@ import { DatabaseUrlRotation } from '../constructs/database-url-rotation';
 import { EnvironmentSecrets } from '../constructs/environment-secrets';
 import { ExternalSecretRotation } from '../constructs/external-secret-rotation';
 import { RotationAlerts } from '../constructs/rotation-alerts';
+import { StripeRevokeNotice } from '../constructs/stripe-revoke-notice';
 
 /** Props of {@link EnvironmentStack}. */
 export interface EnvironmentStackProps extends StackProps {
@@ -27,6 +28,7 @@ export class EnvironmentStack extends Stack {
   public readonly authSecretRotation: AuthSecretRotation;
   public readonly databaseUrlRotation: DatabaseUrlRotation;
   public readonly externalSecretRotations: ExternalSecretRotation[];
+  public readonly stripeRevokeNotice: StripeRevokeNotice;
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id, props);
@@ -68,5 +70,12 @@ export class EnvironmentStack extends Stack {
           service: this.app.service,
         }),
     );
+    this.stripeRevokeNotice = new StripeRevokeNotice(this, 'StripeRevokeNotice', {
+      environment: env,
+      secrets: [this.secrets.secrets.STRIPE_SECRET_KEY, this.secrets.secrets.STRIPE_WEBHOOK_SECRET],
+      service: this.app.service,
+      topic: this.alerts.topic,
+      topicKey: this.alerts.key,
+    });
   }
 }

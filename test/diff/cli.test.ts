@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseDiffArgs } from '../../lib/diff/args';
-import { hasCdkApp } from '../../scripts/diff';
+import { chooseBase, hasCdkApp } from '../../scripts/diff';
 import { BASE, synthVariant } from './apps';
 
 const ROOT = path.join(__dirname, '../..');
@@ -19,8 +19,13 @@ describe('parseDiffArgs', () => {
     });
     expect(parseDiffArgs(['--base', 'origin/main']).base).toBe('origin/main');
   });
+  test('help', () => {
+    expect(parseDiffArgs(['--help']).help).toBe(true);
+  });
   test('errors', () => {
     expect(() => parseDiffArgs(['--base'])).toThrow('--base needs a value');
+    expect(() => parseDiffArgs(['--max-chars', '10'])).toThrow('--max-chars needs an integer >= 1000');
+    expect(() => parseDiffArgs(['stray'])).toThrow('unexpected extra argument');
     expect(() => parseDiffArgs(['--nope'])).toThrow('unknown option');
     expect(() => parseDiffArgs(['--base', 'x', '--base-dir', 'y'])).toThrow('not both');
   });
@@ -62,12 +67,15 @@ describe('two synthesized assemblies (what CI does)', () => {
 
   test('--base <first commit of this repository> (no app yet) via a git worktree: every stack added, worktree cleaned up', () => {
     const first = execFileSync('git', ['rev-list', '--max-parents=0', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').pop()!;
-    const before = execFileSync('git', ['worktree', 'list'], { cwd: ROOT, encoding: 'utf8' });
+    // Paths only: other checkouts of this repository may commit meanwhile.
+    const worktrees = () => execFileSync('git', ['worktree', 'list', '--porcelain'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('worktree ')).sort();
+    const before = worktrees();
     const r = runDiff('--base', first, '--head-dir', headDir);
+    expect(r.stderr).toContain(`diff: comparing ${headDir} with base ${first} (${first.slice(0, 7)})`);
     expect(r.stderr).toContain('has no CDK app');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('added: **Main**');
-    expect(execFileSync('git', ['worktree', 'list'], { cwd: ROOT, encoding: 'utf8' })).toBe(before);
+    expect(worktrees()).toEqual(before);
   });
 
   test('bad usage exits 2 with the usage text', () => {
@@ -87,4 +95,47 @@ test('hasCdkApp: this checkout has one; a cdk.json whose app file is missing is 
   fs.writeFileSync(path.join(dir, 'bin/app.ts'), '');
   expect(hasCdkApp(dir)).toBe(true);
   fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('chooseBase (a real git repository)', () => {
+  let repo: string;
+  const g = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' }).trim();
+  beforeAll(() => {
+    repo = fs.mkdtempSync(path.join(os.tmpdir(), 'diff-base-'));
+    g('init', '-q', '-b', 'main');
+    g('config', 'user.email', 'test@example.com');
+    g('config', 'user.name', 'test');
+    fs.writeFileSync(path.join(repo, 'a.txt'), 'one');
+    g('add', '.');
+    g('commit', '-qm', 'one');
+  });
+  afterAll(() => fs.rmSync(repo, { recursive: true, force: true }));
+
+  test('on main right after a commit, clean, nothing upstream: refused, naming HEAD', () => {
+    const head = g('rev-parse', 'HEAD');
+    expect(() => chooseBase(repo)).toThrow(`is HEAD itself (${head.slice(0, 7)}) and the working tree is clean: there is nothing to compare`);
+    expect(() => chooseBase(repo, 'HEAD')).toThrow('the base HEAD is HEAD');
+    expect(chooseBase(repo, 'HEAD', false)).toEqual({ ref: 'HEAD', sha: head }); // the head is an assembly of its own
+  });
+
+  test('uncommitted changes: HEAD is the base', () => {
+    fs.writeFileSync(path.join(repo, 'a.txt'), 'two');
+    expect(chooseBase(repo)).toEqual({ ref: 'merge-base(HEAD, main)', sha: g('rev-parse', 'HEAD') });
+    g('checkout', '-q', '--', 'a.txt');
+  });
+
+  test('main ahead of origin/main: where HEAD left origin/main; a branch: where it left main', () => {
+    const first = g('rev-parse', 'HEAD');
+    fs.writeFileSync(path.join(repo, 'b.txt'), 'b');
+    g('add', '.');
+    g('commit', '-qm', 'two');
+    g('update-ref', 'refs/remotes/origin/main', first);
+    expect(chooseBase(repo)).toEqual({ ref: 'merge-base(HEAD, origin/main)', sha: first });
+    const onMain = g('rev-parse', 'HEAD');
+    g('checkout', '-qb', 'feature');
+    fs.writeFileSync(path.join(repo, 'c.txt'), 'c');
+    g('add', '.');
+    g('commit', '-qm', 'three');
+    expect(chooseBase(repo)).toEqual({ ref: 'merge-base(HEAD, main)', sha: onMain });
+  });
 });

@@ -195,8 +195,21 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
       const own = s.secretArn(name === 'auth-secret-rotation' ? 'auth-secret' : 'database-url');
       await expect(evaluate({ ...who, action: 'secretsmanager:TagResource', resource: own, context: { 'aws:TagKeys': ['fleapo:rollout-version', 'fleapo:rollout-deployment'] } })).resolves.toBe('Allowed');
       await expect(evaluate({ ...who, action: 'secretsmanager:TagResource', resource: own, context: { 'aws:TagKeys': ['fleapo:rollout-version', 'owner'] } })).resolves.toBe('ImplicitlyDenied');
+      // Why a step failed, recorded for fleapo-secrets: on its own secret only.
+      const refusal = { 'aws:TagKeys': ['fleapo:refused-version', 'fleapo:refusal'] };
+      await expect(evaluate({ ...who, action: 'secretsmanager:TagResource', resource: own, context: refusal })).resolves.toBe('Allowed');
+      await expect(evaluate({ ...who, action: 'secretsmanager:TagResource', resource: s.secretArn('stripe-secret-key'), context: refusal })).resolves.toBe('ImplicitlyDenied');
+    }
+    for (const kind of ['stripe-secret-key', 'stripe-webhook-secret', 'posthog-api-key']) {
+      const who = s.principal(`${kind}-rotation`);
+      const refusal = { 'aws:TagKeys': ['fleapo:refused-version', 'fleapo:refusal'] };
+      await expect(evaluate({ ...who, action: 'secretsmanager:TagResource', resource: s.secretArn(kind), context: refusal })).resolves.toBe('Allowed');
+      await expect(evaluate({ ...who, action: 'secretsmanager:TagResource', resource: s.secretArn('auth-secret'), context: refusal })).resolves.toBe('ImplicitlyDenied');
     }
     const retirement = s.principal('database-role-retirement');
+    await expect(
+      evaluate({ ...retirement, action: 'secretsmanager:TagResource', resource: s.secretArn('database-url'), context: { 'aws:TagKeys': ['fleapo:refusal'] } }),
+    ).resolves.toBe('ImplicitlyDenied');
     await expect(evaluate({ ...retirement, action: 'ecs:UpdateService', resource: s.serviceArn })).resolves.toBe('ImplicitlyDenied');
     await expect(evaluate({ ...retirement, action: 'ecs:DescribeServices', resource: s.serviceArn })).resolves.toBe('Allowed');
   });
@@ -221,6 +234,39 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
     }
   });
 
+  test('the Stripe revoke notice: on completed deployments of its service; publishes to its alert topic only; describes the Stripe secrets, never reads them', async () => {
+    const s = stack(env);
+    const o = stack(other);
+    const who = s.principal('stripe-revoke-notice');
+    const topic = (t: ReturnType<typeof stack>) => t.arns[logicalIdOf(t.template, 'AWS::SNS::Topic', 'AlertsTopic')];
+    const alertsKeyId = logicalIdOf(s.template, 'AWS::KMS::Key', 'AlertsKey');
+    const alertsKey = { resource: s.arns[alertsKeyId], resourcePolicy: resolveIntrinsics(s.template.Resources[alertsKeyId].Properties.KeyPolicy, s.arns, at(env)) };
+    await expect(evaluate({ ...who, action: 'sns:Publish', resource: topic(s) })).resolves.toBe('Allowed');
+    await expect(evaluate({ ...who, action: 'sns:Publish', resource: topic(o) })).resolves.toBe('ImplicitlyDenied');
+    const viaSns = { 'kms:ViaService': 'sns.us-east-1.amazonaws.com' };
+    for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
+      await expect(evaluate({ ...who, action, ...alertsKey, context: viaSns })).resolves.toBe('Allowed');
+      await expect(evaluate({ ...who, action, ...alertsKey, context: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } })).resolves.toBe('ImplicitlyDenied');
+    }
+    await expect(evaluate({ ...who, action: 'kms:Decrypt', resource: s.keyArn, resourcePolicy: s.keyPolicy, context: viaSns })).resolves.toBe('ImplicitlyDenied');
+    for (const kind of ['stripe-secret-key', 'stripe-webhook-secret']) {
+      await expect(evaluate({ ...who, action: 'secretsmanager:DescribeSecret', resource: s.secretArn(kind) })).resolves.toBe('Allowed');
+      await expect(evaluate({ ...who, action: 'secretsmanager:GetSecretValue', resource: s.secretArn(kind) })).resolves.toBe('ImplicitlyDenied');
+      await expect(evaluate({ ...who, action: 'secretsmanager:TagResource', resource: s.secretArn(kind), context: { 'aws:TagKeys': ['fleapo:revoke-notice-version'] } })).resolves.toBe('Allowed');
+      await expect(evaluate({ ...who, action: 'secretsmanager:TagResource', resource: s.secretArn(kind), context: { 'aws:TagKeys': ['fleapo:rollout-version'] } })).resolves.toBe('ImplicitlyDenied');
+      await expect(evaluate({ ...who, action: 'secretsmanager:DescribeSecret', resource: o.secretArn(kind) })).resolves.toBe('ImplicitlyDenied');
+    }
+    await expect(evaluate({ ...who, action: 'secretsmanager:DescribeSecret', resource: s.secretArn('posthog-api-key') })).resolves.toBe('ImplicitlyDenied');
+    const rule = rules(s.template).find((r) => r.Description?.includes('announce an old Stripe key'));
+    expect(resolveIntrinsics(rule.EventPattern, s.arns, at(env))).toEqual({
+      source: ['aws.ecs'],
+      'detail-type': ['ECS Deployment State Change'],
+      resources: [s.serviceArn],
+      detail: { eventName: ['SERVICE_DEPLOYMENT_COMPLETED'] },
+    });
+    expect(resolveIntrinsics(rule.Targets[0].Arn, s.arns, at(env))).toBe(s.arns[s.fnId('stripe-revoke-notice')]);
+  });
+
   test('rotation functions use only their environment key, through Secrets Manager', async () => {
     const s = stack(env);
     const o = stack(other);
@@ -241,7 +287,7 @@ test('a real synth bundles each handler with esbuild into a small CommonJS file 
   const assembly = createFleapoApp({ outdir, context: { 'aws:cdk:bundling-stacks': ['Fleapo-prod'] } }).synth();
   const template = assembly.getStackByName('Fleapo-prod').template as Template;
   const functions = Object.values(resourcesOfType(template, 'AWS::Lambda::Function')).filter((r) => r.Properties.Code?.S3Key);
-  expect(functions).toHaveLength(6);
+  expect(functions).toHaveLength(7);
   for (const fn of functions) {
     const bundle = path.join(outdir, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`, 'index.js');
     expect(fs.statSync(bundle).size).toBeLessThan(300 * 1024);

@@ -34,7 +34,11 @@ describe('DATABASE_URL rotation with alternating users and retirement', () => {
     expect(userOf(url)).toBe(BASE_ROLE);
     expect(await urlLogsIn(url)).toBe(true);
     expect(h.ecs.rollCount).toBe(1);
-    expect(h.sm.tags(secretArn)).toMatchObject({ [TAG_ROLLOUT_VERSION]: result.token, [TAG_ROLLOUT_DEPLOYMENT]: h.ecs.primary.id });
+    expect(h.sm.tags(secretArn)).toMatchObject({
+      [TAG_ROLLOUT_VERSION]: result.token,
+      [TAG_ROLLOUT_DEPLOYMENT]: h.ecs.primary.id,
+      'fleapo:database-role': BASE_ROLE, // read by fleapo-secrets status (a name, no credential)
+    });
     expect(h.sm.stages(secretArn)[result.token]).toEqual(['AWSCURRENT']);
 
     h.ecs.completeDeployment();
@@ -58,6 +62,7 @@ describe('DATABASE_URL rotation with alternating users and retirement', () => {
 
     const newUrl = current();
     expect(userOf(newUrl)).toBe(`${BASE_ROLE}_clone`);
+    expect(h.sm.tags(secretArn)['fleapo:database-role']).toBe(`${BASE_ROLE}_clone`);
     expect(h.ecs.rollCount).toBe(2);
     const newTask = await h.openSession(newUrl);
     expect((await newTask.query('SELECT name FROM items WHERE id = 1')).rows[0].name).toBe('one'); // privileges of the base role

@@ -113,7 +113,7 @@ test('nothing staged: createSecret refuses, nothing is written, AWSCURRENT stays
   const current = h.sm.versionIdOf(arn, 'AWSCURRENT');
   const rolls = h.ecs.rollCount;
   const result = await h.rotate(arn, rotate);
-  expect(message(result)).toBe(`createSecret: Secret ${arn}: nothing is staged: stage the new value with npm run external-secret first`);
+  expect(message(result)).toBe(`createSecret: Secret ${arn}: nothing is staged: stage the new value with fleapo-secrets stage first`);
   expect(h.sm.stages(arn)).toEqual({ [current!]: ['AWSCURRENT'], [result.token]: ['AWSPENDING'] }); // Secrets Manager's empty version only
   expect(h.sm.value(arn, 'AWSPENDING')).toBeUndefined();
   expect(h.ecs.rollCount).toBe(rolls);

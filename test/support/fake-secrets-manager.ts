@@ -72,6 +72,7 @@ export class FakeSecretsManager extends AwsServiceDouble {
     TagResource: (i) => this.tagResource(i),
     UntagResource: (i) => this.untagResource(i),
     RotateSecret: (i) => this.rotateSecret(i),
+    ListSecretVersionIds: (i) => this.listSecretVersionIds(i),
   });
 
   /** A real SDK v3 client of this double: no retries, so a test sees each injected failure. */
@@ -195,6 +196,17 @@ export class FakeSecretsManager extends AwsServiceDouble {
     this.running.add(run);
     const answer = { ARN: secret.arn, Name: secret.name, VersionId: token };
     return secret.rotation.background ? answer : run.then(() => answer);
+  }
+
+  /** Versions with a label (IncludeDeprecated: every version), ids, labels and dates only: no value. */
+  private listSecretVersionIds(input: Record<string, unknown>) {
+    const secret = this.secret(input.SecretId);
+    const versions = [...secret.versions.values()].filter((v) => input.IncludeDeprecated === true || v.stages.size > 0);
+    return {
+      ARN: secret.arn,
+      Name: secret.name,
+      Versions: versions.map((v) => ({ VersionId: v.id, VersionStages: [...v.stages], CreatedDate: v.createdAt / 1000 })),
+    };
   }
 
   private describeSecret(input: Record<string, unknown>) {

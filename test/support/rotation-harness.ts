@@ -6,6 +6,7 @@ import { OutputCapture, leakedSecretIndices, secretForms } from './output-captur
 import { connect, PostgresServer } from './postgres-server';
 import { TcpProxy } from './tcp-proxy';
 import { useLocalAws } from './aws-env';
+import { REFUSAL_TAG_KEYS } from '../../lambda/rotation/rollout-tags';
 
 export const DATABASE = 'fleapo';
 export const BASE_ROLE = 'app';
@@ -104,7 +105,8 @@ export class RotationHarness {
     const hash = (v: string | undefined) => (v === undefined ? undefined : createHash('sha256').update(v).digest('hex').slice(0, 12));
     return {
       stages: this.sm.stages(secretId),
-      tags: this.sm.tags(secretId),
+      // A failed step's record (fleapo:refused-version, fleapo:refusal) is a diagnostic, not the secret's state.
+      tags: Object.fromEntries(Object.entries(this.sm.tags(secretId)).filter(([k]) => !REFUSAL_TAG_KEYS.includes(k))),
       current: hash(this.sm.value(secretId, 'AWSCURRENT')),
       pending: hash(this.sm.value(secretId, 'AWSPENDING')),
       previous: hash(this.sm.value(secretId, 'AWSPREVIOUS')),

@@ -1,0 +1,27 @@
+/**
+ * Runbook "STRIPE_*" step 4, told even when the operator's terminal closed: on the service's ECS deployment events,
+ * publishes "the old key may now be revoked" to the environment's alert topic once the rollout carrying a new
+ * STRIPE_SECRET_KEY or STRIPE_WEBHOOK_SECRET has completed (secret name, version id, deployment id; no value).
+ */
+import { SNSClient } from '@aws-sdk/client-sns';
+import { ENV_ALERT_TOPIC_ARN, ENV_ECS_SERVICE, ENV_FLEAPO_ENVIRONMENT, ENV_NOTICE_SECRET_ARNS, optionalEnv, requireEnv } from './config/env';
+import { announceRevocableKeys } from './external/revoke-notice';
+import { parseRetirementTrigger } from './retirement/retirement-trigger';
+import { secretsManagerClient } from './rotation/aws-clients';
+import { SecretStore } from './rotation/secret-store';
+
+let sns: SNSClient | undefined;
+
+export const handler = async (event: unknown): Promise<{ announced: string[] }> => {
+  const secretArns = requireEnv(ENV_NOTICE_SECRET_ARNS).split(',').map((a) => a.trim()).filter(Boolean);
+  sns ??= new SNSClient({});
+  const announced = await announceRevocableKeys(parseRetirementTrigger(event), {
+    store: new SecretStore(secretsManagerClient()),
+    sns,
+    topicArn: requireEnv(ENV_ALERT_TOPIC_ARN),
+    secretArns,
+    service: requireEnv(ENV_ECS_SERVICE),
+    environment: optionalEnv(ENV_FLEAPO_ENVIRONMENT),
+  });
+  return { announced };
+};

@@ -1,0 +1,191 @@
+import {
+  DescribeSecretCommand,
+  PutSecretValueCommand,
+  RotateSecretCommand,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
+import { externalSecretFormProblem } from '../../../lambda/external/external-secret-kinds';
+import { STAGED_LABEL, stagedVersionId } from '../../../lambda/external/staging';
+import { TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../../lambda/rotation/rollout-tags';
+import { AWSCURRENT, AWSPENDING, versionWithStage } from '../../../lambda/rotation/secret-store';
+import { awsProblem, type CliClients } from '../aws';
+import { describeView, followRotation } from '../follow-rotation';
+import type { Progress } from '../progress';
+import { followRollout } from '../rollout-follow';
+import type { SecretTarget } from '../targets';
+
+/** Options shared by `stage` and `rotate`. */
+export interface RotationRunOptions {
+  /** Seconds each wait (rotation, rollout) may take. @default 900 */
+  readonly timeoutSeconds: number;
+  /** Seconds between two looks. @default 5 */
+  readonly pollSeconds: number;
+  /** Drop the AWSPENDING label a failed earlier rotation left (AWSCURRENT untouched). @default false */
+  readonly abandonIncomplete: boolean;
+}
+
+export interface CommandIo {
+  readonly progress: Progress;
+  /** The outcome, on stdout. */
+  readonly out: (line: string) => void;
+}
+
+/** A refusal or failure at a named step of the run: exit 1. */
+export class StepFailure extends Error {
+  constructor(
+    readonly step: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What the operator may do with the previous value once the rollout completed. */
+export function revokeInstruction(target: SecretTarget): string {
+  switch (target.name) {
+    case 'STRIPE_SECRET_KEY':
+      return "Rollout complete: now revoke the old key in the Stripe Dashboard (Developers > API keys: expire the old key now instead of waiting for the roll's overlap to end).";
+    case 'STRIPE_WEBHOOK_SECRET':
+      return "Rollout complete: now revoke the old key in the Stripe Dashboard (Developers > Webhooks > the endpoint > signing secret: end the old secret's overlap now).";
+    case 'POSTHOG_API_KEY':
+      return 'Rollout complete: the service now sends with the new PostHog project token. Nothing is left to revoke: resetting the project token in PostHog invalidated the old one at once (the audit log was dark from the reset until this rollout).';
+    case 'AUTH_SECRET':
+      return 'Rollout complete: every task signs sessions with the new AUTH_SECRET (users were signed out once).';
+    case 'DATABASE_URL':
+      return 'Rollout complete: every task uses the new database role. The retirement function disables the previous role once pg_stat_activity shows none of its sessions (see `fleapo-secrets status`).';
+  }
+}
+
+/** What to say when a run stops before the rollout completed. */
+export function notCompleteInstruction(target: SecretTarget, step: string): string {
+  switch (target.name) {
+    case 'STRIPE_SECRET_KEY':
+    case 'STRIPE_WEBHOOK_SECRET':
+      return `Rotation not complete (step ${step}): do NOT revoke the old key: it must stay active in the Stripe Dashboard until a rollout with the new key has completed.`;
+    case 'POSTHOG_API_KEY':
+      return `Rotation not complete (step ${step}): do NOT revoke anything yet; tasks may still run with the old PostHog token.`;
+    default:
+      return `Rotation not complete (step ${step}): AWSCURRENT is a working value; tasks keep running with the one they started with.`;
+  }
+}
+
+/**
+ * The whole operator run for one secret: optionally stage `value` (label FLEAPO_STAGED), RotateSecret, follow the
+ * rotation (reporting a refusal the function recorded within one poll), then follow the rollout it started, and
+ * only then say what may be revoked. Returns the exit code (0 done, 1 refused or failed).
+ */
+export async function runRotation(target: SecretTarget, clients: CliClients, options: RotationRunOptions, io: CommandIo, value?: string): Promise<number> {
+  const { secretId } = target;
+  const { progress } = io;
+  let step = 'check';
+  let staged = false;
+  const intervalMs = options.pollSeconds * 1000;
+  const timeoutMs = options.timeoutSeconds * 1000;
+  try {
+    if (value !== undefined && target.external) {
+      progress.step(`checking the value's form as ${target.name}${target.external.mode ? ` (${target.external.mode} mode)` : ''}`);
+      const problem = externalSecretFormProblem(target.external.kind, value, target.external.mode);
+      if (problem !== undefined) {
+        throw new StepFailure('check', `the value is refused as ${target.external.kind}${target.external.mode ? ` (${target.external.mode} mode)` : ''}: ${problem}`);
+      }
+      progress.done('the value has the form of a new ' + target.name);
+    }
+
+    step = 'describe';
+    progress.step(`reading ${secretId} (${target.environment}, ${target.region})`);
+    const before = await clients.sm.send(new DescribeSecretCommand({ SecretId: secretId })).catch((e) => {
+      throw new StepFailure('describe', awsProblem(e));
+    });
+    if (!before.RotationEnabled || !before.RotationLambdaARN) {
+      throw new StepFailure('describe', `${secretId} has no rotation function enabled: deploy the ${target.environment} stack first`);
+    }
+    const stages = before.VersionIdsToStages ?? {};
+    const currentBefore = versionWithStage(stages, AWSCURRENT);
+    const pendingId = versionWithStage(stages, AWSPENDING);
+    if (pendingId !== undefined && !stages[pendingId].includes(AWSCURRENT)) {
+      if (!options.abandonIncomplete) {
+        throw new StepFailure(
+          'describe',
+          `a previous rotation of ${secretId} is incomplete (version ${pendingId} still holds AWSPENDING): it failed, or is still running (see \`fleapo-secrets status --env ${target.environment}\`). ` +
+            'If it failed, run again with --abandon-incomplete to drop it (AWSCURRENT is untouched)',
+        );
+      }
+      step = 'abandon-incomplete';
+      await clients.sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: AWSPENDING, RemoveFromVersionId: pendingId }));
+      progress.info(`dropped AWSPENDING from version ${pendingId} (the incomplete rotation); AWSCURRENT is untouched`);
+    }
+    if (target.external && value === undefined && stagedVersionId(stages) === undefined) {
+      throw new StepFailure(
+        'describe',
+        `${target.name} takes a new value a person creates at the issuer: use \`fleapo-secrets stage ${target.name} --env ${target.environment}\` (nothing is staged to rotate to)`,
+      );
+    }
+    progress.done(`${secretId}: AWSCURRENT is version ${currentBefore}`);
+
+    if (value !== undefined) {
+      step = 'stage';
+      progress.step(`staging the new value (label ${STAGED_LABEL})`);
+      const put = await clients.sm.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: value, VersionStages: [STAGED_LABEL] }));
+      staged = true;
+      progress.done(`staged as version ${put.VersionId} (label ${STAGED_LABEL}); AWSCURRENT is still version ${currentBefore}`);
+    }
+
+    step = 'rotate';
+    progress.step('starting the rotation (RotateSecret)');
+    const rotation = await clients.sm.send(new RotateSecretCommand({ SecretId: secretId }));
+    const token = rotation.VersionId;
+    if (token === undefined) throw new StepFailure(step, 'RotateSecret returned no version id');
+    progress.done(`rotation started (new version ${token})`);
+
+    step = 'wait-for-rotation';
+    progress.step(`waiting for the rotation function (version ${token})`);
+    const outcome = await followRotation(clients.sm, secretId, token, { timeoutMs, intervalMs, onChange: (t) => progress.info(t) });
+    switch (outcome.kind) {
+      case 'refused':
+        throw new StepFailure(
+          step,
+          `the rotation function refused version ${token}: ${outcome.reason}. ` +
+            (outcome.currentMoved
+              ? 'The new value is already AWSCURRENT, but its finish step (which rolls the service) failed; Secrets Manager retries it.'
+              : `AWSCURRENT is still version ${currentBefore}. Fix the cause, then run again with --abandon-incomplete.`),
+        );
+      case 'vanished':
+        throw new StepFailure(step, `the rotation's version ${token} disappeared before it became current (abandoned by someone else?)`);
+      case 'timeout':
+        throw new StepFailure(
+          step,
+          outcome.currentMoved
+            ? `AWSCURRENT moved to version ${token}, but the rotation has not finished within ${options.timeoutSeconds} s (AWSPENDING remains)`
+            : `the rotation did not finish within ${options.timeoutSeconds} s and AWSCURRENT is still version ${currentBefore}; nothing was recorded as refused: see the rotation function's log`,
+        );
+      case 'done':
+        break;
+    }
+    progress.done(`AWSCURRENT is now version ${token}; the previous value is AWSPREVIOUS`);
+
+    step = 'wait-for-rollout';
+    const { tags } = await describeView(clients.sm, secretId);
+    const deploymentId = tags[TAG_ROLLOUT_DEPLOYMENT];
+    if (tags[TAG_ROLLOUT_VERSION] !== token || !deploymentId) {
+      throw new StepFailure(
+        step,
+        `the rotation did not record its ECS deployment on the secret (tag ${TAG_ROLLOUT_VERSION} is not version ${token}); check that a deployment of ${target.service} started after the rotation has completed`,
+      );
+    }
+    progress.step(`waiting for ECS deployment ${deploymentId} of ${target.service} to complete`);
+    const rollout = await followRollout(clients.ecs, { cluster: target.cluster, service: target.service, deploymentId }, { timeoutMs, intervalMs, onChange: (t) => progress.info(t) });
+    if (rollout.kind === 'failed') throw new StepFailure(step, rollout.reason);
+    if (rollout.kind === 'timeout') {
+      throw new StepFailure(step, `ECS deployment ${rollout.deploymentId} has not completed within ${options.timeoutSeconds} s (rollout ${rollout.rolloutState ?? 'unknown'})`);
+    }
+    progress.done(`ECS deployment ${rollout.deploymentId} completed`);
+    io.out(revokeInstruction(target));
+    return 0;
+  } catch (error) {
+    const failure = error instanceof StepFailure ? error : new StepFailure(step, awsProblem(error));
+    progress.fail(`at step ${failure.step}: ${failure.message}`);
+    if (value !== undefined && !staged) progress.info('Nothing was staged.');
+    io.out(notCompleteInstruction(target, failure.step));
+    return 1;
+  }
+}

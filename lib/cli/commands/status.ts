@@ -1,0 +1,129 @@
+import { DescribeSecretCommand, ListSecretVersionIdsCommand, type DescribeSecretResponse, type SecretVersionsListEntry } from '@aws-sdk/client-secrets-manager';
+import { STAGED_LABEL } from '../../../lambda/external/staging';
+import { TAG_DATABASE_ROLE, TAG_REFUSAL, TAG_REFUSED_VERSION, TAG_RETIRED_DEPLOYMENT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../../lambda/rotation/rollout-tags';
+import { alternateRole } from '../../../lambda/postgres/database-secret';
+import { AWSCURRENT, AWSPENDING, versionWithStage } from '../../../lambda/rotation/secret-store';
+import { awsProblem, type CliClients } from '../aws';
+import { rolloutSnapshot, type RolloutSnapshot } from '../rollout-follow';
+import type { SecretTarget } from '../targets';
+
+/** Where one secret stands: ids, stages, dates and states only, never a value (nothing here reads one). */
+export interface SecretStatus {
+  readonly secret: string;
+  readonly secretId: string;
+  /** Set when the secret could not be read (e.g. not deployed, no permission). */
+  readonly error?: string;
+  readonly rotationEnabled?: boolean;
+  readonly lastRotated?: string;
+  readonly nextRotation?: string;
+  /** Versions that carry a label, newest first. */
+  readonly versions: { readonly id: string; readonly stages: string[]; readonly created?: string }[];
+  /**
+   * never: only the first value; in-progress: a version is AWSPENDING; refused: that version's rotation recorded a
+   * failed step; complete: the last rotation finished.
+   */
+  readonly rotation?: 'never' | 'in-progress' | 'refused' | 'complete';
+  readonly pendingVersion?: string;
+  /** `<step>: <message>` the rotation function recorded for the pending version. */
+  readonly refusal?: string;
+  /** A value staged for the next rotation (FLEAPO_STAGED), by version id. */
+  readonly stagedVersion?: string;
+  /** The rollout the last rotation started, and how it stands. */
+  readonly rollout?: { readonly versionId: string; readonly current: boolean } & (RolloutSnapshot | { readonly deploymentId: string; readonly state: 'UNKNOWN'; readonly error: string });
+  /** DATABASE_URL: the role the current URL logs in as, and the other one of the pair (as the rotation recorded). */
+  readonly currentRole?: string;
+  readonly previousRole?: string;
+  /** DATABASE_URL: whether the previous role's login was retired after that rollout. */
+  readonly previousRoleRetired?: boolean;
+}
+
+const iso = (d: Date | undefined): string | undefined => (d === undefined ? undefined : d.toISOString());
+
+/** Pure: the status of one secret from DescribeSecret and ListSecretVersionIds (ECS looked at separately). */
+export function secretStatusFrom(target: SecretTarget, d: DescribeSecretResponse, versions: SecretVersionsListEntry[]): Omit<SecretStatus, 'rollout'> & { rolloutDeployment?: string; rolloutVersion?: string } {
+  const stages = d.VersionIdsToStages ?? {};
+  const tags = Object.fromEntries((d.Tags ?? []).filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? '']));
+  const created = new Map(versions.map((v) => [v.VersionId, iso(v.CreatedDate)]));
+  const pending = versionWithStage(stages, AWSPENDING);
+  // AWSPENDING on the current version: finishSecret moved AWSCURRENT but the rotation has not ended yet.
+  const pendingVersion = pending;
+  const refusal = pendingVersion !== undefined && tags[TAG_REFUSED_VERSION] === pendingVersion ? tags[TAG_REFUSAL] : undefined;
+  const rotation = pendingVersion !== undefined ? (refusal !== undefined ? 'refused' : 'in-progress') : d.LastRotatedDate === undefined && tags[TAG_ROLLOUT_VERSION] === undefined ? 'never' : 'complete';
+  const labelled = Object.entries(stages)
+    .map(([id, s]) => ({ id, stages: [...s].sort(), created: created.get(id) }))
+    .sort((a, b) => (b.created ?? '').localeCompare(a.created ?? ''));
+  return {
+    secret: target.name,
+    secretId: target.secretId,
+    rotationEnabled: d.RotationEnabled === true,
+    lastRotated: iso(d.LastRotatedDate),
+    nextRotation: iso(d.NextRotationDate),
+    versions: labelled,
+    rotation,
+    ...(pendingVersion !== undefined ? { pendingVersion } : {}),
+    ...(refusal !== undefined ? { refusal } : {}),
+    ...(versionWithStage(stages, STAGED_LABEL) !== undefined ? { stagedVersion: versionWithStage(stages, STAGED_LABEL) } : {}),
+    ...(tags[TAG_ROLLOUT_DEPLOYMENT] ? { rolloutDeployment: tags[TAG_ROLLOUT_DEPLOYMENT], rolloutVersion: tags[TAG_ROLLOUT_VERSION] } : {}),
+    ...(target.name === 'DATABASE_URL' && tags[TAG_DATABASE_ROLE] ? { currentRole: tags[TAG_DATABASE_ROLE], previousRole: alternateRole(tags[TAG_DATABASE_ROLE]) } : {}),
+    ...(target.name === 'DATABASE_URL' && tags[TAG_ROLLOUT_DEPLOYMENT]
+      ? { previousRoleRetired: tags[TAG_RETIRED_DEPLOYMENT] !== undefined && tags[TAG_RETIRED_DEPLOYMENT] === tags[TAG_ROLLOUT_DEPLOYMENT] }
+      : {}),
+  };
+}
+
+export async function secretStatus(target: SecretTarget, clients: CliClients): Promise<SecretStatus> {
+  let d: DescribeSecretResponse;
+  let versions: SecretVersionsListEntry[];
+  try {
+    d = await clients.sm.send(new DescribeSecretCommand({ SecretId: target.secretId }));
+    versions = (await clients.sm.send(new ListSecretVersionIdsCommand({ SecretId: target.secretId, MaxResults: 100 }))).Versions ?? [];
+  } catch (error) {
+    return { secret: target.name, secretId: target.secretId, error: awsProblem(error), versions: [] };
+  }
+  const { rolloutDeployment, rolloutVersion, ...status } = secretStatusFrom(target, d, versions);
+  if (rolloutDeployment === undefined || rolloutVersion === undefined) return status;
+  const current = versionWithStage(d.VersionIdsToStages ?? {}, AWSCURRENT) === rolloutVersion;
+  try {
+    const snapshot = await rolloutSnapshot(clients.ecs, { cluster: target.cluster, service: target.service, deploymentId: rolloutDeployment });
+    return { ...status, rollout: { versionId: rolloutVersion, current, ...snapshot } };
+  } catch (error) {
+    return { ...status, rollout: { versionId: rolloutVersion, current, deploymentId: rolloutDeployment, state: 'UNKNOWN', error: awsProblem(error) } };
+  }
+}
+
+/** Pure: the human table of `status`. */
+export function renderStatus(environment: string, statuses: SecretStatus[]): string {
+  const lines: string[] = [`Environment ${environment}`];
+  for (const s of statuses) {
+    lines.push('', `${s.secret}  ${s.secretId}`);
+    if (s.error) {
+      lines.push(`  cannot read: ${s.error}`);
+      continue;
+    }
+    const rotationText: Record<NonNullable<SecretStatus['rotation']>, string> = {
+      never: 'never rotated (first value)',
+      'in-progress': `in progress: version ${s.pendingVersion} is AWSPENDING`,
+      refused: `REFUSED: version ${s.pendingVersion} is AWSPENDING and its rotation failed at ${s.refusal}`,
+      complete: 'complete',
+    };
+    lines.push(`  rotation       ${rotationText[s.rotation ?? 'never']}${s.rotationEnabled ? '' : ' (rotation not enabled)'}`);
+    lines.push(`  last rotated   ${s.lastRotated ?? '-'}`);
+    lines.push(`  next rotation  ${s.nextRotation ?? (s.rotationEnabled ? 'on demand' : '-')}`);
+    if (s.stagedVersion) lines.push(`  staged         version ${s.stagedVersion} (${STAGED_LABEL}) waits for a rotation`);
+    lines.push('  versions');
+    for (const v of s.versions) lines.push(`    ${v.id}  ${v.stages.join(',').padEnd(24)}  ${v.created ?? ''}`.trimEnd());
+    if (s.rollout) {
+      const r = s.rollout;
+      const detail = 'error' in r ? `UNKNOWN (${r.error})` : `${r.state}${r.otherDeployments > 0 ? `, ${r.otherDeployments} other deployment(s) still listed (their tasks may hold an earlier value)` : ''}`;
+      lines.push(`  rollout        deployment ${r.deploymentId} for version ${r.versionId}${r.current ? '' : ' (not the current version)'}: ${detail}`);
+    } else {
+      lines.push('  rollout        none recorded');
+    }
+    if (s.currentRole) lines.push(`  current role   ${s.currentRole}`);
+    if (s.previousRoleRetired !== undefined) {
+      const which = s.previousRole ? `${s.previousRole}: ` : '';
+      lines.push(`  previous role  ${which}${s.previousRoleRetired ? 'retired (NOLOGIN)' : 'still valid: retired once the rollout completed and its sessions are gone'}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,67 @@
+import { DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { TAG_REFUSAL, TAG_REFUSED_VERSION } from '../../lambda/rotation/rollout-tags';
+import { AWSCURRENT, AWSPENDING, versionWithStage } from '../../lambda/rotation/secret-store';
+
+/** How a rotation the CLI started ended, as DescribeSecret reports it (no value is read). */
+export type RotationOutcome =
+  /** AWSCURRENT is on the new version and no AWSPENDING is left: every step succeeded. */
+  | { readonly kind: 'done'; readonly versionId: string }
+  /** The rotation function recorded a failed step for this version (tags fleapo:refused-version / fleapo:refusal). */
+  | { readonly kind: 'refused'; readonly versionId: string; readonly reason: string; readonly currentMoved: boolean }
+  /** The version is gone (the rotation was cancelled by someone else). */
+  | { readonly kind: 'vanished'; readonly versionId: string }
+  | { readonly kind: 'timeout'; readonly versionId: string; readonly currentMoved: boolean };
+
+export interface FollowRotationOptions {
+  readonly timeoutMs: number;
+  readonly intervalMs: number;
+  /** Called when what DescribeSecret shows changes (e.g. AWSCURRENT moved). */
+  readonly onChange?: (text: string) => void;
+}
+
+export interface SecretView {
+  readonly stages: Record<string, string[]>;
+  readonly tags: Record<string, string>;
+}
+
+export async function describeView(sm: SecretsManagerClient, secretId: string): Promise<SecretView> {
+  const d = await sm.send(new DescribeSecretCommand({ SecretId: secretId }));
+  return {
+    stages: d.VersionIdsToStages ?? {},
+    tags: Object.fromEntries((d.Tags ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key!, t.Value ?? ''])),
+  };
+}
+
+/** Pure: what one DescribeSecret says about the rotation of `versionId`; undefined while it is still running. */
+export function rotationState(view: SecretView, versionId: string): Exclude<RotationOutcome, { kind: 'timeout' }> | undefined {
+  const current = versionWithStage(view.stages, AWSCURRENT);
+  const pending = versionWithStage(view.stages, AWSPENDING);
+  const currentMoved = current === versionId;
+  if (currentMoved && pending === undefined) return { kind: 'done', versionId };
+  if (view.tags[TAG_REFUSED_VERSION] === versionId) {
+    return { kind: 'refused', versionId, reason: view.tags[TAG_REFUSAL] ?? 'no reason recorded', currentMoved };
+  }
+  if (view.stages[versionId] === undefined) return { kind: 'vanished', versionId };
+  return undefined;
+}
+
+/**
+ * Polls DescribeSecret until the rotation of `versionId` (the token RotateSecret returned) is done, is refused (the
+ * rotation function records a failed step on the secret: reported at the next poll, seconds, not at the timeout),
+ * vanishes, or the time is up.
+ */
+export async function followRotation(sm: SecretsManagerClient, secretId: string, versionId: string, options: FollowRotationOptions): Promise<RotationOutcome> {
+  const deadline = Date.now() + options.timeoutMs;
+  let moved = false;
+  for (;;) {
+    const view = await describeView(sm, secretId);
+    const state = rotationState(view, versionId);
+    if (state) return state;
+    if (!moved && versionWithStage(view.stages, AWSCURRENT) === versionId) {
+      moved = true;
+      options.onChange?.(`AWSCURRENT moved to version ${versionId}; the function is rolling the service`);
+    }
+    if (Date.now() >= deadline) return { kind: 'timeout', versionId, currentMoved: moved };
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs));
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * `fleapo-secrets`: the operator's one command for every secret of an environment (README, "Operator command").
+ * Arguments are parsed by commander; its own error messages are replaced by ours, which never repeat what was
+ * typed (a refused argument may be a pasted key). Exit codes: 0 done, 1 refused or failed, 2 usage.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { loadConfig, CONFIG_FILE_CONTEXT, type ContextSource } from '../config/load-config';
+import { ConfigError } from '../config/validate-config';
+import type { FleapoConfig } from '../config/environment-config';
+import * as fs from 'node:fs';
+import { cliClients } from './aws';
+import { runRotation, type RotationRunOptions } from './commands/rotation-run';
+import { renderStatus, secretStatus } from './commands/status';
+import { createProgress } from './progress';
+import { readValue } from './read-value';
+import { environmentTargets, findEnvironment, secretNameArgument, secretTarget, UsageError } from './targets';
+import { safeCommanderMessage } from './safe-errors';
+
+export const PROGRAM = 'fleapo-secrets';
+
+/** Where the CLI's process talks: injectable for tests of the pure parts. */
+export interface CliIo {
+  readonly stdout: NodeJS.WriteStream;
+  readonly stderr: NodeJS.WriteStream;
+  readonly stdin: NodeJS.ReadStream;
+}
+
+interface CommonOptions {
+  env?: string;
+  profile?: string;
+  config?: string;
+}
+
+/**
+ * The configuration, loaded as the CDK app loads it: `--config` (else cdk.json's `fleapo:configFile` context, else
+ * `FLEAPO_CONFIG_FILE`) over the example defaults, then cdk.json's `fleapo:config`.
+ */
+export function loadCliConfig(configFile: string | undefined, cwd = process.cwd()): FleapoConfig {
+  let context: Record<string, unknown> = {};
+  for (const file of ['cdk.json', 'cdk.context.json']) {
+    try {
+      const json = JSON.parse(fs.readFileSync(`${cwd}/${file}`, 'utf8')) as { context?: Record<string, unknown> };
+      context = { ...context, ...(file === 'cdk.json' ? (json.context ?? {}) : json) };
+    } catch {
+      /* no such file: no context from it */
+    }
+  }
+  if (configFile !== undefined) context[CONFIG_FILE_CONTEXT] = configFile;
+  const source: ContextSource = { tryGetContext: (key) => context[key] };
+  return loadConfig(source);
+}
+
+function positiveSeconds(flag: string) {
+  return (raw: string): number => {
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} must be a positive number of seconds`);
+    return n;
+  };
+}
+
+function addCommon(cmd: Command, envRequired: boolean): Command {
+  return cmd
+    .addOption(new Option('-e, --env <environment>', `environment of the configuration (e.g. staging, prod)${envRequired ? '' : '; default: every one'}`))
+    .addOption(new Option('--profile <name>', 'AWS profile (shared config/credentials files); default: the SDK credential chain (AWS_PROFILE, env keys, SSO, role)'))
+    .addOption(new Option('--config <file>', 'configuration JSON over the example defaults (default: cdk.json fleapo:configFile, then FLEAPO_CONFIG_FILE)'));
+}
+
+function addWaits(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--timeout <seconds>', 'longest wait for the rotation, and again for the rollout').default(900).argParser(positiveSeconds('--timeout')))
+    .addOption(new Option('--poll-interval <seconds>', 'seconds between two looks at Secrets Manager and ECS').default(5).argParser(positiveSeconds('--poll-interval')))
+    .addOption(new Option('--abandon-incomplete', 'drop the AWSPENDING label a failed earlier rotation left (AWSCURRENT is untouched), then go on'));
+}
+
+/** Builds the program; `run` receives each command's outcome (an exit code). */
+export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
+  const program = new Command(PROGRAM)
+    .description('Stage, rotate and inspect the fleapo secrets of an environment, following each rotation and its ECS rollout to the end.\nRegion, secret names, cluster and service come from the configuration; AWS endpoints honour AWS_ENDPOINT_URL*.')
+    .version(require('../../package.json').version as string)
+    .showSuggestionAfterError(false)
+    .allowExcessArguments(false)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      // commander's own messages quote the offending argument: ours do not (see safeCommanderMessage).
+      outputError: () => undefined,
+    })
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 done, 1 refused or failed (the reason is printed), 2 usage.
+A new key is read from stdin (hidden prompt on a terminal, or a pipe), never from an argument.
+
+Examples:
+  $ ${PROGRAM} stage STRIPE_SECRET_KEY --env prod        # paste the key created in the Stripe Dashboard
+  $ pbpaste | ${PROGRAM} stage posthog-api-key --env staging
+  $ ${PROGRAM} rotate DATABASE_URL --env prod
+  $ ${PROGRAM} status --env prod --json`,
+    );
+
+  const config = (opts: CommonOptions) => loadCliConfig(opts.config);
+
+  addWaits(
+    addCommon(
+      program
+        .command('stage')
+        .description('Stage a new STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET or POSTHOG_API_KEY created at the issuer, rotate to it, and follow the rotation and the ECS rollout; then say when the old key may be revoked')
+        .argument('<secret>', 'STRIPE_SECRET_KEY | STRIPE_WEBHOOK_SECRET | POSTHOG_API_KEY (or stripe-secret-key, ...)'),
+      true,
+    ),
+  )
+    .addHelpText('after', '\nThe value is read from stdin: typed without echo at the prompt, or piped. Its form is checked for the secret and the\nenvironment (sk_live_/rk_live_ in a live environment, sk_test_/rk_test_ in a test one, whsec_, phc_) before anything is written.')
+    .action(async (secretArg: string, opts: CommonOptions & RotationRunOptions) => {
+      const name = secretNameArgument(secretArg);
+      const target = secretTarget(findEnvironment(config(opts), opts.env), name);
+      if (!target.external) throw new UsageError(`${name} is generated by its rotation function: use \`${PROGRAM} rotate ${name} --env ${target.environment}\``);
+      let value: string;
+      try {
+        value = await readValue(`New ${name} for ${target.secretId} (input hidden): `, io.stdin);
+      } catch (error) {
+        io.stderr.write(`${PROGRAM}: could not read the value from stdin: ${(error as Error).message}; nothing was staged\n`);
+        return setExit(1);
+      }
+      if (value === '') {
+        io.stderr.write(`${PROGRAM}: no value on stdin; nothing was staged\n`);
+        return setExit(1);
+      }
+      setExit(await withClients(target.region, opts.profile, io, (clients, progress) => runRotation(target, clients, opts, { progress, out: (l) => io.stdout.write(`${l}\n`) }, value)));
+    });
+
+  addWaits(
+    addCommon(
+      program
+        .command('rotate')
+        .description('Rotate one secret now (RotateSecret) and follow the rotation and the ECS rollout to the end')
+        .argument('<secret>', 'AUTH_SECRET | DATABASE_URL | STRIPE_SECRET_KEY | STRIPE_WEBHOOK_SECRET | POSTHOG_API_KEY (or auth-secret, ...)'),
+      true,
+    ),
+  )
+    .addHelpText('after', '\nAUTH_SECRET signs every user out (schedule it in a quiet hour). The Stripe and PostHog secrets rotate only to a value\nstaged with `stage` (which rotates by itself): rotate them only to finish a staged value whose rotation never started.')
+    .action(async (secretArg: string, opts: CommonOptions & RotationRunOptions) => {
+      const name = secretNameArgument(secretArg);
+      const target = secretTarget(findEnvironment(config(opts), opts.env), name);
+      setExit(await withClients(target.region, opts.profile, io, (clients, progress) => runRotation(target, clients, opts, { progress, out: (l) => io.stdout.write(`${l}\n`) })));
+    });
+
+  addCommon(program.command('status').description('Where each secret stands: versions and stages (ids and dates), last and next rotation, a pending or refused rotation and its reason, the rollout that followed, and for DATABASE_URL whether the previous role is retired'), false)
+    .addOption(new Option('--json', 'print JSON (for scripts) instead of the table'))
+    .action(async (opts: CommonOptions & { json?: boolean }) => {
+      const cfg = config(opts);
+      const envs = opts.env === undefined ? cfg.environments : [findEnvironment(cfg, opts.env)];
+      const results = [];
+      for (const env of envs) {
+        const clients = cliClients({ region: env.region, profile: opts.profile });
+        try {
+          const secrets = [];
+          for (const target of environmentTargets(env)) secrets.push(await secretStatus(target, clients));
+          results.push({ environment: env.name, region: env.region, cluster: env.service.clusterName, service: env.service.serviceName, secrets });
+        } finally {
+          clients.destroy();
+        }
+      }
+      if (opts.json) io.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+      else io.stdout.write(results.map((r) => renderStatus(r.environment, r.secrets)).join('\n'));
+      setExit(results.some((r) => r.secrets.some((s) => s.error !== undefined)) ? 1 : 0);
+    });
+
+  return program;
+}
+
+async function withClients(region: string, profile: string | undefined, io: CliIo, run: (clients: ReturnType<typeof cliClients>, progress: ReturnType<typeof createProgress>) => Promise<number>): Promise<number> {
+  const clients = cliClients({ region, profile });
+  const progress = createProgress(io.stderr, PROGRAM);
+  try {
+    return await run(clients, progress);
+  } finally {
+    progress.close();
+    clients.destroy();
+  }
+}
+
+/** Runs the CLI on `argv` (without node and the script); resolves to the exit code. */
+export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }): Promise<number> {
+  let code = 0;
+  const program = buildProgram(io, (c) => (code = c));
+  const usage = (message: string, command?: string): number => {
+    io.stderr.write(`${PROGRAM}: ${message}\nRun '${PROGRAM} ${command ? `${command} ` : ''}--help' for usage.\n`);
+    return 2;
+  };
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return 0; // --help, --version
+      const hint = error.code === 'commander.excessArguments' ? '. A new key is never an argument: stage reads it from stdin' : '';
+      return usage(safeCommanderMessage(error) + hint, argv.find((a) => ['stage', 'rotate', 'status'].includes(a)));
+    }
+    if (error instanceof UsageError) return usage(error.message, argv.find((a) => ['stage', 'rotate', 'status'].includes(a)));
+    if (error instanceof ConfigError) {
+      io.stderr.write(`${PROGRAM}: ${error.message}\n`);
+      return 2;
+    }
+    io.stderr.write(`${PROGRAM}: unexpected error: ${(error as Error)?.name ?? 'Error'}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,35 @@
+import type { CommanderError } from 'commander';
+
+/** An option name worth repeating: `--something-like-this`, nothing that could be part of a key. */
+const PLAIN_OPTION = /^--?[a-z][a-z0-9-]{0,30}$/;
+
+/**
+ * commander's error, told without what was typed: its own messages quote the refused argument, which may be a
+ * pasted key. Only a plain option name (`--enviroment`) is repeated, never a value.
+ */
+export function safeCommanderMessage(error: CommanderError): string {
+  switch (error.code) {
+    case 'commander.unknownOption': {
+      const quoted = /'([^']*)'/.exec(error.message)?.[1] ?? '';
+      const name = quoted.split('=')[0];
+      return PLAIN_OPTION.test(name) ? `unknown option ${name}` : 'an unknown option (not shown: it may be a pasted key)';
+    }
+    case 'commander.unknownCommand':
+      return 'unknown command (not shown): the commands are stage, rotate and status';
+    case 'commander.excessArguments':
+      return 'unexpected extra argument (not shown: it may be a pasted key)';
+    case 'commander.missingArgument':
+      return `missing argument: ${/argument '([a-z<>]+)'/.exec(error.message)?.[1] ?? '<secret>'} (one of AUTH_SECRET, DATABASE_URL, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, POSTHOG_API_KEY)`;
+    case 'commander.optionMissingArgument': {
+      const option = /option '([^']*)'/.exec(error.message)?.[1] ?? 'an option';
+      return `${option.replace(/ <[^>]*>$/, '').replace(/^-[a-z], /, '')} needs a value`;
+    }
+    case 'commander.missingMandatoryOptionValue':
+      return error.message.replace(/^error: /, '');
+    case 'commander.invalidArgument':
+      // Raised by our own argument parsers (positive seconds): their messages name the flag only.
+      return error.message.replace(/^error: /, '').replace(/ argument '[^']*' is invalid\./, ' is invalid.');
+    default:
+      return 'invalid command line (run with --help)';
+  }
+}

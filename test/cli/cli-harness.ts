@@ -1,0 +1,81 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { buildCli } from '../../scripts/build-cli';
+import type { RotationHarness } from '../support/rotation-harness';
+
+export const ROOT = path.resolve(__dirname, '../..');
+
+/**
+ * The built `fleapo-secrets` (esbuild, as `npm run build:cli` builds it) in a directory of its own inside the
+ * checkout, so that its external packages resolve from node_modules. Removed by `remove()`.
+ */
+export function buildTestCli(): { file: string; remove: () => void } {
+  const dir = fs.mkdtempSync(path.join(ROOT, 'dist', '.test-'));
+  const file = buildCli(path.join(dir, 'fleapo-secrets.js'));
+  return { file, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A configuration file whose `staging` environment uses `prefix` and the ECS double's cluster and service. */
+export function configFile(prefix: string, stripeMode: 'live' | 'test' = 'test'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleapo-cli-config-'));
+  const file = path.join(dir, 'fleapo.json');
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      environments: {
+        prod: null,
+        staging: { secretPrefix: prefix, service: { clusterName: 'fleapo', serviceName: 'fleapo-api' }, externalServices: { stripeMode } },
+      },
+    }),
+  );
+  return file;
+}
+
+export interface CliRun {
+  /** stdout + stderr so far. */
+  output: () => string;
+  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
+  argv: string[];
+}
+
+/**
+ * Runs the built CLI with `args`, `stdin` piped in, in a child process; its argument list and output are kept for the
+ * leak check (the argument list not when a test gives a key as an argument on purpose, `keyInArguments`).
+ */
+export function runCli(h: RotationHarness, cli: string, args: string[], stdin: string, env: Record<string, string> = {}, options: { keyInArguments?: boolean } = {}): CliRun {
+  const argv = [cli, ...args];
+  const child = spawn(process.execPath, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  child.stdin.end(stdin);
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    child.on('close', (code) => {
+      h.capture.add(`${options.keyInArguments ? '' : argv.join(' ')}\n${stdout}\n${stderr}\n`); // searched by the leak check, never printed
+      resolve({ code, stdout, stderr });
+    });
+  });
+  return { output: () => stdout + stderr, done, argv };
+}
+
+export async function waitFor(what: string, condition: () => boolean, timeoutMs = 20000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Sets `vars` in process.env around each call of a rotation handler (the function's configuration). */
+export function withEnv<T extends unknown[]>(vars: Record<string, string | undefined>, fn: (...a: T) => Promise<void>) {
+  return async (...a: T): Promise<void> => {
+    for (const [k, v] of Object.entries(vars)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    await fn(...a);
+  };
+}

@@ -1,0 +1,396 @@
+import '../support/test-env';
+import { spawn } from 'node:child_process';
+import { handler as externalHandler } from '../../lambda/external-secret-rotation';
+import { handler as authHandler } from '../../lambda/auth-secret-rotation';
+import { STAGED_LABEL } from '../../lambda/external/staging';
+import { TAG_REFUSAL, TAG_REFUSED_VERSION } from '../../lambda/rotation/rollout-tags';
+import { invoker } from '../support/events';
+import { fakeExternal } from '../support/external-fakes';
+import { FakeIssuers } from '../support/fake-issuers';
+import { RotationHarness } from '../support/rotation-harness';
+import { buildTestCli, configFile, ROOT, runCli, waitFor, withEnv } from './cli-harness';
+
+/**
+ * `fleapo-secrets` end to end: the built CLI (esbuild bundle, as package.json's bin) in a child process with real
+ * stdin, against the Secrets Manager double (whose RotateSecret runs the real rotation handlers in the background, in
+ * this process, like AWS invoking the function asynchronously), the ECS double and the local Stripe/PostHog stand-in.
+ * Region, secret names, cluster and service come from a configuration file (FLEAPO_CONFIG_FILE) as in real use.
+ */
+const h = new RotationHarness(false);
+const issuers = new FakeIssuers();
+let cli: ReturnType<typeof buildTestCli>;
+let counter = 0;
+
+beforeAll(async () => {
+  cli = buildTestCli();
+  await Promise.all([h.start(), issuers.start()]);
+  process.env.STRIPE_API_BASE = issuers.origin;
+  process.env.POSTHOG_API_HOST = issuers.origin;
+});
+afterAll(async () => {
+  await h.sm.rotationsSettled();
+  await Promise.all([h.stop(), issuers.stop()]);
+  cli.remove();
+});
+
+type Kind = 'stripe-secret-key' | 'posthog-api-key' | 'stripe-webhook-secret';
+
+/** A fresh environment (its own secret prefix) whose five secrets exist with rotation functions. */
+function environment(mode: 'live' | 'test' = 'test') {
+  counter += 1;
+  const prefix = `fleapo/cli${counter}`;
+  const config = configFile(prefix, mode);
+  const values: Record<string, string> = {
+    'auth-secret': 'a'.repeat(64) + 'b'.repeat(64),
+    'database-url': JSON.stringify({ username: 'app', password: 'bootstrap-password-' + counter, host: '127.0.0.1', port: 5432, dbname: 'fleapo' }),
+    'stripe-secret-key': fakeExternal.stripeSecret(mode),
+    'stripe-webhook-secret': fakeExternal.webhookSecret(),
+    'posthog-api-key': fakeExternal.posthogProject(),
+  };
+  h.extraSecrets.push(...Object.values(values));
+  const arns: Record<string, string> = {};
+  for (const [suffix, value] of Object.entries(values)) {
+    arns[suffix] = h.sm.createSecret(`${prefix}/${suffix}`, value);
+    if (suffix === 'auth-secret') h.sm.setRotationInvoker(arns[suffix], invoker(authHandler));
+    else if (suffix !== 'database-url') {
+      h.sm.setRotationInvoker(arns[suffix], withEnv({ EXTERNAL_SECRET_KIND: suffix, STRIPE_MODE: mode }, invoker(externalHandler)));
+    }
+  }
+  const run = (args: string[], stdin = '', options: { keyInArguments?: boolean } = {}) =>
+    runCli(h, cli.file, ['stage', 'rotate'].includes(args[0]) ? [...args, '--poll-interval', '0.05'] : args, stdin, { FLEAPO_CONFIG_FILE: config }, options);
+  /** A new value of `kind` the issuer stand-in accepts. */
+  const accepted = (kind: Kind) => {
+    const v = kind === 'stripe-secret-key' ? fakeExternal.stripeSecret(mode) : kind === 'posthog-api-key' ? fakeExternal.posthogProject() : fakeExternal.webhookSecret();
+    h.extraSecrets.push(v);
+    if (kind === 'stripe-secret-key') issuers.stripeKeys.set(v, { livemode: mode === 'live' });
+    if (kind === 'posthog-api-key') issuers.posthogTokens.add(v);
+    return v;
+  };
+  return { prefix, arns, run, accepted, config };
+}
+
+describe('stage', () => {
+  test('stages, rotates, follows the rotation and the rollout, and only then says to revoke the old key', async () => {
+    const env = environment('live');
+    const arn = env.arns['stripe-secret-key'];
+    const oldVersion = h.sm.versionIdOf(arn, 'AWSCURRENT')!;
+    const value = env.accepted('stripe-secret-key');
+    const rolls = h.ecs.rollCount;
+    const run = env.run(['stage', 'STRIPE_SECRET_KEY', '--env', 'staging'], `${value}\n`);
+    expect(run.argv.some((a) => a.includes(value))).toBe(false);
+
+    await waitFor('the ECS roll', () => h.ecs.rollCount === rolls + 1);
+    await waitFor('the CLI to follow the rollout', () => run.output().includes('waiting for ECS deployment'));
+    await new Promise((r) => setTimeout(r, 300)); // several polls while the deployment is IN_PROGRESS
+    expect(run.output()).not.toMatch(/revoke the old key/i);
+    h.ecs.completeDeployment();
+
+    const { code, stdout, stderr } = await run.done;
+    expect(code).toBe(0);
+    expect(stdout).toBe("Rollout complete: now revoke the old key in the Stripe Dashboard (Developers > API keys: expire the old key now instead of waiting for the roll's overlap to end).\n");
+    // Piped: plain progress lines, one a step, in order.
+    const steps = ['the value has the form of a new STRIPE_SECRET_KEY', `staged as version`, 'rotation started (new version', 'AWSCURRENT is now version', `ECS deployment ${h.ecs.primary.id} completed`];
+    const positions = steps.map((s) => stderr.indexOf(s));
+    expect(positions.every((p) => p >= 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    expect(stderr).toMatch(/^fleapo-secrets: /m);
+    const token = /rotation started \(new version ([^)]+)\)/.exec(stderr)![1];
+    expect(h.sm.value(arn) === value).toBe(true);
+    expect(h.sm.stages(arn)).toEqual({ [token]: ['AWSCURRENT'], [oldVersion]: ['AWSPREVIOUS'] }); // FLEAPO_STAGED gone
+    const ofSecret = (op: string) => h.sm.server.callsOf(op).filter((c) => c.input.SecretId === `${env.prefix}/stripe-secret-key`);
+    expect(ofSecret('PutSecretValue').filter((c) => JSON.stringify(c.input.VersionStages) === JSON.stringify([STAGED_LABEL]))).toHaveLength(1);
+    expect(ofSecret('RotateSecret')).toHaveLength(1);
+    expect(ofSecret('GetSecretValue')).toHaveLength(0); // the CLI never reads a value
+  });
+
+  test('a key the issuer rejects: the function records why, and the CLI reports that reason within seconds, long before its timeout', async () => {
+    const env = environment('test');
+    const arn = env.arns['stripe-secret-key'];
+    const current = h.sm.versionIdOf(arn, 'AWSCURRENT');
+    const rejected = fakeExternal.stripeSecret('test'); // the stand-in does not know it: 401
+    h.extraSecrets.push(rejected);
+    const started = Date.now();
+    const first = await env.run(['stage', 'stripe-secret-key', '--env', 'staging', '--timeout', '600'], rejected).done;
+    expect(first.code).toBe(1);
+    expect(Date.now() - started).toBeLessThan(60_000); // reported from the record, not at the 600 s timeout
+    expect(first.stderr).toContain('FAILED: at step wait-for-rotation: the rotation function refused version');
+    expect(first.stderr).toContain('testSecret: Stripe rejected the key HTTP 401 authentication_error');
+    expect(first.stderr).toContain(`AWSCURRENT is still version ${current}`);
+    expect(first.stdout).toContain('do NOT revoke the old key');
+    const tags = h.sm.tags(arn);
+    expect(tags[TAG_REFUSED_VERSION]).toBe(h.sm.versionIdOf(arn, 'AWSPENDING'));
+    expect(tags[TAG_REFUSAL]).toMatch(/^testSecret: Stripe rejected the key/);
+
+    // The next run is refused until the failed rotation is abandoned; then it completes.
+    const good = env.accepted('stripe-secret-key');
+    const refused = await env.run(['stage', 'stripe-secret-key', '--env', 'staging'], good).done;
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('is incomplete (version');
+    expect(refused.stderr).toContain('Nothing was staged.');
+    const rolls = h.ecs.rollCount;
+    const run = env.run(['stage', 'stripe-secret-key', '--env', 'staging', '--abandon-incomplete'], good);
+    await waitFor('the ECS roll', () => h.ecs.rollCount === rolls + 1);
+    h.ecs.completeDeployment();
+    const { code, stderr } = await run.done;
+    expect(code).toBe(0);
+    expect(stderr).toContain('dropped AWSPENDING from version');
+    expect(h.sm.value(arn) === good).toBe(true);
+    expect(h.sm.versionIdOf(arn, 'AWSPREVIOUS')).toBe(current);
+  });
+
+  test('a test-mode key for a live environment is refused before anything is written', async () => {
+    const env = environment('live');
+    const arn = env.arns['stripe-secret-key'];
+    const wrong = fakeExternal.stripeSecret('test');
+    h.extraSecrets.push(wrong);
+    const before = h.sm.stages(arn);
+    const puts = h.sm.server.callsOf('PutSecretValue').length;
+    const { code, stdout, stderr } = await env.run(['stage', 'STRIPE_SECRET_KEY', '--env', 'staging'], wrong).done;
+    expect(code).toBe(1);
+    expect(stderr).toContain('the value is refused as stripe-secret-key (live mode): it is a test-mode Stripe secret key (sk_test_), but this environment takes live-mode keys');
+    expect(stderr).toContain('Nothing was staged.');
+    expect(stdout).toContain('do NOT revoke the old key');
+    expect(h.sm.stages(arn)).toEqual(before);
+    expect(h.sm.server.callsOf('PutSecretValue').length).toBe(puts);
+  });
+
+  test('a FAILED deployment: exit 1 and "do NOT revoke", never the revoke instruction', async () => {
+    const env = environment();
+    const value = env.accepted('stripe-webhook-secret');
+    const rolls = h.ecs.rollCount;
+    const run = env.run(['stage', 'STRIPE_WEBHOOK_SECRET', '--env', 'staging'], `${value}\r\n`);
+    await waitFor('the ECS roll', () => h.ecs.rollCount === rolls + 1);
+    h.ecs.failDeployment();
+    const { code, stdout, stderr } = await run.done;
+    expect(code).toBe(1);
+    expect(stderr).toContain(`at step wait-for-rollout: ECS deployment ${h.ecs.primary.id} FAILED`);
+    expect(stdout).toContain('do NOT revoke the old key');
+    expect(stdout).not.toContain('Rollout complete');
+  });
+
+  test('PostHog: after the rollout, nothing left to revoke', async () => {
+    const env = environment();
+    const value = env.accepted('posthog-api-key');
+    const rolls = h.ecs.rollCount;
+    const run = env.run(['stage', 'posthog-api-key', '-e', 'staging'], value);
+    await waitFor('the ECS roll', () => h.ecs.rollCount === rolls + 1);
+    h.ecs.completeDeployment();
+    const { code, stdout } = await run.done;
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Rollout complete: the service now sends with the new PostHog project token\. Nothing is left to revoke/);
+  });
+
+  test('refusals: a generated secret, no value, an unknown environment', async () => {
+    const env = environment();
+    const generated = await env.run(['stage', 'AUTH_SECRET', '--env', 'staging'], '').done;
+    expect(generated.code).toBe(2);
+    expect(generated.stderr).toContain('AUTH_SECRET is generated by its rotation function: use `fleapo-secrets rotate AUTH_SECRET --env staging`');
+    const empty = await env.run(['stage', 'STRIPE_WEBHOOK_SECRET', '--env', 'staging'], '').done;
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toContain('no value on stdin; nothing was staged');
+    const unknown = await env.run(['stage', 'STRIPE_WEBHOOK_SECRET', '--env', 'qa'], 'x').done;
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('--env must be one of staging (the configured environments)');
+  });
+});
+
+describe('rotate', () => {
+  test('AUTH_SECRET: rotates on demand and follows the rollout to the end', async () => {
+    const env = environment();
+    const arn = env.arns['auth-secret'];
+    const before = h.sm.versionIdOf(arn, 'AWSCURRENT');
+    const rolls = h.ecs.rollCount;
+    const run = env.run(['rotate', 'AUTH_SECRET', '--env', 'staging']);
+    await waitFor('the ECS roll', () => h.ecs.rollCount === rolls + 1);
+    await waitFor('the CLI to follow the rollout', () => run.output().includes('waiting for ECS deployment'));
+    h.ecs.completeDeployment();
+    const { code, stdout } = await run.done;
+    expect(code).toBe(0);
+    expect(stdout).toContain('Rollout complete: every task signs sessions with the new AUTH_SECRET');
+    expect(h.sm.versionIdOf(arn, 'AWSPREVIOUS')).toBe(before);
+    expect(h.sm.versionIdOf(arn, 'AWSPENDING')).toBeUndefined();
+  });
+
+  test('a Stripe secret with nothing staged is refused with the command that stages one; nothing rotates', async () => {
+    const env = environment();
+    const rotations = h.sm.server.callsOf('RotateSecret').length;
+    const { code, stderr } = await env.run(['rotate', 'STRIPE_SECRET_KEY', '--env', 'staging']).done;
+    expect(code).toBe(1);
+    expect(stderr).toContain('STRIPE_SECRET_KEY takes a new value a person creates at the issuer: use `fleapo-secrets stage STRIPE_SECRET_KEY --env staging`');
+    expect(h.sm.server.callsOf('RotateSecret').length).toBe(rotations);
+  });
+
+  test('a secret whose stack is not deployed: the AWS error, exit 1', async () => {
+    const env = environment();
+    const other = configFile('fleapo/not-deployed');
+    const { code, stderr } = await runCli(h, cli.file, ['rotate', 'auth-secret', '--env', 'staging'], '', { FLEAPO_CONFIG_FILE: other }).done;
+    void env;
+    expect(code).toBe(1);
+    expect(stderr).toContain('at step describe: ResourceNotFoundException');
+  });
+});
+
+describe('status', () => {
+  test('a fresh environment, a half-done (refused) rotation, a completed one; --json parses', async () => {
+    const env = environment();
+    // Refused: a PostHog token the stand-in rejects.
+    const rejected = fakeExternal.posthogProject();
+    h.extraSecrets.push(rejected);
+    expect((await env.run(['stage', 'POSTHOG_API_KEY', '--env', 'staging'], rejected).done).code).toBe(1);
+    // Completed: AUTH_SECRET.
+    const rolls = h.ecs.rollCount;
+    const rotation = env.run(['rotate', 'AUTH_SECRET', '--env', 'staging']);
+    await waitFor('the ECS roll', () => h.ecs.rollCount === rolls + 1);
+    h.ecs.completeDeployment();
+    expect((await rotation.done).code).toBe(0);
+
+    const table = await env.run(['status', '--env', 'staging']).done;
+    expect(table.code).toBe(0);
+    const block = (name: string) => table.stdout.split('\n\n').find((b) => b.startsWith(name))!;
+    expect(block('STRIPE_WEBHOOK_SECRET')).toContain('rotation       never rotated (first value)');
+    expect(block('STRIPE_WEBHOOK_SECRET')).toContain('rollout        none recorded');
+    expect(block('POSTHOG_API_KEY')).toMatch(/rotation {7}REFUSED: version \S+ is AWSPENDING and its rotation failed at testSecret: PostHog at .* rejected the project token HTTP 401/);
+    expect(block('AUTH_SECRET')).toContain('rotation       complete');
+    expect(block('AUTH_SECRET')).toMatch(new RegExp(`rollout {8}deployment ${h.ecs.primary.id} for version \\S+: COMPLETED`));
+    expect(block('AUTH_SECRET')).toMatch(/AWSCURRENT\s+\d{4}-\d\d-\d\dT/);
+    expect(block('AUTH_SECRET')).toContain('AWSPREVIOUS');
+
+    const json = await env.run(['status', '--env', 'staging', '--json']).done;
+    expect(json.code).toBe(0);
+    const [staging] = JSON.parse(json.stdout) as { environment: string; secrets: { secret: string; rotation: string; refusal?: string; pendingVersion?: string; rollout?: { state: string }; versions: { stages: string[] }[] }[] }[];
+    expect(staging.environment).toBe('staging');
+    const of = (name: string) => staging.secrets.find((s) => s.secret === name)!;
+    expect(staging.secrets.map((s) => s.secret)).toEqual(['AUTH_SECRET', 'DATABASE_URL', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'POSTHOG_API_KEY']);
+    expect(of('STRIPE_SECRET_KEY').rotation).toBe('never');
+    expect(of('POSTHOG_API_KEY')).toMatchObject({ rotation: 'refused', refusal: expect.stringMatching(/^testSecret: PostHog/) });
+    expect(of('AUTH_SECRET')).toMatchObject({ rotation: 'complete', rollout: { state: 'COMPLETED' } });
+    expect(of('AUTH_SECRET').versions.map((v) => v.stages)).toEqual([['AWSCURRENT'], ['AWSPREVIOUS']]);
+  });
+
+  test('an in-progress rotation (rolled, deployment still running)', async () => {
+    const env = environment();
+    const rolls = h.ecs.rollCount;
+    const rotation = env.run(['rotate', 'auth-secret', '--env', 'staging']);
+    await waitFor('the ECS roll', () => h.ecs.rollCount === rolls + 1);
+    await waitFor('the CLI to follow the rollout', () => rotation.output().includes('waiting for ECS deployment'));
+    const json = await env.run(['status', '--env', 'staging', '--json']).done;
+    const auth = (JSON.parse(json.stdout) as { secrets: { secret: string; rollout?: { state: string; otherDeployments: number } }[] }[])[0].secrets[0];
+    expect(auth.rollout).toMatchObject({ state: 'IN_PROGRESS', otherDeployments: 1 });
+    h.ecs.completeDeployment();
+    expect((await rotation.done).code).toBe(0);
+  });
+  test('--profile is honoured over the environment\'s keys: an unknown profile cannot read, exit 1', async () => {
+    const env = environment();
+    const noFiles = { AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', FLEAPO_CONFIG_FILE: env.config };
+    const r = await runCli(h, cli.file, ['status', '--env', 'staging', '--profile', 'no-such-profile'], '', noFiles).done;
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('cannot read: CredentialsProviderError');
+    const ok = await runCli(h, cli.file, ['status', '--env', 'staging'], '', noFiles).done;
+    expect(ok.code).toBe(0);
+  });
+});
+
+describe('arguments', () => {
+  test('a key given as an argument, an option value or an option is refused, exit 2, and never echoed', async () => {
+    const env = environment();
+    const pasted = fakeExternal.stripeSecret('live');
+    h.extraSecrets.push(pasted);
+    for (const args of [
+      ['stage', pasted, '--env', 'staging'],
+      ['stage', 'STRIPE_SECRET_KEY', '--env', 'staging', pasted],
+      ['stage', 'STRIPE_SECRET_KEY', `--env=${pasted}`],
+      ['stage', 'STRIPE_SECRET_KEY', '--env', 'staging', `--key=${pasted}`],
+      ['rotate', 'AUTH_SECRET', '--env', 'staging', `--${pasted}`],
+      [pasted],
+    ]) {
+      const r = await env.run(args, '', { keyInArguments: true }).done;
+      expect({ args: args.map((a) => (a.includes(pasted) ? '<key>' : a)), code: r.code }).toEqual({ args: args.map((a) => (a.includes(pasted) ? '<key>' : a)), code: 2 });
+      expect(r.stderr).toMatch(/^fleapo-secrets: /);
+      expect(r.stderr).toContain('--help');
+    }
+  });
+
+  test('--help: the program and each command', async () => {
+    const env = environment();
+    const top = await env.run(['--help']).done;
+    expect(top.code).toBe(0);
+    expect(top.stdout).toMatch(/^Usage: fleapo-secrets \[options\] \[command\]/);
+    for (const command of ['stage', 'rotate', 'status']) expect(top.stdout).toContain(`  ${command} `);
+    for (const command of ['stage', 'rotate', 'status']) {
+      const r = await env.run([command, '--help']).done;
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`Usage: fleapo-secrets ${command} [options]`);
+      expect(r.stdout).toContain('--env <environment>');
+      expect(r.stdout).toContain('--profile <name>');
+    }
+    const help = await env.run(['help', 'stage']).done;
+    expect(help.stdout).toContain('The value is read from stdin');
+    const missing = await env.run(['rotate', '--env', 'staging']).done;
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('missing argument: secret');
+    const badTimeout = await env.run(['rotate', 'AUTH_SECRET', '--env', 'staging', '--timeout', '0']).done;
+    expect(badTimeout.code).toBe(2);
+    expect(badTimeout.stderr).toContain('--timeout must be a positive number of seconds');
+  });
+});
+
+/** Runs the CLI on a pseudo-terminal (util-linux `script`), types `keys` once the prompt shows; returns the terminal's text. */
+function onTerminal(args: string[], keys: string, config: string): Promise<{ code: number | null; screen: string }> {
+  const command = [process.execPath, cli.file, ...args].join(' '); // flags only: the value is typed
+  const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: ROOT, env: { ...process.env, FLEAPO_CONFIG_FILE: config, CI: '' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let screen = '';
+  let typed = false;
+  const onData = (c: Buffer) => {
+    screen += c.toString();
+    if (!typed && screen.includes('(input hidden): ')) {
+      typed = true;
+      child.stdin.write(keys);
+    }
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  return new Promise((resolve) => {
+    child.on('close', (code) => {
+      h.capture.add(screen);
+      resolve({ code, screen });
+    });
+  });
+}
+
+const hasScript = (() => {
+  try {
+    require('node:child_process').execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+(hasScript ? test : test.skip)('on a terminal: hidden prompt (backspace works), a task list with a spinner, never the value', async () => {
+  const env = environment('live');
+  const testKey = fakeExternal.stripeSecret('test');
+  h.extraSecrets.push(testKey);
+  const refused = await onTerminal(['stage', 'STRIPE_SECRET_KEY', '--env', 'staging'], `${testKey}\r`, env.config);
+  expect(refused.code).toBe(1);
+  expect(refused.screen).toContain(`New STRIPE_SECRET_KEY for ${env.prefix}/stripe-secret-key (input hidden): `);
+  expect(refused.screen).toContain('✖ at step check: the value is refused as stripe-secret-key (live mode): it is a test-mode Stripe secret key (sk_test_)');
+  expect(refused.screen.includes(testKey)).toBe(false);
+
+  // A typo erased with backspace: the form check passes and the run goes on to the end.
+  const live = env.accepted('stripe-secret-key');
+  const rolls = h.ecs.rollCount;
+  const run = onTerminal(['stage', 'STRIPE_SECRET_KEY', '--env', 'staging', '--poll-interval', '0.05'], `${live}!\u007f\r`, env.config);
+  await waitFor('the ECS roll', () => h.ecs.rollCount === rolls + 1);
+  h.ecs.completeDeployment();
+  const done = await run;
+  expect(done.code).toBe(0);
+  expect(done.screen).toContain('✔ the value has the form of a new STRIPE_SECRET_KEY');
+  expect(done.screen).toMatch(/✔ ECS deployment \S+ completed/);
+  expect(done.screen.includes(live)).toBe(false);
+  expect(h.sm.value(env.arns['stripe-secret-key']) === live).toBe(true);
+});
+
+test('no secret value in any CLI output, argument list, log line or error message', () => {
+  expect(h.extraSecrets.length).toBeGreaterThan(20);
+  expect(h.leaks()).toEqual([]);
+});

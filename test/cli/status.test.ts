@@ -1,0 +1,96 @@
+import { secretStatusFrom, renderStatus } from '../../lib/cli/commands/status';
+import { rotationState } from '../../lib/cli/follow-rotation';
+import { safeCommanderMessage } from '../../lib/cli/safe-errors';
+import { parseSecretName, secretTarget } from '../../lib/cli/targets';
+import { validateConfig } from '../../lib/config/validate-config';
+import { EXAMPLE_CONFIG } from '../../lib/config/example-config';
+import { toTagValue } from '../../lambda/rotation/rollout-tags';
+import { CommanderError } from 'commander';
+
+const prod = validateConfig(EXAMPLE_CONFIG).environments.find((e) => e.name === 'prod')!;
+const tags = (t: Record<string, string>) => Object.entries(t).map(([Key, Value]) => ({ Key, Value }));
+
+test('secret names: the app variable or the suffix; the target comes from the configuration', () => {
+  expect(parseSecretName('stripe-secret-key')).toBe('STRIPE_SECRET_KEY');
+  expect(parseSecretName('Database_Url')).toBe('DATABASE_URL');
+  expect(parseSecretName('sk_live_x')).toBeUndefined();
+  expect(secretTarget(prod, 'STRIPE_SECRET_KEY')).toEqual({
+    name: 'STRIPE_SECRET_KEY',
+    secretId: 'fleapo/prod/stripe-secret-key',
+    environment: 'prod',
+    region: 'us-east-1',
+    cluster: 'fleapo-prod',
+    service: 'fleapo-web',
+    external: { kind: 'stripe-secret-key', mode: 'live' },
+  });
+  expect(secretTarget(prod, 'AUTH_SECRET').external).toBeUndefined();
+});
+
+test('DATABASE_URL: the previous role is retired only when the retirement names the rotation\'s own deployment', () => {
+  const target = secretTarget(prod, 'DATABASE_URL');
+  const d = (t: Record<string, string>) => ({
+    RotationEnabled: true,
+    LastRotatedDate: new Date('2026-11-01T00:00:00Z'),
+    NextRotationDate: new Date('2026-12-01T00:00:00Z'),
+    VersionIdsToStages: { v2: ['AWSCURRENT'], v1: ['AWSPREVIOUS'] },
+    Tags: tags(t),
+  });
+  const rolled = { 'fleapo:rollout-version': 'v2', 'fleapo:rollout-deployment': 'ecs-svc/2' };
+  expect(secretStatusFrom(target, d(rolled), []).previousRoleRetired).toBe(false);
+  expect(secretStatusFrom(target, d({ ...rolled, 'fleapo:retired-deployment': 'ecs-svc/1' }), []).previousRoleRetired).toBe(false);
+  const retired = secretStatusFrom(target, d({ ...rolled, 'fleapo:retired-deployment': 'ecs-svc/2', 'fleapo:database-role': 'fleapo_app_clone' }), []);
+  expect(retired).toMatchObject({
+    previousRoleRetired: true,
+    currentRole: 'fleapo_app_clone',
+    previousRole: 'fleapo_app',
+    rotation: 'complete',
+    nextRotation: '2026-12-01T00:00:00.000Z',
+  });
+  const text = renderStatus('prod', [{ ...retired, versions: [] }]);
+  expect(text).toContain('current role   fleapo_app_clone');
+  expect(text).toContain('previous role  fleapo_app: retired (NOLOGIN)');
+  expect(secretStatusFrom(secretTarget(prod, 'AUTH_SECRET'), d(rolled), []).previousRoleRetired).toBeUndefined();
+});
+
+test('a refusal record counts only for the version still AWSPENDING', () => {
+  const view = (stages: Record<string, string[]>, refused: string) => ({
+    stages,
+    tags: { 'fleapo:refused-version': refused, 'fleapo:refusal': 'testSecret: Stripe rejected the key' },
+  });
+  expect(rotationState(view({ v1: ['AWSCURRENT'], v2: ['AWSPENDING'] }, 'v2'), 'v2')).toEqual({
+    kind: 'refused',
+    versionId: 'v2',
+    reason: 'testSecret: Stripe rejected the key',
+    currentMoved: false,
+  });
+  // The same version retried and finished: done, whatever was recorded before.
+  expect(rotationState(view({ v2: ['AWSCURRENT'], v1: ['AWSPREVIOUS'] }, 'v2'), 'v2')).toEqual({ kind: 'done', versionId: 'v2' });
+  // An older version's record does not concern this rotation.
+  expect(rotationState(view({ v1: ['AWSCURRENT'], v3: ['AWSPENDING'] }, 'v2'), 'v3')).toBeUndefined();
+  const target = secretTarget(prod, 'STRIPE_SECRET_KEY');
+  const status = secretStatusFrom(target, { RotationEnabled: true, VersionIdsToStages: { v1: ['AWSCURRENT'], v3: ['AWSPENDING'] }, Tags: tags({ 'fleapo:refused-version': 'v2', 'fleapo:refusal': 'x' }) }, []);
+  expect(status).toMatchObject({ rotation: 'in-progress', pendingVersion: 'v3' });
+  expect(status.refusal).toBeUndefined();
+});
+
+test('a refusal reason fits a tag value (256 characters of the allowed set)', () => {
+  const value = toTagValue(`testSecret: Stripe rejected the key (HTTP 401, "quoted"): it's wrong; ${'x'.repeat(400)}`);
+  expect(value).toMatch(/^testSecret: Stripe rejected the key HTTP 401 quoted : it s wrong x+$/);
+  expect(value.length).toBe(256);
+  expect(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u.test(value)).toBe(true);
+});
+
+test('commander errors are told without the refused argument', () => {
+  const key = ['sk', 'live', 'x'.repeat(24)].join('_');
+  const e = (code: string, message: string) => new CommanderError(1, code, message);
+  const cases = [
+    e('commander.unknownOption', `error: unknown option '--${key}'`),
+    e('commander.unknownOption', `error: unknown option '--key=${key}'`),
+    e('commander.unknownCommand', `error: unknown command '${key}'`),
+    e('commander.excessArguments', `error: too many arguments for 'stage'. Expected 1 argument but got 2.`),
+    e('commander.invalidArgument', `error: option '--timeout <seconds>' argument '${key}' is invalid.`),
+  ];
+  for (const c of cases) expect(safeCommanderMessage(c).includes(key)).toBe(false);
+  expect(safeCommanderMessage(e('commander.unknownOption', "error: unknown option '--enviroment'"))).toBe('unknown option --enviroment');
+  expect(safeCommanderMessage(e('commander.unknownOption', "error: unknown option '--key=abc'"))).toBe('unknown option --key');
+});

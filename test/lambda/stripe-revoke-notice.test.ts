@@ -1,0 +1,97 @@
+import '../support/test-env';
+import { handler } from '../../lambda/stripe-revoke-notice';
+import { handler as externalHandler } from '../../lambda/external-secret-rotation';
+import { STAGED_LABEL } from '../../lambda/external/staging';
+import { TAG_REVOKE_NOTICE_VERSION } from '../../lambda/rotation/rollout-tags';
+import { deploymentEvent, invoker, scheduledEvent } from '../support/events';
+import { fakeExternal } from '../support/external-fakes';
+import { FakeIssuers } from '../support/fake-issuers';
+import { FakeSns } from '../support/fake-sns';
+import { RotationHarness } from '../support/rotation-harness';
+
+/**
+ * "The old key may now be revoked" on the alert topic: the real handler against the Secrets Manager, ECS and SNS
+ * doubles, after a real rotation of a Stripe secret key (external-secret handler, local Stripe stand-in).
+ */
+const h = new RotationHarness(false);
+const sns = new FakeSns();
+const issuers = new FakeIssuers();
+const TOPIC = 'arn:aws:sns:us-east-1:111111111111:fleapo-test-secrets-alerts';
+let stripeArn = '';
+let webhookArn = '';
+
+beforeAll(async () => {
+  await Promise.all([h.start(), sns.start(), issuers.start()]);
+  sns.topics.add(TOPIC);
+  const old = fakeExternal.stripeSecret('live');
+  const hook = fakeExternal.webhookSecret();
+  h.extraSecrets.push(old, hook);
+  stripeArn = h.sm.createSecret('fleapo/test/stripe-secret-key', old);
+  webhookArn = h.sm.createSecret('fleapo/test/stripe-webhook-secret', hook);
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_SNS: sns.endpoint,
+    NOTICE_SECRET_ARNS: `${stripeArn},${webhookArn}`,
+    ALERT_TOPIC_ARN: TOPIC,
+    EXTERNAL_SECRET_KIND: 'stripe-secret-key',
+    STRIPE_MODE: 'live',
+    STRIPE_API_BASE: issuers.origin,
+  });
+});
+afterAll(() => Promise.all([h.stop(), sns.stop(), issuers.stop()]));
+
+/** A completed rotation of the Stripe secret key to a new accepted key; returns its version id. */
+async function rotateStripeKey(): Promise<string> {
+  const value = fakeExternal.stripeSecret('live');
+  h.extraSecrets.push(value);
+  issuers.stripeKeys.set(value, { livemode: true });
+  const client = h.sm.sdkClient();
+  const { PutSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+  await client.send(new PutSecretValueCommand({ SecretId: stripeArn, SecretString: value, VersionStages: [STAGED_LABEL] }));
+  client.destroy();
+  const result = await h.rotate(stripeArn, invoker(externalHandler));
+  expect(result.ok).toBe(true);
+  return result.token;
+}
+
+test('publishes once the rotation\'s deployment completed, with secret name and version, never a value; once per version', async () => {
+  const version = await rotateStripeKey();
+  const deployment = h.ecs.primary.id;
+  const published = sns.published.length;
+
+  // In progress, another deployment, a tick: nothing.
+  expect(await handler(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_IN_PROGRESS', deployment))).toEqual({ announced: [] });
+  expect(await handler(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_COMPLETED', 'ecs-svc/other'))).toEqual({ announced: [] });
+  expect(await handler(scheduledEvent())).toEqual({ announced: [] });
+  expect(sns.published.length).toBe(published);
+
+  h.ecs.completeDeployment();
+  const event = deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_COMPLETED', deployment);
+  expect(await handler(event)).toEqual({ announced: [stripeArn] });
+  expect(sns.published.slice(published)).toEqual([
+    {
+      topicArn: TOPIC,
+      subject: 'fleapo test: the old Stripe key may now be revoked',
+      message: expect.stringContaining(`The rollout carrying version ${version} of fleapo/test/stripe-secret-key has completed (ECS deployment ${deployment})`),
+    },
+  ]);
+  expect(h.sm.tags(stripeArn)[TAG_REVOKE_NOTICE_VERSION]).toBe(version);
+
+  // EventBridge delivers at least once: the same event again publishes nothing more.
+  expect(await handler(event)).toEqual({ announced: [] });
+  expect(sns.published.length).toBe(published + 1);
+});
+
+test('a failed or rolled-back deployment announces nothing', async () => {
+  await rotateStripeKey();
+  const deployment = h.ecs.primary.id;
+  const published = sns.published.length;
+  expect(await handler(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_FAILED', deployment, 'rolling back'))).toEqual({ announced: [] });
+  expect(await handler(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_COMPLETED', 'ecs-svc/rollback', `rolled back to ${deployment}`))).toEqual({ announced: [] });
+  expect(sns.published.length).toBe(published);
+});
+
+test('no secret value in any notice or log line', () => {
+  h.capture.add(JSON.stringify(sns.published));
+  expect(h.extraSecrets.length).toBeGreaterThan(2);
+  expect(h.leaks()).toEqual([]);
+});
