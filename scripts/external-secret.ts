@@ -7,8 +7,12 @@
  *   2. stage it: PutSecretValue with the label FLEAPO_STAGED (AWSCURRENT does not move);
  *   3. RotateSecret: the secret's rotation function makes it current and rolls the ECS service;
  *   4. wait until AWSCURRENT is the new version and no AWSPENDING remains (DescribeSecret);
- *   5. wait until the ECS deployment that rotation started (tag fleapo:rollout-deployment) is COMPLETED;
- * and only then say to revoke the old key (runbook step 4). Exit codes: 0 done, 1 refused or failed, 2 usage.
+ *   5. follow the rollout from the time the rotation recorded (tag fleapo:rollout-created-at) until ECS reports the
+ *      value rolled out everywhere (lambda/rotation/rollout-verdict.ts): a deployment created since then COMPLETED and
+ *      no task of the service's task family created before it still runs;
+ * and only then say to revoke the old key (runbook step 4). A failed or rolled-back rollout: exit 1, keep the old key.
+ * `--roll-current` (no value read): the recovery after any failed rotation (lambda/rotation/roll-current.ts), then 5.
+ * Exit codes: 0 done, 1 refused or failed, 2 usage.
  * AWS endpoints, region and credentials come from the SDK's usual variables (AWS_ENDPOINT_URL_SECRETS_MANAGER, ...).
  */
 import {
@@ -21,7 +25,6 @@ import {
 import { ECSClient } from '@aws-sdk/client-ecs';
 import {
   EXTERNAL_SECRET_KINDS,
-  ExternalSecretKind,
   externalSecretFormProblem,
   isExternalSecretKind,
   isStripeMode,
@@ -31,31 +34,45 @@ import {
 import { STAGED_LABEL } from '../lambda/external/staging';
 import type { FleapoConfig } from '../lib/config/environment-config';
 import { loadConfig } from '../lib/config/load-config';
-import { describeDeployments } from '../lambda/rotation/ecs-rollout';
-import { TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../lambda/rotation/rollout-tags';
-import { versionWithStage } from '../lambda/rotation/secret-store';
+import { followRollout } from '../lambda/rotation/rollout-follow';
+import { recordedRolloutStart, TAG_ROLLOUT_VERSION } from '../lambda/rotation/rollout-tags';
+import { describeVerdict } from '../lambda/rotation/rollout-verdict';
+import { rollCurrent } from '../lambda/rotation/roll-current';
+import { SecretStore, versionWithStage } from '../lambda/rotation/secret-store';
+
+/** Secrets `--roll-current` can roll out: the external ones and the two generated ones. */
+export const ROLLABLE_KINDS = [...EXTERNAL_SECRET_KINDS, 'auth-secret', 'database-url'] as const;
+export type RollableKind = (typeof ROLLABLE_KINDS)[number];
+const isRollableKind = (kind: string): kind is RollableKind => (ROLLABLE_KINDS as readonly string[]).includes(kind);
 
 export const USAGE = `Usage: npm run external-secret -- --environment <name> --kind <${EXTERNAL_SECRET_KINDS.join('|')}>
    or: npm run external-secret -- --secret-id <name or ARN> --kind <kind> [--mode live|test] --cluster <ECS cluster> --service <ECS service>
          [--timeout <seconds, each wait, default 900>] [--poll-interval <seconds, default 10>] [--abandon-incomplete]
+   or: npm run external-secret -- --roll-current --environment <name> --kind <${ROLLABLE_KINDS.join('|')}>
 
 Reads the new value from stdin (typed without echo on a terminal, or piped), never from the command line.
 --environment takes the secret, Stripe mode, cluster and service from the configuration (FLEAPO_CONFIG_FILE over
 the example defaults); flags given as well win.
 --mode is required for stripe-secret-key without --environment: live in prod, test in staging.
---abandon-incomplete drops the AWSPENDING label of a previous rotation that failed (AWSCURRENT is untouched).`;
+--abandon-incomplete drops the AWSPENDING label of a previous rotation that failed (AWSCURRENT is untouched).
+--roll-current reads no value: after any failed rotation it drops a leftover AWSPENDING label, rolls the service for
+the value that is AWSCURRENT now unless its recorded rollout is done or under way, and follows that rollout; it says
+to revoke the old key only once ECS shows the current value rolled out everywhere.`;
 
 export class UsageError extends Error {}
 
 export interface CliArgs {
   secretId: string;
-  kind: ExternalSecretKind;
+  /** An external kind, or with rollCurrent any of ROLLABLE_KINDS. */
+  kind: RollableKind;
   mode: StripeMode | undefined;
   cluster: string;
   service: string;
   timeoutSeconds: number;
   pollSeconds: number;
   abandonIncomplete: boolean;
+  /** Recovery: roll the current value out instead of staging a new one. */
+  rollCurrent: boolean;
 }
 
 const VALUE_FLAGS = ['--environment', '--secret-id', '--kind', '--mode', '--cluster', '--service', '--timeout', '--poll-interval'] as const;
@@ -64,12 +81,12 @@ const VALUE_FLAGS = ['--environment', '--secret-id', '--kind', '--mode', '--clus
  * The flags an environment's configuration implies (README, "Configuration"): its secret `<prefix>/<kind>`, its
  * Stripe mode, its cluster and service. Flags given on the command line win.
  */
-export function environmentFlags(config: FleapoConfig, name: string, kind: ExternalSecretKind): Record<string, string> {
+export function environmentFlags(config: FleapoConfig, name: string, kind: RollableKind): Record<string, string> {
   const env = config.environments.find((e) => e.name === name);
   if (!env) throw new UsageError(`--environment must be one of ${config.environments.map((e) => e.name).join(', ')}`);
   return {
     '--secret-id': `${env.secretPrefix}/${kind}`,
-    ...(kindNeedsMode(kind) ? { '--mode': env.externalServices.stripeMode } : {}),
+    ...(isExternalSecretKind(kind) && kindNeedsMode(kind) ? { '--mode': env.externalServices.stripeMode } : {}),
     '--cluster': env.service.clusterName,
     '--service': env.service.serviceName,
   };
@@ -79,11 +96,16 @@ export function environmentFlags(config: FleapoConfig, name: string, kind: Exter
 export function parseArgs(argv: string[], config: () => FleapoConfig = () => loadConfig()): CliArgs | 'help' {
   const values: Record<string, string> = {};
   let abandonIncomplete = false;
+  let rollCurrentFlag = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') return 'help';
     if (arg === '--abandon-incomplete') {
       abandonIncomplete = true;
+      continue;
+    }
+    if (arg === '--roll-current') {
+      rollCurrentFlag = true;
       continue;
     }
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -95,16 +117,19 @@ export function parseArgs(argv: string[], config: () => FleapoConfig = () => loa
     if (value === undefined || value === '') throw new UsageError(`${flag} needs a value`);
     values[flag] = value;
   }
-  const kind = values['--kind'];
-  if (kind === undefined) throw new UsageError('--kind is required');
-  if (!isExternalSecretKind(kind)) throw new UsageError(`--kind must be one of ${EXTERNAL_SECRET_KINDS.join(', ')}`);
+  const rawKind = values['--kind'];
+  if (rawKind === undefined) throw new UsageError('--kind is required');
+  if (!isRollableKind(rawKind) || (!rollCurrentFlag && !isExternalSecretKind(rawKind))) {
+    throw new UsageError(`--kind must be one of ${(rollCurrentFlag ? ROLLABLE_KINDS : EXTERNAL_SECRET_KINDS).join(', ')}`);
+  }
+  const kind: RollableKind = rawKind;
   if (values['--environment'] !== undefined) Object.assign(values, { ...environmentFlags(config(), values['--environment'], kind), ...values });
   for (const required of ['--secret-id', '--cluster', '--service']) {
     if (values[required] === undefined) throw new UsageError(`${required} is required (or --environment)`);
   }
   const mode = values['--mode'];
   if (mode !== undefined && !isStripeMode(mode)) throw new UsageError('--mode must be live or test');
-  if (mode === undefined && kindNeedsMode(kind)) throw new UsageError(`--mode (live or test) is required for ${kind}`);
+  if (mode === undefined && !rollCurrentFlag && isExternalSecretKind(kind) && kindNeedsMode(kind)) throw new UsageError(`--mode (live or test) is required for ${kind}`);
   const seconds = (flag: string, fallback: number): number => {
     const raw = values[flag];
     if (raw === undefined) return fallback;
@@ -121,6 +146,7 @@ export function parseArgs(argv: string[], config: () => FleapoConfig = () => loa
     timeoutSeconds: seconds('--timeout', 900),
     pollSeconds: seconds('--poll-interval', 10),
     abandonIncomplete,
+    rollCurrent: rollCurrentFlag,
   };
 }
 
@@ -184,8 +210,11 @@ function awsProblem(error: unknown): string {
   return `${e.name ?? 'Error'}: ${e.message ?? String(error)}`;
 }
 
-function revokeInstruction(kind: ExternalSecretKind): string {
+function revokeInstruction(kind: RollableKind, secretId: string): string {
   switch (kind) {
+    case 'auth-secret':
+    case 'database-url':
+      return `Rollout complete: the current value of ${secretId} is rolled out everywhere.`;
     case 'stripe-secret-key':
       return 'Rollout complete: now revoke the old key in the Stripe Dashboard (Developers > API keys: expire the old key now instead of waiting for the roll\'s overlap to end).';
     case 'stripe-webhook-secret':
@@ -207,6 +236,7 @@ async function describe(clients: Clients, secretId: string) {
 /** Runs the staged rotation; returns the exit code. Progress on stderr, the outcome on stdout. */
 export async function run(args: CliArgs, value: string, clients: Clients): Promise<number> {
   const { secretId, kind } = args;
+  if (!isExternalSecretKind(kind)) throw new Error(`${kind} is not an external secret kind`);
   const interval = args.pollSeconds * 1000;
   const deadline = () => Date.now() + args.timeoutSeconds * 1000;
   let staged = false;
@@ -272,7 +302,7 @@ export async function run(args: CliArgs, value: string, clients: Clients): Promi
         throw new StepFailure(
           step,
           moved
-            ? `AWSCURRENT moved to version ${current}, but the rotation has not finished within ${args.timeoutSeconds} s (AWSPENDING remains: its finish step, which rolls ECS, keeps failing; see the rotation function's logs)`
+            ? `AWSCURRENT moved to version ${current}, but the rotation has not finished within ${args.timeoutSeconds} s (AWSPENDING remains: its finish step, which rolls ECS, keeps failing; see the rotation function's logs). Once the cause is fixed, run again with --roll-current (no new key needed)`
             : `the rotation did not finish within ${args.timeoutSeconds} s and AWSCURRENT is still version ${current}; the rotation function's logs say why (e.g. the issuer rejected the key)`,
         );
       }
@@ -280,52 +310,80 @@ export async function run(args: CliArgs, value: string, clients: Clients): Promi
     }
     say(`AWSCURRENT is now version ${newCurrent}; the previous value is AWSPREVIOUS`);
 
-    // 5. Wait for the ECS rollout the rotation started.
+    // 5. Follow the rollout from the time the rotation recorded.
     step = 'wait-for-rollout';
-    const tags = Object.fromEntries(((await describe(clients, secretId)).Tags ?? []).map((t) => [t.Key, t.Value]));
-    const deploymentId = tags[TAG_ROLLOUT_DEPLOYMENT];
-    if (tags[TAG_ROLLOUT_VERSION] !== newCurrent || !deploymentId) {
+    const tags = Object.fromEntries(((await describe(clients, secretId)).Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+    const since = recordedRolloutStart(tags, newCurrent);
+    if (since === undefined) {
       throw new StepFailure(
         step,
-        `the rotation did not record its ECS deployment on the secret (tag ${TAG_ROLLOUT_VERSION} is not version ${newCurrent}); check that a deployment of ${args.service} started after the rotation has completed`,
+        `the rotation did not record its ECS rollout on the secret (tag ${TAG_ROLLOUT_VERSION} is not version ${newCurrent}); run again with --roll-current`,
       );
     }
-    say(`waiting for ECS deployment ${deploymentId} of ${args.service} to complete`);
-    const rolloutDeadline = deadline();
-    let tracked = deploymentId;
-    for (;;) {
-      const deployments = await describeDeployments(clients.ecs, { cluster: args.cluster, service: args.service });
-      const ours = deployments.find((d) => d.id === tracked);
-      if (ours?.rolloutState === 'FAILED') {
-        throw new StepFailure(step, `ECS deployment ${tracked} FAILED`);
-      }
-      if (ours?.status === 'PRIMARY' && ours.rolloutState === 'COMPLETED') break;
-      if (ours === undefined || ours.status !== 'PRIMARY') {
-        // Superseded by a later deployment (e.g. an app deploy): its tasks also start after the rotation, so they
-        // read the new value too. Follow it.
-        const primary = deployments.find((d) => d.status === 'PRIMARY');
-        if (primary?.id === undefined || primary.id === tracked) throw new StepFailure(step, `ECS deployment ${tracked} is no longer listed and no PRIMARY deployment is`);
-        say(`deployment ${tracked} was superseded by ${primary.id}; following that one`);
-        tracked = primary.id;
-        continue;
-      }
-      if (Date.now() >= rolloutDeadline) {
-        throw new StepFailure(step, `ECS deployment ${tracked} has not completed within ${args.timeoutSeconds} s (rollout ${ours.rolloutState ?? 'unknown'})`);
-      }
-      await sleep(interval);
-    }
-    say(`ECS deployment ${tracked} completed`);
-    process.stdout.write(`${revokeInstruction(kind)}\n`);
+    await followToTheEnd(args, clients, since);
+    process.stdout.write(`${revokeInstruction(kind, secretId)}\n`);
     return 0;
   } catch (error) {
     const failure = error instanceof StepFailure ? error : new StepFailure(step, awsProblem(error));
     say(`FAILED at step ${failure.step}: ${failure.message}`);
     if (!staged) say('Nothing was staged.');
-    process.stdout.write(
-      kind === 'posthog-api-key'
-        ? `Rotation not complete (step ${failure.step}): do NOT revoke anything yet; tasks may still run with the old PostHog token.\n`
-        : `Rotation not complete (step ${failure.step}): do NOT revoke the old key: it must stay active in the Stripe Dashboard until a rollout with the new key has completed.\n`,
-    );
+    process.stdout.write(`${notDoneInstruction(kind, `Rotation not complete (step ${failure.step})`)}\n`);
+    return 1;
+  }
+}
+
+/** What to tell the operator when the current value is not known to be rolled out everywhere. */
+function notDoneInstruction(kind: RollableKind, what: string): string {
+  switch (kind) {
+    case 'posthog-api-key':
+      return `${what}: do NOT revoke anything yet; tasks may still run with the old PostHog token.`;
+    case 'stripe-secret-key':
+    case 'stripe-webhook-secret':
+      return `${what}: do NOT revoke the old key: it must stay active in the Stripe Dashboard until a rollout with the new key has completed.`;
+    default:
+      return `${what}: tasks may still run with the previous value.`;
+  }
+}
+
+/**
+ * Follows the rollout of the value current since `since` until ECS reports it rolled out everywhere; throws a
+ * StepFailure (the old key must stay) when it failed or rolled back, nothing rolls it, or the wait timed out.
+ */
+async function followToTheEnd(args: CliArgs, clients: Clients, since: Date): Promise<void> {
+  const step = 'wait-for-rollout';
+  say(`following the ECS rollout of ${args.service} for the value current since ${since.toISOString()}`);
+  const verdict = await followRollout(clients.ecs, { cluster: args.cluster, service: args.service }, since, {
+    timeoutMs: args.timeoutSeconds * 1000,
+    pollMs: args.pollSeconds * 1000,
+    onProgress: (line) => say(`rollout ${line}`),
+  });
+  switch (verdict.state) {
+    case 'rolled-out':
+      say(`rolled out everywhere: ${describeVerdict(verdict)}`);
+      return;
+    case 'failed':
+      throw new StepFailure(step, `the rollout failed: ${describeVerdict(verdict)}. Tasks still hold the previous value. Fix the cause, then run again with --roll-current`);
+    case 'not-rolled':
+      throw new StepFailure(step, `${describeVerdict(verdict)}; run again with --roll-current`);
+    default:
+      throw new StepFailure(step, `not rolled out everywhere within ${args.timeoutSeconds} s: ${describeVerdict(verdict)}`);
+  }
+}
+
+/** --roll-current: the recovery after a failed rotation (lambda/rotation/roll-current.ts), then the follow. */
+export async function runRollCurrent(args: CliArgs, clients: Clients): Promise<number> {
+  let step = 'roll-current';
+  try {
+    const plan = await rollCurrent(new SecretStore(clients.sm), clients.ecs, args.secretId, { cluster: args.cluster, service: args.service });
+    for (const action of plan.actions) say(action);
+    step = 'wait-for-rollout';
+    await followToTheEnd(args, clients, plan.since);
+    process.stdout.write(`${revokeInstruction(args.kind, args.secretId)}\n`);
+    return 0;
+  } catch (error) {
+    const failure = error instanceof StepFailure ? error : new StepFailure(step, awsProblem(error));
+    say(`FAILED at step ${failure.step}: ${failure.message}`);
+    process.stdout.write(`${notDoneInstruction(args.kind, `Current value not rolled out everywhere (step ${failure.step})`)}\n`);
     return 1;
   }
 }
@@ -343,6 +401,15 @@ export async function main(argv: string[]): Promise<number> {
   if (args === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return 0;
+  }
+  if (args.rollCurrent) {
+    const clients = { sm: new SecretsManagerClient({}), ecs: new ECSClient({}) };
+    try {
+      return await runRollCurrent(args, clients);
+    } finally {
+      clients.sm.destroy();
+      clients.ecs.destroy();
+    }
   }
   let value: string;
   try {
