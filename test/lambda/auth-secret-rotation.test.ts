@@ -1,7 +1,7 @@
 import '../support/test-env';
 import * as crypto from 'node:crypto';
 import { handler } from '../../lambda/auth-secret-rotation';
-import { TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../lambda/rotation/ecs-rollout';
+import { TAG_ROLLOUT_CREATED_AT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../lambda/rotation/ecs-rollout';
 import { invoker } from '../support/events';
 import { RotationEvent } from '../support/fake-secrets-manager';
 import { RotationHarness } from '../support/rotation-harness';
@@ -36,7 +36,12 @@ test('AWSPENDING is 64 bytes of crypto.randomBytes as 128 lowercase hex, distinc
     expect((spy.mock.results[sixtyFour].value as Buffer).toString('hex') === value).toBe(true);
     values.add(value);
     expect(h.ecs.rollCount).toBe(rollsBefore + 1);
-    expect(h.sm.tags(secretArn)).toEqual({ [TAG_ROLLOUT_VERSION]: result.token, [TAG_ROLLOUT_DEPLOYMENT]: h.ecs.primary.id });
+    expect(h.sm.tags(secretArn)).toEqual({
+      [TAG_ROLLOUT_VERSION]: result.token,
+      [TAG_ROLLOUT_DEPLOYMENT]: h.ecs.primary.id,
+      // T: ECS's createdAt of that deployment, exactly as DescribeServices reports it.
+      [TAG_ROLLOUT_CREATED_AT]: new Date(h.ecs.primary.createdAt).toISOString(),
+    });
   }
   expect(values.size).toBe(3);
   spy.mockRestore();
