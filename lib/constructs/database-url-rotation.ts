@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -16,7 +16,7 @@ import {
   ENV_MASTER_SECRET_ARN,
   ENV_SECRET_ARN,
 } from '../../lambda/config/env';
-import { METRIC_NAMESPACE, METRIC_RETIREMENT_BLOCKED, METRIC_RETIREMENT_REFUSED } from '../../lambda/observability/emf-metric';
+import { METRIC_NAMESPACE, METRIC_RETIREMENT_BLOCKED, METRIC_RETIREMENT_REFUSED, METRIC_RETIREMENT_STALLED } from '../../lambda/observability/emf-metric';
 import type { EnvironmentSecrets } from './environment-secrets';
 import { alertAlarmName } from './rotation-alerts';
 import { RotationFunction } from './rotation-function';
@@ -120,6 +120,7 @@ export class DatabaseUrlRotation extends Construct {
     );
     grantRolloutTags(secret, retirement);
     retirement.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeServices'], resources: [props.service.serviceArn] }));
+    this.grantTaskReads(retirement, env);
     this.grantMasterSecret(retirement, env);
     props.secrets.grantDecryptThroughSecretsManager(retirement, [secret.secretArn]);
 
@@ -166,6 +167,17 @@ export class DatabaseUrlRotation extends Construct {
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
+      new cloudwatch.Alarm(this, 'RetirementStalled', {
+        alarmName: alertAlarmName(env, 'database-role-retirement-stalled'),
+        alarmDescription: `Nothing rolls the current ${env.name} DATABASE_URL out (its rotation could not roll ECS or record the rollout): the previous role stays valid. See README, "When an alarm fires".`,
+        metric: metric(METRIC_RETIREMENT_STALLED),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        // Two ticks in a row: a single datapoint can be the instant between the stage move and the rollout record.
+        evaluationPeriods: 2,
+        datapointsToAlarm: 2,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
       new cloudwatch.Alarm(this, 'RetirementErrors', {
         alarmName: alertAlarmName(env, 'database-role-retirement-errors'),
         alarmDescription: `The ${env.name} database role retirement function keeps failing (database or API unreachable). See README, "When an alarm fires".`,
@@ -207,6 +219,35 @@ export class DatabaseUrlRotation extends Construct {
     }
     endpointSecurityGroup.addIngressRule(this.securityGroup, ec2.Port.tcp(443), 'HTTPS from the rotation functions');
     this.securityGroup.addEgressRule(endpointSecurityGroup, ec2.Port.tcp(443), 'Secrets Manager and ECS interface endpoints');
+  }
+
+  /**
+   * Allows `fn` to list and describe the tasks of the service's cluster (the retirement checks that no task created
+   * before the switch still runs, standalone tasks included). ListTasks has no resource-level permission for a
+   * Fargate cluster: it is limited with the `ecs:cluster` condition key; DescribeTasks to the cluster's task ARNs.
+   */
+  private grantTaskReads(fn: lambda.IFunction, env: EnvironmentConfig): void {
+    const stack = Stack.of(this);
+    const clusterArn = stack.formatArn({ service: 'ecs', resource: 'cluster', resourceName: env.service.clusterName });
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['ecs:ListTasks'], resources: ['*'], conditions: { ArnEquals: { 'ecs:cluster': clusterArn } } }),
+    );
+    const tasksArn = stack.formatArn({ service: 'ecs', resource: 'task', resourceName: `${env.service.clusterName}/*` });
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ecs:DescribeTasks'],
+        resources: [tasksArn],
+        conditions: { ArnEquals: { 'ecs:cluster': clusterArn } },
+      }),
+    );
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'ecs:ListTasks has no resource-level permission for a Fargate cluster; the statement is limited to the service\'s cluster with the ecs:cluster condition key.',
+    });
+    Validations.of(fn).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${Token.isUnresolved(tasksArn) ? `arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/${env.service.clusterName}/*` : tasksArn}]`,
+      reason: 'ecs:DescribeTasks on the tasks of the service\'s cluster only: task ids are not known before the tasks run.',
+    });
   }
 
   /** Allows `fn` to read the RDS master secret, and to decrypt it when a customer-managed key encrypts it. */
