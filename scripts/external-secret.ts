@@ -374,8 +374,7 @@ async function followToTheEnd(args: CliArgs, clients: Clients, since: Date): Pro
 export async function runRollCurrent(args: CliArgs, clients: Clients): Promise<number> {
   let step = 'roll-current';
   try {
-    const plan = await rollCurrent(new SecretStore(clients.sm), clients.ecs, args.secretId, { cluster: args.cluster, service: args.service });
-    for (const action of plan.actions) say(action);
+    const plan = await rollCurrent(new SecretStore(clients.sm), clients.ecs, args.secretId, { cluster: args.cluster, service: args.service }, say);
     step = 'wait-for-rollout';
     await followToTheEnd(args, clients, plan.since);
     process.stdout.write(`${revokeInstruction(args.kind, args.secretId)}\n`);

@@ -25,8 +25,21 @@ export interface RollCurrentPlan {
   actions: string[];
 }
 
-export async function rollCurrent(store: SecretStore, ecs: ECSClient, secretId: string, target: EcsTarget): Promise<RollCurrentPlan> {
-  const actions: string[] = [];
+/** `onAction` hears each action as it is done (a later step may still throw). */
+export async function rollCurrent(
+  store: SecretStore,
+  ecs: ECSClient,
+  secretId: string,
+  target: EcsTarget,
+  onAction: (line: string) => void = () => undefined,
+): Promise<RollCurrentPlan> {
+  const done: string[] = [];
+  const actions = {
+    push: (line: string) => {
+      done.push(line);
+      onAction(line);
+    },
+  };
   const description = await store.describe(secretId);
   const versionId = versionWithStage(description.versionIdsToStages, AWSCURRENT);
   if (versionId === undefined) throw new Error(`Secret ${secretId}: no version is staged AWSCURRENT`);
@@ -45,7 +58,7 @@ export async function rollCurrent(store: SecretStore, ecs: ECSClient, secretId: 
     const verdict = await currentRolloutVerdict(ecs, target, recorded);
     if (verdict.state === 'rolled-out' || verdict.state === 'in-progress' || verdict.state === 'old-tasks') {
       actions.push(`the recorded rollout of version ${versionId} is ${verdict.state} (${describeVerdict(verdict)}): not rolling again`);
-      return { versionId, since: recorded, actions };
+      return { versionId, since: recorded, actions: done };
     }
     actions.push(`the recorded rollout of version ${versionId} is ${verdict.state} (${describeVerdict(verdict)})`);
   } else {
@@ -61,5 +74,5 @@ export async function rollCurrent(store: SecretStore, ecs: ECSClient, secretId: 
     );
   }
   actions.push(`recorded the rollout on the secret`);
-  return { versionId, since: deployment.createdAt, actions };
+  return { versionId, since: deployment.createdAt, actions: done };
 }

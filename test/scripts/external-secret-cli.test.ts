@@ -10,6 +10,7 @@ import { invoker } from '../support/events';
 import { fakeExternal } from '../support/external-fakes';
 import { FakeIssuers } from '../support/fake-issuers';
 import { RotationHarness } from '../support/rotation-harness';
+import { AwsError } from '../support/aws-json-server';
 
 /**
  * `npm run external-secret` end to end: the real CLI in a child process (tsx), the value piped on stdin, against the
@@ -99,7 +100,7 @@ test('stages, rotates via RotateSecret, waits for the rollout, and only then say
   expect(run.argv.some((a) => a.includes(value))).toBe(false);
 
   await waitFor('the ECS roll', () => h.ecs.rollCount === rolls + 1);
-  await waitFor('the CLI to wait for the rollout', () => run.output().includes('waiting for ECS deployment'));
+  await waitFor('the CLI to wait for the rollout', () => run.output().includes('following the ECS rollout'));
   await sleep(400); // several poll intervals while the deployment is IN_PROGRESS
   expect(run.output()).not.toContain('Rollout complete');
   expect(run.output()).not.toMatch(/revoke the old key/i);
@@ -110,7 +111,7 @@ test('stages, rotates via RotateSecret, waits for the rollout, and only then say
   expect(stdout).toBe('Rollout complete: now revoke the old key in the Stripe Dashboard (Developers > API keys: expire the old key now instead of waiting for the roll\'s overlap to end).\n');
   const token = /rotation started \(new version ([^)]+)\)/.exec(stderr)?.[1];
   expect(token).toBeDefined();
-  expect(stderr).toContain(`ECS deployment ${h.ecs.primary.id} completed`);
+  expect(stderr).toContain(`rolled out everywhere: deployment ${h.ecs.primary.id} completed`);
   expect(h.sm.value(arn) === value).toBe(true);
   expect(h.sm.value(arn, 'AWSPREVIOUS') === old).toBe(true);
   expect(h.sm.stages(arn)).toEqual({ [token!]: ['AWSCURRENT'], [oldVersion]: ['AWSPREVIOUS'] }); // FLEAPO_STAGED gone
@@ -132,19 +133,111 @@ test('PostHog: after the rollout it says there is nothing left to revoke', async
   expect(h.sm.value(arn) === value).toBe(true);
 });
 
-test('FAILED deployment: exit 1 and "do NOT revoke", never the revoke instruction', async () => {
+test('FAILED deployment rolled back, the failed one gone at the next poll: exit 1 and "do NOT revoke", never the revoke instruction', async () => {
   const { arn, flags, accepted } = setup('stripe-webhook-secret');
   const value = accepted();
   const rolls = h.ecs.rollCount;
   const run = cli(flags, `${value}\r\n`);
   await waitFor('the ECS roll', () => h.ecs.rollCount === rolls + 1);
-  h.ecs.failDeployment();
+  await waitFor('the CLI to follow the rollout', () => run.output().includes('following the ECS rollout'));
+  const failed = h.ecs.primary.id;
+  const rollback = h.ecs.failDeployment(failed, { visibleForPolls: 0 })!;
+  h.ecs.completeDeployment(rollback.id); // the rollback completes at once: it kept the previous tasks
   const { code, stdout, stderr } = await run.done;
   expect(code).toBe(1);
-  expect(stderr).toContain(`FAILED at step wait-for-rollout: ECS deployment ${h.ecs.primary.id} FAILED`);
+  expect(stderr).toMatch(/FAILED at step wait-for-rollout: the rollout failed: .*(rollback|started before the value became current)/);
   expect(stdout).toContain('do NOT revoke the old key');
   expect(stdout).not.toContain('Rollout complete');
   expect(h.sm.value(arn) === value).toBe(true); // the rotation itself finished; the old key must stay for the retry of the deployment
+});
+
+test('a deploy overlapping the rollout: revoke only once the newer deployment completed and the older tasks are gone', async () => {
+  const { flags, accepted } = setup('stripe-secret-key', 'live');
+  const value = accepted();
+  const rolls = h.ecs.rollCount;
+  const run = cli(flags, value);
+  await waitFor('the ECS roll', () => h.ecs.rollCount === rolls + 1);
+  await waitFor('the CLI to follow the rollout', () => run.output().includes('following the ECS rollout'));
+  const ours = h.ecs.primary.id;
+  h.ecs.startTasks(ours, 1);
+  const deploy = h.ecs.deployNewRevision(); // a code deploy supersedes the rotation's deployment: ours never completes
+  await sleep(300);
+  expect(run.output()).not.toContain('Rollout complete');
+  h.ecs.completeDeployment(deploy.id); // ours vanishes; every older task stops
+  const { code, stdout, stderr } = await run.done;
+  expect(code).toBe(0);
+  expect(stdout).toMatch(/^Rollout complete: now revoke the old key/);
+  expect(stderr).toContain(`rolled out everywhere: deployment ${deploy.id} completed`);
+  expect(h.ecs.deployments.find((d) => d.id === ours)?.rolloutState).toBe('IN_PROGRESS'); // never COMPLETED
+});
+
+test('a standalone task started before the switch: no revoke while it runs', async () => {
+  const { flags, accepted } = setup('stripe-secret-key', 'live');
+  const job = h.ecs.runTask('nightly-report');
+  const value = accepted();
+  const rolls = h.ecs.rollCount;
+  const run = cli(flags, value);
+  await waitFor('the ECS roll', () => h.ecs.rollCount === rolls + 1);
+  await waitFor('the CLI to follow the rollout', () => run.output().includes('following the ECS rollout'));
+  h.ecs.completeDeployment();
+  await waitFor('the CLI to see the old standalone task', () => run.output().includes(job.taskArn));
+  await sleep(200);
+  expect(run.output()).not.toContain('Rollout complete');
+  h.ecs.stopTask(job.taskArn);
+  const { code, stdout } = await run.done;
+  expect(code).toBe(0);
+  expect(stdout).toMatch(/^Rollout complete: now revoke the old key/);
+});
+
+test('UpdateService fails every time: AWSCURRENT moved but nothing rolled; exit 1; --roll-current (no new key) rolls, then says revoke', async () => {
+  const { arn, flags, accepted } = setup('stripe-secret-key', 'test');
+  const value = accepted();
+  h.ecs.updateServiceError = new AwsError('AccessDeniedException', 'User is not authorized to perform: ecs:UpdateService');
+  const rolls = h.ecs.rollCount;
+  try {
+    const shortWait = flags.map((f, i) => (flags[i - 1] === '--timeout' ? '2' : f));
+    const first = await cli(shortWait, value).done;
+    expect(first.code).toBe(1);
+    expect(first.stderr).toContain('AWSCURRENT moved to version');
+    expect(first.stderr).toContain('--roll-current');
+    expect(first.stdout).toContain('do NOT revoke the old key');
+    const failed = (await h.sm.rotationsSettled()).filter((r) => !r.ok).pop();
+    expect(failed).toMatchObject({ step: 'finishSecret' });
+    expect(h.sm.value(arn) === value).toBe(true);
+    expect(h.sm.stages(arn)[h.sm.versionIdOf(arn, 'AWSCURRENT')!]).toEqual(['AWSCURRENT', 'AWSPENDING']);
+    expect(h.ecs.rollCount).toBe(rolls);
+
+    // Still failing: --roll-current says so and exits 1.
+    const rollFlags = ['--roll-current', ...flags.filter((f, i) => f !== '--mode' && flags[i - 1] !== '--mode')];
+    const stillFailing = await cli(rollFlags, '').done;
+    expect(stillFailing.code).toBe(1);
+    expect(stillFailing.stderr).toContain('AccessDeniedException');
+    expect(stillFailing.stdout).toContain('do NOT revoke the old key');
+    // It already cleared the leftover AWSPENDING (AWSCURRENT untouched), so the next rotation can start.
+    expect(stillFailing.stderr).toContain(`removed the AWSPENDING label left on the current version ${h.sm.versionIdOf(arn, 'AWSCURRENT')}`);
+    expect(h.sm.value(arn) === value).toBe(true);
+  } finally {
+    h.ecs.updateServiceError = undefined;
+  }
+  const currentVersion = h.sm.versionIdOf(arn, 'AWSCURRENT')!;
+  const rollFlags = ['--roll-current', ...flags.filter((f, i) => f !== '--mode' && flags[i - 1] !== '--mode')];
+  const run = cli(rollFlags, '');
+  await waitFor('the ECS roll', () => h.ecs.rollCount === rolls + 1);
+  await sleep(200);
+  expect(run.output()).not.toContain('Rollout complete');
+  h.ecs.completeDeployment();
+  const { code, stdout, stderr } = await run.done;
+  expect(code).toBe(0);
+  expect(stdout).toMatch(/^Rollout complete: now revoke the old key/);
+  expect(stderr).toContain(`no rollout of the current version ${currentVersion} is recorded`);
+  expect(h.sm.stages(arn)[currentVersion]).toEqual(['AWSCURRENT']);
+  expect(h.sm.tags(arn)).toMatchObject({ 'fleapo:rollout-version': currentVersion, 'fleapo:rollout-deployment': h.ecs.primary.id });
+
+  // Run again: already rolled out everywhere, nothing rolls.
+  const again = await cli(rollFlags, '').done;
+  expect(again.code).toBe(0);
+  expect(again.stderr).toContain('is rolled-out');
+  expect(h.ecs.rollCount).toBe(rolls + 1);
 });
 
 test('a test-mode key for a live environment is refused before anything is staged', async () => {
@@ -274,7 +367,10 @@ test('parseArgs and piped input, pure', () => {
     timeoutSeconds: 900,
     pollSeconds: 10,
     abandonIncomplete: false,
+    rollCurrent: false,
   });
+  expect(parseArgs(['--roll-current', '--secret-id', 's', '--kind', 'database-url', '--cluster', 'c', '--service', 's'])).toMatchObject({ kind: 'database-url', rollCurrent: true });
+  expect(() => parseArgs(['--secret-id', 's', '--kind', 'database-url', '--cluster', 'c', '--service', 's'])).toThrow('--kind must be one of');
   expect(() => parseArgs(['--secret-id', 's', '--kind', 'posthog-api-key', '--cluster', 'c', '--service', 's', '--timeout', '0'])).toThrow(
     '--timeout must be a positive number of seconds',
   );
