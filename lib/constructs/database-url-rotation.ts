@@ -43,9 +43,11 @@ export const RETIREMENT_BLOCKED_ALARM_AFTER = Duration.hours(1);
  * `<appUser>_clone`), steps 1 to 4:
  * 1. setSecret creates or re-enables the other role with a new password, using the RDS master secret;
  * 2. finishSecret makes the new URL current; 3. it rolls the service;
- * 4. when that deployment completes, the retirement function checks pg_stat_activity (new role connected,
- *    old role idle) and disables the old role's login; while old sessions remain it retries every 15 minutes
- *    and alarms after an hour; a failed or rolled-back deployment never retires anything and alarms.
+ * 4. once ECS shows the new value rolled out everywhere (a deployment created since the switch completed, and no
+ *    task of the task family from before it runs, standalone tasks included), the retirement function checks
+ *    pg_stat_activity (new role connected, old role idle) and disables the old role's login; while old tasks or
+ *    sessions remain it retries every 15 minutes and alarms after an hour; a failed or rolled-back rollout alarms at
+ *    once, and a current value that nothing rolls out alarms after two ticks (RetirementStalled).
  *
  * Both functions run in the database's subnets with a security group of their own, which the database's
  * security group admits on the database port only.
