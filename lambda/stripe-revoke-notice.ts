@@ -4,10 +4,10 @@
  * STRIPE_SECRET_KEY or STRIPE_WEBHOOK_SECRET has completed (secret name, version id, deployment id; no value).
  */
 import { SNSClient } from '@aws-sdk/client-sns';
-import { ENV_ALERT_TOPIC_ARN, ENV_ECS_SERVICE, ENV_FLEAPO_ENVIRONMENT, ENV_NOTICE_SECRET_ARNS, optionalEnv, requireEnv } from './config/env';
+import { ENV_ALERT_TOPIC_ARN, ENV_FLEAPO_ENVIRONMENT, ENV_NOTICE_SECRET_ARNS, optionalEnv, readEcsTarget, requireEnv } from './config/env';
 import { announceRevocableKeys } from './external/revoke-notice';
 import { parseRetirementTrigger } from './retirement/retirement-trigger';
-import { secretsManagerClient } from './rotation/aws-clients';
+import { ecsClient, secretsManagerClient } from './rotation/aws-clients';
 import { SecretStore } from './rotation/secret-store';
 
 let sns: SNSClient | undefined;
@@ -20,7 +20,8 @@ export const handler = async (event: unknown): Promise<{ announced: string[] }> 
     sns,
     topicArn: requireEnv(ENV_ALERT_TOPIC_ARN),
     secretArns,
-    service: requireEnv(ENV_ECS_SERVICE),
+    ecs: ecsClient(),
+    ecsTarget: readEcsTarget(),
     environment: optionalEnv(ENV_FLEAPO_ENVIRONMENT),
   });
   return { announced };

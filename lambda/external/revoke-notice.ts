@@ -1,22 +1,25 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { logger } from '../observability/logger';
-import { deploymentEventVerdict, isConfiguredService, type RetirementTrigger } from '../retirement/retirement-trigger';
-import { TAG_REVOKE_NOTICE_VERSION, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../rotation/rollout-tags';
-import { AWSCURRENT, type SecretDescription, type SecretStore } from '../rotation/secret-store';
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { EcsTarget } from '../config/env';
+import { isConfiguredService, type RetirementTrigger } from '../retirement/retirement-trigger';
+import { currentRolloutVerdict } from '../rotation/rollout-follow';
+import { recordedRolloutStart, TAG_REVOKE_NOTICE_VERSION, TAG_ROLLOUT_VERSION } from '../rotation/rollout-tags';
+import { describeVerdict } from '../rotation/rollout-verdict';
+import { AWSCURRENT, versionWithStage, type SecretDescription, type SecretStore } from '../rotation/secret-store';
 
 /**
- * Whether the deployment event says the rollout carrying the secret's new value completed, so that the old key may
- * be revoked: the completed deployment is the one the rotation recorded (fleapo:rollout-deployment), for the version
- * that is still AWSCURRENT, and no notice was published for that version yet. Pure.
- * (Issue 8's "safe to revoke" predicate, deployment createdAt against task startedAt, belongs here when merged.)
+ * The version a notice may be due for: the AWSCURRENT version, when its rollout is recorded (fleapo:rollout-version
+ * and the time T, fleapo:rollout-created-at) and no notice was published for it yet. Whether it is rolled out
+ * everywhere is then ECS's answer (rolloutVerdict), not this event's deployment id: a code deploy that superseded the
+ * rotation's own deployment carries the new key too. Pure.
  */
-export function revokeNoticeDue(trigger: Extract<RetirementTrigger, { kind: 'deployment' }>, secret: SecretDescription): string | undefined {
-  const version = secret.tags[TAG_ROLLOUT_VERSION];
-  const deployment = secret.tags[TAG_ROLLOUT_DEPLOYMENT];
-  if (!version || !deployment) return undefined;
-  if (!secret.versionIdsToStages[version]?.includes(AWSCURRENT)) return undefined;
+export function revokeNoticeCandidate(secret: SecretDescription): { version: string; since: Date } | undefined {
+  const version = versionWithStage(secret.versionIdsToStages, AWSCURRENT);
+  if (version === undefined || secret.tags[TAG_ROLLOUT_VERSION] !== version) return undefined;
   if (secret.tags[TAG_REVOKE_NOTICE_VERSION] === version) return undefined;
-  return deploymentEventVerdict(trigger, deployment) === 'completed' ? version : undefined;
+  const since = recordedRolloutStart(secret.tags, version);
+  return since === undefined ? undefined : { version, since };
 }
 
 /** The notice: names the secret, version and deployment; never a value. */
@@ -35,7 +38,8 @@ export interface RevokeNoticeDeps {
   readonly sns: SNSClient;
   readonly topicArn: string;
   readonly secretArns: string[];
-  readonly service: string;
+  readonly ecs: ECSClient;
+  readonly ecsTarget: EcsTarget;
   readonly environment?: string;
 }
 
@@ -45,20 +49,26 @@ export interface RevokeNoticeDeps {
  * so a repeated event publishes nothing more. Returns the secrets announced.
  */
 export async function announceRevocableKeys(trigger: RetirementTrigger, deps: RevokeNoticeDeps): Promise<string[]> {
-  if (trigger.kind !== 'deployment' || !isConfiguredService(trigger.serviceArn, deps.service)) {
+  if (trigger.kind !== 'deployment' || !isConfiguredService(trigger.serviceArn, deps.ecsTarget.service)) {
     logger.info('Not a deployment event of the service: nothing to announce', { trigger: trigger.kind });
     return [];
   }
   const announced: string[] = [];
   for (const arn of deps.secretArns) {
     const secret = await deps.store.describe(arn);
-    const version = revokeNoticeDue(trigger, secret);
-    if (version === undefined) continue;
+    const candidate = revokeNoticeCandidate(secret);
+    if (candidate === undefined) continue;
+    const { version } = candidate;
+    const verdict = await currentRolloutVerdict(deps.ecs, deps.ecsTarget, candidate.since);
+    if (verdict.state !== 'rolled-out') {
+      logger.info('The new key is not rolled out everywhere yet: no notice', { secretId: arn, versionId: version, rollout: describeVerdict(verdict) });
+      continue;
+    }
     const name = arn.split(':secret:').pop()!.replace(/-[A-Za-z0-9]{6}$/, '');
-    const { subject, message } = revokeNoticeText(name, version, trigger.deploymentId, deps.environment);
+    const { subject, message } = revokeNoticeText(name, version, verdict.deploymentId, deps.environment);
     await deps.sns.send(new PublishCommand({ TopicArn: deps.topicArn, Subject: subject, Message: message }));
     await deps.store.tag(arn, { [TAG_REVOKE_NOTICE_VERSION]: version });
-    logger.info('Announced that the old key may be revoked', { secretId: arn, versionId: version, deploymentId: trigger.deploymentId });
+    logger.info('Announced that the old key may be revoked', { secretId: arn, versionId: version, deploymentId: verdict.deploymentId });
     announced.push(arn);
   }
   return announced;

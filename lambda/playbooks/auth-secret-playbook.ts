@@ -2,8 +2,10 @@ import * as crypto from 'node:crypto';
 import { readEcsTarget } from '../config/env';
 import { logger } from '../observability/logger';
 import { ecsClient } from '../rotation/aws-clients';
-import { rollServiceOnce, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../rotation/ecs-rollout';
-import { readRollout, rolloutComplete } from '../rotation/rollout-complete';
+import { rollServiceOnce, TAG_ROLLOUT_VERSION } from '../rotation/ecs-rollout';
+import { currentRolloutVerdict } from '../rotation/rollout-follow';
+import { recordedRolloutStart } from '../rotation/rollout-tags';
+import { describeVerdict } from '../rotation/rollout-verdict';
 import type { RotationContext, RotationPlaybook } from '../rotation/rotation-engine';
 import { AWSCURRENT, AWSPENDING, versionWithStage } from '../rotation/secret-store';
 
@@ -68,23 +70,23 @@ export function isSuccessor(current: AuthSecretRing, pending: AuthSecretRing): b
 /**
  * Refuses (throws; nothing is staged yet) a rotation that would start signing with the published `next` key while
  * a task that may not accept it could still serve: every task must run the current version, so the current
- * version's rollout (recorded by the rotation that made it current) must be complete as ECS reports it.
+ * version's rollout (recorded by the rotation that made it current) must be complete as ECS reports it: a deployment
+ * created since the version became current has completed and no task created before that still runs
+ * (lambda/rotation/rollout-verdict.ts, the same rule as the database role retirement and the operator CLI).
  */
 async function requireCurrentRolledOut(ctx: RotationContext): Promise<void> {
   const currentVersion = versionWithStage(ctx.description.versionIdsToStages, AWSCURRENT);
-  const recordedVersion = ctx.description.tags[TAG_ROLLOUT_VERSION];
-  const deploymentId = ctx.description.tags[TAG_ROLLOUT_DEPLOYMENT];
-  if (currentVersion === undefined || recordedVersion !== currentVersion || !deploymentId) {
+  const since = recordedRolloutStart(ctx.description.tags, currentVersion);
+  if (since === undefined) {
     throw new Error(
       `Secret ${ctx.secretId}: refusing to rotate: no rollout of the current version ${currentVersion ?? '(none)'} is recorded (${TAG_ROLLOUT_VERSION}), so tasks may still run a version that does not accept the next key`,
     );
   }
-  const { deployments, tasks } = await readRollout(ecsClient(), readEcsTarget());
-  const verdict = rolloutComplete(deploymentId, deployments, tasks);
-  if (!verdict.complete) {
-    throw new Error(`Secret ${ctx.secretId}: refusing to rotate until the rollout of version ${currentVersion} is complete: ${verdict.reason}`);
+  const verdict = await currentRolloutVerdict(ecsClient(), readEcsTarget(), since);
+  if (verdict.state !== 'rolled-out') {
+    throw new Error(`Secret ${ctx.secretId}: refusing to rotate until the rollout of version ${currentVersion} is complete: ${describeVerdict(verdict)}`);
   }
-  logger.info('Rollout of the current version is complete', { deploymentId });
+  logger.info('Rollout of the current version is complete', { deploymentId: verdict.deploymentId });
 }
 
 /**

@@ -36,35 +36,4 @@ export function isConfiguredService(serviceArn: string, configured: string): boo
   return serviceArn.split('/').pop() === configured;
 }
 
-export function isRollback(reason: string): boolean {
-  return /roll(ing|ed)?[\s-]?back/i.test(reason);
-}
-
-export type DeploymentVerdict = 'completed' | 'refused' | 'pending' | 'other-deployment';
-
-/** Verdict of an ECS deployment event about the rotation's deployment `rolloutDeployment`. */
-export function deploymentEventVerdict(
-  trigger: Extract<RetirementTrigger, { kind: 'deployment' }>,
-  rolloutDeployment: string,
-): DeploymentVerdict {
-  const ours = trigger.deploymentId === rolloutDeployment;
-  const rollback = isRollback(trigger.reason);
-  // A rollback event may carry the rollback deployment's id and name ours in its reason.
-  if (rollback && (ours || trigger.reason.includes(rolloutDeployment))) return 'refused';
-  if (!ours) return 'other-deployment';
-  if (trigger.eventName === DEPLOYMENT_FAILED) return 'refused';
-  if (trigger.eventName === DEPLOYMENT_COMPLETED) return 'completed';
-  return 'pending';
-}
-
-/** Verdict from DescribeServices' deployments on a scheduled tick. */
-export function serviceStateVerdict(
-  deployments: { id: string; status?: string; rolloutState?: string }[],
-  rolloutDeployment: string,
-): DeploymentVerdict {
-  const ours = deployments.find((d) => d.id === rolloutDeployment);
-  if (ours === undefined) return 'other-deployment';
-  if (ours.rolloutState === 'FAILED') return 'refused';
-  if (ours.status === 'PRIMARY' && ours.rolloutState === 'COMPLETED') return 'completed';
-  return 'pending';
-}
+export { isRollback } from '../rotation/rollout-verdict';

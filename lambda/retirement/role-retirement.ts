@@ -1,24 +1,34 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { DatabaseSettings, EcsTarget } from '../config/env';
 import { logger } from '../observability/logger';
-import { METRIC_RETIREMENT_BLOCKED, METRIC_RETIREMENT_REFUSED, METRIC_ROLE_RETIRED, publishCountMetric } from '../observability/emf-metric';
+import {
+  METRIC_RETIREMENT_BLOCKED,
+  METRIC_RETIREMENT_REFUSED,
+  METRIC_RETIREMENT_STALLED,
+  METRIC_ROLE_RETIRED,
+  publishCountMetric,
+} from '../observability/emf-metric';
 import { parseDatabaseSecret, parsePostgresUrl } from '../postgres/database-secret';
 import { parseMasterCredentials } from '../postgres/master-credentials';
 import { withConnection } from '../postgres/pg-connection';
 import { checkApplicationRole, checkConfiguredSecret, checkMasterIsNotApplicationRole, masterLogin } from '../postgres/database-target';
 import { retireRole, roleExists, sessionCount } from '../postgres/role-admin';
-import { describeDeployments, TAG_RETIRED_DEPLOYMENT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../rotation/ecs-rollout';
+import { TAG_RETIRED_DEPLOYMENT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../rotation/ecs-rollout';
+import { currentRolloutVerdict } from '../rotation/rollout-follow';
+import { recordedRolloutStart } from '../rotation/rollout-tags';
+import { describeVerdict } from '../rotation/rollout-verdict';
 import { AWSCURRENT, AWSPREVIOUS, SecretStore, versionWithStage } from '../rotation/secret-store';
-import { deploymentEventVerdict, DeploymentVerdict, isConfiguredService, RetirementTrigger, serviceStateVerdict } from './retirement-trigger';
+import { isConfiguredService, RetirementTrigger } from './retirement-trigger';
 
 export type RetirementOutcome =
-  | 'ignored' // not about our service / our rollout deployment, or unsupported event
-  | 'waiting' // our deployment has not completed yet (or a newer rotation is under way)
+  | 'ignored' // not about our service, or unsupported event
+  | 'waiting' // a deployment that carries the current value is still rolling out
   | 'already-retired'
-  | 'nothing-to-retire' // no previous user, or the same user
+  | 'nothing-to-retire' // no previous version, or the same user
   | 'retired'
-  | 'blocked' // deployment completed but pg_stat_activity does not show the switch yet
-  | 'refused'; // the rollout failed or was rolled back: never retire
+  | 'blocked' // rolled out, but a task from before the switch still runs or pg_stat_activity does not show the switch (RetirementBlocked)
+  | 'refused' // the rollout failed or rolled back: never retire (RetirementRefused)
+  | 'stalled'; // nothing rolls the current value out: no rollout recorded for it, or no deployment since (RetirementStalled)
 
 export interface RetirementDeps {
   store: SecretStore;
@@ -30,10 +40,14 @@ export interface RetirementDeps {
 }
 
 /**
- * Runbook "DATABASE_URL" step 4: after the rollout the rotation started has completed and
- * pg_stat_activity shows the new user (and no session of the old one), disable the old user:
- * `ALTER ROLE old NOLOGIN PASSWORD NULL` (never DROP: it may own objects). Recorded on the
- * secret as tag fleapo:retired-deployment; the next rotation re-enables that role with a new password.
+ * Runbook "DATABASE_URL" step 4. Every event of the service and every tick re-reads the state (which event came
+ * does not matter): the old role is retired when
+ * 1. the rollout of the current version is recorded (time T, tag fleapo:rollout-created-at);
+ * 2. ECS shows the value rolled out everywhere (rolloutVerdict): some deployment created at/after T COMPLETED and
+ *    no task of the service's task family, service or standalone RunTask task, created before T still runs;
+ * 3. pg_stat_activity shows the switch: the new role has sessions, the old role none.
+ * Then `ALTER ROLE old NOLOGIN PASSWORD NULL` (never DROP: it may own objects), recorded as fleapo:retired-deployment.
+ * A rollout still in progress waits quietly; every other reason not to retire is a metric (and an alarm).
  */
 export async function retireOldRole(trigger: RetirementTrigger, deps: RetirementDeps): Promise<RetirementOutcome> {
   if (trigger.kind === 'unsupported') {
@@ -46,42 +60,56 @@ export async function retireOldRole(trigger: RetirementTrigger, deps: Retirement
   }
 
   const description = await deps.store.describe(deps.secretArn);
+  const currentVersion = versionWithStage(description.versionIdsToStages, AWSCURRENT);
+  if (versionWithStage(description.versionIdsToStages, AWSPREVIOUS) === undefined) {
+    logger.info('No previous version: nothing to retire', { versionId: currentVersion });
+    return 'nothing-to-retire';
+  }
   const rolloutDeployment = description.tags[TAG_ROLLOUT_DEPLOYMENT];
-  if (rolloutDeployment === undefined) {
-    logger.debug('No rollout recorded on the secret');
-    return 'ignored';
+  const logKeys = {
+    versionId: currentVersion,
+    deploymentId: rolloutDeployment,
+    trigger: trigger.kind,
+    eventName: trigger.kind === 'deployment' ? trigger.eventName : undefined,
+  };
+  const since = recordedRolloutStart(description.tags, currentVersion);
+  if (since === undefined) {
+    logger.error(
+      'The rollout of the current version is not recorded on the secret (its rotation failed to roll ECS, or to record the rollout): ' +
+        'the previous database role stays enabled until the current value is rolled out (npx fleapo-secrets roll-current DATABASE_URL --env <env>)',
+      { ...logKeys, recordedVersion: description.tags[TAG_ROLLOUT_VERSION] },
+    );
+    publishCountMetric(METRIC_RETIREMENT_STALLED, deps.environment);
+    return 'stalled';
   }
   if (description.tags[TAG_RETIRED_DEPLOYMENT] === rolloutDeployment) {
-    logger.debug('Old role already retired for this rollout', { deploymentId: rolloutDeployment });
+    logger.debug('Old role already retired for this rollout', logKeys);
     return 'already-retired';
   }
 
-  const verdict: DeploymentVerdict =
-    trigger.kind === 'deployment'
-      ? deploymentEventVerdict(trigger, rolloutDeployment)
-      : serviceStateVerdict(await describeDeployments(deps.ecs, deps.ecsTarget), rolloutDeployment);
-  const logKeys = { deploymentId: rolloutDeployment, trigger: trigger.kind, eventName: trigger.kind === 'deployment' ? trigger.eventName : undefined };
-  switch (verdict) {
-    case 'other-deployment':
-      logger.debug('Event is not about the rotation rollout deployment', logKeys);
-      return 'ignored';
-    case 'pending':
-      logger.info('Rotation rollout has not completed yet', logKeys);
+  const verdict = await currentRolloutVerdict(deps.ecs, deps.ecsTarget, since);
+  const why = { ...logKeys, rolloutSince: since.toISOString(), rollout: verdict.state, detail: describeVerdict(verdict) };
+  switch (verdict.state) {
+    case 'in-progress':
+      logger.info('A deployment carrying the current value is still rolling out', why);
       return 'waiting';
-    case 'refused':
-      logger.error('Rotation rollout failed or was rolled back; the old database role stays enabled', logKeys);
+    case 'failed':
+      logger.error('The rollout of the current value failed or was rolled back; the old database role stays enabled', why);
       publishCountMetric(METRIC_RETIREMENT_REFUSED, deps.environment);
       return 'refused';
-    case 'completed':
+    case 'not-rolled':
+      logger.error('No deployment carries the current value; the old database role stays enabled (npx fleapo-secrets roll-current DATABASE_URL --env <env>)', why);
+      publishCountMetric(METRIC_RETIREMENT_STALLED, deps.environment);
+      return 'stalled';
+    case 'old-tasks':
+      logger.warn('Not retiring the old database role: tasks started before the switch still run and may hold the old URL', {
+        ...why,
+        taskArns: verdict.taskArns,
+      });
+      publishCountMetric(METRIC_RETIREMENT_BLOCKED, deps.environment);
+      return 'blocked';
+    case 'rolled-out':
       break;
-  }
-
-  // The tags must describe the version that is AWSCURRENT now; otherwise a newer rotation has
-  // moved AWSCURRENT and its rollout is not recorded yet: AWSPREVIOUS may be in use.
-  const currentVersion = versionWithStage(description.versionIdsToStages, AWSCURRENT);
-  if (description.tags[TAG_ROLLOUT_VERSION] !== currentVersion) {
-    logger.info('AWSCURRENT is not the version of the recorded rollout; waiting', logKeys);
-    return 'waiting';
   }
 
   // The configuration decides what may be retired, not the secret: AWSCURRENT must name the configured database and
@@ -94,7 +122,7 @@ export async function retireOldRole(trigger: RetirementTrigger, deps: Retirement
   const previousWhat = `Secret ${deps.secretArn}: AWSPREVIOUS`;
   const previousUser = previousValue === undefined ? undefined : parseDatabaseSecret(previousValue, previousWhat).url.user;
   if (previousUser === undefined || previousUser === current.user) {
-    logger.info('No previous database role to retire', { ...logKeys, role: current.user });
+    logger.info('No previous database role to retire', { ...why, role: current.user });
     await deps.store.tag(deps.secretArn, { [TAG_RETIRED_DEPLOYMENT]: rolloutDeployment });
     return 'nothing-to-retire';
   }
@@ -108,7 +136,7 @@ export async function retireOldRole(trigger: RetirementTrigger, deps: Retirement
     const oldSessions = await sessionCount(client, previousUser);
     if (newSessions < 1 || oldSessions > 0) {
       logger.warn('Not retiring the old database role: pg_stat_activity does not show the switch yet', {
-        ...logKeys,
+        ...why,
         newRole: current.user,
         newRoleSessions: newSessions,
         oldRole: previousUser,
@@ -125,6 +153,6 @@ export async function retireOldRole(trigger: RetirementTrigger, deps: Retirement
   }
   await deps.store.tag(deps.secretArn, { [TAG_RETIRED_DEPLOYMENT]: rolloutDeployment });
   publishCountMetric(METRIC_ROLE_RETIRED, deps.environment);
-  logger.info('Retired old database role', { ...logKeys, oldRole: previousUser, newRole: current.user });
+  logger.info('Retired old database role', { ...why, oldRole: previousUser, newRole: current.user });
   return outcome;
 }

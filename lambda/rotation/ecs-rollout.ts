@@ -1,15 +1,28 @@
-import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { ENV_FLEAPO_ENVIRONMENT, EcsTarget, optionalEnv } from '../config/env';
 import { METRIC_ROLLOUT_NOT_RECORDED, publishCountMetric } from '../observability/emf-metric';
 import { logger } from '../observability/logger';
 import type { RotationContext } from './rotation-engine';
+import type { ObservedDeployment, ObservedTask } from './rollout-verdict';
+import type { SecretStore } from './secret-store';
 
-import { TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from './rollout-tags';
+import { TAG_ROLLOUT_CREATED_AT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from './rollout-tags';
 
-export { TAG_RETIRED_DEPLOYMENT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from './rollout-tags';
+export { TAG_RETIRED_DEPLOYMENT, TAG_ROLLOUT_CREATED_AT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from './rollout-tags';
 
-/** UpdateService(forceNewDeployment) and the id of the PRIMARY deployment it started. */
-export async function forceNewDeployment(ecs: ECSClient, target: EcsTarget): Promise<string> {
+/** The deployment an UpdateService(forceNewDeployment) started, as ECS reports it. */
+export interface StartedDeployment {
+  id: string;
+  /** ECS's createdAt of the deployment (the time T of the rollout record). */
+  createdAt: Date;
+}
+
+/**
+ * UpdateService(forceNewDeployment) and the PRIMARY deployment it started. `calledAt` (this machine's clock, taken
+ * before the call) stands in for createdAt only if ECS reported none.
+ */
+export async function forceNewDeployment(ecs: ECSClient, target: EcsTarget): Promise<StartedDeployment> {
+  const calledAt = new Date();
   const out = await ecs.send(
     new UpdateServiceCommand({ cluster: target.cluster, service: target.service, forceNewDeployment: true }),
   );
@@ -17,14 +30,45 @@ export async function forceNewDeployment(ecs: ECSClient, target: EcsTarget): Pro
   if (primary?.id === undefined) {
     throw new Error(`ECS service ${target.service}: UpdateService returned no PRIMARY deployment`);
   }
-  return primary.id;
+  return { id: primary.id, createdAt: primary.createdAt ?? calledAt };
+}
+
+/** The rollout record of `versionId` as tags (see rollout-tags.ts). */
+export function rolloutRecord(versionId: string, deployment: StartedDeployment): Record<string, string> {
+  return {
+    [TAG_ROLLOUT_VERSION]: versionId,
+    [TAG_ROLLOUT_DEPLOYMENT]: deployment.id,
+    [TAG_ROLLOUT_CREATED_AT]: deployment.createdAt.toISOString(),
+  };
+}
+
+/**
+ * Rolls the service for `versionId` (already AWSCURRENT) and records the rollout on the secret. Throws when
+ * UpdateService fails (nothing rolled, nothing recorded); a failure to record after the roll does not throw: it
+ * alarms (RolloutNotRecorded) and returns the deployment.
+ */
+export async function rollAndRecord(store: SecretStore, secretId: string, versionId: string, ecs: ECSClient, target: EcsTarget): Promise<StartedDeployment> {
+  const deployment = await forceNewDeployment(ecs, target);
+  logger.info('Started ECS rollout', { ecsService: target.service, deploymentId: deployment.id, deploymentCreatedAt: deployment.createdAt.toISOString() });
+  try {
+    await store.tag(secretId, rolloutRecord(versionId, deployment));
+  } catch (error) {
+    // The rotation itself is complete and rolled out: failing it now would only roll the service again. What is
+    // lost is the record the retirement needs, so the old database role stays valid (safe) and the team is alerted.
+    logger.error('Could not record the rollout on the secret: the previous database role will not be retired automatically', {
+      deploymentId: deployment.id,
+      errorName: (error as Error).name,
+    });
+    publishCountMetric(METRIC_ROLLOUT_NOT_RECORDED, optionalEnv(ENV_FLEAPO_ENVIRONMENT));
+  }
+  return deployment;
 }
 
 /**
  * The afterFinish of every playbook: roll the ECS service so new tasks read the new AWSCURRENT,
  * once per rotated version. Done-ness is recorded on the secret as tags, so a retry after a
  * failed UpdateService rolls, and a retry after success does not roll again. A failure to record it does not
- * fail the rotation (see below).
+ * fail the rotation (see rollAndRecord).
  */
 export async function rollServiceOnce(ctx: RotationContext, ecs: ECSClient, target: EcsTarget): Promise<void> {
   if (ctx.description.tags[TAG_ROLLOUT_VERSION] === ctx.token) {
@@ -33,32 +77,66 @@ export async function rollServiceOnce(ctx: RotationContext, ecs: ECSClient, targ
     });
     return;
   }
-  const deploymentId = await forceNewDeployment(ecs, target);
-  logger.info('Started ECS rollout', { ecsService: target.service, deploymentId });
-  try {
-    await ctx.store.tag(ctx.secretId, { [TAG_ROLLOUT_VERSION]: ctx.token, [TAG_ROLLOUT_DEPLOYMENT]: deploymentId });
-  } catch (error) {
-    // The rotation itself is complete and rolled out: failing it now would only roll the service again. What is
-    // lost is the record the retirement needs, so the old database role stays valid (safe) and the team is alerted.
-    logger.error('Could not record the rollout on the secret: the previous database role will not be retired automatically', {
-      deploymentId,
-      errorName: (error as Error).name,
-    });
-    publishCountMetric(METRIC_ROLLOUT_NOT_RECORDED, optionalEnv(ENV_FLEAPO_ENVIRONMENT));
-  }
+  await rollAndRecord(ctx.store, ctx.secretId, ctx.token, ecs, target);
 }
 
-export interface DeploymentState {
-  id: string;
-  status?: string;
-  rolloutState?: string;
+/** What DescribeServices reports about the service: its name, task definition families and deployments. */
+export interface ObservedService {
+  serviceName: string;
+  /** Families of the service's and its deployments' task definitions (tasks that may use its secrets). */
+  families: string[];
+  deployments: ObservedDeployment[];
 }
 
-export async function describeDeployments(ecs: ECSClient, target: EcsTarget): Promise<DeploymentState[]> {
+/** `arn:aws:ecs:...:task-definition/FAMILY:REV` (or `FAMILY:REV`) to FAMILY. */
+export function taskDefinitionFamily(taskDefinition: string): string {
+  return taskDefinition.replace(/^arn:[^:]+:ecs:[^:]*:[^:]*:task-definition\//, '').replace(/:\d+$/, '');
+}
+
+export async function observeService(ecs: ECSClient, target: EcsTarget): Promise<ObservedService> {
   const out = await ecs.send(new DescribeServicesCommand({ cluster: target.cluster, services: [target.service] }));
   const service = out.services?.[0];
-  if (service === undefined) throw new Error(`ECS service ${target.service} not found in cluster ${target.cluster}`);
-  return (service.deployments ?? [])
-    .filter((d) => d.id !== undefined)
-    .map((d) => ({ id: d.id as string, status: d.status, rolloutState: d.rolloutState }));
+  if (service === undefined || service.status === 'INACTIVE') {
+    const why = out.failures?.[0]?.reason ?? service?.status ?? 'not found';
+    throw new Error(`ECS service ${target.service} in cluster ${target.cluster}: ${why}`);
+  }
+  const families = new Set<string>();
+  if (service.taskDefinition) families.add(taskDefinitionFamily(service.taskDefinition));
+  for (const d of service.deployments ?? []) if (d.taskDefinition) families.add(taskDefinitionFamily(d.taskDefinition));
+  return {
+    serviceName: service.serviceName ?? target.service.split('/').pop()!,
+    families: [...families],
+    deployments: (service.deployments ?? [])
+      .filter((d) => d.id !== undefined)
+      .map((d) => ({ id: d.id!, status: d.status, rolloutState: d.rolloutState, rolloutStateReason: d.rolloutStateReason, createdAt: d.createdAt })),
+  };
+}
+
+/**
+ * Every task of the cluster in one of `families` that is not STOPPED yet: service and standalone (RunTask) tasks,
+ * including those already told to stop (desired STOPPED) whose containers may still run. ListTasks (both desired
+ * statuses, all pages), then DescribeTasks 100 at a time.
+ */
+export async function observeTasks(ecs: ECSClient, cluster: string, families: string[]): Promise<ObservedTask[]> {
+  const arns = new Set<string>();
+  for (const family of families) {
+    for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
+      let nextToken: string | undefined;
+      do {
+        const page = await ecs.send(new ListTasksCommand({ cluster, family, desiredStatus, nextToken }));
+        for (const arn of page.taskArns ?? []) arns.add(arn);
+        nextToken = page.nextToken;
+      } while (nextToken);
+    }
+  }
+  const all = [...arns];
+  const tasks: ObservedTask[] = [];
+  for (let i = 0; i < all.length; i += 100) {
+    const out = await ecs.send(new DescribeTasksCommand({ cluster, tasks: all.slice(i, i + 100) }));
+    for (const t of out.tasks ?? []) {
+      if (t.taskArn === undefined || t.lastStatus === 'STOPPED') continue;
+      tasks.push({ taskArn: t.taskArn, group: t.group, lastStatus: t.lastStatus, createdAt: t.createdAt, startedAt: t.startedAt });
+    }
+  }
+  return tasks;
 }

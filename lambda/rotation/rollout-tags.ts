@@ -7,6 +7,12 @@
 export const TAG_ROLLOUT_VERSION = 'fleapo:rollout-version';
 /** The PRIMARY ECS deployment id that rollout started (`ecs-svc/...`). */
 export const TAG_ROLLOUT_DEPLOYMENT = 'fleapo:rollout-deployment';
+/**
+ * When that deployment was created, as ECS reports it (ISO 8601): the time T from which the version is known to be
+ * AWSCURRENT (it moved before the deployment was created), in ECS's own clock. Every "rolled out everywhere" decision
+ * compares deployment and task times against it (lambda/rotation/rollout-verdict.ts).
+ */
+export const TAG_ROLLOUT_CREATED_AT = 'fleapo:rollout-created-at';
 /** On the database-url secret: the deployment id whose old database role was retired. */
 export const TAG_RETIRED_DEPLOYMENT = 'fleapo:retired-deployment';
 /** On the database-url secret: the role the AWSCURRENT URL logs in as (a name, not a credential). */
@@ -19,7 +25,7 @@ export const TAG_REFUSAL = 'fleapo:refusal';
 export const TAG_REVOKE_NOTICE_VERSION = 'fleapo:revoke-notice-version';
 
 /** Every tag key the functions write. */
-export const ROLLOUT_TAG_KEYS = [TAG_ROLLOUT_VERSION, TAG_ROLLOUT_DEPLOYMENT, TAG_RETIRED_DEPLOYMENT, TAG_DATABASE_ROLE];
+export const ROLLOUT_TAG_KEYS = [TAG_ROLLOUT_VERSION, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_CREATED_AT, TAG_RETIRED_DEPLOYMENT, TAG_DATABASE_ROLE];
 /** The tag keys a rotation function writes when a step fails (read by `fleapo-secrets` and its `status`). */
 export const REFUSAL_TAG_KEYS = [TAG_REFUSED_VERSION, TAG_REFUSAL];
 
@@ -30,4 +36,13 @@ export function toTagValue(text: string): string {
     .replace(/\s+/g, ' ')
     .trim()
     .slice(0, 256);
+}
+
+/** T of the rollout recorded for `versionId`, or undefined when the tags do not record a rollout of that version. */
+export function recordedRolloutStart(tags: Record<string, string>, versionId: string | undefined): Date | undefined {
+  if (versionId === undefined || tags[TAG_ROLLOUT_VERSION] !== versionId) return undefined;
+  const raw = tags[TAG_ROLLOUT_CREATED_AT];
+  if (raw === undefined) return undefined;
+  const at = new Date(raw);
+  return Number.isNaN(at.getTime()) ? undefined : at;
 }

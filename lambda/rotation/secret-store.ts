@@ -81,6 +81,11 @@ export class SecretStore {
     );
   }
 
+  /** Removes `stage` from the version holding it (AWSCURRENT is never removed this way). */
+  async removeStage(secretId: string, stage: string, fromVersionId: string): Promise<void> {
+    await this.client.send(new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: stage, RemoveFromVersionId: fromVersionId }));
+  }
+
   async tag(secretId: string, tags: Record<string, string>): Promise<void> {
     await this.client.send(
       new TagResourceCommand({

@@ -1,28 +1,28 @@
 /**
- * The one seam between the CLI and the question "has the new value reached every task?" (README, "Rotation").
- *
- * PLACEHOLDER: this judges by the ECS deployment the rotation recorded (tag fleapo:rollout-deployment) and, when a
- * later deployment superseded it, by the PRIMARY one. Issue 8 brings the real predicate (a deployment created after
- * the new value became current has completed, and no task started before it still runs: deployment createdAt and
- * task startedAt); swap it in here, behind the same two functions and outcome types.
+ * The one seam between the CLI and the question "has the new value reached every task?" (README, "Rolled out
+ * everywhere"). It adds nothing of its own: the answer is `rolloutVerdict` (lambda/rotation/rollout-verdict.ts), the
+ * rule the AUTH_SECRET key switch, the database retirement and the Stripe notice use too: a deployment created since
+ * the value became current (T, recorded on the secret as fleapo:rollout-created-at) has COMPLETED and no task of the
+ * task family created before T still runs. Never "some other PRIMARY deployment".
  */
 import type { ECSClient } from '@aws-sdk/client-ecs';
-import { describeDeployments } from '../../lambda/rotation/ecs-rollout';
+import { currentRolloutVerdict, followRollout as followVerdict } from '../../lambda/rotation/rollout-follow';
+import { describeVerdict, type RolloutVerdict } from '../../lambda/rotation/rollout-verdict';
 
 export interface RolloutTarget {
   readonly cluster: string;
   readonly service: string;
-  /** The deployment the rotation started (tag fleapo:rollout-deployment). */
-  readonly deploymentId: string;
+  /** T: when the rollout of the current value started (tag fleapo:rollout-created-at). */
+  readonly since: Date;
 }
 
 export type RolloutOutcome =
-  /** Safe: tasks now run with the new value (the old key may be revoked). */
+  /** Safe: every task now runs with the new value (the old key may be revoked). */
   | { readonly kind: 'completed'; readonly deploymentId: string }
-  /** Not safe: the deployment failed (or rolled back); running tasks may hold the previous value. */
-  | { readonly kind: 'failed'; readonly deploymentId: string; readonly reason: string }
+  /** Not safe: the rollout failed or rolled back, or nothing rolls the value out; tasks may hold the previous value. */
+  | { readonly kind: 'failed'; readonly reason: string }
   /** Not known yet within the time given. */
-  | { readonly kind: 'timeout'; readonly deploymentId: string; readonly rolloutState?: string };
+  | { readonly kind: 'timeout'; readonly detail: string };
 
 export interface FollowRolloutOptions {
   readonly timeoutMs: number;
@@ -32,38 +32,36 @@ export interface FollowRolloutOptions {
 
 /** One look at the rollout, for `status`. */
 export interface RolloutSnapshot {
-  readonly deploymentId: string;
-  /** REPLACED: no longer listed (superseded, or rolled away from). */
-  readonly state: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'REPLACED';
-  /** Deployments other than the recorded one still listed (their tasks may run an earlier value). */
-  readonly otherDeployments: number;
+  /** The verdict's state: rolled-out, in-progress, failed, old-tasks (tasks from before T still run), not-rolled. */
+  readonly state: RolloutVerdict['state'];
+  /** Ids, states and counts; never a value. */
+  readonly detail: string;
 }
 
 export async function rolloutSnapshot(ecs: ECSClient, target: RolloutTarget): Promise<RolloutSnapshot> {
-  const deployments = await describeDeployments(ecs, target);
-  const ours = deployments.find((d) => d.id === target.deploymentId);
-  const state = ours === undefined ? 'REPLACED' : ours.rolloutState === 'FAILED' ? 'FAILED' : ours.rolloutState === 'COMPLETED' ? 'COMPLETED' : 'IN_PROGRESS';
-  return { deploymentId: target.deploymentId, state, otherDeployments: deployments.filter((d) => d.id !== target.deploymentId).length };
+  const verdict = await currentRolloutVerdict(ecs, target, target.since);
+  return { state: verdict.state, detail: describeVerdict(verdict) };
+}
+
+/** Maps a final (or last) verdict to what the CLI says. Pure. */
+export function rolloutOutcome(verdict: RolloutVerdict): RolloutOutcome {
+  switch (verdict.state) {
+    case 'rolled-out':
+      return { kind: 'completed', deploymentId: verdict.deploymentId };
+    case 'failed':
+    case 'not-rolled':
+      return { kind: 'failed', reason: describeVerdict(verdict) };
+    case 'in-progress':
+    case 'old-tasks':
+      return { kind: 'timeout', detail: describeVerdict(verdict) };
+  }
 }
 
 export async function followRollout(ecs: ECSClient, target: RolloutTarget, options: FollowRolloutOptions): Promise<RolloutOutcome> {
-  const deadline = Date.now() + options.timeoutMs;
-  let tracked = target.deploymentId;
-  for (;;) {
-    const deployments = await describeDeployments(ecs, target);
-    const ours = deployments.find((d) => d.id === tracked);
-    if (ours?.rolloutState === 'FAILED') return { kind: 'failed', deploymentId: tracked, reason: `ECS deployment ${tracked} FAILED` };
-    if (ours?.status === 'PRIMARY' && ours.rolloutState === 'COMPLETED') return { kind: 'completed', deploymentId: tracked };
-    if (ours === undefined || ours.status !== 'PRIMARY') {
-      const primary = deployments.find((d) => d.status === 'PRIMARY');
-      if (primary?.id === undefined || primary.id === tracked) {
-        return { kind: 'failed', deploymentId: tracked, reason: `ECS deployment ${tracked} is no longer listed and no PRIMARY deployment is` };
-      }
-      options.onChange?.(`deployment ${tracked} was superseded by ${primary.id}; following that one`);
-      tracked = primary.id;
-      continue;
-    }
-    if (Date.now() >= deadline) return { kind: 'timeout', deploymentId: tracked, rolloutState: ours.rolloutState };
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs));
-  }
+  const verdict = await followVerdict(ecs, target, target.since, {
+    timeoutMs: options.timeoutMs,
+    pollMs: options.intervalMs,
+    onProgress: options.onChange,
+  });
+  return rolloutOutcome(verdict);
 }

@@ -1,10 +1,9 @@
-import { Stack, Validations } from 'aws-cdk-lib';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-config';
 import { ENV_ECS_CLUSTER, ENV_ECS_SERVICE, ENV_FLEAPO_ENVIRONMENT } from '../../lambda/config/env';
+import { grantRolloutReads } from './rollout-read-grant';
 import { RotationFunction } from './rotation-function';
 import { scheduleRotation } from './rotation-schedule';
 
@@ -52,26 +51,6 @@ export class AuthSecretRotation extends Construct {
     });
     this.function.grantRollout(props.secret, props.service);
 
-    const { partition, region, account } = Stack.of(this);
-    const clusterArn = props.service.cluster.clusterArn;
-    const clusterTasks = `arn:${partition}:ecs:${region}:${account}:task/${env.service.clusterName}/*`;
-    const inCluster = { ArnEquals: { 'ecs:cluster': clusterArn } };
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeServices'], resources: [props.service.serviceArn] }));
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:ListTasks'], resources: ['*'], conditions: inCluster }));
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['ecs:DescribeTasks'],
-        resources: [clusterTasks],
-        conditions: inCluster,
-      }),
-    );
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'ecs:ListTasks has no resource-level permission; the statement is limited to the service\'s cluster with the ecs:cluster condition. The function lists tasks to see that every serving task started after the current AUTH_SECRET became current.',
-    });
-    Validations.of(fn).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${Stack.of(this).resolve(clusterTasks)}]`,
-      reason: 'Task ids are not known in advance: ecs:DescribeTasks is limited to the tasks of the service\'s cluster (resource and ecs:cluster condition).',
-    });
+    grantRolloutReads(fn, props.service);
   }
 }

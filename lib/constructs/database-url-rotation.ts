@@ -22,9 +22,10 @@ import {
   ENV_MASTER_SECRET_ARN,
   ENV_SECRET_ARN,
 } from '../../lambda/config/env';
-import { METRIC_NAMESPACE, METRIC_RETIREMENT_BLOCKED, METRIC_RETIREMENT_REFUSED } from '../../lambda/observability/emf-metric';
+import { METRIC_NAMESPACE, METRIC_RETIREMENT_BLOCKED, METRIC_RETIREMENT_REFUSED, METRIC_RETIREMENT_STALLED } from '../../lambda/observability/emf-metric';
 import type { EnvironmentSecrets } from './environment-secrets';
 import { alertAlarmName } from './rotation-alerts';
+import { grantRolloutReads } from './rollout-read-grant';
 import { RotationFunction } from './rotation-function';
 import { grantRolloutTags, scheduleRotation } from './rotation-schedule';
 
@@ -49,9 +50,11 @@ export const RETIREMENT_BLOCKED_ALARM_AFTER = Duration.hours(1);
  * `<appUser>_clone`), steps 1 to 4:
  * 1. setSecret creates or re-enables the other role with a new password, using the RDS master secret;
  * 2. finishSecret makes the new URL current; 3. it rolls the service;
- * 4. when that deployment completes, the retirement function checks pg_stat_activity (new role connected,
- *    old role idle) and disables the old role's login; while old sessions remain it retries every 15 minutes
- *    and alarms after an hour; a failed or rolled-back deployment never retires anything and alarms.
+ * 4. once ECS shows the new value rolled out everywhere (a deployment created since the switch completed, and no
+ *    task of the task family from before it runs, standalone tasks included), the retirement function checks
+ *    pg_stat_activity (new role connected, old role idle) and disables the old role's login; while old tasks or
+ *    sessions remain it retries every 15 minutes and alarms after an hour; a failed or rolled-back rollout alarms at
+ *    once, and a current value that nothing rolls out alarms after two ticks (RetirementStalled).
  *
  * Both functions run in the database's subnets with a security group of their own, which the database's
  * security group admits on the database port only.
@@ -131,7 +134,7 @@ export class DatabaseUrlRotation extends Construct {
       }),
     );
     grantRolloutTags(secret, retirement);
-    retirement.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeServices'], resources: [props.service.serviceArn] }));
+    grantRolloutReads(retirement, props.service);
     this.grantMasterSecret(retirement, env);
     props.secrets.grantDecryptThroughSecretsManager(retirement, [secret.secretArn]);
 
@@ -176,6 +179,17 @@ export class DatabaseUrlRotation extends Construct {
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'RetirementStalled', {
+        alarmName: alertAlarmName(env, 'database-role-retirement-stalled'),
+        alarmDescription: `Nothing rolls the current ${env.name} DATABASE_URL out (its rotation could not roll ECS or record the rollout): the previous role stays valid. See README, "When an alarm fires".`,
+        metric: metric(METRIC_RETIREMENT_STALLED),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        // Two ticks in a row: a single datapoint can be the instant between the stage move and the rollout record.
+        evaluationPeriods: 2,
+        datapointsToAlarm: 2,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
       new cloudwatch.Alarm(this, 'RetirementErrors', {

@@ -8,8 +8,9 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-config';
-import { ENV_ALERT_TOPIC_ARN, ENV_ECS_SERVICE, ENV_FLEAPO_ENVIRONMENT, ENV_NOTICE_SECRET_ARNS } from '../../lambda/config/env';
+import { ENV_ALERT_TOPIC_ARN, ENV_ECS_CLUSTER, ENV_ECS_SERVICE, ENV_FLEAPO_ENVIRONMENT, ENV_NOTICE_SECRET_ARNS } from '../../lambda/config/env';
 import { TAG_REVOKE_NOTICE_VERSION } from '../../lambda/rotation/rollout-tags';
+import { grantRolloutReads } from './rollout-read-grant';
 import { RotationFunction } from './rotation-function';
 
 /** Props of {@link StripeRevokeNotice}. */
@@ -26,7 +27,9 @@ export interface StripeRevokeNoticeProps {
 }
 
 /**
- * Runbook "STRIPE_*" step 4, told in AWS: when the ECS deployment a Stripe rotation recorded completes, the function
+ * Runbook "STRIPE_*" step 4, told in AWS: when a deployment of the service completes and ECS shows the current Stripe
+ * value rolled out everywhere (the rollout verdict: a deployment created since the switch completed, no older task
+ * runs), the function
  * `fleapo-<env>-stripe-revoke-notice` publishes "the old key may now be revoked" (secret name, version id, deployment
  * id; never a value) to the alert topic, so the person who rolled the key at Stripe hears it even if the terminal
  * running `fleapo-secrets stage` was closed. It may describe the Stripe secrets (not read them), tag them with
@@ -45,6 +48,7 @@ export class StripeRevokeNotice extends Construct {
       environment: {
         [ENV_NOTICE_SECRET_ARNS]: props.secrets.map((s) => s.secretArn).join(','),
         [ENV_ALERT_TOPIC_ARN]: props.topic.topicArn,
+        [ENV_ECS_CLUSTER]: props.service.cluster.clusterArn,
         [ENV_ECS_SERVICE]: props.service.serviceArn,
         [ENV_FLEAPO_ENVIRONMENT]: env.name,
         POWERTOOLS_SERVICE_NAME: `fleapo-${env.name}-stripe-revoke-notice`,
@@ -61,6 +65,7 @@ export class StripeRevokeNotice extends Construct {
         conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG_REVOKE_NOTICE_VERSION] } },
       }),
     );
+    grantRolloutReads(fn, props.service);
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [props.topic.topicArn] }));
     // SNS encrypts the message with the topic's key on the publisher's behalf: exactly these two actions, via SNS only.
     fn.addToRolePolicy(

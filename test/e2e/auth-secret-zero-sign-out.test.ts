@@ -88,14 +88,14 @@ async function startTask(deploymentId = h.ecs.primary.id): Promise<ServingTask> 
   const env: Record<string, string> = {};
   // Entries are resolved in parallel, each with its own request (ECS agent).
   await Promise.all(secretsEntries.map(async (entry) => (env[entry.Name] = await resolveEntry(entry.ValueFrom))));
-  const task = h.ecs.startTask(deploymentId);
+  const [task] = h.ecs.startTasks(deploymentId, 1);
   const started = { task, auth: instance(db, parseAuthSecretRing(env.AUTH_SECRET)) };
   serving.push(started);
   return started;
 }
 
 function stopTask(t: ServingTask): void {
-  h.ecs.stopTask(t.task);
+  h.ecs.stopTask(t.task.taskArn);
   serving = serving.filter((s) => s !== t);
 }
 

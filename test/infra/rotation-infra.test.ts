@@ -150,8 +150,11 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
       `fleapo-${env}-database-role-retirement-blocked`,
       `fleapo-${env}-database-role-retirement-errors`,
       `fleapo-${env}-database-role-retirement-refused`,
+      `fleapo-${env}-database-role-retirement-stalled`,
       `fleapo-${env}-rotation-rollout-not-recorded`,
     ]);
+    const stalled = alarms.find((a) => a.AlarmName.endsWith('-stalled'));
+    expect(stalled).toMatchObject({ MetricName: 'RetirementStalled', Dimensions: [{ Name: 'Environment', Value: env }], Period: 900, EvaluationPeriods: 2, DatapointsToAlarm: 2, Threshold: 1 });
     const blocked = alarms.find((a) => a.AlarmName.endsWith('-blocked'));
     expect(blocked).toMatchObject({ Namespace: 'Fleapo/SecretsRotation', MetricName: 'RetirementBlocked', Dimensions: [{ Name: 'Environment', Value: env }], Period: 900, EvaluationPeriods: 4 });
   });
@@ -265,6 +268,27 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
       detail: { eventName: ['SERVICE_DEPLOYMENT_COMPLETED'] },
     });
     expect(resolveIntrinsics(rule.Targets[0].Arn, s.arns, at(env))).toBe(s.arns[s.fnId('stripe-revoke-notice')]);
+  });
+
+  test('the retirement may list and describe the tasks of its own cluster only, and change none', async () => {
+    const s = stack(env);
+    const retirement = s.principal('database-role-retirement');
+    const cluster = (e: string) => `arn:aws:ecs:us-east-1:111111111111:cluster/fleapo-${e}`;
+    const task = (e: string) => `arn:aws:ecs:us-east-1:111111111111:task/fleapo-${e}/0123456789abcdef`;
+    const instances = (e: string) => `arn:aws:ecs:us-east-1:111111111111:container-instance/fleapo-${e}/0123456789abcdef`;
+    const cases: [string, string, Record<string, string>, string][] = [
+      ['ecs:ListTasks', instances(env), { 'ecs:cluster': cluster(env) }, 'Allowed'],
+      ['ecs:ListTasks', instances(other), { 'ecs:cluster': cluster(other) }, 'ImplicitlyDenied'],
+      ['ecs:DescribeTasks', task(env), { 'ecs:cluster': cluster(env) }, 'Allowed'],
+      ['ecs:DescribeTasks', task(other), { 'ecs:cluster': cluster(other) }, 'ImplicitlyDenied'],
+      ['ecs:StopTask', task(env), { 'ecs:cluster': cluster(env) }, 'ImplicitlyDenied'],
+      ['ecs:RunTask', `arn:aws:ecs:us-east-1:111111111111:task-definition/fleapo-web:1`, { 'ecs:cluster': cluster(env) }, 'ImplicitlyDenied'],
+    ];
+    for (const [action, resource, context, decision] of cases) {
+      await expect(evaluate({ ...retirement, action, resource, context }).then((d) => `${action} ${resource}: ${d}`)).resolves.toBe(`${action} ${resource}: ${decision}`);
+    }
+    // The rotation functions do not get them.
+    await expect(evaluate({ ...s.principal('database-url-rotation'), action: 'ecs:ListTasks', resource: instances(env), context: { 'ecs:cluster': cluster(env) } })).resolves.toBe('ImplicitlyDenied');
   });
 
   test('rotation functions use only their environment key, through Secrets Manager', async () => {

@@ -1,7 +1,7 @@
 import '../support/test-env';
 import * as crypto from 'node:crypto';
 import { handler } from '../../lambda/auth-secret-rotation';
-import { TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../lambda/rotation/ecs-rollout';
+import { TAG_ROLLOUT_CREATED_AT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../lambda/rotation/ecs-rollout';
 import { invoker } from '../support/events';
 import { RotationEvent } from '../support/fake-secrets-manager';
 import { RotationHarness } from '../support/rotation-harness';
@@ -47,7 +47,12 @@ test('the first rotation publishes a next key and keeps signing with the generat
     else expect(now).toEqual({ current: before.next, next: now.next, previous: before.current });
     rings.push(now);
     expect(h.ecs.rollCount).toBe(rollsBefore + 1);
-    expect(h.sm.tags(arn)).toEqual({ [TAG_ROLLOUT_VERSION]: result.token, [TAG_ROLLOUT_DEPLOYMENT]: h.ecs.primary.id });
+    expect(h.sm.tags(arn)).toEqual({
+      [TAG_ROLLOUT_VERSION]: result.token,
+      [TAG_ROLLOUT_DEPLOYMENT]: h.ecs.primary.id,
+      // T: ECS's createdAt of that deployment, exactly as DescribeServices reports it.
+      [TAG_ROLLOUT_CREATED_AT]: new Date(h.ecs.primary.createdAt).toISOString(),
+    });
     h.ecs.completeDeployment();
   }
   expect(new Set(rings.map((r) => r.current)).size).toBe(4);
@@ -55,31 +60,41 @@ test('the first rotation publishes a next key and keeps signing with the generat
 });
 
 describe('a rotation that would sign with the next key is refused at createSecret (nothing staged, AWSCURRENT unchanged, no roll) until the current version has rolled out, as ECS reports it', () => {
-  const cases: [string, (arn: string) => void][] = [
-    ['the rotation’s deployment is still in progress', () => undefined],
-    ['a later deployment (a code deploy) is in progress', () => {
-      h.ecs.completeDeployment();
-      void rotateServiceByHand();
-    }],
-    ['the deployment failed (circuit breaker)', () => h.ecs.failDeployment()],
-    ['the deployment completed but a task started before it still runs', () => {
-      h.ecs.completeDeployment();
-      h.ecs.startTask(h.ecs.primary.id, h.ecs.primary.createdAt - 60_000); // e.g. a task ECS kept from the older deployment
-    }],
-    ['the deployment completed but an old task is still draining', () => {
-      h.ecs.completeDeployment();
-      h.ecs.stopTask(h.ecs.startTask(h.ecs.primary.id, h.ecs.primary.createdAt - 60_000), true);
-    }],
-    ['the rollout of the current version was never recorded', (arn) => {
-      h.ecs.completeDeployment();
-      void untag(arn);
-    }],
+  // Each case: what happens before the rotation that publishes (and rolls) the current version, and after it.
+  const cases: [string, { before?: () => void; after?: (arn: string) => void }][] = [
+    ['the rotation’s deployment is still in progress', {}],
+    ['the deployment failed (circuit breaker rolled back to the old tasks)', { after: () => void h.ecs.failDeployment() }],
+    ['the deployment failed and vanished from DescribeServices', { after: () => void h.ecs.failDeployment(undefined, { visibleForPolls: 0 }) }],
+    [
+      'the deployment completed but a standalone task created before it still runs',
+      { before: () => void h.ecs.runTask('migration'), after: () => h.ecs.completeDeployment() },
+    ],
+    [
+      'the deployment completed but an old task is still draining',
+      {
+        after: () => {
+          const old = h.ecs.liveTasks.filter((t) => t.startedBy !== h.ecs.primary.id);
+          h.ecs.completeDeployment();
+          h.ecs.drainTask(old[0].taskArn); // ECS reported COMPLETED while the load balancer still drains it
+        },
+      },
+    ],
+    [
+      'the rollout of the current version was never recorded',
+      {
+        after: (arn) => {
+          h.ecs.completeDeployment();
+          void untag(arn);
+        },
+      },
+    ],
   ];
 
   test.each(cases)('%s', async (_, arrange) => {
     const arn = h.sm.createSecret(`fleapo/test/auth-refuse-${crypto.randomBytes(3).toString('hex')}`, hex());
+    arrange.before?.();
     expect(await h.rotate(arn, rotate)).toMatchObject({ ok: true }); // publish step: never refused
-    arrange(arn);
+    arrange.after?.(arn);
     await settle();
     const currentBefore = h.sm.versionIdOf(arn, 'AWSCURRENT');
     const valueBefore = h.sm.value(arn);
@@ -94,11 +109,33 @@ describe('a rotation that would sign with the next key is refused at createSecre
 
     // Once ECS reports the rollout complete (and the record exists), Secrets Manager's retry succeeds.
     if (!h.sm.tags(arn)[TAG_ROLLOUT_VERSION]) await retag(arn, currentBefore!);
-    for (const t of h.ecs.liveTasks) if (t.startedAt! < h.ecs.primary.createdAt) h.ecs.stopTask(t);
+    const since = new Date(h.sm.tags(arn)[TAG_ROLLOUT_CREATED_AT]).getTime();
+    for (const t of h.ecs.liveTasks) if (t.createdAt < since) h.ecs.stopTask(t.taskArn);
     h.ecs.completeDeployment();
     expect(await h.rotate(arn, rotate, refused.token)).toMatchObject({ ok: true });
     h.ecs.completeDeployment();
   });
+});
+
+test('a later deployment (a code deploy) still in progress does not hold the switch back once the rotation’s own completed: its tasks read the current version too', async () => {
+  const arn = h.sm.createSecret(`fleapo/test/auth-overlap-${crypto.randomBytes(3).toString('hex')}`, hex());
+  expect(await h.rotate(arn, rotate)).toMatchObject({ ok: true });
+  h.ecs.completeDeployment();
+  await rotateServiceByHand();
+  expect(h.ecs.primary.rolloutState).toBe('IN_PROGRESS');
+  expect(await h.rotate(arn, rotate)).toMatchObject({ ok: true });
+  h.ecs.completeDeployment();
+});
+
+test('a code deploy that superseded the rotation’s deployment before it completed: the switch waits for the code deploy to complete', async () => {
+  const arn = h.sm.createSecret(`fleapo/test/auth-superseded-${crypto.randomBytes(3).toString('hex')}`, hex());
+  expect(await h.rotate(arn, rotate)).toMatchObject({ ok: true });
+  await rotateServiceByHand(); // the rotation's deployment never completes
+  const refused = await h.rotate(arn, rotate);
+  expect(refused).toMatchObject({ ok: false, step: 'createSecret' });
+  h.ecs.completeDeployment(); // the code deploy completes: every task started after the value became current
+  expect(await h.rotate(arn, rotate, refused.token)).toMatchObject({ ok: true });
+  h.ecs.completeDeployment();
 });
 
 const pendingOps: Promise<unknown>[] = [];
@@ -116,7 +153,7 @@ function untag(arn: string): Promise<unknown> {
   const p = (async () => {
     const { SecretsManagerClient, UntagResourceCommand } = await import('@aws-sdk/client-secrets-manager');
     const client = new SecretsManagerClient({});
-    await client.send(new UntagResourceCommand({ SecretId: arn, TagKeys: [TAG_ROLLOUT_VERSION, TAG_ROLLOUT_DEPLOYMENT] }));
+    await client.send(new UntagResourceCommand({ SecretId: arn, TagKeys: [TAG_ROLLOUT_VERSION, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_CREATED_AT] }));
     client.destroy();
   })();
   pendingOps.push(p);
@@ -125,7 +162,16 @@ function untag(arn: string): Promise<unknown> {
 async function retag(arn: string, version: string): Promise<void> {
   const { SecretsManagerClient, TagResourceCommand } = await import('@aws-sdk/client-secrets-manager');
   const client = new SecretsManagerClient({});
-  await client.send(new TagResourceCommand({ SecretId: arn, Tags: [{ Key: TAG_ROLLOUT_VERSION, Value: version }, { Key: TAG_ROLLOUT_DEPLOYMENT, Value: h.ecs.primary.id }] }));
+  await client.send(
+    new TagResourceCommand({
+      SecretId: arn,
+      Tags: [
+        { Key: TAG_ROLLOUT_VERSION, Value: version },
+        { Key: TAG_ROLLOUT_DEPLOYMENT, Value: h.ecs.primary.id },
+        { Key: TAG_ROLLOUT_CREATED_AT, Value: new Date(h.ecs.primary.createdAt).toISOString() },
+      ],
+    }),
+  );
   client.destroy();
 }
 async function settle(): Promise<void> {

@@ -1,7 +1,9 @@
 import '../support/test-env';
-import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { PutSecretValueCommand, TagResourceCommand } from '@aws-sdk/client-secrets-manager';
+import { AwsError } from '../support/aws-json-server';
 import { handler } from '../../lambda/database-role-retirement';
-import { TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../lambda/rotation/ecs-rollout';
+import { TAG_ROLLOUT_CREATED_AT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../lambda/rotation/ecs-rollout';
 import { deploymentEvent, scheduledEvent } from '../support/events';
 import { recordingErrors, RotationHarness } from '../support/rotation-harness';
 
@@ -37,46 +39,128 @@ test('ECS double: UpdateService starts a PRIMARY deployment, DescribeServices li
   ecs.destroy();
 });
 
-test('no rollout recorded, unsupported events and other services are ignored', async () => {
-  await expect(retire(scheduledEvent())).resolves.toEqual({ outcome: 'ignored' });
+const sdk = () => new ECSClient({});
+const stall = () => metric('RetirementStalled');
+
+/** AWSCURRENT moves to a new version (as finishSecret does); returns the version id. */
+async function moveCurrent(): Promise<string> {
+  const sm = h.sm.sdkClient();
+  const out = await sm.send(new PutSecretValueCommand({ SecretId: arn, SecretString: 'postgres://app_clone:unused-url-pw2@127.0.0.1:1/fleapo' })); // secretlint-disable-line -- test fixture, not a credential
+  sm.destroy();
+  return out.VersionId!;
+}
+
+/** What rollServiceOnce records: UpdateService through the real SDK, then the tags. */
+async function rollAndRecordFor(version: string): Promise<string> {
+  const ecs = sdk();
+  const out = await ecs.send(new UpdateServiceCommand({ cluster: h.ecs.clusterArn, service: h.ecs.serviceArn, forceNewDeployment: true }));
+  ecs.destroy();
+  const d = out.service!.deployments!.find((x) => x.status === 'PRIMARY')!;
+  const sm = h.sm.sdkClient();
+  await sm.send(
+    new TagResourceCommand({
+      SecretId: arn,
+      Tags: [
+        { Key: TAG_ROLLOUT_VERSION, Value: version },
+        { Key: TAG_ROLLOUT_DEPLOYMENT, Value: d.id! },
+        { Key: TAG_ROLLOUT_CREATED_AT, Value: d.createdAt!.toISOString() },
+      ],
+    }),
+  );
+  sm.destroy();
+  return d.id!;
+}
+
+test('unsupported events and other services are ignored; no previous version: nothing to retire', async () => {
+  await expect(retire(scheduledEvent())).resolves.toEqual({ outcome: 'nothing-to-retire' });
   await expect(retire({ source: 'aws.s3', 'detail-type': 'Object Created' })).resolves.toEqual({ outcome: 'ignored' });
   await expect(retire(deploymentEvent('arn:aws:ecs:us-east-1:111111111111:service/fleapo/other', 'SERVICE_DEPLOYMENT_COMPLETED', 'ecs-svc/1'))).resolves.toEqual({
     outcome: 'ignored',
   });
 });
 
-test('an in-progress rollout waits (event and tick); a newer rotation without recorded rollout waits', async () => {
-  const ecs = new ECSClient({});
-  const out = await ecs.send(new UpdateServiceCommand({ cluster: h.ecs.clusterArn, service: h.ecs.serviceArn, forceNewDeployment: true }));
-  ecs.destroy();
-  const deploymentId = out.service!.deployments!.find((d) => d.status === 'PRIMARY')!.id!;
-  const currentVersion = h.sm.versionIdOf(arn, 'AWSCURRENT')!;
-  const { TagResourceCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
-  const sm = new SecretsManagerClient({});
-  await sm.send(new TagResourceCommand({ SecretId: arn, Tags: [{ Key: TAG_ROLLOUT_VERSION, Value: 'some-older-version' }, { Key: TAG_ROLLOUT_DEPLOYMENT, Value: deploymentId }] }));
-
-  await expect(retire(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_IN_PROGRESS', deploymentId))).resolves.toEqual({ outcome: 'waiting' });
-  await expect(retire(scheduledEvent())).resolves.toEqual({ outcome: 'waiting' });
-  h.ecs.completeDeployment(deploymentId);
-  // Completed, but the recorded rollout is not AWSCURRENT's version: do not touch AWSPREVIOUS's role.
-  await expect(retire(scheduledEvent())).resolves.toEqual({ outcome: 'waiting' });
-  await sm.send(new TagResourceCommand({ SecretId: arn, Tags: [{ Key: TAG_ROLLOUT_VERSION, Value: currentVersion }] }));
-  sm.destroy();
-  // Now it would retire — but there is no AWSPREVIOUS: nothing to retire, recorded.
-  await expect(retire(scheduledEvent())).resolves.toEqual({ outcome: 'nothing-to-retire' });
-  await expect(retire(scheduledEvent())).resolves.toEqual({ outcome: 'already-retired' });
+test('AWSCURRENT moved but its rollout is not recorded (UpdateService kept failing): stalled, a metric and an error, every tick', async () => {
+  await moveCurrent();
+  const before = stall();
+  await expect(retire(scheduledEvent())).resolves.toEqual({ outcome: 'stalled' });
+  await expect(retire(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_COMPLETED', h.ecs.primary.id))).resolves.toEqual({ outcome: 'stalled' });
+  expect(stall()).toBe(before + 2);
+  expect(h.capture.jsonLines().some((l) => l.level === 'ERROR' && String(l.message).includes('not recorded'))).toBe(true);
 });
 
-test('a failed deployment is refused with a RetirementRefused metric, without touching the database', async () => {
-  const { TagResourceCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
-  const sm = new SecretsManagerClient({});
-  await sm.send(new TagResourceCommand({ SecretId: arn, Tags: [{ Key: TAG_ROLLOUT_DEPLOYMENT, Value: 'ecs-svc/777' }] }));
-  sm.destroy();
+test('rolled out: waits quietly while in progress; an overlapping deploy that completes counts; an old standalone task blocks with a metric', async () => {
+  const version = h.sm.versionIdOf(arn, 'AWSCURRENT')!;
+  const job = h.ecs.runTask('migration'); // before the rollout: may hold the old URL between connections
+  const ours = await rollAndRecordFor(version);
+  const quiet = h.capture.jsonLines().filter((l) => '_aws' in l).length;
+  await expect(retire(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_IN_PROGRESS', ours))).resolves.toEqual({ outcome: 'waiting' });
+  const deploy = h.ecs.deployNewRevision(); // overlaps: ours never completes
+  await expect(retire(scheduledEvent())).resolves.toEqual({ outcome: 'waiting' });
+  expect(h.capture.jsonLines().filter((l) => '_aws' in l).length).toBe(quiet); // waiting for ECS is no alarm
+  h.ecs.completeDeployment(deploy.id);
+  expect(h.ecs.deployment(ours)).toMatchObject({ status: 'INACTIVE', rolloutState: 'IN_PROGRESS' });
+  const blocked = metric('RetirementBlocked');
+  await expect(retire(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_COMPLETED', deploy.id))).resolves.toEqual({ outcome: 'blocked' });
+  expect(metric('RetirementBlocked')).toBe(blocked + 1);
+  const line = h.capture.jsonLines().find((l) => l.level === 'WARN' && Array.isArray(l.taskArns));
+  expect(line?.taskArns).toEqual([job.taskArn]);
+  // The job ends: the next step would be pg_stat_activity (no database here: the call fails, the function errors).
+  h.ecs.stopTask(job.taskArn);
+  await expect(retire(scheduledEvent())).rejects.toThrow();
+});
+
+test('a failed rollout that rolls back: refused with a metric, also once the failed deployment is gone and the rollback completed', async () => {
+  const version = await moveCurrent();
+  const ours = await rollAndRecordFor(version);
   const before = metric('RetirementRefused');
-  await expect(retire(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_FAILED', 'ecs-svc/777'))).resolves.toEqual({ outcome: 'refused' });
-  expect(metric('RetirementRefused')).toBe(before + 1);
+  const rollback = h.ecs.failDeployment(ours, { visibleForPolls: 1 })!;
+  await expect(retire(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_FAILED', ours))).resolves.toEqual({ outcome: 'refused' });
+  await expect(retire(scheduledEvent())).resolves.toEqual({ outcome: 'refused' }); // ours is no longer listed
+  h.ecs.completeDeployment(rollback.id);
+  await expect(retire(scheduledEvent())).resolves.toEqual({ outcome: 'refused' }); // completed, but with the old tasks
+  expect(metric('RetirementRefused')).toBe(before + 3);
   const errorLine = h.capture.jsonLines().find((l) => l.level === 'ERROR' && String(l.message).includes('rolled back'));
-  expect(errorLine).toMatchObject({ deploymentId: 'ecs-svc/777', service: 'fleapo-secrets-rotation-test' });
+  expect(errorLine).toMatchObject({ deploymentId: ours, service: 'fleapo-secrets-rotation-test' });
+});
+
+test('ECS double: overlapping deployments, a rollback that keeps the previous tasks, tasks that read secrets at start, ListTasks pages', async () => {
+  const ecs = sdk();
+  let version = 'v-old';
+  h.ecs.readSecrets = () => ({ DATABASE_URL: { versionId: version } });
+  const d1 = await ecs.send(new UpdateServiceCommand({ cluster: h.ecs.clusterName, service: h.ecs.serviceName, forceNewDeployment: true }));
+  const first = d1.service!.deployments!.find((d) => d.status === 'PRIMARY')!;
+  h.ecs.completeDeployment(first.id);
+  version = 'v-new';
+  const d2 = await ecs.send(new UpdateServiceCommand({ cluster: h.ecs.clusterName, service: h.ecs.serviceName, forceNewDeployment: true }));
+  const second = d2.service!.deployments!.find((d) => d.status === 'PRIMARY')!;
+  expect(second.createdAt!.getTime()).toBeGreaterThan(first.createdAt!.getTime());
+  expect(d2.service!.deployments!.map((d) => [d.id, d.status, d.rolloutState])).toEqual([
+    [first.id, 'ACTIVE', 'COMPLETED'],
+    [second.id, 'PRIMARY', 'IN_PROGRESS'],
+  ]);
+  const rollback = h.ecs.failDeployment(second.id!)!;
+  const described = await ecs.send(new DescribeServicesCommand({ cluster: h.ecs.clusterArn, services: [h.ecs.serviceArn] }));
+  expect(described.services![0].deployments!.map((d) => d.id)).toEqual([rollback.id]); // the failed one is gone at once
+  expect(described.services![0].deployments![0]).toMatchObject({ rolloutState: 'IN_PROGRESS', rolloutStateReason: expect.stringContaining('rolling back') });
+  // The running tasks are the previous deployment's, kept by the rollback: they read the old version.
+  expect(h.ecs.liveTasks.filter((t) => t.group.startsWith('service:')).map((t) => t.secrets.DATABASE_URL.versionId)).toEqual(['v-old', 'v-old']);
+
+  h.ecs.runTask('job');
+  h.ecs.pageSize = 1;
+  const listed = await ecs.send(new ListTasksCommand({ cluster: h.ecs.clusterArn, family: h.ecs.family }));
+  expect(listed.taskArns).toHaveLength(1);
+  expect(listed.nextToken).toBeDefined();
+  h.ecs.pageSize = 100;
+  const tasks = await ecs.send(new DescribeTasksCommand({ cluster: h.ecs.clusterArn, tasks: h.ecs.liveTasks.map((t) => t.taskArn) }));
+  expect(tasks.tasks!.map((t) => t.group).sort()).toEqual(['family:fleapo-web', `service:${h.ecs.serviceName}`, `service:${h.ecs.serviceName}`]);
+  expect(tasks.tasks![0].startedAt).toBeInstanceOf(Date);
+
+  h.ecs.updateServiceError = new AwsError('AccessDeniedException', 'not authorized');
+  await expect(ecs.send(new UpdateServiceCommand({ cluster: h.ecs.clusterArn, service: h.ecs.serviceArn, forceNewDeployment: true }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
+  await expect(ecs.send(new UpdateServiceCommand({ cluster: h.ecs.clusterArn, service: h.ecs.serviceArn, forceNewDeployment: true }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
+  h.ecs.updateServiceError = undefined;
+  h.ecs.readSecrets = () => ({});
+  ecs.destroy();
 });
 
 test('missing SECRET_ARN is named', async () => {

@@ -8,7 +8,7 @@ import {
 } from '../../lambda/postgres/database-secret';
 import { nextDatabaseUrl } from '../../lambda/playbooks/database-url-playbook';
 import { scramSha256Verifier } from '../../lambda/postgres/scram-verifier';
-import { deploymentEventVerdict, isConfiguredService, serviceStateVerdict } from '../../lambda/retirement/retirement-trigger';
+import { isConfiguredService } from '../../lambda/retirement/retirement-trigger';
 import { emfRecord } from '../../lambda/observability/emf-metric';
 import { readDatabaseSettings, readEcsTarget } from '../../lambda/config/env';
 
@@ -60,21 +60,6 @@ test('SCRAM-SHA-256 verifier matches RFC 7677 derivation', () => {
 });
 
 describe('retirement triggers', () => {
-  const ours = 'ecs-svc/42';
-  const ev = (eventName: string, deploymentId: string, reason = '') => ({ kind: 'deployment' as const, serviceArn: 'arn', eventName, deploymentId, reason });
-  test('event verdicts', () => {
-    expect(deploymentEventVerdict(ev('SERVICE_DEPLOYMENT_COMPLETED', ours), ours)).toBe('completed');
-    expect(deploymentEventVerdict(ev('SERVICE_DEPLOYMENT_FAILED', ours), ours)).toBe('refused');
-    expect(deploymentEventVerdict(ev('SERVICE_DEPLOYMENT_IN_PROGRESS', ours), ours)).toBe('pending');
-    expect(deploymentEventVerdict(ev('SERVICE_DEPLOYMENT_IN_PROGRESS', 'ecs-svc/43', `ECS deployment circuit breaker: rolling back ${ours}`), ours)).toBe('refused');
-    expect(deploymentEventVerdict(ev('SERVICE_DEPLOYMENT_COMPLETED', 'ecs-svc/7'), ours)).toBe('other-deployment');
-  });
-  test('tick verdicts', () => {
-    expect(serviceStateVerdict([{ id: ours, status: 'PRIMARY', rolloutState: 'COMPLETED' }], ours)).toBe('completed');
-    expect(serviceStateVerdict([{ id: ours, status: 'PRIMARY', rolloutState: 'IN_PROGRESS' }], ours)).toBe('pending');
-    expect(serviceStateVerdict([{ id: ours, status: 'PRIMARY', rolloutState: 'FAILED' }], ours)).toBe('refused');
-    expect(serviceStateVerdict([], ours)).toBe('other-deployment');
-  });
   test('service matching by ARN or name', () => {
     const arn = 'arn:aws:ecs:us-east-1:1:service/fleapo/api';
     expect(isConfiguredService(arn, arn)).toBe(true);

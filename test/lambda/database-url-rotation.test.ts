@@ -82,9 +82,10 @@ describe('DATABASE_URL rotation with alternating users and retirement', () => {
     expect(await select()).toBe('one');
     expect(await urlLogsIn(oldUrl)).toBe(true);
 
-    // Events for other services / deployments are ignored.
+    // Events for other services are ignored; any event of ours re-reads the state (which deployment it names does not matter).
     await expect(retire(deploymentEvent('arn:aws:ecs:us-east-1:111111111111:service/fleapo/other', 'SERVICE_DEPLOYMENT_COMPLETED', deploymentId))).resolves.toEqual({ outcome: 'ignored' });
-    await expect(retire(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_COMPLETED', 'ecs-svc/1'))).resolves.toEqual({ outcome: 'ignored' });
+    await expect(retire(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_COMPLETED', 'ecs-svc/1'))).resolves.toEqual({ outcome: 'blocked' });
+    expect(metricLines('RetirementBlocked')).toHaveLength(2);
 
     // The old task goes away; the scheduled tick retires the old role.
     await oldTask.end();

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { externalSecretFormProblem } from '../../../lambda/external/external-secret-kinds';
 import { STAGED_LABEL, stagedVersionId } from '../../../lambda/external/staging';
-import { TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../../lambda/rotation/rollout-tags';
+import { recordedRolloutStart, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../../lambda/rotation/rollout-tags';
 import { AWSCURRENT, AWSPENDING, versionWithStage } from '../../../lambda/rotation/secret-store';
 import { awsProblem, type CliClients } from '../aws';
 import { describeView, followRotation } from '../follow-rotation';
@@ -166,19 +166,20 @@ export async function runRotation(target: SecretTarget, clients: CliClients, opt
     step = 'wait-for-rollout';
     const { tags } = await describeView(clients.sm, secretId);
     const deploymentId = tags[TAG_ROLLOUT_DEPLOYMENT];
-    if (tags[TAG_ROLLOUT_VERSION] !== token || !deploymentId) {
+    const since = recordedRolloutStart(tags, token);
+    if (since === undefined || !deploymentId) {
       throw new StepFailure(
         step,
         `the rotation did not record its ECS deployment on the secret (tag ${TAG_ROLLOUT_VERSION} is not version ${token}); check that a deployment of ${target.service} started after the rotation has completed`,
       );
     }
-    progress.step(`waiting for ECS deployment ${deploymentId} of ${target.service} to complete`);
-    const rollout = await followRollout(clients.ecs, { cluster: target.cluster, service: target.service, deploymentId }, { timeoutMs, intervalMs, onChange: (t) => progress.info(t) });
+    progress.step(`waiting for ${target.service} to run version ${token} everywhere (ECS deployment ${deploymentId} or a later one)`);
+    const rollout = await followRollout(clients.ecs, { cluster: target.cluster, service: target.service, since }, { timeoutMs, intervalMs, onChange: (t) => progress.info(t) });
     if (rollout.kind === 'failed') throw new StepFailure(step, rollout.reason);
     if (rollout.kind === 'timeout') {
-      throw new StepFailure(step, `ECS deployment ${rollout.deploymentId} has not completed within ${options.timeoutSeconds} s (rollout ${rollout.rolloutState ?? 'unknown'})`);
+      throw new StepFailure(step, `version ${token} is not rolled out everywhere within ${options.timeoutSeconds} s: ${rollout.detail}`);
     }
-    progress.done(`ECS deployment ${rollout.deploymentId} completed`);
+    progress.done(`ECS deployment ${rollout.deploymentId} completed and no task from before the switch still runs`);
     io.out(revokeInstruction(target));
     return 0;
   } catch (error) {

@@ -1,6 +1,6 @@
 import { DescribeSecretCommand, ListSecretVersionIdsCommand, type DescribeSecretResponse, type SecretVersionsListEntry } from '@aws-sdk/client-secrets-manager';
 import { STAGED_LABEL } from '../../../lambda/external/staging';
-import { TAG_DATABASE_ROLE, TAG_REFUSAL, TAG_REFUSED_VERSION, TAG_RETIRED_DEPLOYMENT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../../lambda/rotation/rollout-tags';
+import { recordedRolloutStart, TAG_DATABASE_ROLE, TAG_REFUSAL, TAG_REFUSED_VERSION, TAG_RETIRED_DEPLOYMENT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../../lambda/rotation/rollout-tags';
 import { alternateRole } from '../../../lambda/postgres/database-secret';
 import { AWSCURRENT, AWSPENDING, versionWithStage } from '../../../lambda/rotation/secret-store';
 import { awsProblem, type CliClients } from '../aws';
@@ -29,7 +29,7 @@ export interface SecretStatus {
   /** A value staged for the next rotation (FLEAPO_STAGED), by version id. */
   readonly stagedVersion?: string;
   /** The rollout the last rotation started, and how it stands. */
-  readonly rollout?: { readonly versionId: string; readonly current: boolean } & (RolloutSnapshot | { readonly deploymentId: string; readonly state: 'UNKNOWN'; readonly error: string });
+  readonly rollout?: { readonly versionId: string; readonly current: boolean; readonly deploymentId: string } & (RolloutSnapshot | { readonly deploymentId: string; readonly state: 'UNKNOWN'; readonly error: string });
   /** DATABASE_URL: the role the current URL logs in as, and the other one of the pair (as the rotation recorded). */
   readonly currentRole?: string;
   readonly previousRole?: string;
@@ -84,8 +84,10 @@ export async function secretStatus(target: SecretTarget, clients: CliClients): P
   if (rolloutDeployment === undefined || rolloutVersion === undefined) return status;
   const current = versionWithStage(d.VersionIdsToStages ?? {}, AWSCURRENT) === rolloutVersion;
   try {
-    const snapshot = await rolloutSnapshot(clients.ecs, { cluster: target.cluster, service: target.service, deploymentId: rolloutDeployment });
-    return { ...status, rollout: { versionId: rolloutVersion, current, ...snapshot } };
+    const since = recordedRolloutStart(d.Tags ? Object.fromEntries(d.Tags.map((t) => [t.Key ?? '', t.Value ?? ''])) : {}, rolloutVersion);
+    if (since === undefined) return { ...status, rollout: { versionId: rolloutVersion, current, deploymentId: rolloutDeployment, state: 'UNKNOWN', error: 'no rollout start time recorded (fleapo:rollout-created-at)' } };
+    const snapshot = await rolloutSnapshot(clients.ecs, { cluster: target.cluster, service: target.service, since });
+    return { ...status, rollout: { versionId: rolloutVersion, current, deploymentId: rolloutDeployment, ...snapshot } };
   } catch (error) {
     return { ...status, rollout: { versionId: rolloutVersion, current, deploymentId: rolloutDeployment, state: 'UNKNOWN', error: awsProblem(error) } };
   }
@@ -114,7 +116,7 @@ export function renderStatus(environment: string, statuses: SecretStatus[]): str
     for (const v of s.versions) lines.push(`    ${v.id}  ${v.stages.join(',').padEnd(24)}  ${v.created ?? ''}`.trimEnd());
     if (s.rollout) {
       const r = s.rollout;
-      const detail = 'error' in r ? `UNKNOWN (${r.error})` : `${r.state}${r.otherDeployments > 0 ? `, ${r.otherDeployments} other deployment(s) still listed (their tasks may hold an earlier value)` : ''}`;
+      const detail = 'error' in r ? `UNKNOWN (${r.error})` : `${r.state}: ${r.detail}`;
       lines.push(`  rollout        deployment ${r.deploymentId} for version ${r.versionId}${r.current ? '' : ' (not the current version)'}: ${detail}`);
     } else {
       lines.push('  rollout        none recorded');

@@ -1,0 +1,44 @@
+/**
+ * Reading and following a rollout through ECS (I/O around the pure rolloutVerdict): used by the operator CLI to
+ * decide when an old key may be revoked, and by the retirement function. Reusable by any later CLI.
+ */
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { EcsTarget } from '../config/env';
+import { observeService, observeTasks } from './ecs-rollout';
+import { describeVerdict, RolloutVerdict, rolloutVerdict } from './rollout-verdict';
+
+/** The verdict for the value current since `since`, from one DescribeServices and the family's tasks. */
+export async function currentRolloutVerdict(ecs: ECSClient, target: EcsTarget, since: Date): Promise<RolloutVerdict> {
+  const service = await observeService(ecs, target);
+  const tasks = await observeTasks(ecs, target.cluster, service.families);
+  return rolloutVerdict(since, service.serviceName, service.deployments, tasks);
+}
+
+export interface FollowOptions {
+  timeoutMs: number;
+  pollMs: number;
+  /** Called with a one-line description whenever the verdict changes (no values, ids only). */
+  onProgress?: (line: string) => void;
+}
+
+/** A verdict that will not change by waiting. */
+export function isFinal(verdict: RolloutVerdict): boolean {
+  return verdict.state === 'rolled-out' || verdict.state === 'failed' || verdict.state === 'not-rolled';
+}
+
+/**
+ * Polls until the value current since `since` is rolled out everywhere, the rollout failed, nothing rolls it, or
+ * `timeoutMs` passed. Returns the last verdict: only `rolled-out` means safe.
+ */
+export async function followRollout(ecs: ECSClient, target: EcsTarget, since: Date, options: FollowOptions): Promise<RolloutVerdict> {
+  const deadline = Date.now() + options.timeoutMs;
+  let last = '';
+  for (;;) {
+    const verdict = await currentRolloutVerdict(ecs, target, since);
+    const line = `${verdict.state}: ${describeVerdict(verdict)}`;
+    if (line !== last) options.onProgress?.(line);
+    last = line;
+    if (isFinal(verdict) || Date.now() >= deadline) return verdict;
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs));
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * "Has the value that became AWSCURRENT at time T been rolled out everywhere?", decided only from what ECS reports:
+ * deployment creation times and rollout states, task creation/start times and last statuses. Pure.
+ *
+ * Tasks read `secrets` once, when they start, so:
+ * - a deployment created at or after T starts tasks that read the new value; its COMPLETED rollout means the
+ *   service reached steady state with it (whichever deployment it is: the rotation's own, a code deploy that
+ *   superseded it, or another secret's rollout);
+ * - a task (of the service, or a standalone RunTask task of the same task definition family) created before T may
+ *   hold the old value, even when it has no open connection at the moment.
+ * Rolled out everywhere = some deployment created at/after T has COMPLETED and no task created before T is still
+ * running (any last status but STOPPED). Nothing is inferred from which deployment is PRIMARY.
+ */
+/** A rollout state reason or event reason that reports a circuit-breaker rollback. */
+export function isRollback(reason: string): boolean {
+  return /roll(ing|ed)?[\s-]?back/i.test(reason);
+}
+
+export interface ObservedDeployment {
+  id: string;
+  status?: string;
+  rolloutState?: string;
+  rolloutStateReason?: string;
+  createdAt?: Date;
+}
+
+export interface ObservedTask {
+  taskArn: string;
+  /** `service:<name>` for tasks of a service, `family:<family>` (or a custom group) for RunTask tasks. */
+  group?: string;
+  lastStatus?: string;
+  createdAt?: Date;
+  startedAt?: Date;
+}
+
+export type RolloutVerdict =
+  /** Done: `deploymentId` (created at/after T) completed and no task from before T runs. */
+  | { state: 'rolled-out'; deploymentId: string }
+  /** A deployment created at/after T is still rolling out: wait. */
+  | { state: 'in-progress'; deploymentIds: string[] }
+  /** A deployment created at/after T failed or rolled back to tasks that hold the old value. */
+  | { state: 'failed'; reason: string }
+  /** The service rolled out, but standalone tasks created before T still run (they may hold the old value). */
+  | { state: 'old-tasks'; deploymentId: string; taskArns: string[] }
+  /** No deployment of the service was created at or after T: the value never rolled. */
+  | { state: 'not-rolled'; reason: string };
+
+const time = (d: Date | undefined) => d?.getTime();
+
+/** A task that may have read its secrets before T: created (else started) before T, or of unknown age. */
+export function startedBefore(task: ObservedTask, since: Date): boolean {
+  const at = time(task.createdAt) ?? time(task.startedAt);
+  return at === undefined || at < since.getTime();
+}
+
+export function rolloutVerdict(since: Date, serviceName: string, deployments: ObservedDeployment[], tasks: ObservedTask[]): RolloutVerdict {
+  const T = since.getTime();
+  const old = tasks.filter((t) => t.lastStatus !== 'STOPPED' && startedBefore(t, since));
+  const oldService = old.filter((t) => t.group === `service:${serviceName}`);
+  const after = deployments
+    .filter((d) => (time(d.createdAt) ?? -Infinity) >= T)
+    .sort((a, b) => (time(b.createdAt) ?? 0) - (time(a.createdAt) ?? 0)); // newest first
+  const completed = after.filter((d) => d.rolloutState === 'COMPLETED');
+  const newestCompleted = completed.find((d) => d.status === 'PRIMARY') ?? completed[0];
+
+  if (newestCompleted !== undefined && old.length === 0) return { state: 'rolled-out', deploymentId: newestCompleted.id };
+
+  const failed = after.find((d) => d.rolloutState === 'FAILED');
+  if (failed) return { state: 'failed', reason: `deployment ${failed.id} FAILED${failed.rolloutStateReason ? ` (${failed.rolloutStateReason})` : ''}` };
+  const rollback = after.find((d) => isRollback(d.rolloutStateReason ?? ''));
+  if (rollback) return { state: 'failed', reason: `deployment ${rollback.id} is a rollback (${rollback.rolloutStateReason})` };
+  if (newestCompleted !== undefined && oldService.length > 0) {
+    // A completed deployment drains every older one: service tasks from before T still running under a deployment
+    // created after T were kept by it, i.e. it rolled back to the previous task definition's tasks.
+    return {
+      state: 'failed',
+      reason: `deployment ${newestCompleted.id} completed with ${oldService.length} service task(s) started before the value became current (a rollback to the previous tasks)`,
+    };
+  }
+  const inProgress = after.filter((d) => d.rolloutState === 'IN_PROGRESS');
+  if (inProgress.length > 0) return { state: 'in-progress', deploymentIds: inProgress.map((d) => d.id) };
+  if (newestCompleted !== undefined) return { state: 'old-tasks', deploymentId: newestCompleted.id, taskArns: old.map((t) => t.taskArn) };
+  return { state: 'not-rolled', reason: `no deployment of ${serviceName} was created at or after ${since.toISOString()}` };
+}
+
+/** One line for logs and the CLI (ids, states and counts; never a value). */
+export function describeVerdict(verdict: RolloutVerdict): string {
+  switch (verdict.state) {
+    case 'rolled-out':
+      return `deployment ${verdict.deploymentId} completed and no task from before the value became current is running`;
+    case 'in-progress':
+      return `deployment(s) ${verdict.deploymentIds.join(', ')} in progress`;
+    case 'failed':
+    case 'not-rolled':
+      return verdict.reason;
+    case 'old-tasks':
+      return `deployment ${verdict.deploymentId} completed, but ${verdict.taskArns.length} task(s) started before the value became current still run: ${verdict.taskArns.join(', ')}`;
+  }
+}

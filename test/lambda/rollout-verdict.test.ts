@@ -1,0 +1,79 @@
+import { ObservedDeployment, ObservedTask, rolloutVerdict, startedBefore } from '../../lambda/rotation/rollout-verdict';
+import { recordedRolloutStart, TAG_ROLLOUT_CREATED_AT, TAG_ROLLOUT_VERSION } from '../../lambda/rotation/rollout-tags';
+
+/** The pure predicate: "has the value current since T been rolled out everywhere?", from ECS's own report. */
+const T = new Date('2026-01-01T12:00:00.000Z');
+const at = (seconds: number) => new Date(T.getTime() + seconds * 1000);
+const dep = (id: string, createdS: number, rolloutState: string, status = 'PRIMARY', rolloutStateReason?: string): ObservedDeployment => ({
+  id,
+  createdAt: at(createdS),
+  rolloutState,
+  status,
+  rolloutStateReason,
+});
+const task = (id: string, createdS: number, group = 'service:api', lastStatus = 'RUNNING'): ObservedTask => ({
+  taskArn: `arn:task/${id}`,
+  group,
+  createdAt: at(createdS),
+  startedAt: at(createdS + 1),
+  lastStatus,
+});
+
+test('the rotation\'s own deployment completed and only new tasks run: rolled out', () => {
+  expect(rolloutVerdict(T, 'api', [dep('d1', 0, 'COMPLETED')], [task('a', 5), task('b', 6)])).toEqual({ state: 'rolled-out', deploymentId: 'd1' });
+});
+
+test('an overlapping deploy: the rotation\'s deployment never completes and vanishes; the newer one carries the value', () => {
+  expect(rolloutVerdict(T, 'api', [dep('d2', 30, 'IN_PROGRESS'), dep('d1', 0, 'IN_PROGRESS', 'ACTIVE'), dep('d0', -600, 'COMPLETED', 'ACTIVE')], [task('old', -500), task('n', 10)])).toEqual({
+    state: 'in-progress',
+    deploymentIds: ['d2', 'd1'],
+  });
+  expect(rolloutVerdict(T, 'api', [dep('d2', 30, 'COMPLETED')], [task('n1', 40), task('n2', 41)])).toEqual({ state: 'rolled-out', deploymentId: 'd2' });
+});
+
+test('a deployment created before T proves nothing, even COMPLETED and PRIMARY', () => {
+  expect(rolloutVerdict(T, 'api', [dep('d0', -1, 'COMPLETED')], [task('old', -1)])).toMatchObject({ state: 'not-rolled' });
+  expect(rolloutVerdict(T, 'api', [dep('d0', -1, 'COMPLETED')], [])).toMatchObject({ state: 'not-rolled' });
+  expect(rolloutVerdict(T, 'api', [], [])).toMatchObject({ state: 'not-rolled' });
+});
+
+test('a failed deployment, its rollback (in progress, then completed with the old tasks), and the failed one gone', () => {
+  const old = [task('o1', -500), task('o2', -400)];
+  expect(rolloutVerdict(T, 'api', [dep('d1', 0, 'FAILED', 'ACTIVE'), dep('rb', 60, 'IN_PROGRESS', 'PRIMARY', 'ECS deployment circuit breaker: rolling back to deploymentId d0.')], old)).toMatchObject({
+    state: 'failed',
+    reason: expect.stringContaining('d1 FAILED'),
+  });
+  // The failed deployment already vanished from DescribeServices: the rollback's reason says it.
+  expect(rolloutVerdict(T, 'api', [dep('rb', 60, 'IN_PROGRESS', 'PRIMARY', 'ECS deployment circuit breaker: rolling back to deploymentId d0.')], old)).toMatchObject({
+    state: 'failed',
+    reason: expect.stringContaining('rollback'),
+  });
+  // The rollback completed (reason no longer says rollback) and kept the old tasks: still failed, never "rolled out".
+  expect(rolloutVerdict(T, 'api', [dep('rb', 60, 'COMPLETED', 'PRIMARY', 'ECS deployment rb completed.')], old)).toMatchObject({
+    state: 'failed',
+    reason: expect.stringContaining('2 service task(s) started before'),
+  });
+});
+
+test('a standalone task of the family created before T keeps the verdict at old-tasks until it stops', () => {
+  const job = task('migrate', -30, 'family:web');
+  expect(rolloutVerdict(T, 'api', [dep('d1', 0, 'COMPLETED')], [task('n', 5), job])).toEqual({ state: 'old-tasks', deploymentId: 'd1', taskArns: ['arn:task/migrate'] });
+  expect(rolloutVerdict(T, 'api', [dep('d1', 0, 'COMPLETED')], [task('n', 5), { ...job, lastStatus: 'STOPPED' }])).toMatchObject({ state: 'rolled-out' });
+  expect(rolloutVerdict(T, 'api', [dep('d1', 0, 'COMPLETED')], [task('n', 5), task('late-job', 20, 'family:web')])).toMatchObject({ state: 'rolled-out' });
+});
+
+test('a task created before T but started after it may have read the old value; a task of unknown age counts as old', () => {
+  expect(startedBefore({ taskArn: 'x', createdAt: at(-1), startedAt: at(1) }, T)).toBe(true);
+  expect(startedBefore({ taskArn: 'x', createdAt: at(0) }, T)).toBe(false);
+  expect(startedBefore({ taskArn: 'x', startedAt: at(1) }, T)).toBe(false);
+  expect(startedBefore({ taskArn: 'x' }, T)).toBe(true);
+  expect(rolloutVerdict(T, 'api', [dep('d1', 0, 'COMPLETED')], [{ taskArn: 'x', group: 'family:web', lastStatus: 'DEACTIVATING' }])).toMatchObject({ state: 'old-tasks' });
+});
+
+test('the rollout record: T only for the version it names', () => {
+  const tags = { [TAG_ROLLOUT_VERSION]: 'v2', [TAG_ROLLOUT_CREATED_AT]: T.toISOString() };
+  expect(recordedRolloutStart(tags, 'v2')).toEqual(T);
+  expect(recordedRolloutStart(tags, 'v3')).toBeUndefined();
+  expect(recordedRolloutStart({ [TAG_ROLLOUT_VERSION]: 'v2' }, 'v2')).toBeUndefined();
+  expect(recordedRolloutStart({ ...tags, [TAG_ROLLOUT_CREATED_AT]: 'garbage' }, 'v2')).toBeUndefined();
+});
