@@ -35,10 +35,13 @@ export class AppService extends Construct {
   public readonly taskDefinition: ecs.FargateTaskDefinition;
   public readonly service: ecs.FargateService;
   public readonly cluster: ecs.ICluster;
+  /** The subnets the service's tasks run in (the only ones a rollout may keep). */
+  private readonly subnetIds: string[];
 
   constructor(scope: Construct, id: string, props: AppServiceProps) {
     super(scope, id);
     const env = props.environment;
+    this.subnetIds = env.network.privateSubnetIds;
     const { account, region } = Stack.of(this);
     const confusedDeputyGuard = {
       StringEquals: { 'aws:SourceAccount': account },
@@ -109,6 +112,45 @@ export class AppService extends Construct {
   /** The ARN of the service (what ECS deployment events name in `resources[0]`). */
   public get serviceArn(): string {
     return this.service.serviceArn;
+  }
+
+  /**
+   * Allows `grantee` `UpdateService` of this service only, in its cluster, for a forced new deployment: every
+   * request parameter that ECS exposes as a condition key must be absent or keep the service as this stack
+   * defines it (task definition, no execute command, its subnets, no public IP, no Service Connect, VPC
+   * Lattice, EBS volumes, capacity providers, task size). IAM has no key for `desiredCount`,
+   * `deploymentConfiguration`, load balancers, placement or `forceNewDeployment` itself (README, "Least privilege").
+   */
+  public grantForceNewDeployment(grantee: iam.IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['ecs:UpdateService'],
+        resources: [this.serviceArn],
+        conditions: {
+          ArnEquals: { 'ecs:cluster': this.cluster.clusterArn },
+          ArnEqualsIfExists: { 'ecs:task-definition': this.taskDefinition.taskDefinitionArn },
+          StringEqualsIfExists: {
+            'ecs:enable-execute-command': 'false',
+            'ecs:enable-service-connect': 'false',
+            'ecs:enable-vpc-lattice': 'false',
+            'ecs:enable-ebs-volumes': 'false',
+          },
+          BoolIfExists: { 'ecs:auto-assign-public-ip': 'false' },
+          'ForAllValues:StringEquals': { 'ecs:subnet': this.subnetIds },
+          Null: { 'ecs:capacity-provider': 'true', 'ecs:task-cpu': 'true', 'ecs:task-memory': 'true', 'ecs:namespace': 'true' },
+        },
+      }),
+    );
+  }
+
+  /** Allows `grantee` to read this service's deployments (`DescribeServices` of this service only). */
+  public grantDescribeService(grantee: iam.IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['ecs:DescribeServices'],
+        resources: [this.serviceArn],
+      }),
+    );
   }
 }
 

@@ -50,13 +50,13 @@ export class EnvironmentStack extends Stack {
     this.authSecretRotation = new AuthSecretRotation(this, 'AuthSecretRotation', {
       environment: env,
       secret: this.secrets.secrets.AUTH_SECRET,
-      service: this.app.service,
+      service: this.app,
     });
     this.databaseUrlRotation = new DatabaseUrlRotation(this, 'DatabaseUrlRotation', {
       environment: env,
       secrets: this.secrets,
       vpc,
-      service: this.app.service,
+      service: this.app,
     });
 
     this.externalSecretRotations = EXTERNAL_SECRETS.map(
@@ -65,7 +65,7 @@ export class EnvironmentStack extends Stack {
           environment: env,
           name,
           secret: this.secrets.secrets[name],
-          service: this.app.service,
+          service: this.app,
         }),
     );
   }

@@ -38,6 +38,12 @@ export function physicalArns(template: Template, where: StackLocation): Record<s
       case 'AWS::ECS::Service':
         arns[logicalId] = `arn:aws:ecs:${region}:${account}:service/${p.Cluster}/${p.ServiceName ?? id}`;
         break;
+      case 'AWS::ECS::TaskDefinition':
+        arns[logicalId] = `arn:aws:ecs:${region}:${account}:task-definition/${p.Family ?? id}:1`;
+        break;
+      case 'AWS::Events::Rule':
+        arns[logicalId] = `arn:aws:events:${region}:${account}:rule/${p.Name ?? id}`;
+        break;
       case 'AWS::SNS::Topic':
         arns[logicalId] = `arn:aws:sns:${region}:${account}:${p.TopicName ?? id}`;
         break;
