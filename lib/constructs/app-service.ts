@@ -49,10 +49,12 @@ export class AppService extends Construct {
     };
 
     this.executionRole = new iam.Role(this, 'ExecutionRole', {
+      roleName: `fleapo-${env.name}-ecs-execution`,
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com').withConditions(confusedDeputyGuard),
       description: `ECS task execution role of fleapo ${env.name}: reads the ${env.name} secrets at task start`,
     });
     this.taskRole = new iam.Role(this, 'TaskRole', {
+      roleName: `fleapo-${env.name}-ecs-task`,
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com').withConditions(confusedDeputyGuard),
       description: `The fleapo ${env.name} app's own AWS identity: reads no secret`,
     });

@@ -54,6 +54,7 @@ export class RotationFunction extends Construct {
     });
     // A role of its own instead of aws-cdk-lib's default (AWSLambdaBasicExecutionRole: logs on every log group).
     this.role = new iam.Role(this, 'Role', {
+      roleName: props.functionName,
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Execution role of ${props.functionName}`,
     });

@@ -1,4 +1,6 @@
 import { Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { boundaryPolicyName } from '../config/deploy-names';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import { EXTERNAL_SECRETS, type EnvironmentConfig } from '../config/environment-config';
@@ -31,6 +33,8 @@ export class EnvironmentStack extends Stack {
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id, props);
     const env = props.environment;
+    // Every role of this stack carries the environment's boundary: the execution policy creates no role without it.
+    iam.PermissionsBoundary.of(this).apply(iam.ManagedPolicy.fromManagedPolicyName(this, 'Boundary', boundaryPolicyName(env)));
 
     const vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', {
       vpcId: env.network.vpcId,
