@@ -19,6 +19,14 @@ const ROTATION_FUNCTIONS: Record<string, string> = {
   'posthog-api-key-rotation': 'posthog-api-key',
 };
 
+/** The environment's permissions boundary (every role of the stack carries it), from the account stack. */
+function boundary(env: string): any {
+  const oidc = templates[`FleapoGithubOidc-${ACCOUNT}`];
+  const where = { account: ACCOUNT, region: 'us-east-1' };
+  const policy = Object.values(resourcesOfType(oidc, 'AWS::IAM::ManagedPolicy')).find((r) => r.Properties.ManagedPolicyName === `fleapo-${env}-boundary`)!;
+  return resolveIntrinsics(policy.Properties.PolicyDocument, physicalArns(oidc, where), where);
+}
+
 function stack(env: string) {
   const template = templates[`Fleapo-${env}`];
   const arns = physicalArns(template, at(env));
@@ -35,7 +43,11 @@ function stack(env: string) {
     resolve,
     fnArn: (name: string) => arns[fnId(name)],
     role: (name: string) => template.Resources[roleId(name)].Properties,
-    who: (name: string) => ({ principal: arns[roleId(name)], identityPolicies: rolePolicies(template, roleId(name), at(env)), resourceAccount: ACCOUNT }),
+    /** The function's role as AWS evaluates it: its policies, within the environment's boundary (which it must carry). */
+    who: (name: string) => {
+      expect(resolveIntrinsics(template.Resources[roleId(name)].Properties.PermissionsBoundary, arns, at(env))).toBe(`arn:aws:iam::${ACCOUNT}:policy/fleapo-${env}-boundary`);
+      return { principal: arns[roleId(name)], identityPolicies: rolePolicies(template, roleId(name), at(env)), permissionBoundaries: [boundary(env)], resourceAccount: ACCOUNT };
+    },
     secretArn,
     keyArn: arns[logicalIdOf(template, 'AWS::KMS::Key', 'SecretsKey')],
     keyPolicy: resolveIntrinsics(template.Resources[logicalIdOf(template, 'AWS::KMS::Key', 'SecretsKey')].Properties.KeyPolicy, arns, at(env)),
@@ -114,7 +126,7 @@ describe.each(['staging', 'prod'])('%s', (env) => {
     });
   });
 
-  describe('each function gets what it uses and nothing else', () => {
+  describe('each function gets what it uses and nothing else (its policies within the environment\'s boundary)', () => {
     test('function roles carry no AWS managed policy and write only their own log group', async () => {
       const s = stack(env);
       const names = [...Object.keys(ROTATION_FUNCTIONS), 'database-role-retirement'];
@@ -134,7 +146,7 @@ describe.each(['staging', 'prod'])('%s', (env) => {
       const s = stack(env);
       const via = { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' };
       const kms = (name: string, action: string, secret: string) =>
-        evaluate({ ...s.who(name), action, resource: s.keyArn, resourcePolicy: s.keyPolicy, context: { ...via, 'kms:EncryptionContext:SecretARN': s.secretArn(secret) } }).then((d) => `${name} ${action} ${secret}: ${d}`);
+        evaluate({ ...s.who(name), action, resource: s.keyArn, resourcePolicy: s.keyPolicy, context: { ...via, 'kms:EncryptionContext:SecretARN': s.secretArn(secret), 'aws:ResourceTag/fleapo:environment': env } }).then((d) => `${name} ${action} ${secret}: ${d}`);
       for (const [name, own] of Object.entries(ROTATION_FUNCTIONS)) {
         for (const action of ['kms:Decrypt', 'kms:GenerateDataKey']) await expect(kms(name, action, own)).resolves.toBe(`${name} ${action} ${own}: Allowed`);
         for (const action of ['kms:Encrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo']) await expect(kms(name, action, own)).resolves.toBe(`${name} ${action} ${own}: ImplicitlyDenied`);
@@ -162,6 +174,22 @@ describe.each(['staging', 'prod'])('%s', (env) => {
       await expect(tag('database-role-retirement', 'database-url', ['fleapo:retired-deployment', 'owner'])).resolves.toBe('database-role-retirement fleapo:retired-deployment,owner: ImplicitlyDenied');
     });
 
+    test('the ECS execution role still injects the five secrets, pulls the image and writes its logs within the boundary', async () => {
+      const s = stack(env);
+      const roleId = logicalIdOf(s.template, 'AWS::IAM::Role', 'AppExecutionRole');
+      expect(s.template.Resources[roleId].Properties.RoleName).toBe(`fleapo-${env}-ecs-execution`);
+      const who = { principal: s.arns[roleId], identityPolicies: rolePolicies(s.template, roleId, at(env)), permissionBoundaries: [boundary(env)], resourceAccount: ACCOUNT };
+      for (const secret of Object.values(ROTATION_FUNCTIONS)) {
+        await expect(evaluate({ ...who, action: 'secretsmanager:GetSecretValue', resource: s.secretArn(secret) })).resolves.toBe('Allowed');
+        const context = { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com', 'kms:EncryptionContext:SecretARN': s.secretArn(secret), 'aws:ResourceTag/fleapo:environment': env };
+        await expect(evaluate({ ...who, action: 'kms:Decrypt', resource: s.keyArn, resourcePolicy: s.keyPolicy, context })).resolves.toBe('Allowed');
+      }
+      await expect(evaluate({ ...who, action: 'ecr:BatchGetImage', resource: `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/fleapo-web` })).resolves.toBe('Allowed');
+      await expect(evaluate({ ...who, action: 'ecr:GetAuthorizationToken', resource: '*' })).resolves.toBe('Allowed');
+      await expect(evaluate({ ...who, action: 'logs:PutLogEvents', resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/fleapo/${env}/fleapo-web:log-stream:web/App/1` })).resolves.toBe('Allowed');
+      await expect(evaluate({ ...who, action: 'secretsmanager:GetSecretValue', resource: stack(other).secretArn('auth-secret') })).resolves.not.toBe('Allowed');
+    });
+
     test('ecs:UpdateService: a forced new deployment of the own service only; no other task definition, exec, network or size', async () => {
       const s = stack(env);
       const update = (name: string, context: Record<string, string | string[]>, resource = s.serviceArn) =>
@@ -185,7 +213,8 @@ describe.each(['staging', 'prod'])('%s', (env) => {
           await expect(update(name, context).then((d) => `${name}, ${what}: ${d}`)).resolves.toBe(`${name}, ${what}: ${decision}`);
         }
         const o = stack(other);
-        await expect(update(name, { 'ecs:cluster': o.cluster }, o.serviceArn)).resolves.toBe('ImplicitlyDenied');
+        // The other environment's service: not granted, and denied outright by the environment's boundary.
+        await expect(update(name, { 'ecs:cluster': o.cluster }, o.serviceArn)).resolves.toBe('ExplicitlyDenied');
       }
       await expect(update('database-role-retirement', {})).resolves.toBe('ImplicitlyDenied');
       await expect(evaluate({ ...s.who('database-role-retirement'), action: 'ecs:DescribeServices', resource: s.serviceArn })).resolves.toBe('Allowed');
