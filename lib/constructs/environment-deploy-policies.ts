@@ -208,6 +208,11 @@ function resourceStatements(n: EnvironmentNames): iam.PolicyStatement[] {
       n.arn('ec2', `vpc/${n.env.network.vpcId}`),
       ...n.env.network.privateSubnetIds.map((id) => n.arn('ec2', `subnet/${id}`)),
     ]),
+    // Lambda reads a function's code from the assets bucket with the credentials of whoever creates the function.
+    allow("the functions' code in the environment's own CDK assets bucket", ['s3:GetObject*'], [`${n.assetsBucket}/*`]),
+    allow('the assets bucket encryption, only through S3 (kms:ViaService), as in the CDK bootstrap template', ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'], ['*'], {
+      StringEquals: { 'kms:ViaService': `s3.${n.region}.amazonaws.com` },
+    }),
     allow('actions with no resource-level permissions (GenerateSecretString, KMS and EC2 lists and descriptions, DescribeTaskDefinition, DescribeLogGroups)', ['secretsmanager:GetRandomPassword', 'kms:List*', 'ec2:Describe*', 'ecs:DescribeTaskDefinition', 'logs:DescribeLogGroups'], ['*']),
   ];
 }
@@ -224,9 +229,6 @@ function bootstrapStatements(n: EnvironmentNames): iam.PolicyStatement[] {
       n.bootstrapRole('cfn-exec'),
     ]),
     allow('CloudFormation reads, as the CDK deploy role has them (AWSCloudFormationReadOnlyAccess); templates hold no secret (guardrails); no resource-level permissions for the registry login and caller identity', ['cloudformation:Describe*', 'cloudformation:Get*', 'cloudformation:List*', 'cloudformation:ValidateTemplate', 'ecr:GetAuthorizationToken', 'sts:GetCallerIdentity'], ['*']),
-    allow('the assets bucket encryption, only through S3 (kms:ViaService), as in the CDK bootstrap template', ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'], ['*'], {
-      StringEquals: { 'kms:ViaService': `s3.${n.region}.amazonaws.com` },
-    }),
   ];
 }
 

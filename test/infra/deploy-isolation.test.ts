@@ -138,6 +138,8 @@ function createRequests(template: Template, where: StackLocation): CreateRequest
         break;
       case 'AWS::Lambda::Function':
         add('lambda:CreateFunction', arns[id]);
+        // Lambda fetches the code from the assets bucket with the creator's credentials.
+        if (p.Code?.S3Bucket) add('s3:GetObject', `arn:aws:s3:::${resolve(p.Code.S3Bucket)}/${resolve(p.Code.S3Key)}`, { 'aws:ResourceAccount': account });
         add('iam:PassRole', resolve(p.Role), { 'iam:PassedToService': 'lambda.amazonaws.com' });
         break;
       case 'AWS::Lambda::Permission':
