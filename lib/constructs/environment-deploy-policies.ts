@@ -208,6 +208,9 @@ function resourceStatements(n: EnvironmentNames): iam.PolicyStatement[] {
       n.arn('ec2', `vpc/${n.env.network.vpcId}`),
       ...n.env.network.privateSubnetIds.map((id) => n.arn('ec2', `subnet/${id}`)),
     ]),
+    ...(n.env.network.createInterfaceEndpoints
+      ? [allow("interface endpoints with private DNS: EC2 associates the environment's VPC with the endpoint's AWS-managed private hosted zone (random id) in the creator's name", ['route53:AssociateVPCWithHostedZone'], [`arn:${n.partition}:route53:::hostedzone/*`])]
+      : []),
     // Lambda reads a function's code from the assets bucket with the credentials of whoever creates the function.
     allow("the functions' code in the environment's own CDK assets bucket", ['s3:GetObject*'], [`${n.assetsBucket}/*`]),
     allow('the assets bucket encryption, only through S3 (kms:ViaService), as in the CDK bootstrap template', ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'], ['*'], {

@@ -185,6 +185,7 @@ function createRequests(template: Template, where: StackLocation): CreateRequest
       case 'AWS::EC2::VPCEndpoint':
         add('ec2:CreateVpcEndpoint', `arn:aws:ec2:${region}:${account}:vpc-endpoint/vpce-0new0000000000000`, requestTag);
         add('ec2:CreateVpcEndpoint', `arn:aws:ec2:${region}:${account}:vpc/${p.VpcId}`);
+        if (p.PrivateDnsEnabled) add('route53:AssociateVPCWithHostedZone', 'arn:aws:route53:::hostedzone/Z0AWSMANAGED00000000');
         break;
       default:
         throw new Error(`no create request for ${r.Type} (${id}): add it to createRequests and make sure the execution policy allows it`);
