@@ -1,8 +1,10 @@
-import { App, Tags, Validations, type AppProps } from 'aws-cdk-lib';
+import { App, DefaultStackSynthesizer, Tags, Validations, type AppProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { FleapoConfig } from './config/environment-config';
+import { environmentStackId, githubOidcStackId } from './config/deploy-names';
 import { loadConfig } from './config/load-config';
 import { SecretGuardrails } from './guardrails';
+import { ENVIRONMENT_TAG } from './constructs/environment-deploy-policies';
 import { EnvironmentStack } from './stacks/environment-stack';
 import { GithubOidcStack } from './stacks/github-oidc-stack';
 
@@ -26,10 +28,7 @@ export const FEATURE_FLAGS: Record<string, unknown> = {
   '@aws-cdk/core:validateAgainstDefaultRules': true,
 };
 
-/** The stack id of an environment. */
-export const environmentStackId = (env: string): string => `Fleapo-${env}`;
-/** The stack id of an account's GitHub OIDC resources. */
-export const githubOidcStackId = (account: string): string => `FleapoGithubOidc-${account}`;
+export { environmentStackId, githubOidcStackId } from './config/deploy-names';
 
 /**
  * The fleapo secrets app: for each configured environment its stack `Fleapo-<env>`, for each account its
@@ -48,11 +47,13 @@ export function createFleapoApp(options: FleapoAppOptions = {}): App {
     const stack = new EnvironmentStack(app, environmentStackId(env.name), {
       environment: env,
       env: { account: env.account, region: env.region },
+      // The environment's own bootstrap: its roles are bounded by the environment's policies (README, "Bootstrap order").
+      synthesizer: new DefaultStackSynthesizer({ qualifier: env.cdkBootstrapQualifier }),
       terminationProtection: env.terminationProtection,
       description: `fleapo ${env.name}: secrets under ${env.secretPrefix}/, their KMS key, the ECS service that injects them, their rotation`,
     });
     // Not on the secrets: their tags are the rotation's rollout record, which CloudFormation must not manage.
-    Tags.of(stack).add('fleapo:environment', env.name, { excludeResourceTypes: ['AWS::SecretsManager::Secret'] });
+    Tags.of(stack).add(ENVIRONMENT_TAG, env.name, { excludeResourceTypes: ['AWS::SecretsManager::Secret'] });
   }
 
   for (const [account, accountConfig] of Object.entries(config.accounts)) {
@@ -60,6 +61,7 @@ export function createFleapoApp(options: FleapoAppOptions = {}): App {
     const stack = new GithubOidcStack(app, githubOidcStackId(account), {
       accountConfig,
       environments,
+      synthesizer: new DefaultStackSynthesizer({ qualifier: accountConfig.cdkBootstrapQualifier }),
       env: { account, region: environments[0].region },
       terminationProtection: true,
       description: `GitHub Actions OIDC provider and roles of account ${account} (${environments.map((e) => e.name).join(', ')})`,

@@ -24,10 +24,12 @@ export const TAG_REFUSAL = 'fleapo:refusal';
 /** On a Stripe secret: the version whose "the old key may now be revoked" notice was published. */
 export const TAG_REVOKE_NOTICE_VERSION = 'fleapo:revoke-notice-version';
 
-/** Every tag key the functions write. */
-export const ROLLOUT_TAG_KEYS = [TAG_ROLLOUT_VERSION, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_CREATED_AT, TAG_RETIRED_DEPLOYMENT, TAG_DATABASE_ROLE];
+/** The rollout record: what a rotation (or `fleapo-secrets roll-current`) writes after it rolled the service. */
+export const ROLLOUT_TAG_KEYS = [TAG_ROLLOUT_VERSION, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_CREATED_AT];
 /** The tag keys a rotation function writes when a step fails (read by `fleapo-secrets` and its `status`). */
 export const REFUSAL_TAG_KEYS = [TAG_REFUSED_VERSION, TAG_REFUSAL];
+/** Every tag key a rotation function may write on its own secret: the rollout record and the refusal record. */
+export const ROTATION_TAG_KEYS = [...ROLLOUT_TAG_KEYS, ...REFUSAL_TAG_KEYS];
 
 /** A tag value holds at most 256 of these characters: letters, digits, white space and `_ . : / = + - @`. */
 export function toTagValue(text: string): string {

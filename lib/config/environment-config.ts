@@ -154,6 +154,13 @@ export interface EnvironmentConfig {
   readonly rotation: RotationConfig;
   readonly externalServices: ExternalServicesConfig;
   readonly alerts: AlertsConfig;
+  /**
+   * CDK bootstrap qualifier of this environment's own bootstrap (`cdk bootstrap --qualifier`), e.g. `fleapostg`:
+   * its deploy, publishing, lookup and CloudFormation execution roles serve this environment alone, bounded by
+   * the environment's policies (README, "Bootstrap order"). Unique among the environments of an account and
+   * region, and not the account's own qualifier.
+   */
+  readonly cdkBootstrapQualifier: string;
   /** Protect the environment's stack against deletion (prod). */
   readonly terminationProtection: boolean;
 }
@@ -162,7 +169,10 @@ export interface EnvironmentConfig {
 export interface AccountConfig {
   /** Import the account's existing GitHub OIDC provider instead of creating it (one provider per account). */
   readonly importExistingOidcProvider: boolean;
-  /** CDK bootstrap qualifier of the account (`cdk bootstrap --qualifier`). */
+  /**
+   * CDK bootstrap qualifier of the account's administrator bootstrap, which deploys only the account's
+   * `FleapoGithubOidc-<account>` stack, by hand (`cdk bootstrap --qualifier`). @default hnb659fds
+   */
   readonly cdkBootstrapQualifier: string;
 }
 

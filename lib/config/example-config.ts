@@ -40,6 +40,7 @@ export const EXAMPLE_CONFIG = {
       rotation: { authSecretSchedule: 'cron(0 4 ? * SUN *)', authSecretWindow: '2h', databaseUrlRotationDays: 30 },
       externalServices: { stripeMode: 'test', posthogApiHost: 'https://us.i.posthog.com' },
       alerts: { emails: [] as string[] },
+      cdkBootstrapQualifier: 'fleapostg',
       terminationProtection: false,
     },
     prod: {
@@ -75,6 +76,7 @@ export const EXAMPLE_CONFIG = {
       rotation: { authSecretSchedule: 'cron(0 4 ? * SUN *)', authSecretWindow: '2h', databaseUrlRotationDays: 30 },
       externalServices: { stripeMode: 'live', posthogApiHost: 'https://us.i.posthog.com' },
       alerts: { emails: [] as string[] },
+      cdkBootstrapQualifier: 'fleapoprod',
       terminationProtection: true,
     },
   },

@@ -17,6 +17,8 @@ export class ConfigError extends Error {
 /** The default CDK bootstrap qualifier. */
 export const DEFAULT_CDK_QUALIFIER = 'hnb659fds';
 
+const CDK_QUALIFIER = /^[a-z0-9]{1,10}$/;
+const CDK_QUALIFIER_EXPECTED = 'a CDK bootstrap qualifier (lower-case letters and digits, at most 10)';
 const KNOWN_REGIONS = new Set(RegionInfo.regions.map((r) => r.name));
 const ACCOUNT = /^\d{12}$/;
 const ARN_PARTITION = '(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc)';
@@ -120,6 +122,11 @@ export function validateConfig(raw: unknown): FleapoConfig {
   const accounts: Record<string, AccountConfig> = {};
   for (const account of new Set(environments.map((e) => e.account))) {
     accounts[account] = readAccount(account, rawAccounts[account], problems);
+    for (const env of environments.filter((e) => e.account === account)) {
+      if (env.cdkBootstrapQualifier === accounts[account].cdkBootstrapQualifier) {
+        problems.push(`environment "${env.name}": field "cdkBootstrapQualifier" ("${env.cdkBootstrapQualifier}") is account ${account}'s administrator qualifier; each environment needs a bootstrap of its own`);
+      }
+    }
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return { environments, accounts };
@@ -236,6 +243,7 @@ function readEnvironment(name: string, raw: unknown, problems: string[]): Enviro
     rotation,
     externalServices,
     alerts,
+    cdkBootstrapQualifier: env.string('cdkBootstrapQualifier', CDK_QUALIFIER, CDK_QUALIFIER_EXPECTED),
     terminationProtection: env.boolean('terminationProtection'),
   };
 }
@@ -264,7 +272,14 @@ function checkAcrossEnvironments(environments: EnvironmentConfig[], problems: st
     }
     seen.set(env.name, prefix);
     for (const other of environments) {
+      // Resource names are scoped by `fleapo-<env>-*` / `Fleapo-<env>-*`: "prod" would cover "prod-eu"'s.
+      if (other !== env && other.account === env.account && env.name.startsWith(`${other.name}-`)) {
+        problems.push(`environment "${env.name}": its name starts with environment "${other.name}"'s name and a dash, so names scoped to "${other.name}" would cover it; rename one`);
+      }
       if (other !== env && other.name < env.name && other.account === env.account && other.region === env.region) {
+        if (other.cdkBootstrapQualifier === env.cdkBootstrapQualifier) {
+          problems.push(`environment "${env.name}": field "cdkBootstrapQualifier" ("${env.cdkBootstrapQualifier}") is also environment "${other.name}"'s; each environment needs a bootstrap of its own`);
+        }
         if (other.service.clusterName === env.service.clusterName && other.service.serviceName === env.service.serviceName) {
           problems.push(`environment "${env.name}": service "${env.service.serviceName}" is also environment "${other.name}"'s service in the same cluster`);
         }
@@ -280,7 +295,7 @@ function readAccount(account: string, raw: unknown, problems: string[]): Account
     importExistingOidcProvider: get.importExistingOidcProvider === undefined ? false : reader.boolean('importExistingOidcProvider'),
     cdkBootstrapQualifier: get.cdkBootstrapQualifier === undefined
       ? DEFAULT_CDK_QUALIFIER
-      : reader.string('cdkBootstrapQualifier', /^[a-z0-9]{1,10}$/, 'a CDK bootstrap qualifier (lower-case letters and digits, at most 10)'),
+      : reader.string('cdkBootstrapQualifier', CDK_QUALIFIER, CDK_QUALIFIER_EXPECTED),
   };
 }
 

@@ -35,10 +35,13 @@ export class AppService extends Construct {
   public readonly taskDefinition: ecs.FargateTaskDefinition;
   public readonly service: ecs.FargateService;
   public readonly cluster: ecs.ICluster;
+  /** The subnets the service's tasks run in (the only ones a rollout may keep). */
+  private readonly subnetIds: string[];
 
   constructor(scope: Construct, id: string, props: AppServiceProps) {
     super(scope, id);
     const env = props.environment;
+    this.subnetIds = env.network.privateSubnetIds;
     const { account, region } = Stack.of(this);
     const confusedDeputyGuard = {
       StringEquals: { 'aws:SourceAccount': account },
@@ -46,10 +49,12 @@ export class AppService extends Construct {
     };
 
     this.executionRole = new iam.Role(this, 'ExecutionRole', {
+      roleName: `fleapo-${env.name}-ecs-execution`,
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com').withConditions(confusedDeputyGuard),
       description: `ECS task execution role of fleapo ${env.name}: reads the ${env.name} secrets at task start`,
     });
     this.taskRole = new iam.Role(this, 'TaskRole', {
+      roleName: `fleapo-${env.name}-ecs-task`,
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com').withConditions(confusedDeputyGuard),
       description: `The fleapo ${env.name} app's own AWS identity: reads no secret`,
     });
@@ -109,6 +114,63 @@ export class AppService extends Construct {
   /** The ARN of the service (what ECS deployment events name in `resources[0]`). */
   public get serviceArn(): string {
     return this.service.serviceArn;
+  }
+
+  /**
+   * Allows `grantee` `UpdateService` of this service only, in its cluster, for a forced new deployment: every
+   * request parameter that ECS exposes as a condition key must be absent or keep the service as this stack
+   * defines it (task definition, no execute command, its subnets, no public IP, no Service Connect, VPC
+   * Lattice, EBS volumes, capacity providers, task size). IAM has no key for `desiredCount`,
+   * `deploymentConfiguration`, load balancers, placement or `forceNewDeployment` itself (README, "Least privilege").
+   */
+  public grantForceNewDeployment(grantee: iam.IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['ecs:UpdateService'],
+        resources: [this.serviceArn],
+        conditions: {
+          ArnEquals: { 'ecs:cluster': this.cluster.clusterArn },
+          ArnEqualsIfExists: { 'ecs:task-definition': this.taskDefinition.taskDefinitionArn },
+          StringEqualsIfExists: {
+            'ecs:enable-execute-command': 'false',
+            'ecs:enable-service-connect': 'false',
+            'ecs:enable-vpc-lattice': 'false',
+            'ecs:enable-ebs-volumes': 'false',
+          },
+          BoolIfExists: { 'ecs:auto-assign-public-ip': 'false' },
+          'ForAllValues:StringEquals': { 'ecs:subnet': this.subnetIds },
+          Null: { 'ecs:capacity-provider': 'true', 'ecs:task-cpu': 'true', 'ecs:task-memory': 'true', 'ecs:namespace': 'true' },
+        },
+      }),
+    );
+  }
+
+  /**
+   * Allows `grantee` to read what the rollout verdict needs (lambda/rotation/rollout-verdict.ts), and nothing it could
+   * change: `DescribeServices` of this service only; `ListTasks` and `DescribeTasks` in its cluster only. ListTasks has
+   * no resource-level permission for a Fargate cluster: `Resource *` limited by the `ecs:cluster` condition key;
+   * DescribeTasks is limited to the cluster's task ARNs and the same condition. The cdk-nag findings this causes are
+   * acknowledged on `grantee` (when it is a construct), each with its reason.
+   */
+  public grantRolloutReads(grantee: iam.IGrantable): iam.Grant {
+    const inCluster = { ArnEquals: { 'ecs:cluster': this.cluster.clusterArn } };
+    const tasksArn = Stack.of(this).formatArn({ service: 'ecs', resource: 'task', resourceName: `${this.cluster.clusterName}/*` });
+    const grant = iam.Grant.addToPrincipal({ grantee, actions: ['ecs:DescribeServices'], resourceArns: [this.serviceArn] });
+    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ecs:ListTasks'], resources: ['*'], conditions: inCluster }));
+    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeTasks'], resources: [tasksArn], conditions: inCluster }));
+    if (Construct.isConstruct(grantee)) {
+      Validations.of(grantee).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: "ecs:ListTasks has no resource-level permission for a Fargate cluster; the statement is limited to the service's cluster with the ecs:cluster condition key.",
+      });
+      const resolved: unknown = Stack.of(this).resolve(tasksArn);
+      const tasksId = typeof resolved === 'string' ? resolved : `arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/${this.cluster.clusterName}/*`;
+      Validations.of(grantee).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${tasksId}]`,
+        reason: "ecs:DescribeTasks on the tasks of the service's cluster only (resource and ecs:cluster condition): task ids are not known before the tasks run.",
+      });
+    }
+    return grant;
   }
 }
 

@@ -1,9 +1,8 @@
-import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import type { AppService } from './app-service';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-config';
 import { ENV_ECS_CLUSTER, ENV_ECS_SERVICE, ENV_FLEAPO_ENVIRONMENT } from '../../lambda/config/env';
-import { grantRolloutReads } from './rollout-read-grant';
 import { RotationFunction } from './rotation-function';
 import { scheduleRotation } from './rotation-schedule';
 
@@ -13,7 +12,7 @@ export interface AuthSecretRotationProps {
   /** The environment's AUTH_SECRET. */
   readonly secret: secretsmanager.Secret;
   /** The service rolled after each rotation, so new tasks start with the new value. */
-  readonly service: ecs.FargateService;
+  readonly service: AppService;
 }
 
 /**
@@ -42,15 +41,13 @@ export class AuthSecretRotation extends Construct {
         POWERTOOLS_SERVICE_NAME: `fleapo-${env.name}-auth-secret-rotation`,
       },
     });
-    const fn = this.function.function;
 
-    scheduleRotation(props.secret, fn, {
+    scheduleRotation(props.secret, this.function, {
       scheduleExpression: env.rotation.authSecretSchedule,
       window: env.rotation.authSecretWindow,
       rotateImmediatelyOnUpdate: false,
     });
     this.function.grantRollout(props.secret, props.service);
-
-    grantRolloutReads(fn, props.service);
+    props.service.grantRolloutReads(this.function.role);
   }
 }

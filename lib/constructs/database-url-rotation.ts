@@ -1,7 +1,7 @@
 import { Duration, Fn, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import type { AppService } from './app-service';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -24,10 +24,10 @@ import {
 } from '../../lambda/config/env';
 import { METRIC_NAMESPACE, METRIC_RETIREMENT_BLOCKED, METRIC_RETIREMENT_REFUSED, METRIC_RETIREMENT_STALLED } from '../../lambda/observability/emf-metric';
 import type { EnvironmentSecrets } from './environment-secrets';
-import { alertAlarmName } from './rotation-alerts';
-import { grantRolloutReads } from './rollout-read-grant';
+import { alertAlarmName, alertRuleName } from './rotation-alerts';
 import { RotationFunction } from './rotation-function';
-import { grantRolloutTags, scheduleRotation } from './rotation-schedule';
+import { scheduleRotation } from './rotation-schedule';
+import { TAG_DATABASE_ROLE, TAG_RETIRED_DEPLOYMENT } from '../../lambda/rotation/rollout-tags';
 
 /** Props of {@link DatabaseUrlRotation}. */
 export interface DatabaseUrlRotationProps {
@@ -37,7 +37,7 @@ export interface DatabaseUrlRotationProps {
   /** The database's VPC. */
   readonly vpc: ec2.IVpc;
   /** The service rolled after each rotation, whose completed deployment lets the old role retire. */
-  readonly service: ecs.FargateService;
+  readonly service: AppService;
 }
 
 /** How often the retirement retries while an old role still has sessions. */
@@ -107,12 +107,14 @@ export class DatabaseUrlRotation extends Construct {
       environment: { ...common, POWERTOOLS_SERVICE_NAME: `fleapo-${env.name}-database-url-rotation` },
       vpc: placement,
     });
-    scheduleRotation(secret, this.rotationFunction.function, {
+    scheduleRotation(secret, this.rotationFunction, {
       scheduleExpression: `rate(${env.rotation.databaseUrlRotationDays} days)`,
       // The first rotation turns the generated bootstrap credentials into the URL: it runs on creation.
       rotateImmediatelyOnUpdate: true,
     });
     this.rotationFunction.grantRollout(secret, props.service);
+    // The role the AWSCURRENT URL logs in as (a name, never a credential), shown by `fleapo-secrets status`.
+    this.rotationFunction.grantTags(secret, [TAG_DATABASE_ROLE]);
     this.grantMasterSecret(this.rotationFunction.function, env);
 
     this.retirementFunction = new RotationFunction(this, 'Retirement', {
@@ -127,19 +129,15 @@ export class DatabaseUrlRotation extends Construct {
       vpc: placement,
     });
     const retirement = this.retirementFunction.function;
-    retirement.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
-        resources: [secret.secretArn],
-      }),
-    );
-    grantRolloutTags(secret, retirement);
-    grantRolloutReads(retirement, props.service);
+    // Reads (never stages) DATABASE_URL, writes only the retirement's record, reads the service's deployments.
+    this.retirementFunction.grantRead(secret);
+    this.retirementFunction.grantTags(secret, [TAG_RETIRED_DEPLOYMENT]);
+    props.service.grantRolloutReads(this.retirementFunction.role);
     this.grantMasterSecret(retirement, env);
-    props.secrets.grantDecryptThroughSecretsManager(retirement, [secret.secretArn]);
 
     const retire = new targets.LambdaFunction(retirement, { retryAttempts: 4, maxEventAge: Duration.hours(2) });
     new events.Rule(this, 'OnDeployment', {
+      ruleName: alertRuleName(env, 'database-role-retirement-on-deployment'),
       description: `Deployments of the ${env.name} service: retire the previous database role when the rotation's rollout completed`,
       eventPattern: {
         source: ['aws.ecs'],
@@ -149,6 +147,7 @@ export class DatabaseUrlRotation extends Construct {
       targets: [retire],
     });
     new events.Rule(this, 'RetryRetirement', {
+      ruleName: alertRuleName(env, 'database-role-retirement-retry'),
       description: `Retries a ${env.name} database role retirement still waiting for old sessions to end`,
       schedule: events.Schedule.rate(RETIREMENT_RETRY_INTERVAL),
       targets: [retire],
@@ -252,7 +251,12 @@ export class DatabaseUrlRotation extends Construct {
         new iam.PolicyStatement({
           actions: ['kms:Decrypt'],
           resources: [env.database.masterSecretKmsKeyArn],
-          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+          conditions: {
+            StringEquals: {
+              'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com`,
+              'kms:EncryptionContext:SecretARN': env.database.masterSecretArn,
+            },
+          },
         }),
       );
     }

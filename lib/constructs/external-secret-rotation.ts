@@ -1,5 +1,5 @@
 import { Validations } from 'aws-cdk-lib';
-import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import type { AppService } from './app-service';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { SECRET_NAME_SUFFIX, type EnvironmentConfig, type ExternalSecretName } from '../config/environment-config';
@@ -22,7 +22,7 @@ export interface ExternalSecretRotationProps {
   /** The secret (`fleapo/<env>/<suffix>`). */
   readonly secret: secretsmanager.Secret;
   /** The service rolled after each rotation. */
-  readonly service: ecs.FargateService;
+  readonly service: AppService;
 }
 
 /**
@@ -53,8 +53,7 @@ export class ExternalSecretRotation extends Construct {
         POWERTOOLS_SERVICE_NAME: `fleapo-${env.name}-${kind}-rotation`,
       },
     });
-    const fn = this.function.function;
-    attachOnDemandRotation(props.secret, fn);
+    attachOnDemandRotation(props.secret, this.function);
     this.function.grantRollout(props.secret, props.service);
     Validations.of(props.secret).acknowledge({
       id: 'AwsSolutions-SMG4',

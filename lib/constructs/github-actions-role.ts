@@ -1,10 +1,7 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST } from '../config/github-subjects';
-
-/** The CDK bootstrap roles a GitHub Actions role may assume. */
-export type CdkBootstrapRole = 'deploy' | 'file-publishing' | 'image-publishing' | 'lookup';
 
 /** Props of {@link GithubActionsRole}. */
 export interface GithubActionsRoleProps {
@@ -14,19 +11,15 @@ export interface GithubActionsRoleProps {
   readonly roleName: string;
   /** The exact OIDC subjects trusted (`repo:ORG/REPO:environment:prod`, ...). No wildcards. */
   readonly subjects: string[];
-  /** CDK bootstrap qualifier of the account. */
-  readonly qualifier: string;
-  /** The regions whose bootstrap roles it may assume. */
-  readonly regions: string[];
-  /** Which bootstrap roles it may assume. */
-  readonly bootstrapRoles: CdkBootstrapRole[];
+  /** Everything the role may do (e.g. `sts:AssumeRole` on an environment's CDK bootstrap roles). */
+  readonly statements: iam.PolicyStatement[];
   readonly description: string;
 }
 
 /**
  * An IAM role that GitHub Actions jobs assume through OIDC: trusted only for the audience
  * `sts.amazonaws.com` and exactly the given subjects, sessions of at most one hour, and allowed nothing but
- * `sts:AssumeRole` on the account's CDK bootstrap roles (which carry the real permissions).
+ * the given statements.
  */
 export class GithubActionsRole extends Construct {
   public readonly role: iam.Role;
@@ -36,7 +29,6 @@ export class GithubActionsRole extends Construct {
     for (const subject of props.subjects) {
       if (/[*?]/.test(subject)) throw new Error(`GitHub OIDC subject "${subject}" of role ${props.roleName} must not contain a wildcard`);
     }
-    const { account, partition } = Stack.of(this);
     this.role = new iam.Role(this, 'Role', {
       roleName: props.roleName,
       description: props.description,
@@ -47,20 +39,7 @@ export class GithubActionsRole extends Construct {
           [`${GITHUB_OIDC_HOST}:sub`]: props.subjects.length === 1 ? props.subjects[0] : props.subjects,
         },
       }),
-      inlinePolicies: {
-        AssumeCdkBootstrapRoles: new iam.PolicyDocument({
-          statements: [
-            new iam.PolicyStatement({
-              actions: ['sts:AssumeRole'],
-              resources: props.regions.flatMap((region) =>
-                props.bootstrapRoles.map(
-                  (kind) => `arn:${partition}:iam::${account}:role/cdk-${props.qualifier}-${kind}-role-${account}-${region}`,
-                ),
-              ),
-            }),
-          ],
-        }),
-      },
+      inlinePolicies: { Permissions: new iam.PolicyDocument({ statements: props.statements }) },
     });
   }
 }

@@ -1,7 +1,6 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -39,8 +38,6 @@ export class RotationAlerts extends Construct {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     }));
-    // EventBridge publishes to the encrypted topic: it needs the key.
-    key.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
 
     this.topic = new sns.Topic(this, 'Topic', {
       topicName: `fleapo-${env.name}-secrets-alerts`,
@@ -49,9 +46,11 @@ export class RotationAlerts extends Construct {
       enforceSSL: true,
     });
     for (const email of env.alerts.emails) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
-    const target = new targets.SnsTopic(this.topic);
+    // The rules below publish through this target; which rules may publish is stated once, after them.
+    const target: events.IRuleTarget = { bind: () => ({ id: '', arn: this.topic.topicArn }) };
 
-    new events.Rule(this, 'RotationFailed', {
+    const rotationFailed = new events.Rule(this, 'RotationFailed', {
+      ruleName: alertRuleName(env, 'rotation-failed'),
       description: `Secrets Manager rotation failures of the ${env.name} secrets`,
       eventPattern: {
         source: ['aws.secretsmanager'],
@@ -65,7 +64,8 @@ export class RotationAlerts extends Construct {
       targets: [target],
     });
 
-    new events.Rule(this, 'DeploymentFailed', {
+    const deploymentFailed = new events.Rule(this, 'DeploymentFailed', {
+      ruleName: alertRuleName(env, 'deployment-failed'),
       description: `Failed deployments of the ${env.name} service (a rollout after rotation included)`,
       eventPattern: {
         source: ['aws.ecs'],
@@ -92,7 +92,8 @@ export class RotationAlerts extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
-    new events.Rule(this, 'AlarmRaised', {
+    const alarmRaised = new events.Rule(this, 'AlarmRaised', {
+      ruleName: alertRuleName(env, 'alarm-raised'),
       description: `Secrets alarms of ${env.name} entering ALARM`,
       eventPattern: {
         source: ['aws.cloudwatch'],
@@ -102,7 +103,33 @@ export class RotationAlerts extends Construct {
       },
       targets: [target],
     });
+
+    // EventBridge publishes to the topic (and uses its key) only for these three rules of this account: no
+    // other account's or other rule's events reach on-call. (Alarms reach the topic through the AlarmRaised
+    // rule, not alarm actions, so CloudWatch itself is admitted nowhere.)
+    const fromTheseRules = {
+      StringEquals: { 'aws:SourceAccount': account },
+      // From the names, not the rules' Arn attributes: the key policy would otherwise depend on the rules,
+      // which depend on the topic, which depends on the key.
+      ArnEquals: {
+        'aws:SourceArn': [rotationFailed, deploymentFailed, alarmRaised].map(
+          (rule) => `arn:${partition}:events:${region}:${account}:rule/${(rule.node.defaultChild as events.CfnRule).name}`,
+        ),
+      },
+    };
+    const events_ = new iam.ServicePrincipal('events.amazonaws.com');
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({ principals: [events_], actions: ['sns:Publish'], resources: [this.topic.topicArn], conditions: fromTheseRules }),
+    );
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({ principals: [events_], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'], conditions: fromTheseRules }),
+    );
   }
+}
+
+/** The name of one of the environment's EventBridge rules (`fleapo-<env>-<name>`). */
+export function alertRuleName(environment: EnvironmentConfig, name: string): string {
+  return `fleapo-${environment.name}-${name}`;
 }
 
 /** The name of an alarm that reaches the environment's alert topic (the rule matches `fleapo-<env>-*`). */

@@ -1,14 +1,14 @@
 import * as path from 'path';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { grantRolloutTags } from './rotation-schedule';
+import { ROTATION_TAG_KEYS } from '../../lambda/rotation/rollout-tags';
+import type { AppService } from './app-service';
 
 /** Props of {@link RotationFunction}. */
 export interface RotationFunctionProps {
@@ -35,10 +35,12 @@ export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
 /**
  * A Lambda function of this project: a handler under `lambda/` bundled by esbuild (locally, no Docker,
  * minified, AWS SDK v3 from the runtime), structured JSON logs into a log group that is kept a year, on arm64.
- * The cdk-nag findings that every such function has are acknowledged here, each for its reason.
+ * Its role may write its own log group and nothing else until a grant method adds exactly what it uses.
  */
 export class RotationFunction extends Construct {
   public readonly function: nodejs.NodejsFunction;
+  /** The function's execution role: its own log group, and what the grant methods add. */
+  public readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: RotationFunctionProps) {
     super(scope, id);
@@ -47,6 +49,15 @@ export class RotationFunction extends Construct {
       retention: logs.RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    // A role of its own instead of aws-cdk-lib's default (AWSLambdaBasicExecutionRole: logs on every log group).
+    this.role = new iam.Role(this, 'Role', {
+      roleName: props.functionName,
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${props.functionName}`,
+    });
+    this.role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
+    );
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       entry: path.join(__dirname, '..', '..', 'lambda', props.entry),
       handler: 'handler',
@@ -56,6 +67,7 @@ export class RotationFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       timeout: props.timeout ?? Duration.minutes(2),
+      role: this.role,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: props.environment,
@@ -65,24 +77,86 @@ export class RotationFunction extends Construct {
         : {}),
     });
 
-    Validations.of(this.function).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason: 'The AWS managed basic execution policy only lets the function write its own logs; aws-cdk-lib attaches it to every function role.',
-    });
     if (props.vpc) {
-      Validations.of(this.function).acknowledge({
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
-        reason: 'The function reaches the database in its VPC: Lambda needs this AWS managed policy to create its network interfaces.',
+      // What AWSLambdaVPCAccessExecutionRole grants, less its logs:* on every log group.
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DescribeSubnets',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
+          resources: ['*'],
+        }),
+      );
+      Validations.of(this.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'Only the network-interface actions Lambda needs to place the function in its VPC (what AWSLambdaVPCAccessExecutionRole grants, without its logs); Lambda manages these interfaces with the execution role and the Describe actions have no resource-level permissions.',
       });
     }
   }
 
   /**
-   * Lets the function roll `service` after a rotation of `secret`, record that rollout in the secret's tags, and
-   * record there why a step failed (read by `fleapo-secrets`).
+   * Lets the function run the rotation protocol on `secret` and nothing else: DescribeSecret, GetSecretValue,
+   * PutSecretValue, UpdateSecretVersionStage on it; with its key only through Secrets Manager and only for it
+   * (`kms:EncryptionContext:SecretARN`): Decrypt to read, GenerateDataKey for PutSecretValue.
    */
-  public grantRollout(secret: secretsmanager.ISecret, service: ecs.IBaseService): void {
-    grantRolloutTags(secret, this.function, { refusals: true });
-    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:UpdateService'], resources: [service.serviceArn] }));
+  public grantRotation(secret: secretsmanager.ISecret): void {
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:GetSecretValue',
+          'secretsmanager:PutSecretValue',
+          'secretsmanager:UpdateSecretVersionStage',
+        ],
+        resources: [secret.secretArn],
+      }),
+    );
+    this.grantKey(secret, ['kms:Decrypt', 'kms:GenerateDataKey']);
+  }
+
+  /** Lets the function read `secret` (DescribeSecret, GetSecretValue, and Decrypt with its key for it only), not stage it. */
+  public grantRead(secret: secretsmanager.ISecret): void {
+    this.role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
+    );
+    this.grantKey(secret, ['kms:Decrypt']);
+  }
+
+  /** Lets the function write exactly these tag keys on `secret` (`aws:TagKeys`), and no other. */
+  public grantTags(secret: secretsmanager.ISecret, tagKeys: string[]): void {
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:TagResource'],
+        resources: [secret.secretArn],
+        conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': tagKeys }, Null: { 'aws:TagKeys': 'false' } },
+      }),
+    );
+  }
+
+  /** Lets the function roll `app` after a rotation of `secret` (a forced new deployment only), and record that rollout in the secret's tags. */
+  public grantRollout(secret: secretsmanager.ISecret, app: AppService): void {
+    this.grantTags(secret, ROTATION_TAG_KEYS);
+    app.grantForceNewDeployment(this.role);
+  }
+
+  private grantKey(secret: secretsmanager.ISecret, actions: string[]): void {
+    if (!secret.encryptionKey) return;
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions,
+        resources: [secret.encryptionKey.keyArn],
+        conditions: {
+          StringEquals: {
+            'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com`,
+            'kms:EncryptionContext:SecretARN': secret.secretArn,
+          },
+        },
+      }),
+    );
   }
 }

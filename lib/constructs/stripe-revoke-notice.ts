@@ -1,5 +1,4 @@
 import { Duration, Stack } from 'aws-cdk-lib';
-import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -10,7 +9,8 @@ import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-config';
 import { ENV_ALERT_TOPIC_ARN, ENV_ECS_CLUSTER, ENV_ECS_SERVICE, ENV_FLEAPO_ENVIRONMENT, ENV_NOTICE_SECRET_ARNS } from '../../lambda/config/env';
 import { TAG_REVOKE_NOTICE_VERSION } from '../../lambda/rotation/rollout-tags';
-import { grantRolloutReads } from './rollout-read-grant';
+import type { AppService } from './app-service';
+import { alertRuleName } from './rotation-alerts';
 import { RotationFunction } from './rotation-function';
 
 /** Props of {@link StripeRevokeNotice}. */
@@ -19,7 +19,7 @@ export interface StripeRevokeNoticeProps {
   /** The Stripe secrets whose old key is revoked by hand once their rollout completed. */
   readonly secrets: secretsmanager.ISecret[];
   /** The service whose deployments carry new values. */
-  readonly service: ecs.IBaseService;
+  readonly service: AppService;
   /** The environment's alert topic. */
   readonly topic: sns.ITopic;
   /** The key the topic is encrypted with (publishing needs it). */
@@ -65,7 +65,7 @@ export class StripeRevokeNotice extends Construct {
         conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG_REVOKE_NOTICE_VERSION] } },
       }),
     );
-    grantRolloutReads(fn, props.service);
+    props.service.grantRolloutReads(this.function.role);
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [props.topic.topicArn] }));
     // SNS encrypts the message with the topic's key on the publisher's behalf: exactly these two actions, via SNS only.
     fn.addToRolePolicy(
@@ -77,6 +77,7 @@ export class StripeRevokeNotice extends Construct {
     );
 
     new events.Rule(this, 'OnDeploymentCompleted', {
+      ruleName: alertRuleName(env, 'stripe-revoke-notice-on-deployment'),
       description: `Completed deployments of the ${env.name} service: announce an old Stripe key that may be revoked`,
       eventPattern: {
         source: ['aws.ecs'],

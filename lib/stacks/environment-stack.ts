@@ -1,4 +1,6 @@
 import { Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { boundaryPolicyName } from '../config/deploy-names';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import { EXTERNAL_SECRETS, type EnvironmentConfig } from '../config/environment-config';
@@ -33,6 +35,8 @@ export class EnvironmentStack extends Stack {
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id, props);
     const env = props.environment;
+    // Every role of this stack carries the environment's boundary: the execution policy creates no role without it.
+    iam.PermissionsBoundary.of(this).apply(iam.ManagedPolicy.fromManagedPolicyName(this, 'Boundary', boundaryPolicyName(env)));
 
     const vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', {
       vpcId: env.network.vpcId,
@@ -52,13 +56,13 @@ export class EnvironmentStack extends Stack {
     this.authSecretRotation = new AuthSecretRotation(this, 'AuthSecretRotation', {
       environment: env,
       secret: this.secrets.secrets.AUTH_SECRET,
-      service: this.app.service,
+      service: this.app,
     });
     this.databaseUrlRotation = new DatabaseUrlRotation(this, 'DatabaseUrlRotation', {
       environment: env,
       secrets: this.secrets,
       vpc,
-      service: this.app.service,
+      service: this.app,
     });
 
     this.externalSecretRotations = EXTERNAL_SECRETS.map(
@@ -67,13 +71,13 @@ export class EnvironmentStack extends Stack {
           environment: env,
           name,
           secret: this.secrets.secrets[name],
-          service: this.app.service,
+          service: this.app,
         }),
     );
     this.stripeRevokeNotice = new StripeRevokeNotice(this, 'StripeRevokeNotice', {
       environment: env,
       secrets: [this.secrets.secrets.STRIPE_SECRET_KEY, this.secrets.secrets.STRIPE_WEBHOOK_SECRET],
-      service: this.app.service,
+      service: this.app,
       topic: this.alerts.topic,
       topicKey: this.alerts.key,
     });

@@ -1,4 +1,4 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { AccountConfig, EnvironmentConfig } from '../config/environment-config';
@@ -10,6 +10,8 @@ import {
   deploySubject,
   pullRequestSubject,
 } from '../config/github-subjects';
+import { bootstrapRoleName, environmentStackId, githubOidcStackId } from '../config/deploy-names';
+import { EnvironmentDeployPolicies } from '../constructs/environment-deploy-policies';
 import { GithubActionsRole } from '../constructs/github-actions-role';
 
 /** Props of {@link GithubOidcStack}. */
@@ -23,12 +25,16 @@ export interface GithubOidcStackProps extends StackProps {
 /**
  * GitHub Actions access to one AWS account, so that no long-lived AWS key exists anywhere:
  * the account's one OIDC provider for `token.actions.githubusercontent.com` (created, or imported when it
- * already exists), one deploy role per environment hosted here (`gha-deploy-<env>`), and the read-only
- * pull-request role (`gha-pr-diff`) that may assume only the CDK lookup role for `cdk diff`.
+ * already exists); per environment hosted here its deploy role (`gha-deploy-<env>`, which may assume only that
+ * environment's CDK bootstrap roles) and the two policies that confine that bootstrap to the environment
+ * ({@link EnvironmentDeployPolicies}); and the pull-request role (`gha-pr-diff`), which may read the app's stack
+ * templates and nothing else.
  */
 export class GithubOidcStack extends Stack {
   public readonly provider: iam.IOidcProvider;
   public readonly deployRoles: Record<string, iam.Role> = {};
+  /** Per environment: its CloudFormation execution policy and permissions boundary. */
+  public readonly deployPolicies: Record<string, EnvironmentDeployPolicies> = {};
   public readonly pullRequestRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: GithubOidcStackProps) {
@@ -47,14 +53,23 @@ export class GithubOidcStack extends Stack {
         });
 
     for (const env of environments) {
+      this.deployPolicies[env.name] = new EnvironmentDeployPolicies(this, `DeployPolicies-${env.name}`, {
+        environment: env,
+        otherEnvironments: environments.filter((other) => other !== env),
+      });
       this.deployRoles[env.name] = new GithubActionsRole(this, `Deploy-${env.name}`, {
         provider: this.provider,
         roleName: deployRoleName(env),
         subjects: [deploySubject(env.github)],
-        qualifier: accountConfig.cdkBootstrapQualifier,
-        regions: [env.region],
-        bootstrapRoles: ['deploy', 'file-publishing', 'image-publishing', 'lookup'],
-        description: `GitHub Actions deploys of fleapo ${env.name} (cdk deploy through the CDK bootstrap roles)`,
+        description: `GitHub Actions deploys of fleapo ${env.name} (cdk deploy through the ${env.name} CDK bootstrap roles only)`,
+        statements: [
+          new iam.PolicyStatement({
+            actions: ['sts:AssumeRole'],
+            resources: (['deploy', 'file-publishing', 'image-publishing', 'lookup'] as const).map(
+              (kind) => `arn:${this.partition}:iam::${env.account}:role/${bootstrapRoleName(env.cdkBootstrapQualifier, kind, env.account, env.region)}`,
+            ),
+          }),
+        ],
       }).role;
     }
 
@@ -62,11 +77,29 @@ export class GithubOidcStack extends Stack {
       provider: this.provider,
       roleName: PULL_REQUEST_ROLE_NAME,
       subjects: unique(environments.map((env) => pullRequestSubject(env.github))),
-      qualifier: accountConfig.cdkBootstrapQualifier,
-      regions: unique(environments.map((env) => env.region)),
-      bootstrapRoles: ['lookup'],
-      description: 'GitHub Actions pull-request runs: read-only cdk diff through the CDK lookup role',
+      description: 'GitHub Actions pull-request runs: cdk diff --method=template reads the app stacks\' templates, nothing else',
+      statements: [
+        // What `cdk diff --method=template` reads with the job's own credentials when it has no lookup role
+        // (it warns and falls back): the deployed template of each stack of the app in this account.
+        new iam.PolicyStatement({
+          actions: ['cloudformation:DescribeStacks', 'cloudformation:GetTemplate'],
+          resources: [
+            ...environments.map((env) => `arn:${this.partition}:cloudformation:${env.region}:${env.account}:stack/${environmentStackId(env.name)}/*`),
+            `arn:${this.partition}:cloudformation:${this.region}:${this.account}:stack/${githubOidcStackId(this.account)}/*`,
+          ],
+        }),
+      ],
     }).role;
+    for (const env of environments) {
+      Validations.of(this.pullRequestRole).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:${this.partition}:cloudformation:${env.region}:${env.account}:stack/${environmentStackId(env.name)}/*]`,
+        reason: 'A stack ARN ends in a random id: the wildcard stands for that id of the named app stack only.',
+      });
+    }
+    Validations.of(this.pullRequestRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:${this.partition}:cloudformation:${this.region}:${this.account}:stack/${githubOidcStackId(this.account)}/*]`,
+      reason: 'A stack ARN ends in a random id: the wildcard stands for that id of the named app stack only.',
+    });
   }
 }
 

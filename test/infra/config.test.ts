@@ -38,6 +38,10 @@ describe('the configuration', () => {
     ['plaintext to a database of an environment with live Stripe keys', { environments: { staging: { database: { ssl: 'disable' }, externalServices: { stripeMode: 'live' } } } }, /environment "staging".database: field "ssl" must be "require" in the production environment "staging"/],
     ['a PostHog host over plain HTTP', { environments: { prod: { externalServices: { posthogApiHost: 'http://us.i.posthog.com' } } } }, /environment "prod".externalServices: field "posthogApiHost" must be an https:\/\/ origin/],
     ['a bad bootstrap qualifier', { accounts: { '111111111111': { cdkBootstrapQualifier: 'Not-Valid' } } }, /accounts.111111111111: field "cdkBootstrapQualifier" must be a CDK bootstrap qualifier/],
+    ['an environment without a bootstrap of its own', { environments: { prod: { cdkBootstrapQualifier: null } } }, /environment "prod": field "cdkBootstrapQualifier" must be a CDK bootstrap qualifier/],
+    ['two environments of one account sharing a bootstrap', { environments: { prod: { cdkBootstrapQualifier: 'fleapostg' } } }, /environment "staging": field "cdkBootstrapQualifier" \("fleapostg"\) is also environment "prod"'s/],
+    ['an environment on the administrator\'s bootstrap', { environments: { staging: { cdkBootstrapQualifier: 'hnb659fds' } } }, /environment "staging": field "cdkBootstrapQualifier" \("hnb659fds"\) is account 111111111111's administrator qualifier/],
+    ['an environment name that covers another\'s names', { environments: { 'prod-eu': EXAMPLE_CONFIG.environments.prod } }, /environment "prod-eu": its name starts with environment "prod"'s name and a dash/],
   ])('refuses %s with a message naming the environment and field', (_what, override, message) => {
     expect(withOverride(override)).toThrow(ConfigError);
     expect(withOverride(override)).toThrow(message);

@@ -44,7 +44,8 @@ function assumeFrom(roleName: string, target: string) {
   return evaluate({ principal: r.arn, identityPolicies: r.policies, action: 'sts:AssumeRole', resource: target, resourceAccount: ACCOUNT });
 }
 
-const bootstrapRole = (kind: string, region = 'us-east-1') => `arn:aws:iam::${ACCOUNT}:role/cdk-hnb659fds-${kind}-role-${ACCOUNT}-${region}`;
+const QUALIFIER: Record<string, string> = { staging: 'fleapostg', prod: 'fleapoprod' };
+const bootstrapRole = (kind: string, qualifier = 'hnb659fds', region = 'us-east-1') => `arn:aws:iam::${ACCOUNT}:role/cdk-${qualifier}-${kind}-role-${ACCOUNT}-${region}`;
 
 describe.each([
   ['gha-deploy-prod', 'prod'],
@@ -72,11 +73,15 @@ describe.each([
     await expect(assumeWithToken(roleName, `${REPO}:environment:${env}`, 'https://github.com/fleapo')).resolves.toBe('ImplicitlyDenied');
   });
 
-  test('may only assume the CDK bootstrap roles of its account and region, for at most one hour', async () => {
+  test('may only assume its own environment\'s CDK bootstrap roles (its qualifier, account and region), for at most one hour', async () => {
+    const other = env === 'prod' ? 'staging' : 'prod';
     for (const kind of ['deploy', 'file-publishing', 'image-publishing', 'lookup']) {
-      await expect(assumeFrom(roleName, bootstrapRole(kind))).resolves.toBe('Allowed');
+      await expect(assumeFrom(roleName, bootstrapRole(kind, QUALIFIER[env]))).resolves.toBe('Allowed');
+      await expect(assumeFrom(roleName, bootstrapRole(kind, QUALIFIER[other]))).resolves.toBe('ImplicitlyDenied');
+      await expect(assumeFrom(roleName, bootstrapRole(kind))).resolves.toBe('ImplicitlyDenied');
     }
-    await expect(assumeFrom(roleName, bootstrapRole('deploy', 'eu-west-1'))).resolves.toBe('ImplicitlyDenied');
+    await expect(assumeFrom(roleName, bootstrapRole('cfn-exec', QUALIFIER[env]))).resolves.toBe('ImplicitlyDenied');
+    await expect(assumeFrom(roleName, bootstrapRole('deploy', QUALIFIER[env], 'eu-west-1'))).resolves.toBe('ImplicitlyDenied');
     await expect(assumeFrom(roleName, `arn:aws:iam::${ACCOUNT}:role/admin`)).resolves.toBe('ImplicitlyDenied');
     await expect(assumeFrom(roleName, `arn:aws:iam::222222222222:role/cdk-hnb659fds-deploy-role-222222222222-us-east-1`)).resolves.toBe('ImplicitlyDenied');
     const r = role(roleName);
@@ -96,10 +101,30 @@ describe('the pull-request role gha-pr-diff', () => {
     await expect(assumeWithToken('gha-pr-diff', `${REPO}:pull_request`, 'other')).resolves.toBe('ImplicitlyDenied');
   });
 
-  test('may assume only the CDK lookup role', async () => {
-    await expect(assumeFrom('gha-pr-diff', bootstrapRole('lookup'))).resolves.toBe('Allowed');
-    for (const kind of ['deploy', 'file-publishing', 'image-publishing']) {
-      await expect(assumeFrom('gha-pr-diff', bootstrapRole(kind))).resolves.toBe('ImplicitlyDenied');
+  test('may read the app stacks\' templates (what cdk diff --method=template reads) and nothing else: no bootstrap role, no lookup role', async () => {
+    const r = role('gha-pr-diff');
+    const may = (action: string, resource: string) =>
+      evaluate({ principal: r.arn, identityPolicies: r.policies, action, resource, resourceAccount: ACCOUNT }).then((d) => `${action} ${resource}: ${d}`);
+    const stack = (name: string) => `arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/${name}/0a1b2c3d-0000-0000-0000-000000000000`;
+    for (const name of ['Fleapo-staging', 'Fleapo-prod', `FleapoGithubOidc-${ACCOUNT}`]) {
+      for (const action of ['cloudformation:GetTemplate', 'cloudformation:DescribeStacks']) {
+        await expect(may(action, stack(name))).resolves.toBe(`${action} ${stack(name)}: Allowed`);
+      }
+      await expect(may('cloudformation:CreateChangeSet', stack(name))).resolves.toBe(`cloudformation:CreateChangeSet ${stack(name)}: ImplicitlyDenied`);
+    }
+    await expect(may('cloudformation:GetTemplate', stack('SomeoneElsesStack'))).resolves.toBe(`cloudformation:GetTemplate ${stack('SomeoneElsesStack')}: ImplicitlyDenied`);
+    for (const kind of ['deploy', 'file-publishing', 'image-publishing', 'lookup']) {
+      for (const qualifier of ['hnb659fds', 'fleapostg', 'fleapoprod']) {
+        await expect(may('sts:AssumeRole', bootstrapRole(kind, qualifier))).resolves.toBe(`sts:AssumeRole ${bootstrapRole(kind, qualifier)}: ImplicitlyDenied`);
+      }
+    }
+    for (const [action, resource] of [
+      ['secretsmanager:GetSecretValue', `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:fleapo/prod/auth-secret-AbCdEf`],
+      ['s3:GetObject', 'arn:aws:s3:::cdk-fleapoprod-assets-111111111111-us-east-1/x.zip'],
+      ['lambda:GetFunction', `arn:aws:lambda:us-east-1:${ACCOUNT}:function:fleapo-prod-auth-secret-rotation`],
+      ['logs:GetLogEvents', `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/fleapo-prod-auth-secret-rotation:log-stream:x`],
+    ]) {
+      await expect(may(action, resource)).resolves.toBe(`${action} ${resource}: ImplicitlyDenied`);
     }
   });
 });

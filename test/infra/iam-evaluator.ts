@@ -13,6 +13,8 @@ export interface EvaluationRequest {
   readonly resourceAccount: string;
   /** The principal's identity policies (documents). */
   readonly identityPolicies?: any[];
+  /** The principal's permissions boundary, if it has one (documents). */
+  readonly permissionBoundaries?: any[];
   /** The resource's policy: a role's trust policy, a KMS key policy. */
   readonly resourcePolicy?: any;
   /** Request context (condition keys and their values). */
@@ -62,6 +64,9 @@ export async function evaluate(request: EvaluationRequest): Promise<Decision> {
       serviceControlPolicies: [],
       resourceControlPolicies: [],
       resourcePolicy: renamePolicyKeys(request.resourcePolicy),
+      ...(request.permissionBoundaries
+        ? { permissionBoundaryPolicies: request.permissionBoundaries.map((policy, i) => ({ name: `boundary${i}`, policy: renamePolicyKeys(policy) })) }
+        : {}),
       request: {
         principal: request.principal,
         action: request.action,

@@ -38,6 +38,12 @@ export function physicalArns(template: Template, where: StackLocation): Record<s
       case 'AWS::ECS::Service':
         arns[logicalId] = `arn:aws:ecs:${region}:${account}:service/${p.Cluster}/${p.ServiceName ?? id}`;
         break;
+      case 'AWS::ECS::TaskDefinition':
+        arns[logicalId] = `arn:aws:ecs:${region}:${account}:task-definition/${p.Family ?? id}:1`;
+        break;
+      case 'AWS::Events::Rule':
+        arns[logicalId] = `arn:aws:events:${region}:${account}:rule/${p.Name ?? id}`;
+        break;
       case 'AWS::SNS::Topic':
         arns[logicalId] = `arn:aws:sns:${region}:${account}:${p.TopicName ?? id}`;
         break;
@@ -51,7 +57,7 @@ export function physicalArns(template: Template, where: StackLocation): Record<s
   return arns;
 }
 
-/** Resolves the intrinsic functions policies use (Ref, Fn::GetAtt …Arn, Fn::Join, Fn::Select, Fn::Split, pseudo parameters). */
+/** Resolves the intrinsic functions policies use (Ref, Fn::GetAtt …Arn, Fn::Sub of plain names, Fn::Join, Fn::Select, Fn::Split, pseudo parameters). */
 export function resolveIntrinsics(value: unknown, arns: Record<string, string>, where: StackLocation): any {
   const resolve = (v: unknown): any => resolveIntrinsics(v, arns, where);
   if (Array.isArray(value)) return value.map(resolve);
@@ -72,6 +78,9 @@ export function resolveIntrinsics(value: unknown, arns: Record<string, string>, 
       case 'Fn::GetAtt':
         if (!(arg[0] in arns)) throw new Error(`cannot resolve GetAtt ${arg[0]}`);
         return arns[arg[0]];
+      case 'Fn::Sub':
+        if (typeof arg !== 'string') throw new Error('Fn::Sub with variables is not supported here');
+        return arg.replace(/\$\{([^}]+)\}/g, (_m: string, name: string) => resolve({ Ref: name }));
       case 'Fn::Join':
         return (resolve(arg[1]) as string[]).join(arg[0]);
       case 'Fn::Select':

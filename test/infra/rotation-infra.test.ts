@@ -31,6 +31,8 @@ function stack(env: string) {
     principal: (name: string) => ({ principal: arns[fnRole(name)], identityPolicies: rolePolicies(template, fnRole(name), at(env)), resourceAccount: WHERE.account }),
     secretArn,
     serviceArn: arns[logicalIdOf(template, 'AWS::ECS::Service', 'AppService')],
+    /** What ECS puts in the request context of UpdateService: the service's cluster. */
+    cluster: { 'ecs:cluster': `arn:aws:ecs:us-east-1:111111111111:cluster/fleapo-${env}` },
     keyArn: arns[keyId],
     keyPolicy: resolveIntrinsics(template.Resources[keyId].Properties.KeyPolicy, arns, at(env)),
   };
@@ -89,8 +91,8 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
         const decision = await evaluate({ ...who, action: 'secretsmanager:PutSecretValue', resource: s.secretArn(target) });
         expect(`${kind} -> ${target}: ${decision}`).toBe(`${kind} -> ${target}: ${target === kind ? 'Allowed' : 'ImplicitlyDenied'}`);
       }
-      await expect(evaluate({ ...who, action: 'ecs:UpdateService', resource: s.serviceArn })).resolves.toBe('Allowed');
-      await expect(evaluate({ ...who, action: 'ecs:UpdateService', resource: stack(other).serviceArn })).resolves.toBe('ImplicitlyDenied');
+      await expect(evaluate({ ...who, action: 'ecs:UpdateService', resource: s.serviceArn, context: s.cluster })).resolves.toBe('Allowed');
+      await expect(evaluate({ ...who, action: 'ecs:UpdateService', resource: stack(other).serviceArn, context: stack(other).cluster })).resolves.toBe('ImplicitlyDenied');
     }
   });
 
@@ -193,8 +195,8 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
     const o = stack(other);
     for (const name of ['auth-secret-rotation', 'database-url-rotation']) {
       const who = s.principal(name);
-      await expect(evaluate({ ...who, action: 'ecs:UpdateService', resource: s.serviceArn })).resolves.toBe('Allowed');
-      await expect(evaluate({ ...who, action: 'ecs:UpdateService', resource: o.serviceArn })).resolves.toBe('ImplicitlyDenied');
+      await expect(evaluate({ ...who, action: 'ecs:UpdateService', resource: s.serviceArn, context: s.cluster })).resolves.toBe('Allowed');
+      await expect(evaluate({ ...who, action: 'ecs:UpdateService', resource: o.serviceArn, context: o.cluster })).resolves.toBe('ImplicitlyDenied');
       const own = s.secretArn(name === 'auth-secret-rotation' ? 'auth-secret' : 'database-url');
       await expect(evaluate({ ...who, action: 'secretsmanager:TagResource', resource: own, context: { 'aws:TagKeys': ['fleapo:rollout-version', 'fleapo:rollout-deployment'] } })).resolves.toBe('Allowed');
       await expect(evaluate({ ...who, action: 'secretsmanager:TagResource', resource: own, context: { 'aws:TagKeys': ['fleapo:rollout-version', 'owner'] } })).resolves.toBe('ImplicitlyDenied');
@@ -213,7 +215,7 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
     await expect(
       evaluate({ ...retirement, action: 'secretsmanager:TagResource', resource: s.secretArn('database-url'), context: { 'aws:TagKeys': ['fleapo:refusal'] } }),
     ).resolves.toBe('ImplicitlyDenied');
-    await expect(evaluate({ ...retirement, action: 'ecs:UpdateService', resource: s.serviceArn })).resolves.toBe('ImplicitlyDenied');
+    await expect(evaluate({ ...retirement, action: 'ecs:UpdateService', resource: s.serviceArn, context: s.cluster })).resolves.toBe('ImplicitlyDenied');
     await expect(evaluate({ ...retirement, action: 'ecs:DescribeServices', resource: s.serviceArn })).resolves.toBe('Allowed');
   });
 

@@ -97,11 +97,18 @@ describe('pull-request.yml', () => {
     const upload = wf.jobs!.diff.steps!.find((s) => s.uses?.startsWith('actions/upload-artifact@'))!;
     expect(upload.with!.name).toBe('cdk-diff-report');
   });
-  test('the AWS diff job runs only for branches of this repository, with the read-only role', () => {
+  test('the AWS diff job runs only for branches of this repository, with the role that reads stack templates only', () => {
     const job = wf.jobs!['aws-diff'];
     expect(job.if).toContain('github.event.pull_request.head.repo.full_name == github.repository');
     expect(job.permissions).toEqual({ 'id-token': 'write', contents: 'read' });
     expect(JSON.stringify(job.steps)).toContain('cdk diff --method=template');
+    expect(assumedRoles({ file: 'pull-request.yml', workflow: wf }).map((a) => a.role)).toEqual(['gha-pr-diff']);
+    // What that role may do, as the app defines it: read templates, no role to assume.
+    const assembly = createFleapoApp({ context: { 'aws:cdk:bundling-stacks': [] } }).synth();
+    const oidc = assembly.stacks.find((s) => s.stackName.startsWith('FleapoGithubOidc-'))!.template;
+    const prRole = Object.values(oidc.Resources as Record<string, any>).find((r) => r.Properties?.RoleName === 'gha-pr-diff');
+    const actions = prRole.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement.flatMap((st: any) => [st.Action].flat()));
+    expect(actions.sort()).toEqual(['cloudformation:DescribeStacks', 'cloudformation:GetTemplate']);
   });
 });
 

@@ -1,0 +1,287 @@
+import { Annotations, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { bootstrapRoleName, boundaryPolicyName, environmentStackId, executionPolicyName } from '../config/deploy-names';
+import type { EnvironmentConfig } from '../config/environment-config';
+import { GITHUB_OIDC_HOST } from '../config/github-subjects';
+
+/** Props of {@link EnvironmentDeployPolicies}. */
+export interface EnvironmentDeployPoliciesProps {
+  /** The environment whose deploy chain the policies bound. */
+  readonly environment: EnvironmentConfig;
+  /** The other environments of the same account: everything of theirs is denied by name. */
+  readonly otherEnvironments: EnvironmentConfig[];
+}
+
+/** The tag every resource of an environment stack carries (the secrets excepted), `fleapo:environment`. */
+export const ENVIRONMENT_TAG = 'fleapo:environment';
+
+/** IAM's limit on a managed policy document (characters, whitespace excluded). */
+export const MANAGED_POLICY_MAX_CHARS = 6144;
+
+/** IAM actions that change an identity or a policy (every write of IAM). */
+const IAM_WRITES = ['iam:Add*', 'iam:Attach*', 'iam:Create*', 'iam:Delete*', 'iam:Detach*', 'iam:Put*', 'iam:Remove*', 'iam:Set*', 'iam:Tag*', 'iam:Untag*', 'iam:Update*'];
+
+/**
+ * The two customer-managed policies that confine an environment's deploy chain to that environment, so that
+ * in an account shared with another environment a deploy of one can never read, change, rotate or delete the
+ * other's secrets, keys, service or functions, or change the roles and policies that guard them:
+ *
+ * - `fleapo-<env>-cfn-execution`, the CloudFormation execution policy of the environment's CDK bootstrap
+ *   (`cdk bootstrap --cloudformation-execution-policies`): what CloudFormation needs to create the environment
+ *   stack's resources, on the environment's names only (`<secretPrefix>/*` secrets, `fleapo-<env>-*` functions,
+ *   roles, rules, topics, alarms and log groups, keys tagged `fleapo:environment=<env>`, its ECS service and task
+ *   family, security groups and endpoints in its VPC tagged for it). Roles only with the boundary below.
+ * - `fleapo-<env>-boundary`, the permissions boundary of every bootstrap role of the environment's qualifier
+ *   (`--custom-permissions-boundary`, `--apply-permissions-boundary-to-all-roles`) and of every role the
+ *   environment stack creates: the above, what the bootstrap roles need on their own stack, bucket, repository
+ *   and version parameter, and what the app's roles use at run time. The bootstrap deploy role's
+ *   `cloudformation:*` on every stack is cut down to the environment's stack by it.
+ *
+ * Both deny, whatever else allows it: anything on another environment's names; IAM writes on the GitHub roles,
+ * the OIDC provider, any fleapo policy and other qualifiers' bootstrap roles; creating a role or setting a
+ * boundary other than this one; removing a boundary. Neither allows `sts:AssumeRole`: no role of the environment
+ * can hop to another.
+ */
+export class EnvironmentDeployPolicies extends Construct {
+  public readonly executionPolicy: iam.ManagedPolicy;
+  public readonly boundary: iam.ManagedPolicy;
+
+  constructor(scope: Construct, id: string, props: EnvironmentDeployPoliciesProps) {
+    super(scope, id);
+    const names = new EnvironmentNames(Stack.of(this).partition, props.environment);
+    const denies = denyStatements(names, props.otherEnvironments.map((o) => new EnvironmentNames(names.partition, o)));
+    const resources = resourceStatements(names);
+    const boundary = [...resources, ...bootstrapStatements(names), ...runtimeStatements(names), ...denies];
+
+    this.executionPolicy = new iam.ManagedPolicy(this, 'CloudFormationExecution', {
+      managedPolicyName: executionPolicyName(props.environment),
+      description: `CloudFormation execution policy of the fleapo ${props.environment.name} CDK bootstrap (qualifier ${props.environment.cdkBootstrapQualifier}): the ${props.environment.name} stack's resources only`,
+      statements: [...resources, ...denies],
+    });
+    this.boundary = new iam.ManagedPolicy(this, 'Boundary', {
+      managedPolicyName: boundaryPolicyName(props.environment),
+      description: `Permissions boundary of every fleapo ${props.environment.name} role: its bootstrap roles and its stack's roles`,
+      statements: boundary,
+    });
+    for (const policy of [this.executionPolicy, this.boundary]) {
+      const size = JSON.stringify(Stack.of(this).resolve(policy.document)).length;
+      if (size > MANAGED_POLICY_MAX_CHARS) {
+        Annotations.of(policy).addError(`${policy.node.path}: ${size} characters, more than the ${MANAGED_POLICY_MAX_CHARS} IAM allows a managed policy (shorter secret prefix, fewer subnets or environments per account)`);
+      }
+    }
+    acknowledgeWildcards(this.executionPolicy, [...resources, ...denies]);
+    acknowledgeWildcards(this.boundary, boundary);
+  }
+}
+
+/** Acknowledges each wildcard of `statements` on `policy` (cdk-nag AwsSolutions-IAM5) with its statement's reason; denials need none. */
+function acknowledgeWildcards(policy: iam.ManagedPolicy, statements: iam.PolicyStatement[]): void {
+  for (const statement of statements) {
+    if (statement.effect === iam.Effect.DENY) continue;
+    const reason = reasons.get(statement);
+    if (!reason) throw new Error('every allowed statement of the deploy policies has its reason');
+    for (const action of statement.actions.filter((a) => a.includes('*'))) {
+      Validations.of(policy).acknowledge({ id: `AwsSolutions-IAM5[Action::${action}]`, reason });
+    }
+    for (const resource of statement.resources.filter((r) => r.includes('*'))) {
+      Validations.of(policy).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason });
+    }
+  }
+}
+
+/** The names and ARNs of one environment's resources, as its stack and its bootstrap create them. */
+export class EnvironmentNames {
+  readonly env: EnvironmentConfig;
+  readonly name: string;
+  readonly account: string;
+  readonly region: string;
+
+  constructor(
+    readonly partition: string,
+    env: EnvironmentConfig,
+  ) {
+    this.env = env;
+    this.name = env.name;
+    this.account = env.account;
+    this.region = env.region;
+  }
+
+  arn(service: string, resource: string, region = this.region): string {
+    return `arn:${this.partition}:${service}:${region}:${this.account}:${resource}`;
+  }
+  get secrets(): string {
+    return this.arn('secretsmanager', `secret:${this.env.secretPrefix}/*`);
+  }
+  get functions(): string {
+    return this.arn('lambda', `function:fleapo-${this.name}-*`);
+  }
+  get roles(): string {
+    return this.arn('iam', `role/fleapo-${this.name}-*`, '');
+  }
+  get logGroups(): string[] {
+    return [
+      this.arn('logs', `log-group:/aws/lambda/fleapo-${this.name}-*`),
+      this.arn('logs', `log-group:/fleapo/${this.name}/*`),
+    ];
+  }
+  get rules(): string {
+    return this.arn('events', `rule/fleapo-${this.name}-*`);
+  }
+  get topics(): string {
+    return this.arn('sns', `fleapo-${this.name}-*`);
+  }
+  get alarms(): string {
+    return this.arn('cloudwatch', `alarm:fleapo-${this.name}-*`);
+  }
+  get keyAliases(): string[] {
+    return [this.arn('kms', `alias/${this.env.secretPrefix}/*`), this.arn('kms', `alias/fleapo/${this.name}/*`)];
+  }
+  get service(): string {
+    return this.arn('ecs', `service/${this.env.service.clusterName}/${this.env.service.serviceName}`);
+  }
+  get cluster(): string {
+    return this.arn('ecs', `cluster/${this.env.service.clusterName}`);
+  }
+  get taskDefinitions(): string {
+    return this.arn('ecs', `task-definition/fleapo-${this.name}-*`);
+  }
+  get stack(): string {
+    return this.arn('cloudformation', `stack/${environmentStackId(this.name)}/*`);
+  }
+  get policies(): string {
+    return this.arn('iam', `policy/fleapo-${this.name}-*`, '');
+  }
+  get boundaryArn(): string {
+    return this.arn('iam', `policy/${boundaryPolicyName(this.env)}`, '');
+  }
+  get bootstrapRoles(): string {
+    return this.arn('iam', `role/cdk-${this.env.cdkBootstrapQualifier}-*`, '');
+  }
+  bootstrapRole(kind: Parameters<typeof bootstrapRoleName>[1]): string {
+    return this.arn('iam', `role/${bootstrapRoleName(this.env.cdkBootstrapQualifier, kind, this.account, this.region)}`, '');
+  }
+  get assetsBucket(): string {
+    return `arn:${this.partition}:s3:::cdk-${this.env.cdkBootstrapQualifier}-assets-${this.account}-${this.region}`;
+  }
+  get assetsRepository(): string {
+    return this.arn('ecr', `repository/cdk-${this.env.cdkBootstrapQualifier}-container-assets-${this.account}-${this.region}`);
+  }
+  get bootstrapVersionParameter(): string {
+    return this.arn('ssm', `parameter/cdk-bootstrap/${this.env.cdkBootstrapQualifier}/version`);
+  }
+  /** Every ARN pattern of this environment that is a resource of its own (denied to the others). */
+  get everything(): string[] {
+    return [this.secrets, this.functions, this.roles, ...this.logGroups, this.rules, this.topics, this.alarms, ...this.keyAliases, this.service, this.taskDefinitions, this.stack, this.policies, this.bootstrapRoles, this.assetsBucket, `${this.assetsBucket}/*`, this.assetsRepository];
+  }
+}
+
+const tagged = (names: EnvironmentNames, kind: 'Resource' | 'Request') => ({ StringEquals: { [`aws:${kind}Tag/${ENVIRONMENT_TAG}`]: names.name } });
+
+/** Why each allowed statement needs its wildcards (cdk-nag AwsSolutions-IAM5). */
+const reasons = new WeakMap<iam.PolicyStatement, string>();
+function allow(reason: string, actions: string[], resources: string[], conditions?: Record<string, unknown>): iam.PolicyStatement {
+  const statement = new iam.PolicyStatement({ actions, resources, ...(conditions ? { conditions } : {}) });
+  reasons.set(statement, reason);
+  return statement;
+}
+
+/**
+ * What CloudFormation needs to create, update and delete the environment stack's resources: any action on the
+ * environment's own names, keys and network resources only when tagged for the environment, and the reads
+ * that have no resource. (Managed policies are limited to 6,144 characters: by name, not action by action.)
+ */
+function resourceStatements(n: EnvironmentNames): iam.PolicyStatement[] {
+  const ec2 = [n.arn('ec2', 'security-group/*'), n.arn('ec2', 'vpc-endpoint/*')];
+  return [
+    allow(
+      "the environment's own names only: <secretPrefix>/* secrets (random ARN suffix), fleapo-<env>-* functions, roles, rules, topics, alarms and log groups, its key aliases, task family and service; roles only with its boundary (denied otherwise)",
+      ['*'],
+      [n.secrets, n.functions, n.roles, ...n.logGroups.flatMap((g) => [g, `${g}:*`]), n.rules, n.topics, n.alarms, ...n.keyAliases, n.taskDefinitions, n.service],
+    ),
+    allow("key ids are random: only keys tagged fleapo:environment with this environment's name", ['kms:*'], [n.arn('kms', 'key/*')], tagged(n, 'Resource')),
+    allow("security groups and endpoints tagged fleapo:environment with this environment's name only", ['ec2:*'], ec2, tagged(n, 'Resource')),
+    allow('new keys, security groups and endpoints have no id yet: created only with the tag fleapo:environment of this environment', ['kms:CreateKey', 'kms:TagResource', 'ec2:CreateSecurityGroup', 'ec2:CreateVpcEndpoint', 'ec2:CreateTags'], ['*'], tagged(n, 'Request')),
+    allow("the rule of the configured database security group that admits the rotation functions (rule ids are random); the environment's VPC and subnets", ['ec2:AuthorizeSecurityGroupIngress', 'ec2:RevokeSecurityGroupIngress', 'ec2:CreateSecurityGroup', 'ec2:CreateVpcEndpoint'], [
+      n.arn('ec2', `security-group/${n.env.database.securityGroupId}`),
+      n.arn('ec2', 'security-group-rule/*'),
+      n.arn('ec2', `vpc/${n.env.network.vpcId}`),
+      ...n.env.network.privateSubnetIds.map((id) => n.arn('ec2', `subnet/${id}`)),
+    ]),
+    ...(n.env.network.createInterfaceEndpoints
+      ? [allow("interface endpoints with private DNS: EC2 associates the environment's VPC with the endpoint's AWS-managed private hosted zone (random id) in the creator's name", ['route53:AssociateVPCWithHostedZone'], [`arn:${n.partition}:route53:::hostedzone/*`])]
+      : []),
+    // Lambda reads a function's code from the assets bucket with the credentials of whoever creates the function.
+    allow("the functions' code in the environment's own CDK assets bucket", ['s3:GetObject*'], [`${n.assetsBucket}/*`]),
+    allow('the assets bucket encryption, only through S3 (kms:ViaService), as in the CDK bootstrap template', ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'], ['*'], {
+      StringEquals: { 'kms:ViaService': `s3.${n.region}.amazonaws.com` },
+    }),
+    allow('actions with no resource-level permissions (GenerateSecretString, KMS and EC2 lists and descriptions, DescribeTaskDefinition, DescribeLogGroups)', ['secretsmanager:GetRandomPassword', 'kms:List*', 'ec2:Describe*', 'ecs:DescribeTaskDefinition', 'logs:DescribeLogGroups'], ['*']),
+  ];
+}
+
+/** What the environment's CDK bootstrap roles (deploy, publishing, lookup) need, on the environment's own stack and assets. */
+function bootstrapStatements(n: EnvironmentNames): iam.PolicyStatement[] {
+  return [
+    allow("the environment's own stack (random ARN suffix), CDK assets bucket and repository, bootstrap version parameter, and passing its own execution role", ['*'], [
+      n.stack,
+      n.assetsBucket,
+      `${n.assetsBucket}/*`,
+      n.assetsRepository,
+      n.bootstrapVersionParameter,
+      n.bootstrapRole('cfn-exec'),
+    ]),
+    allow('CloudFormation reads, as the CDK deploy role has them (AWSCloudFormationReadOnlyAccess); templates hold no secret (guardrails); no resource-level permissions for the registry login and caller identity', ['cloudformation:Describe*', 'cloudformation:Get*', 'cloudformation:List*', 'cloudformation:ValidateTemplate', 'ecr:GetAuthorizationToken', 'sts:GetCallerIdentity'], ['*']),
+  ];
+}
+
+/** What the environment's own roles (rotation functions, ECS task execution) may use at run time beyond its names. */
+function runtimeStatements(n: EnvironmentNames): iam.PolicyStatement[] {
+  const db = n.env.database;
+  const image = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([^:@]+)/.exec(n.env.service.image);
+  return [
+    allow("the RDS master secret and its key, the app image's repository, the tasks of the environment's cluster (random ids)", ['secretsmanager:GetSecretValue', 'kms:Decrypt', 'ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage', 'ecs:ListTasks', 'ecs:DescribeTasks'], [
+      db.masterSecretArn,
+      ...(db.masterSecretKmsKeyArn ? [db.masterSecretKmsKeyArn] : []),
+      ...(image ? [`arn:${n.partition}:ecr:${image[2]}:${image[1]}:repository/${image[3]}`] : []),
+      n.arn('ecs', `task/${n.env.service.clusterName}/*`),
+      n.arn('ecs', `container-instance/${n.env.service.clusterName}/*`),
+    ]),
+    allow('the network-interface actions Lambda needs to place a function in its VPC; EC2 gives them no useful resource scope', ['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'], ['*']),
+  ];
+}
+
+/** What no role of the environment may do, whatever else allows it. */
+function denyStatements(n: EnvironmentNames, others: EnvironmentNames[]): iam.PolicyStatement[] {
+  const account = (resource: string) => `arn:${n.partition}:iam::${n.account}:${resource}`;
+  return [
+    ...(others.length > 0
+      ? [
+          new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['*'], resources: others.flatMap((o) => o.everything) }),
+          ...others.map(
+            (o) =>
+              new iam.PolicyStatement({
+                effect: iam.Effect.DENY,
+                actions: ['kms:*'],
+                resources: ['*'],
+                conditions: { StringEquals: { [`aws:ResourceTag/${ENVIRONMENT_TAG}`]: o.name } },
+              }),
+          ),
+        ]
+      : []),
+    new iam.PolicyStatement({
+      effect: iam.Effect.DENY,
+      actions: IAM_WRITES,
+      resources: [account('role/gha-*'), account(`oidc-provider/${GITHUB_OIDC_HOST}`), account('policy/fleapo-*'), account('role/cdk-*')],
+    }),
+    new iam.PolicyStatement({
+      effect: iam.Effect.DENY,
+      actions: ['iam:CreateRole', 'iam:PutRolePermissionsBoundary'],
+      resources: ['*'],
+      conditions: { StringNotEquals: { 'iam:PermissionsBoundary': n.boundaryArn } },
+    }),
+    new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['iam:DeleteRolePermissionsBoundary'], resources: ['*'] }),
+    new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['iam:CreateUser', 'iam:CreateAccessKey', 'iam:CreateLoginProfile'], resources: ['*'] }),
+    new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['sts:AssumeRole'], resources: ['*'] }),
+  ];
+}

@@ -1,0 +1,315 @@
+import { EXAMPLE_CONFIG } from '../../lib/config/example-config';
+import { mergeConfig } from '../../lib/config/load-config';
+import { validateConfig } from '../../lib/config/validate-config';
+import { BOOTSTRAP_MANAGED_POLICIES, bootstrapRoles, type BootstrapRole } from './cdk-bootstrap';
+import { evaluate, type Decision } from './iam-evaluator';
+import { physicalArns, resolveIntrinsics, rolePolicies, type StackLocation } from './resolve-arns';
+import { resourcesOfType, synthesizeApp, type Template } from './synthesized-app';
+
+/**
+ * The whole deploy chain of an environment, evaluated with the IAM policy engine:
+ * GitHub job -> gha-deploy-<env> -> the CDK bootstrap roles it may assume (read from the CDK CLI's own
+ * bootstrap template, with the README's bootstrap parameters) -> what each may do, its boundary included ->
+ * the CloudFormation execution role: allowed what the environment's synthesized template needs, resource by
+ * resource, and denied the same for the other environment's template, and any escalation.
+ */
+
+const REGION = 'us-east-1';
+const QUALIFIERS: Record<string, string> = { staging: 'fleapostg', prod: 'fleapoprod' };
+
+interface Layout {
+  readonly name: string;
+  readonly accounts: Record<string, string>;
+}
+const SHARED: Layout = { name: 'one shared account', accounts: { staging: '111111111111', prod: '111111111111' } };
+const SEPARATE: Layout = { name: 'an account per environment', accounts: { staging: '222222222222', prod: '111111111111' } };
+
+function synth(layout: Layout): Record<string, Template> {
+  if (layout === SHARED) return synthesizeApp();
+  const config = validateConfig(
+    mergeConfig(EXAMPLE_CONFIG, {
+      environments: {
+        staging: {
+          account: layout.accounts.staging,
+          database: { masterSecretArn: `arn:aws:secretsmanager:${REGION}:${layout.accounts.staging}:secret:rds!cluster-staging-AbCdEf` },
+          service: { image: `${layout.accounts.staging}.dkr.ecr.${REGION}.amazonaws.com/fleapo-web:staging` },
+        },
+      },
+      accounts: { [layout.accounts.staging]: {} },
+    }),
+  );
+  return synthesizeApp({ config });
+}
+
+/** The managed policies of the account stacks, by ARN, resolved. */
+function managedPolicies(templates: Record<string, Template>): Record<string, any> {
+  const out: Record<string, any> = { ...BOOTSTRAP_MANAGED_POLICIES };
+  for (const [name, t] of Object.entries(templates)) {
+    if (!name.startsWith('FleapoGithubOidc-')) continue;
+    const account = name.split('-')[1];
+    const where = { account, region: REGION };
+    for (const r of Object.values(resourcesOfType(t, 'AWS::IAM::ManagedPolicy'))) {
+      out[`arn:aws:iam::${account}:policy/${r.Properties.ManagedPolicyName}`] = resolveIntrinsics(r.Properties.PolicyDocument, physicalArns(t, where), where);
+    }
+  }
+  return out;
+}
+
+/** The README's bootstrap of an environment: its qualifier, its execution policy, its boundary on every role. */
+function environmentBootstrap(env: string, account: string) {
+  return bootstrapRoles({
+    account,
+    region: REGION,
+    qualifier: QUALIFIERS[env],
+    executionPolicies: [`arn:aws:iam::${account}:policy/fleapo-${env}-cfn-execution`],
+    permissionsBoundary: `fleapo-${env}-boundary`,
+    applyBoundaryToAllRoles: true,
+  });
+}
+
+/** A request of a bootstrap role, with its identity policies and its permissions boundary. */
+function asRole(role: BootstrapRole, policies: Record<string, any>, account: string) {
+  const managed = role.managedPolicyArns.map((arn) => {
+    if (!policies[arn]) throw new Error(`no document for managed policy ${arn}`);
+    return policies[arn];
+  });
+  if (!role.boundaryArn || !policies[role.boundaryArn]) throw new Error(`role ${role.arn} has no known boundary (${role.boundaryArn})`);
+  return {
+    principal: role.arn,
+    identityPolicies: [...role.policies, ...managed],
+    permissionBoundaries: [policies[role.boundaryArn]],
+    resourceAccount: account,
+  };
+}
+
+interface CreateRequest {
+  readonly what: string;
+  readonly action: string;
+  readonly resource: string;
+  readonly context?: Record<string, string | string[]>;
+  /** The key policy, for KMS requests on a key (KMS needs it to delegate to IAM). */
+  readonly resourcePolicy?: any;
+}
+
+/**
+ * What CloudFormation asks of the execution role to create each resource of a synthesized environment
+ * template: the create action on the resource's ARN, with the tags and boundary the template gives it.
+ * A resource type missing here fails the test: add it, and make sure the execution policy covers it.
+ */
+function createRequests(template: Template, where: StackLocation): CreateRequest[] {
+  const arns = physicalArns(template, where);
+  const resolve = (v: unknown) => resolveIntrinsics(v, arns, where);
+  const { account, region } = where;
+  const out: CreateRequest[] = [];
+  for (const [id, r] of Object.entries(template.Resources)) {
+    const p = r.Properties ?? {};
+    const env = (p.Tags ?? []).find((t: any) => t.Key === 'fleapo:environment')?.Value as string | undefined;
+    const requestTag: Record<string, string | string[]> = env ? { 'aws:RequestTag/fleapo:environment': env, 'aws:TagKeys': ['fleapo:environment'] } : {};
+    const resourceTag: Record<string, string> = env ? { 'aws:ResourceTag/fleapo:environment': env } : {};
+    const add = (action: string, resource: string, context?: Record<string, string | string[]>, resourcePolicy?: any) =>
+      out.push({ what: `${r.Type} ${id}`, action, resource, context, resourcePolicy });
+    const keyPolicy = (keyId: string) => resolve(template.Resources[keyId].Properties.KeyPolicy);
+    const sg = (groupId: unknown) => {
+      const g = resolve(groupId);
+      return typeof groupId === 'string' ? `arn:aws:ec2:${region}:${account}:security-group/${g}` : `arn:aws:ec2:${region}:${account}:security-group/sg-${id.toLowerCase().slice(0, 17)}`;
+    };
+    switch (r.Type) {
+      case 'AWS::SecretsManager::Secret':
+        add('secretsmanager:CreateSecret', arns[id]);
+        break;
+      case 'AWS::SecretsManager::RotationSchedule':
+        add('secretsmanager:RotateSecret', resolve(p.SecretId));
+        add('lambda:InvokeFunction', resolve(p.RotationLambdaARN));
+        break;
+      case 'AWS::KMS::Key':
+        add('kms:CreateKey', '*', requestTag);
+        add('kms:PutKeyPolicy', arns[id], resourceTag, keyPolicy(id));
+        add('kms:EnableKeyRotation', arns[id], resourceTag, keyPolicy(id));
+        break;
+      case 'AWS::KMS::Alias':
+        add('kms:CreateAlias', `arn:aws:kms:${region}:${account}:${p.AliasName}`);
+        add('kms:CreateAlias', resolve(p.TargetKeyId), { 'aws:ResourceTag/fleapo:environment': where.stackName!.replace('Fleapo-', '') }, keyPolicy(p.TargetKeyId['Fn::GetAtt']?.[0] ?? p.TargetKeyId.Ref));
+        break;
+      case 'AWS::IAM::Role':
+        add('iam:CreateRole', arns[id], p.PermissionsBoundary ? { 'iam:PermissionsBoundary': resolve(p.PermissionsBoundary) } : {});
+        break;
+      case 'AWS::IAM::Policy':
+        for (const role of p.Roles) add('iam:PutRolePolicy', resolve(role).replace(/^(?!arn:)/, `arn:aws:iam::${account}:role/`));
+        break;
+      case 'AWS::Lambda::Function':
+        add('lambda:CreateFunction', arns[id]);
+        // Lambda fetches the code from the assets bucket with the creator's credentials.
+        if (p.Code?.S3Bucket) add('s3:GetObject', `arn:aws:s3:::${resolve(p.Code.S3Bucket)}/${resolve(p.Code.S3Key)}`, { 'aws:ResourceAccount': account });
+        add('iam:PassRole', resolve(p.Role), { 'iam:PassedToService': 'lambda.amazonaws.com' });
+        break;
+      case 'AWS::Lambda::Permission':
+        add('lambda:AddPermission', resolve(p.FunctionName));
+        break;
+      case 'AWS::Logs::LogGroup':
+        add('logs:CreateLogGroup', `arn:aws:logs:${region}:${account}:log-group:${p.LogGroupName}`);
+        add('logs:PutRetentionPolicy', `arn:aws:logs:${region}:${account}:log-group:${p.LogGroupName}`);
+        break;
+      case 'AWS::ECS::TaskDefinition':
+        add('ecs:RegisterTaskDefinition', arns[id]);
+        for (const role of [p.ExecutionRoleArn, p.TaskRoleArn]) add('iam:PassRole', resolve(role), { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' });
+        break;
+      case 'AWS::ECS::Service':
+        add('ecs:CreateService', arns[id], { 'ecs:cluster': `arn:aws:ecs:${region}:${account}:cluster/${p.Cluster}` });
+        break;
+      case 'AWS::Events::Rule':
+        add('events:PutRule', arns[id]);
+        add('events:PutTargets', arns[id]);
+        break;
+      case 'AWS::SNS::Topic':
+        add('sns:CreateTopic', arns[id]);
+        break;
+      case 'AWS::SNS::TopicPolicy':
+        for (const topic of p.Topics) add('sns:SetTopicAttributes', resolve(topic));
+        break;
+      case 'AWS::CloudWatch::Alarm':
+        add('cloudwatch:PutMetricAlarm', `arn:aws:cloudwatch:${region}:${account}:alarm:${p.AlarmName}`);
+        break;
+      case 'AWS::EC2::SecurityGroup':
+        add('ec2:CreateSecurityGroup', `arn:aws:ec2:${region}:${account}:security-group/sg-0new0000000000000`, requestTag);
+        add('ec2:CreateSecurityGroup', `arn:aws:ec2:${region}:${account}:vpc/${p.VpcId}`);
+        for (const _ of p.SecurityGroupEgress ?? []) add('ec2:AuthorizeSecurityGroupEgress', sg({ own: id }), resourceTag);
+        break;
+      case 'AWS::EC2::SecurityGroupIngress':
+      case 'AWS::EC2::SecurityGroupEgress': {
+        const action = r.Type.endsWith('Ingress') ? 'ec2:AuthorizeSecurityGroupIngress' : 'ec2:AuthorizeSecurityGroupEgress';
+        const own = typeof p.GroupId !== 'string';
+        const ownerTag: Record<string, string> = own ? { 'aws:ResourceTag/fleapo:environment': where.stackName!.replace('Fleapo-', '') } : {};
+        add(action, own ? `arn:aws:ec2:${region}:${account}:security-group/sg-${String(p.GroupId['Fn::GetAtt'][0]).toLowerCase().slice(0, 17)}` : sg(p.GroupId), ownerTag);
+        break;
+      }
+      case 'AWS::EC2::VPCEndpoint':
+        add('ec2:CreateVpcEndpoint', `arn:aws:ec2:${region}:${account}:vpc-endpoint/vpce-0new0000000000000`, requestTag);
+        add('ec2:CreateVpcEndpoint', `arn:aws:ec2:${region}:${account}:vpc/${p.VpcId}`);
+        if (p.PrivateDnsEnabled) add('route53:AssociateVPCWithHostedZone', 'arn:aws:route53:::hostedzone/Z0AWSMANAGED00000000');
+        break;
+      default:
+        throw new Error(`no create request for ${r.Type} (${id}): add it to createRequests and make sure the execution policy allows it`);
+    }
+  }
+  return out;
+}
+
+describe.each([SHARED, SEPARATE])('in %s', (layout) => {
+  let templates: Record<string, Template>;
+  let policies: Record<string, any>;
+  let oidc: Record<string, Template>;
+
+  beforeAll(() => {
+    templates = synth(layout);
+    policies = managedPolicies(templates);
+    oidc = Object.fromEntries(Object.entries(templates).filter(([n]) => n.startsWith('FleapoGithubOidc-')));
+  });
+
+  const ghaDeploy = (env: string) => {
+    const account = layout.accounts[env];
+    const t = oidc[`FleapoGithubOidc-${account}`];
+    const id = Object.entries(resourcesOfType(t, 'AWS::IAM::Role')).find(([, r]) => r.Properties.RoleName === `gha-deploy-${env}`)![0];
+    return { principal: `arn:aws:iam::${account}:role/gha-deploy-${env}`, identityPolicies: rolePolicies(t, id, { account, region: REGION }), resourceAccount: account };
+  };
+
+  describe.each(['staging', 'prod'])('a deploy of %s', (env) => {
+    const other = env === 'prod' ? 'staging' : 'prod';
+    const account = () => layout.accounts[env];
+    const otherAccount = () => layout.accounts[other];
+
+    test('gha-deploy may assume only its own environment\'s bootstrap roles (never the execution role, the other environment\'s or the administrator\'s)', async () => {
+      const own = environmentBootstrap(env, account());
+      const theirs = environmentBootstrap(other, otherAccount());
+      const admin = bootstrapRoles({ account: account(), region: REGION, qualifier: 'hnb659fds', executionPolicies: [] });
+      const assume = (role: BootstrapRole, roleAccount: string) =>
+        evaluate({ ...ghaDeploy(env), action: 'sts:AssumeRole', resource: role.arn, resourcePolicy: role.trust, resourceAccount: roleAccount }).then((d) => `${role.arn}: ${d}`);
+      for (const kind of ['deploy', 'file-publishing', 'image-publishing', 'lookup']) {
+        await expect(assume(own[kind], account())).resolves.toBe(`${own[kind].arn}: Allowed`);
+        await expect(assume(theirs[kind], otherAccount())).resolves.not.toBe(`${theirs[kind].arn}: Allowed`);
+        await expect(assume(admin[kind], account())).resolves.not.toBe(`${admin[kind].arn}: Allowed`);
+      }
+      await expect(assume(own['cfn-exec'], account())).resolves.not.toBe(`${own['cfn-exec'].arn}: Allowed`);
+    });
+
+    test('its bootstrap roles deploy its own stack and assets only: the deploy role\'s cloudformation:* on every stack is cut to its stack by the boundary', async () => {
+      const own = environmentBootstrap(env, account());
+      const theirs = environmentBootstrap(other, otherAccount());
+      const stack = (e: string, a: string) => `arn:aws:cloudformation:${REGION}:${a}:stack/Fleapo-${e}/0a1b2c3d-0000-0000-0000-000000000000`;
+      const deploy = asRole(own.deploy, policies, account());
+      const check = async (who: ReturnType<typeof asRole>, action: string, resource: string, expected: 'Allowed' | 'not', context?: Record<string, string>) => {
+        const resourceAccount = resource.split(':')[4] || (resource.includes(`-${otherAccount()}-`) ? otherAccount() : account());
+        // iam-simulate leaves aws:ResourceAccount to the caller (the publishing role's policy conditions on it).
+        const s3: Record<string, string> = action.startsWith('s3:') ? { 'aws:ResourceAccount': resourceAccount } : {};
+        const d: Decision = await evaluate({ ...who, action, resource, resourceAccount, context: { ...s3, ...context } });
+        const line = `${action} ${resource}`;
+        if (expected === 'Allowed') expect(`${line}: ${d}`).toBe(`${line}: Allowed`);
+        else expect(`${line}: ${d}`).not.toBe(`${line}: Allowed`);
+      };
+      for (const action of ['cloudformation:CreateChangeSet', 'cloudformation:ExecuteChangeSet', 'cloudformation:UpdateStack', 'cloudformation:DeleteStack']) {
+        await check(deploy, action, stack(env, account()), 'Allowed');
+        await check(deploy, action, stack(other, otherAccount()), 'not');
+        await check(deploy, action, stack('anything-else', account()), 'not');
+      }
+      await check(deploy, 'iam:PassRole', own['cfn-exec'].arn, 'Allowed', { 'iam:PassedToService': 'cloudformation.amazonaws.com' });
+      await check(deploy, 'iam:PassRole', theirs['cfn-exec'].arn, 'not', { 'iam:PassedToService': 'cloudformation.amazonaws.com' });
+      await check(deploy, 'ssm:GetParameter', `arn:aws:ssm:${REGION}:${account()}:parameter/cdk-bootstrap/${QUALIFIERS[env]}/version`, 'Allowed');
+      const files = asRole(own['file-publishing'], policies, account());
+      await check(files, 's3:PutObject', `arn:aws:s3:::cdk-${QUALIFIERS[env]}-assets-${account()}-${REGION}/x.zip`, 'Allowed');
+      await check(files, 's3:PutObject', `arn:aws:s3:::cdk-${QUALIFIERS[other]}-assets-${otherAccount()}-${REGION}/x.zip`, 'not');
+      const lookup = asRole(own.lookup, policies, account());
+      await check(lookup, 'lambda:GetFunction', `arn:aws:lambda:${REGION}:${otherAccount()}:function:fleapo-${other}-auth-secret-rotation`, 'not');
+    });
+
+    test('its execution role may create every resource of its synthesized template, and none of the other environment\'s', async () => {
+      const role = asRole(environmentBootstrap(env, account())['cfn-exec'], policies, account());
+      const mine = createRequests(templates[`Fleapo-${env}`], { account: account(), region: REGION, stackName: `Fleapo-${env}` });
+      expect(mine.length).toBeGreaterThan(50);
+      for (const r of mine) {
+        const d = await evaluate({ ...role, action: r.action, resource: r.resource, context: r.context, resourcePolicy: r.resourcePolicy });
+        expect(`${r.what}: ${r.action} ${r.resource}: ${d}`).toBe(`${r.what}: ${r.action} ${r.resource}: Allowed`);
+      }
+      const theirs = createRequests(templates[`Fleapo-${other}`], { account: otherAccount(), region: REGION, stackName: `Fleapo-${other}` })
+        // Actions with no resource (kms:CreateKey on *) are refused by the other environment's tag.
+        .filter((r) => r.resource !== '*' || r.context?.['aws:RequestTag/fleapo:environment']);
+      for (const r of theirs) {
+        const d = await evaluate({ ...role, action: r.action, resource: r.resource, resourceAccount: otherAccount(), context: r.context, resourcePolicy: r.resourcePolicy });
+        expect(`${r.what}: ${r.action} ${r.resource}: ${d}`).not.toBe(`${r.what}: ${r.action} ${r.resource}: Allowed`);
+      }
+    });
+
+    test('its execution role can neither read nor change the other environment\'s secrets, key, functions or service, nor escalate', async () => {
+      const role = asRole(environmentBootstrap(env, account())['cfn-exec'], policies, account());
+      const a = account();
+      const o = otherAccount();
+      const boundary = `arn:aws:iam::${a}:policy/fleapo-${env}-boundary`;
+      const denied: [string, string, Record<string, string>?][] = [
+        ['secretsmanager:GetSecretValue', `arn:aws:secretsmanager:${REGION}:${o}:secret:fleapo/${other}/database-url-AbCdEf`],
+        ['secretsmanager:PutSecretValue', `arn:aws:secretsmanager:${REGION}:${o}:secret:fleapo/${other}/auth-secret-AbCdEf`],
+        ['secretsmanager:RotateSecret', `arn:aws:secretsmanager:${REGION}:${o}:secret:fleapo/${other}/auth-secret-AbCdEf`],
+        ['secretsmanager:DeleteSecret', `arn:aws:secretsmanager:${REGION}:${o}:secret:fleapo/${other}/stripe-secret-key-AbCdEf`],
+        ['kms:Decrypt', `arn:aws:kms:${REGION}:${o}:key/0a1b2c3d-other`, { 'aws:ResourceTag/fleapo:environment': other }],
+        ['kms:PutKeyPolicy', `arn:aws:kms:${REGION}:${o}:key/0a1b2c3d-other`, { 'aws:ResourceTag/fleapo:environment': other }],
+        ['kms:TagResource', `arn:aws:kms:${REGION}:${o}:key/0a1b2c3d-other`, { 'aws:ResourceTag/fleapo:environment': other, 'aws:RequestTag/fleapo:environment': env, 'aws:TagKeys': 'fleapo:environment' }],
+        ['lambda:UpdateFunctionCode', `arn:aws:lambda:${REGION}:${o}:function:fleapo-${other}-database-url-rotation`],
+        ['ecs:UpdateService', `arn:aws:ecs:${REGION}:${o}:service/fleapo-${other}/fleapo-web`, { 'ecs:cluster': `arn:aws:ecs:${REGION}:${o}:cluster/fleapo-${other}` }],
+        ['iam:PutRolePolicy', `arn:aws:iam::${o}:role/fleapo-${other}-database-url-rotation`],
+        ['iam:UpdateAssumeRolePolicy', `arn:aws:iam::${o}:role/gha-deploy-${other}`],
+        ['iam:PutRolePolicy', `arn:aws:iam::${a}:role/gha-deploy-${env}`],
+        ['iam:CreatePolicyVersion', boundary],
+        ['iam:CreatePolicyVersion', `arn:aws:iam::${a}:policy/fleapo-${env}-cfn-execution`],
+        ['iam:AttachRolePolicy', `arn:aws:iam::${a}:role/cdk-${QUALIFIERS[env]}-cfn-exec-role-${a}-${REGION}`],
+        ['iam:CreateRole', `arn:aws:iam::${a}:role/fleapo-${env}-escape`],
+        ['iam:CreateRole', `arn:aws:iam::${a}:role/fleapo-${env}-escape`, { 'iam:PermissionsBoundary': `arn:aws:iam::${a}:policy/fleapo-${other}-boundary` }],
+        ['iam:DeleteRolePermissionsBoundary', `arn:aws:iam::${a}:role/fleapo-${env}-auth-secret-rotation`],
+        ['iam:CreateUser', `arn:aws:iam::${a}:user/escape`],
+        ['sts:AssumeRole', `arn:aws:iam::${o}:role/cdk-${QUALIFIERS[other]}-deploy-role-${o}-${REGION}`],
+        ['sts:AssumeRole', `arn:aws:iam::${a}:role/cdk-hnb659fds-cfn-exec-role-${a}-${REGION}`],
+      ];
+      for (const [action, resource, context] of denied) {
+        const d = await evaluate({ ...role, action, resource, resourceAccount: resource.split(':')[4] || a, context });
+        expect(`${action} ${resource}: ${d}`).not.toBe(`${action} ${resource}: Allowed`);
+      }
+      await expect(evaluate({ ...role, action: 'iam:CreateRole', resource: `arn:aws:iam::${a}:role/fleapo-${env}-new`, context: { 'iam:PermissionsBoundary': boundary } })).resolves.toBe('Allowed');
+    });
+  });
+});
