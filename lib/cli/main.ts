@@ -96,7 +96,7 @@ export const COMMANDS = ['stage', 'rotate', 'roll-current', 'status'] as const;
 /** Builds the program; `run` receives each command's outcome (an exit code). */
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command(PROGRAM)
-    .description('Stage, rotate and inspect the fleapo secrets of an environment, following each rotation and its ECS rollout to the end.\nRegion, secret names, cluster and service come from the configuration; AWS endpoints honour AWS_ENDPOINT_URL*.')
+    .description('Stage, rotate, roll out and inspect the fleapo secrets of an environment, following each rotation and its ECS rollout until the value runs everywhere.\nRegion, secret names, cluster and service come from the configuration; AWS endpoints honour AWS_ENDPOINT_URL*.')
     .version(require('../../package.json').version as string)
     .showSuggestionAfterError(false)
     .allowExcessArguments(false)
