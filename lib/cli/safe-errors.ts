@@ -15,7 +15,7 @@ export function safeCommanderMessage(error: CommanderError): string {
       return PLAIN_OPTION.test(name) ? `unknown option ${name}` : 'an unknown option (not shown: it may be a pasted key)';
     }
     case 'commander.unknownCommand':
-      return 'unknown command (not shown): the commands are stage, rotate and status';
+      return 'unknown command (not shown): the commands are stage, rotate, roll-current and status';
     case 'commander.excessArguments':
       return 'unexpected extra argument (not shown: it may be a pasted key)';
     case 'commander.missingArgument':

@@ -7,6 +7,7 @@ import { TAG_REFUSAL, TAG_REFUSED_VERSION } from '../../lambda/rotation/rollout-
 import { invoker } from '../support/events';
 import { fakeExternal } from '../support/external-fakes';
 import { FakeIssuers } from '../support/fake-issuers';
+import { AwsError } from '../support/aws-json-server';
 import { RotationHarness } from '../support/rotation-harness';
 import { buildTestCli, configFile, ROOT, runCli, waitFor, withEnv } from './cli-harness';
 
@@ -19,6 +20,9 @@ import { buildTestCli, configFile, ROOT, runCli, waitFor, withEnv } from './cli-
 const h = new RotationHarness(false);
 const issuers = new FakeIssuers();
 let cli: ReturnType<typeof buildTestCli>;
+/** What the CLI prints when it starts following the rollout. */
+const FOLLOWING = `waiting for ${h.ecs.serviceName} to run version`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let counter = 0;
 
 beforeAll(async () => {
@@ -57,7 +61,7 @@ function environment(mode: 'live' | 'test' = 'test') {
     }
   }
   const run = (args: string[], stdin = '', options: { keyInArguments?: boolean } = {}) =>
-    runCli(h, cli.file, ['stage', 'rotate'].includes(args[0]) ? [...args, '--poll-interval', '0.05'] : args, stdin, { FLEAPO_CONFIG_FILE: config }, options);
+    runCli(h, cli.file, ['stage', 'rotate', 'roll-current'].includes(args[0]) ? [...args, '--poll-interval', '0.05'] : args, stdin, { FLEAPO_CONFIG_FILE: config }, options);
   /** A new value of `kind` the issuer stand-in accepts. */
   const accepted = (kind: Kind) => {
     const v = kind === 'stripe-secret-key' ? fakeExternal.stripeSecret(mode) : kind === 'posthog-api-key' ? fakeExternal.posthogProject() : fakeExternal.webhookSecret();
@@ -80,7 +84,7 @@ describe('stage', () => {
     expect(run.argv.some((a) => a.includes(value))).toBe(false);
 
     await waitFor('the ECS roll', () => h.ecs.rollCount === rolls + 1);
-    await waitFor('the CLI to follow the rollout', () => run.output().includes('waiting for ECS deployment'));
+    await waitFor('the CLI to follow the rollout', () => run.output().includes(FOLLOWING));
     await new Promise((r) => setTimeout(r, 300)); // several polls while the deployment is IN_PROGRESS
     expect(run.output()).not.toMatch(/revoke the old key/i);
     h.ecs.completeDeployment();
@@ -154,18 +158,195 @@ describe('stage', () => {
     expect(h.sm.server.callsOf('PutSecretValue').length).toBe(puts);
   });
 
-  test('a FAILED deployment: exit 1 and "do NOT revoke", never the revoke instruction', async () => {
+  test('a FAILED deployment still listed: exit 1, the failed deployment named, "do NOT revoke", never the revoke instruction', async () => {
     const env = environment();
     const value = env.accepted('stripe-webhook-secret');
     const rolls = h.ecs.rollCount;
     const run = env.run(['stage', 'STRIPE_WEBHOOK_SECRET', '--env', 'staging'], `${value}\r\n`);
     await waitFor('the ECS roll', () => h.ecs.rollCount === rolls + 1);
-    h.ecs.failDeployment();
+    await waitFor('the CLI to follow the rollout', () => run.output().includes(FOLLOWING));
+    const failed = h.ecs.primary.id;
+    const rollback = h.ecs.failDeployment(failed, { visibleForPolls: 1000 })!;
     const { code, stdout, stderr } = await run.done;
+    h.ecs.completeDeployment(rollback.id);
     expect(code).toBe(1);
-    expect(stderr).toContain(`at step wait-for-rollout: ECS deployment ${h.ecs.primary.id} FAILED`);
+    expect(stderr).toContain(`at step wait-for-rollout: the rollout failed: deployment ${failed} FAILED (ECS deployment circuit breaker: tasks failed to start.)`);
+    expect(stderr).toContain('`fleapo-secrets roll-current STRIPE_WEBHOOK_SECRET --env staging`');
     expect(stdout).toContain('do NOT revoke the old key');
     expect(stdout).not.toContain('Rollout complete');
+  });
+
+  test('a rollback whose failed deployment has already vanished, the rollback completed: exit 1, "do NOT revoke"; roll-current then rolls again and only then says revoke', async () => {
+    const env = environment();
+    const arn = env.arns['stripe-webhook-secret'];
+    const value = env.accepted('stripe-webhook-secret');
+    const rolls = h.ecs.rollCount;
+    const run = env.run(['stage', 'STRIPE_WEBHOOK_SECRET', '--env', 'staging'], value);
+    await waitFor('the ECS roll', () => h.ecs.rollCount === rolls + 1);
+    await waitFor('the CLI to follow the rollout', () => run.output().includes(FOLLOWING));
+    const failed = h.ecs.primary.id;
+    const kept = h.ecs.liveTasks.filter((t) => t.startedBy !== failed).map((t) => t.taskArn);
+    const rollback = h.ecs.failDeployment(failed, { visibleForPolls: 0 })!; // gone at the next DescribeServices
+    h.ecs.completeDeployment(rollback.id); // completes at once: it kept the previous tasks, which hold the old key
+    expect(h.ecs.liveTasks.map((t) => t.taskArn).sort()).toEqual(kept.sort());
+    const { code, stdout, stderr } = await run.done;
+    expect(code).toBe(1);
+    // ECS reports the completed rollback as any completed deployment (its reason says "completed" now): what gives it
+    // away is that it kept service tasks created before the value became current.
+    const rolledBack = `deployment ${rollback.id} completed with ${kept.length} service task(s) started before the value became current (a rollback to the previous tasks)`;
+    expect(stderr).toContain(`at step wait-for-rollout: the rollout failed: ${rolledBack}`);
+    expect(stderr).not.toContain(`${failed} FAILED`); // never seen: it vanished before the CLI looked
+    expect(stdout).toContain('do NOT revoke the old key');
+    expect(stdout).not.toMatch(/Rollout complete|now revoke/);
+    expect(h.sm.value(arn) === value).toBe(true); // the rotation itself finished: the old key must stay for the retry
+
+    // status: the verdict, failed, with the reason.
+    const json = await env.run(['status', '--env', 'staging', '--json']).done;
+    const hook = (JSON.parse(json.stdout) as { secrets: { secret: string; rollout?: { state: string; detail: string; current: boolean } }[] }[])[0].secrets.find((s) => s.secret === 'STRIPE_WEBHOOK_SECRET')!;
+    expect(hook.rollout).toMatchObject({ state: 'failed', current: true, detail: rolledBack });
+
+    // Recovery (the cause fixed): roll-current rolls once more, and says revoke only after that deployment completed.
+    const current = h.sm.versionIdOf(arn, 'AWSCURRENT')!;
+    const recovery = env.run(['roll-current', 'stripe-webhook-secret', '--env', 'staging']);
+    await waitFor('the ECS roll', () => h.ecs.rollCount === rolls + 2);
+    await waitFor('roll-current to follow the rollout', () => recovery.output().includes(FOLLOWING));
+    await sleep(200);
+    expect(recovery.output()).not.toContain('Rollout complete');
+    h.ecs.completeDeployment();
+    const recovered = await recovery.done;
+    expect(recovered.code).toBe(0);
+    expect(recovered.stderr).toContain(`the recorded rollout of version ${current} is failed (${rolledBack})`);
+    expect(recovered.stderr).toContain(`started ECS deployment ${h.ecs.primary.id}`);
+    expect(recovered.stdout).toMatch(/^Rollout complete: now revoke the old key in the Stripe Dashboard \(Developers > Webhooks/);
+    expect(h.sm.tags(arn)).toMatchObject({ 'fleapo:rollout-version': current, 'fleapo:rollout-deployment': h.ecs.primary.id });
+  });
+
+  test('a code deploy overlapping the rollout: the rotation\'s deployment never completes, the later one completing makes it safe', async () => {
+    const env = environment('live');
+    const value = env.accepted('stripe-secret-key');
+    const rolls = h.ecs.rollCount;
+    const run = env.run(['stage', 'STRIPE_SECRET_KEY', '--env', 'staging'], value);
+    await waitFor('the ECS roll', () => h.ecs.rollCount === rolls + 1);
+    await waitFor('the CLI to follow the rollout', () => run.output().includes(FOLLOWING));
+    const ours = h.ecs.primary.id;
+    h.ecs.startTasks(ours, 1);
+    const deploy = h.ecs.deployNewRevision(); // supersedes ours: ours never COMPLETES
+    await sleep(300);
+    expect(run.output()).not.toMatch(/Rollout complete|now revoke/);
+    h.ecs.completeDeployment(deploy.id); // ours vanishes from DescribeServices; every older task stops
+    const { code, stdout, stderr } = await run.done;
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Rollout complete: now revoke the old key/);
+    expect(stderr).toContain(`ECS deployment ${deploy.id} completed and no task from before the switch still runs`);
+    expect(h.ecs.deployment(ours)).toMatchObject({ rolloutState: 'IN_PROGRESS', status: 'INACTIVE' });
+  });
+
+  test('an old standalone task still running: not safe until it stops (status shows it); a run that times out says "do NOT revoke"', async () => {
+    const env = environment('live');
+    const job = h.ecs.runTask('nightly-report'); // RunTask of the service's family, started before the switch
+    try {
+      const value = env.accepted('stripe-secret-key');
+      const rolls = h.ecs.rollCount;
+      const run = env.run(['stage', 'STRIPE_SECRET_KEY', '--env', 'staging'], value);
+      await waitFor('the ECS roll', () => h.ecs.rollCount === rolls + 1);
+      await waitFor('the CLI to follow the rollout', () => run.output().includes(FOLLOWING));
+      h.ecs.completeDeployment();
+      await waitFor('the CLI to see the old standalone task', () => run.output().includes(job.taskArn));
+      expect(run.output()).toContain('old-tasks: deployment');
+
+      const table = await env.run(['status', '--env', 'staging']).done;
+      const block = table.stdout.split('\n\n').find((b) => b.startsWith('STRIPE_SECRET_KEY'))!;
+      expect(block).toMatch(new RegExp(`rollout {8}deployment ${h.ecs.primary.id} for version \\S+: old-tasks: deployment ${h.ecs.primary.id} completed, but 1 task\\(s\\) started before the value became current still run: ${job.taskArn}`));
+
+      // roll-current while the job runs: the recorded rollout is done by the service, so nothing rolls; it waits too
+      // and, given 1 s, gives up without a revoke instruction (--timeout is honoured).
+      const waited = await env.run(['roll-current', 'STRIPE_SECRET_KEY', '--env', 'staging', '--timeout', '1']).done;
+      expect(waited.code).toBe(1);
+      expect(waited.stderr).toContain('is old-tasks (');
+      expect(waited.stderr).toContain('not rolling again');
+      expect(waited.stderr).toMatch(new RegExp(`at step wait-for-rollout: the value current since \\S+ is not rolled out everywhere within 1 s: .*${job.taskArn}`));
+      expect(waited.stdout).toContain('Current value not rolled out everywhere (step wait-for-rollout): do NOT revoke the old key');
+      expect(h.ecs.rollCount).toBe(rolls + 1);
+
+      expect(run.output()).not.toMatch(/Rollout complete|now revoke/);
+      h.ecs.stopTask(job.taskArn);
+      const { code, stdout } = await run.done;
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^Rollout complete: now revoke the old key/);
+    } finally {
+      h.ecs.stopTask(job.taskArn);
+    }
+  });
+
+  test('UpdateService fails every time: the refusal within seconds, exit 1, "do NOT revoke"; roll-current (no new key) fails while it still fails, then rolls, then says revoke; again: nothing rolls', async () => {
+    const env = environment('test');
+    const arn = env.arns['stripe-secret-key'];
+    // A first rotation that rolled out: its record stays on the secret, of the version that is no longer current.
+    const first = env.accepted('stripe-secret-key');
+    let rolls = h.ecs.rollCount;
+    const firstRun = env.run(['stage', 'STRIPE_SECRET_KEY', '--env', 'staging'], first);
+    await waitFor('the ECS roll', () => h.ecs.rollCount === rolls + 1);
+    h.ecs.completeDeployment();
+    expect((await firstRun.done).code).toBe(0);
+    const firstVersion = h.sm.versionIdOf(arn, 'AWSCURRENT')!;
+
+    const value = env.accepted('stripe-secret-key');
+    h.ecs.updateServiceError = new AwsError('AccessDeniedException', 'User is not authorized to perform: ecs:UpdateService');
+    rolls = h.ecs.rollCount;
+    let current = '';
+    try {
+      const failed = await env.run(['stage', 'STRIPE_SECRET_KEY', '--env', 'staging', '--timeout', '600'], value).done;
+      expect(failed.code).toBe(1);
+      current = h.sm.versionIdOf(arn, 'AWSCURRENT')!;
+      expect(current).not.toBe(firstVersion);
+      expect(h.sm.value(arn) === value).toBe(true);
+      expect(h.sm.stages(arn)[current]).toEqual(['AWSCURRENT', 'AWSPENDING']);
+      expect(failed.stderr).toContain(`at step wait-for-rotation: the rotation function refused version ${current}: finishSecret:`);
+      expect(failed.stderr).toContain('finishSecret: User is not authorized to perform: ecs:UpdateService');
+      expect(failed.stderr).toContain('The new value is already AWSCURRENT, but its finish step (which rolls the service) failed');
+      expect(failed.stderr).toContain('`fleapo-secrets roll-current STRIPE_SECRET_KEY --env staging`');
+      expect(failed.stdout).toContain('do NOT revoke the old key');
+      expect(h.ecs.rollCount).toBe(rolls);
+
+      // status: the refusal, and no rollout of the current version.
+      const json = await env.run(['status', '--env', 'staging', '--json']).done;
+      const key = (JSON.parse(json.stdout) as { secrets: { secret: string; rotation: string; rollout?: { state: string; detail: string; current: boolean; versionId: string } }[] }[])[0].secrets.find((s) => s.secret === 'STRIPE_SECRET_KEY')!;
+      expect(key).toMatchObject({ rotation: 'refused', rollout: { state: 'not-recorded', current: false, versionId: firstVersion } });
+      expect(key.rollout!.detail).toContain(`no rollout of the current version ${current} is recorded`);
+
+      // Still failing: roll-current says so, exit 1; it already cleared the leftover AWSPENDING (AWSCURRENT untouched).
+      const stillFailing = await env.run(['roll-current', 'STRIPE_SECRET_KEY', '--env', 'staging']).done;
+      expect(stillFailing.code).toBe(1);
+      expect(stillFailing.stderr).toContain(`removed the AWSPENDING label left on the current version ${current}`);
+      expect(stillFailing.stderr).toContain('at step roll-current: AccessDeniedException');
+      expect(stillFailing.stdout).toContain('Current value not rolled out everywhere (step roll-current): do NOT revoke the old key');
+      expect(h.sm.stages(arn)[current]).toEqual(['AWSCURRENT']);
+      expect(h.sm.value(arn) === value).toBe(true);
+    } finally {
+      h.ecs.updateServiceError = undefined;
+    }
+
+    const run = env.run(['roll-current', 'STRIPE_SECRET_KEY', '--env', 'staging']);
+    await waitFor('the ECS roll', () => h.ecs.rollCount === rolls + 1);
+    await waitFor('roll-current to follow the rollout', () => run.output().includes(FOLLOWING));
+    await sleep(200);
+    expect(run.output()).not.toMatch(/Rollout complete|now revoke/);
+    h.ecs.completeDeployment();
+    const { code, stdout, stderr } = await run.done;
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Rollout complete: now revoke the old key/);
+    expect(stderr).toContain(`no rollout of the current version ${current} is recorded`);
+    expect(stderr).toContain(`started ECS deployment ${h.ecs.primary.id}`);
+    expect(h.sm.stages(arn)[current]).toEqual(['AWSCURRENT']);
+    expect(h.sm.tags(arn)).toMatchObject({ 'fleapo:rollout-version': current, 'fleapo:rollout-deployment': h.ecs.primary.id });
+
+    // Again: already rolled out everywhere, nothing rolls, exit 0.
+    const again = await env.run(['roll-current', 'STRIPE_SECRET_KEY', '--env', 'staging']).done;
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain(`the recorded rollout of version ${current} is rolled-out`);
+    expect(again.stdout).toMatch(/^Rollout complete: now revoke the old key/);
+    expect(h.ecs.rollCount).toBe(rolls + 1);
+    expect(h.sm.server.callsOf('GetSecretValue').filter((c) => c.input.SecretId === `${env.prefix}/stripe-secret-key`)).toHaveLength(0);
   });
 
   test('PostHog: after the rollout, nothing left to revoke', async () => {
@@ -202,13 +383,40 @@ describe('rotate', () => {
     const rolls = h.ecs.rollCount;
     const run = env.run(['rotate', 'AUTH_SECRET', '--env', 'staging']);
     await waitFor('the ECS roll', () => h.ecs.rollCount === rolls + 1);
-    await waitFor('the CLI to follow the rollout', () => run.output().includes('waiting for ECS deployment'));
+    await waitFor('the CLI to follow the rollout', () => run.output().includes(FOLLOWING));
     h.ecs.completeDeployment();
     const { code, stdout } = await run.done;
     expect(code).toBe(0);
     expect(stdout).toContain('Rollout complete: every task signs sessions with the new AUTH_SECRET');
     expect(h.sm.versionIdOf(arn, 'AWSPREVIOUS')).toBe(before);
     expect(h.sm.versionIdOf(arn, 'AWSPENDING')).toBeUndefined();
+  });
+
+  test('roll-current while the rotation\'s rollout is under way: rolls nothing and follows that rollout; DATABASE_URL with no rollout recorded: rolls once', async () => {
+    const env = environment();
+    const rolls = h.ecs.rollCount;
+    const rotation = env.run(['rotate', 'AUTH_SECRET', '--env', 'staging']);
+    await waitFor('the ECS roll', () => h.ecs.rollCount === rolls + 1);
+    await waitFor('the CLI to follow the rollout', () => rotation.output().includes(FOLLOWING));
+    const version = h.sm.versionIdOf(env.arns['auth-secret'], 'AWSCURRENT');
+    const recovery = env.run(['roll-current', 'AUTH_SECRET', '--env', 'staging']);
+    await waitFor('roll-current to follow the rollout', () => recovery.output().includes(FOLLOWING));
+    expect(recovery.output()).toContain(`the recorded rollout of version ${version} is in-progress (deployment(s) ${h.ecs.primary.id} in progress): not rolling again`);
+    h.ecs.completeDeployment();
+    const [a, b] = await Promise.all([rotation.done, recovery.done]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    expect(b.stdout).toMatch(/^Rollout complete: every task signs sessions with the new AUTH_SECRET/);
+    expect(h.ecs.rollCount).toBe(rolls + 1);
+
+    // Any of the five: DATABASE_URL, never rolled by a rotation here, is rolled once and recorded.
+    const db = env.run(['roll-current', 'DATABASE_URL', '--env', 'staging']);
+    await waitFor('the ECS roll', () => h.ecs.rollCount === rolls + 2);
+    await waitFor('roll-current to follow the rollout', () => db.output().includes(FOLLOWING));
+    h.ecs.completeDeployment();
+    const done = await db.done;
+    expect(done.code).toBe(0);
+    expect(done.stderr).toContain(`no rollout of the current version ${h.sm.versionIdOf(env.arns['database-url'], 'AWSCURRENT')} is recorded on the secret`);
+    expect(h.sm.tags(env.arns['database-url'])).toMatchObject({ 'fleapo:rollout-deployment': h.ecs.primary.id });
   });
 
   test('a Stripe secret with nothing staged is refused with the command that stages one; nothing rotates', async () => {
@@ -251,7 +459,9 @@ describe('status', () => {
     expect(block('STRIPE_WEBHOOK_SECRET')).toContain('rollout        none recorded');
     expect(block('POSTHOG_API_KEY')).toMatch(/rotation {7}REFUSED: version \S+ is AWSPENDING and its rotation failed at testSecret: PostHog at .* rejected the project token HTTP 401/);
     expect(block('AUTH_SECRET')).toContain('rotation       complete');
-    expect(block('AUTH_SECRET')).toMatch(new RegExp(`rollout {8}deployment ${h.ecs.primary.id} for version \\S+: COMPLETED`));
+    expect(block('AUTH_SECRET')).toMatch(
+      new RegExp(`rollout {8}deployment ${h.ecs.primary.id} for version \\S+: rolled-out: deployment ${h.ecs.primary.id} completed and no task from before the value became current is running$`, 'm'),
+    );
     expect(block('AUTH_SECRET')).toMatch(/AWSCURRENT\s+\d{4}-\d\d-\d\dT/);
     expect(block('AUTH_SECRET')).toContain('AWSPREVIOUS');
 
@@ -263,7 +473,7 @@ describe('status', () => {
     expect(staging.secrets.map((s) => s.secret)).toEqual(['AUTH_SECRET', 'DATABASE_URL', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'POSTHOG_API_KEY']);
     expect(of('STRIPE_SECRET_KEY').rotation).toBe('never');
     expect(of('POSTHOG_API_KEY')).toMatchObject({ rotation: 'refused', refusal: expect.stringMatching(/^testSecret: PostHog/) });
-    expect(of('AUTH_SECRET')).toMatchObject({ rotation: 'complete', rollout: { state: 'COMPLETED' } });
+    expect(of('AUTH_SECRET')).toMatchObject({ rotation: 'complete', rollout: { state: 'rolled-out', current: true, deploymentId: h.ecs.primary.id } });
     expect(of('AUTH_SECRET').versions.map((v) => v.stages)).toEqual([['AWSCURRENT'], ['AWSPREVIOUS']]);
   });
 
@@ -272,10 +482,10 @@ describe('status', () => {
     const rolls = h.ecs.rollCount;
     const rotation = env.run(['rotate', 'auth-secret', '--env', 'staging']);
     await waitFor('the ECS roll', () => h.ecs.rollCount === rolls + 1);
-    await waitFor('the CLI to follow the rollout', () => rotation.output().includes('waiting for ECS deployment'));
+    await waitFor('the CLI to follow the rollout', () => rotation.output().includes(FOLLOWING));
     const json = await env.run(['status', '--env', 'staging', '--json']).done;
-    const auth = (JSON.parse(json.stdout) as { secrets: { secret: string; rollout?: { state: string; otherDeployments: number } }[] }[])[0].secrets[0];
-    expect(auth.rollout).toMatchObject({ state: 'IN_PROGRESS', otherDeployments: 1 });
+    const auth = (JSON.parse(json.stdout) as { secrets: { secret: string; rollout?: { state: string; detail: string } }[] }[])[0].secrets[0];
+    expect(auth.rollout).toMatchObject({ state: 'in-progress', detail: `deployment(s) ${h.ecs.primary.id} in progress` });
     h.ecs.completeDeployment();
     expect((await rotation.done).code).toBe(0);
   });
@@ -315,8 +525,8 @@ describe('arguments', () => {
     const top = await env.run(['--help']).done;
     expect(top.code).toBe(0);
     expect(top.stdout).toMatch(/^Usage: fleapo-secrets \[options\] \[command\]/);
-    for (const command of ['stage', 'rotate', 'status']) expect(top.stdout).toContain(`  ${command} `);
-    for (const command of ['stage', 'rotate', 'status']) {
+    for (const command of ['stage', 'rotate', 'roll-current', 'status']) expect(top.stdout).toContain(`  ${command} `);
+    for (const command of ['stage', 'rotate', 'roll-current', 'status']) {
       const r = await env.run([command, '--help']).done;
       expect(r.code).toBe(0);
       expect(r.stdout).toContain(`Usage: fleapo-secrets ${command} [options]`);
@@ -325,6 +535,16 @@ describe('arguments', () => {
     }
     const help = await env.run(['help', 'stage']).done;
     expect(help.stdout).toContain('The value is read from stdin');
+    const roll = await env.run(['roll-current', '--help']).done;
+    expect(roll.stdout).toContain('Usage: fleapo-secrets roll-current [options] <secret>');
+    expect(roll.stdout).toContain('--timeout <seconds>');
+    expect(roll.stdout).not.toContain('--abandon-incomplete');
+    expect(roll.stdout).toContain('It reads no value and never moves AWSCURRENT');
+    expect(roll.stdout).toContain('when nothing is wrong it rolls nothing');
+    const rollMissing = await env.run(['roll-current', '--env', 'staging']).done;
+    expect(rollMissing.code).toBe(2);
+    expect(rollMissing.stderr).toContain("missing argument: secret");
+    expect(rollMissing.stderr).toContain("Run 'fleapo-secrets roll-current --help' for usage.");
     const missing = await env.run(['rotate', '--env', 'staging']).done;
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('missing argument: secret');

@@ -153,13 +153,17 @@ describe('the retirement retires only the other application role, on the configu
     const arn = h.sm.createSecret(`fleapo/test/database-url-r-${Math.random().toString(36).slice(2, 8)}`, previous);
     const sm = h.sm.sdkClient();
     await sm.send(new PutSecretValueCommand({ SecretId: arn, SecretString: current, VersionStages: ['AWSCURRENT'] }));
-    const deploymentId = `ecs-svc/${Math.floor(Math.random() * 1e9)}`;
+    // A rollout of the current value that ECS reports rolled out everywhere (so the retirement goes on to the database).
+    const rollout = h.ecs.deployNewRevision();
+    h.ecs.completeDeployment(rollout.id);
+    const deploymentId = rollout.id;
     await sm.send(
       new TagResourceCommand({
         SecretId: arn,
         Tags: [
           { Key: TAG_ROLLOUT_VERSION, Value: h.sm.versionIdOf(arn, 'AWSCURRENT')! },
           { Key: TAG_ROLLOUT_DEPLOYMENT, Value: deploymentId },
+          { Key: 'fleapo:rollout-created-at', Value: new Date(rollout.createdAt).toISOString() },
         ],
       }),
     );
@@ -217,10 +221,21 @@ describe('the retirement retires only the other application role, on the configu
     const arn = h.sm.createSecret(`fleapo/test/database-url-ok`, url(BASE_ROLE, appPassword, h.proxy.port));
     const sm = h.sm.sdkClient();
     await sm.send(new PutSecretValueCommand({ SecretId: arn, SecretString: url(`${BASE_ROLE}_clone`, clonePassword, h.proxy.port), VersionStages: ['AWSCURRENT'] }));
-    await sm.send(new TagResourceCommand({ SecretId: arn, Tags: [{ Key: TAG_ROLLOUT_VERSION, Value: h.sm.versionIdOf(arn, 'AWSCURRENT')! }, { Key: TAG_ROLLOUT_DEPLOYMENT, Value: 'ecs-svc/1' }] }));
+    const rollout = h.ecs.deployNewRevision();
+    h.ecs.completeDeployment(rollout.id);
+    await sm.send(
+      new TagResourceCommand({
+        SecretId: arn,
+        Tags: [
+          { Key: TAG_ROLLOUT_VERSION, Value: h.sm.versionIdOf(arn, 'AWSCURRENT')! },
+          { Key: TAG_ROLLOUT_DEPLOYMENT, Value: rollout.id },
+          { Key: 'fleapo:rollout-created-at', Value: new Date(rollout.createdAt).toISOString() },
+        ],
+      }),
+    );
     sm.destroy();
     process.env.SECRET_ARN = arn;
-    await expect(retire(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_COMPLETED', 'ecs-svc/1'))).resolves.toEqual({ outcome: 'retired' });
+    await expect(retire(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_COMPLETED', rollout.id))).resolves.toEqual({ outcome: 'retired' });
     expect(await urlLogsIn(url(BASE_ROLE, appPassword, h.proxy.port))).toBe(false);
     await task.end();
   });

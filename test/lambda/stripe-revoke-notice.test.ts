@@ -81,13 +81,63 @@ test('publishes once the rotation\'s deployment completed, with secret name and 
   expect(sns.published.length).toBe(published + 1);
 });
 
-test('a failed or rolled-back deployment announces nothing', async () => {
+test('a rollback (the failed deployment already gone, the rollback completed) announces nothing, whatever events arrive', async () => {
   await rotateStripeKey();
+  const failed = h.ecs.primary.id;
+  const published = sns.published.length;
+  const rollback = h.ecs.failDeployment(failed, { visibleForPolls: 0 })!;
+  expect(await handler(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_FAILED', failed, 'rolling back'))).toEqual({ announced: [] });
+  h.ecs.completeDeployment(rollback.id); // kept the previous tasks, which hold the old key
+  // The event names a completed deployment; ECS no longer lists the failed one. Still nothing: the completed
+  // deployment kept service tasks from before the switch.
+  expect(h.ecs.deployments.filter((d) => d.status !== 'INACTIVE').map((d) => d.id)).toEqual([rollback.id]);
+  expect(await handler(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_COMPLETED', rollback.id))).toEqual({ announced: [] });
+  expect(await handler(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_COMPLETED', failed))).toEqual({ announced: [] });
+  expect(sns.published.length).toBe(published);
+  expect(h.sm.tags(stripeArn)[TAG_REVOKE_NOTICE_VERSION]).not.toBe(h.sm.versionIdOf(stripeArn, 'AWSCURRENT'));
+});
+
+test('a code deploy that superseded the rotation\'s deployment completes: announced once, naming that deployment', async () => {
+  const version = await rotateStripeKey();
+  const ours = h.ecs.primary.id;
+  h.ecs.startTasks(ours, 1);
+  const deploy = h.ecs.deployNewRevision(); // ours never completes
+  const published = sns.published.length;
+  expect(await handler(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_IN_PROGRESS', deploy.id))).toEqual({ announced: [] });
+  h.ecs.completeDeployment(deploy.id);
+  expect(h.ecs.deployment(ours).rolloutState).toBe('IN_PROGRESS');
+  const event = deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_COMPLETED', deploy.id);
+  expect(await handler(event)).toEqual({ announced: [stripeArn] });
+  expect(sns.published.slice(published)).toEqual([
+    {
+      topicArn: TOPIC,
+      subject: 'fleapo test: the old Stripe key may now be revoked',
+      message: expect.stringContaining(`The rollout carrying version ${version} of fleapo/test/stripe-secret-key has completed (ECS deployment ${deploy.id})`),
+    },
+  ]);
+  expect(await handler(event)).toEqual({ announced: [] });
+  expect(sns.published.length).toBe(published + 1);
+});
+
+test('an old standalone task still running: no notice when the deployment completes; a later completion event that finds none announces', async () => {
+  const job = h.ecs.runTask('nightly-report'); // started before the switch: may hold the old key
+  const version = await rotateStripeKey();
   const deployment = h.ecs.primary.id;
   const published = sns.published.length;
-  expect(await handler(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_FAILED', deployment, 'rolling back'))).toEqual({ announced: [] });
-  expect(await handler(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_COMPLETED', 'ecs-svc/rollback', `rolled back to ${deployment}`))).toEqual({ announced: [] });
+  h.ecs.completeDeployment();
+  expect(await handler(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_COMPLETED', deployment))).toEqual({ announced: [] });
+  expect(await handler(scheduledEvent())).toEqual({ announced: [] });
   expect(sns.published.length).toBe(published);
+  expect(h.sm.tags(stripeArn)[TAG_REVOKE_NOTICE_VERSION]).not.toBe(version);
+
+  h.ecs.stopTask(job.taskArn);
+  const deploy = h.ecs.deployNewRevision(); // the next deployment event of the service
+  h.ecs.completeDeployment(deploy.id);
+  expect(await handler(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_COMPLETED', deploy.id))).toEqual({ announced: [stripeArn] });
+  expect(sns.published.slice(published)).toEqual([
+    expect.objectContaining({ message: expect.stringContaining(`The rollout carrying version ${version} of fleapo/test/stripe-secret-key has completed (ECS deployment ${deploy.id})`) }),
+  ]);
+  expect(h.sm.tags(stripeArn)[TAG_REVOKE_NOTICE_VERSION]).toBe(version);
 });
 
 test('no secret value in any notice or log line', () => {

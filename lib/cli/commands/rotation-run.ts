@@ -50,22 +50,56 @@ export function revokeInstruction(target: SecretTarget): string {
     case 'POSTHOG_API_KEY':
       return 'Rollout complete: the service now sends with the new PostHog project token. Nothing is left to revoke: resetting the project token in PostHog invalidated the old one at once (the audit log was dark from the reset until this rollout).';
     case 'AUTH_SECRET':
-      return 'Rollout complete: every task signs sessions with the new AUTH_SECRET (users were signed out once).';
+      return 'Rollout complete: every task signs sessions with the new AUTH_SECRET key ring (nobody was signed out: each task accepts the keys of the previous and the next ring).';
     case 'DATABASE_URL':
       return 'Rollout complete: every task uses the new database role. The retirement function disables the previous role once pg_stat_activity shows none of its sessions (see `fleapo-secrets status`).';
   }
 }
 
-/** What to say when a run stops before the rollout completed. */
-export function notCompleteInstruction(target: SecretTarget, step: string): string {
+/**
+ * What to say when a run stops before the current value is rolled out everywhere (`what` names the run: "Rotation
+ * not complete", "Current value not rolled out everywhere"). Never a revoke instruction.
+ */
+export function notCompleteInstruction(target: SecretTarget, step: string, what = 'Rotation not complete'): string {
   switch (target.name) {
     case 'STRIPE_SECRET_KEY':
     case 'STRIPE_WEBHOOK_SECRET':
-      return `Rotation not complete (step ${step}): do NOT revoke the old key: it must stay active in the Stripe Dashboard until a rollout with the new key has completed.`;
+      return `${what} (step ${step}): do NOT revoke the old key: it must stay active in the Stripe Dashboard until a rollout with the new key has completed.`;
     case 'POSTHOG_API_KEY':
-      return `Rotation not complete (step ${step}): do NOT revoke anything yet; tasks may still run with the old PostHog token.`;
+      return `${what} (step ${step}): do NOT revoke anything yet; tasks may still run with the old PostHog token.`;
     default:
-      return `Rotation not complete (step ${step}): AWSCURRENT is a working value; tasks keep running with the one they started with.`;
+      return `${what} (step ${step}): AWSCURRENT is a working value; tasks keep running with the one they started with.`;
+  }
+}
+
+/** The recovery command for `target` (README, "Recovery"): rolls the current value out, no new value needed. */
+export function rollCurrentCommand(target: SecretTarget): string {
+  return `\`fleapo-secrets roll-current ${target.name} --env ${target.environment}\``;
+}
+
+/**
+ * Follows the rollout of the value current since `since` until ECS reports it rolled out everywhere (rolloutVerdict:
+ * a deployment created since then COMPLETED and no task of the family from before then still runs). Throws a
+ * StepFailure at step wait-for-rollout when it failed or rolled back, nothing rolls it, or the wait timed out; on
+ * success returns the deployment that completed it.
+ */
+export async function followUntilRolledOut(target: SecretTarget, clients: CliClients, since: Date, options: RotationRunOptions, progress: Progress): Promise<string> {
+  const step = 'wait-for-rollout';
+  const rollout = await followRollout(
+    clients.ecs,
+    { cluster: target.cluster, service: target.service, since },
+    { timeoutMs: options.timeoutSeconds * 1000, intervalMs: options.pollSeconds * 1000, onChange: (t) => progress.info(t) },
+  );
+  switch (rollout.kind) {
+    case 'completed':
+      return rollout.deploymentId;
+    case 'failed':
+      throw new StepFailure(
+        step,
+        `the rollout failed: ${rollout.reason}. Running tasks may still hold the previous value. Fix the cause (ECS service events, the app's logs), then run ${rollCurrentCommand(target)}`,
+      );
+    case 'timeout':
+      throw new StepFailure(step, `the value current since ${since.toISOString()} is not rolled out everywhere within ${options.timeoutSeconds} s: ${rollout.detail}`);
   }
 }
 
@@ -146,7 +180,7 @@ export async function runRotation(target: SecretTarget, clients: CliClients, opt
           step,
           `the rotation function refused version ${token}: ${outcome.reason}. ` +
             (outcome.currentMoved
-              ? 'The new value is already AWSCURRENT, but its finish step (which rolls the service) failed; Secrets Manager retries it.'
+              ? `The new value is already AWSCURRENT, but its finish step (which rolls the service) failed, so running tasks still hold the previous value. Fix the cause, then run ${rollCurrentCommand(target)} (no new value needed).`
               : `AWSCURRENT is still version ${currentBefore}. Fix the cause, then run again with --abandon-incomplete.`),
         );
       case 'vanished':
@@ -155,7 +189,7 @@ export async function runRotation(target: SecretTarget, clients: CliClients, opt
         throw new StepFailure(
           step,
           outcome.currentMoved
-            ? `AWSCURRENT moved to version ${token}, but the rotation has not finished within ${options.timeoutSeconds} s (AWSPENDING remains)`
+            ? `AWSCURRENT moved to version ${token}, but the rotation has not finished within ${options.timeoutSeconds} s (AWSPENDING remains: its finish step, which rolls the service, may keep failing; see the rotation function's log). Once the cause is fixed, run ${rollCurrentCommand(target)} (no new value needed)`
             : `the rotation did not finish within ${options.timeoutSeconds} s and AWSCURRENT is still version ${currentBefore}; nothing was recorded as refused: see the rotation function's log`,
         );
       case 'done':
@@ -170,16 +204,12 @@ export async function runRotation(target: SecretTarget, clients: CliClients, opt
     if (since === undefined || !deploymentId) {
       throw new StepFailure(
         step,
-        `the rotation did not record its ECS deployment on the secret (tag ${TAG_ROLLOUT_VERSION} is not version ${token}); check that a deployment of ${target.service} started after the rotation has completed`,
+        `the rotation did not record its ECS deployment on the secret (tag ${TAG_ROLLOUT_VERSION} is not version ${token}), so nothing here can tell whether the new value is rolled out; run ${rollCurrentCommand(target)}: it rolls once more if needed, records the rollout and follows it`,
       );
     }
     progress.step(`waiting for ${target.service} to run version ${token} everywhere (ECS deployment ${deploymentId} or a later one)`);
-    const rollout = await followRollout(clients.ecs, { cluster: target.cluster, service: target.service, since }, { timeoutMs, intervalMs, onChange: (t) => progress.info(t) });
-    if (rollout.kind === 'failed') throw new StepFailure(step, rollout.reason);
-    if (rollout.kind === 'timeout') {
-      throw new StepFailure(step, `version ${token} is not rolled out everywhere within ${options.timeoutSeconds} s: ${rollout.detail}`);
-    }
-    progress.done(`ECS deployment ${rollout.deploymentId} completed and no task from before the switch still runs`);
+    const completedBy = await followUntilRolledOut(target, clients, since, options, progress);
+    progress.done(`ECS deployment ${completedBy} completed and no task from before the switch still runs`);
     io.out(revokeInstruction(target));
     return 0;
   } catch (error) {

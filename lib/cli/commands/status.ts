@@ -29,7 +29,12 @@ export interface SecretStatus {
   /** A value staged for the next rotation (FLEAPO_STAGED), by version id. */
   readonly stagedVersion?: string;
   /** The rollout the last rotation started, and how it stands. */
-  readonly rollout?: { readonly versionId: string; readonly current: boolean; readonly deploymentId: string } & (RolloutSnapshot | { readonly deploymentId: string; readonly state: 'UNKNOWN'; readonly error: string });
+  readonly rollout?: { readonly versionId: string; readonly current: boolean; readonly deploymentId: string } & (
+    | RolloutSnapshot
+    /** The record is of an earlier version: nothing records (or rolled) the current one. */
+    | { readonly state: 'not-recorded'; readonly detail: string }
+    | { readonly state: 'UNKNOWN'; readonly error: string }
+  );
   /** DATABASE_URL: the role the current URL logs in as, and the other one of the pair (as the rotation recorded). */
   readonly currentRole?: string;
   readonly previousRole?: string;
@@ -82,7 +87,15 @@ export async function secretStatus(target: SecretTarget, clients: CliClients): P
   }
   const { rolloutDeployment, rolloutVersion, ...status } = secretStatusFrom(target, d, versions);
   if (rolloutDeployment === undefined || rolloutVersion === undefined) return status;
-  const current = versionWithStage(d.VersionIdsToStages ?? {}, AWSCURRENT) === rolloutVersion;
+  const currentVersion = versionWithStage(d.VersionIdsToStages ?? {}, AWSCURRENT);
+  const current = currentVersion === rolloutVersion;
+  if (!current) {
+    // The verdict of an earlier version says nothing about where the current value runs.
+    const detail =
+      `no rollout of the current version ${currentVersion ?? '-'} is recorded (the record is of version ${rolloutVersion}): its rotation may not have rolled the service; ` +
+      `\`fleapo-secrets roll-current ${target.name} --env ${target.environment}\` rolls it out`;
+    return { ...status, rollout: { versionId: rolloutVersion, current, deploymentId: rolloutDeployment, state: 'not-recorded', detail } };
+  }
   try {
     const since = recordedRolloutStart(d.Tags ? Object.fromEntries(d.Tags.map((t) => [t.Key ?? '', t.Value ?? ''])) : {}, rolloutVersion);
     if (since === undefined) return { ...status, rollout: { versionId: rolloutVersion, current, deploymentId: rolloutDeployment, state: 'UNKNOWN', error: 'no rollout start time recorded (fleapo:rollout-created-at)' } };
