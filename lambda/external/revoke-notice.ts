@@ -49,8 +49,11 @@ export interface RevokeNoticeDeps {
  * so a repeated event publishes nothing more. Returns the secrets announced.
  */
 export async function announceRevocableKeys(trigger: RetirementTrigger, deps: RevokeNoticeDeps): Promise<string[]> {
-  if (trigger.kind !== 'deployment' || !isConfiguredService(trigger.serviceArn, deps.ecsTarget.service)) {
-    logger.info('Not a deployment event of the service: nothing to announce', { trigger: trigger.kind });
+  // A completed deployment of the service, or the scheduled tick (a standalone task from before the switch may have
+  // stopped since the last completion: the verdict decides either way).
+  const ours = trigger.kind === 'tick' || (trigger.kind === 'deployment' && isConfiguredService(trigger.serviceArn, deps.ecsTarget.service));
+  if (!ours) {
+    logger.info('Not a deployment event of the service nor the tick: nothing to announce', { trigger: trigger.kind });
     return [];
   }
   const announced: string[] = [];

@@ -13,6 +13,9 @@ import type { AppService } from './app-service';
 import { alertRuleName } from './rotation-alerts';
 import { RotationFunction } from './rotation-function';
 
+/** How often the notice looks again when no completion event is coming (an old standalone task held it back). */
+export const REVOKE_NOTICE_RETRY_INTERVAL = Duration.minutes(15);
+
 /** Props of {@link StripeRevokeNotice}. */
 export interface StripeRevokeNoticeProps {
   readonly environment: EnvironmentConfig;
@@ -76,6 +79,7 @@ export class StripeRevokeNotice extends Construct {
       }),
     );
 
+    const announce = new targets.LambdaFunction(fn, { retryAttempts: 4, maxEventAge: Duration.hours(2) });
     new events.Rule(this, 'OnDeploymentCompleted', {
       ruleName: alertRuleName(env, 'stripe-revoke-notice-on-deployment'),
       description: `Completed deployments of the ${env.name} service: announce an old Stripe key that may be revoked`,
@@ -85,7 +89,15 @@ export class StripeRevokeNotice extends Construct {
         resources: [props.service.serviceArn],
         detail: { eventName: ['SERVICE_DEPLOYMENT_COMPLETED'] },
       },
-      targets: [new targets.LambdaFunction(fn, { retryAttempts: 4, maxEventAge: Duration.hours(2) })],
+      targets: [announce],
+    });
+    // A task from before the switch (a standalone job) can hold the announcement back past the last completion
+    // event: the tick looks again once it has stopped.
+    new events.Rule(this, 'Retry', {
+      ruleName: alertRuleName(env, 'stripe-revoke-notice-retry'),
+      description: `Announces an old ${env.name} Stripe key once the tasks that held it back have stopped`,
+      schedule: events.Schedule.rate(REVOKE_NOTICE_RETRY_INTERVAL),
+      targets: [announce],
     });
   }
 }

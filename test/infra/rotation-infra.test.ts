@@ -270,6 +270,10 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
       detail: { eventName: ['SERVICE_DEPLOYMENT_COMPLETED'] },
     });
     expect(resolveIntrinsics(rule.Targets[0].Arn, s.arns, at(env))).toBe(s.arns[s.fnId('stripe-revoke-notice')]);
+    // And a tick, for when a standalone task from before the switch held the notice back past the last completion.
+    const retry = rules(s.template).find((r) => r.Name === `fleapo-${env}-stripe-revoke-notice-retry`);
+    expect(retry.ScheduleExpression).toBe('rate(15 minutes)');
+    expect(resolveIntrinsics(retry.Targets[0].Arn, s.arns, at(env))).toBe(s.arns[s.fnId('stripe-revoke-notice')]);
   });
 
   test('the retirement may list and describe the tasks of its own cluster only, and change none', async () => {

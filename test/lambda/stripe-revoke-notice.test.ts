@@ -119,7 +119,7 @@ test('a code deploy that superseded the rotation\'s deployment completes: announ
   expect(sns.published.length).toBe(published + 1);
 });
 
-test('an old standalone task still running: no notice when the deployment completes; a later completion event that finds none announces', async () => {
+test('an old standalone task still running: no notice when the deployment completes; the 15-minute tick that finds it stopped announces, with no new deployment', async () => {
   const job = h.ecs.runTask('nightly-report'); // started before the switch: may hold the old key
   const version = await rotateStripeKey();
   const deployment = h.ecs.primary.id;
@@ -131,12 +131,13 @@ test('an old standalone task still running: no notice when the deployment comple
   expect(h.sm.tags(stripeArn)[TAG_REVOKE_NOTICE_VERSION]).not.toBe(version);
 
   h.ecs.stopTask(job.taskArn);
-  const deploy = h.ecs.deployNewRevision(); // the next deployment event of the service
-  h.ecs.completeDeployment(deploy.id);
-  expect(await handler(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_COMPLETED', deploy.id))).toEqual({ announced: [stripeArn] });
+  const rolls = h.ecs.rollCount;
+  expect(await handler(scheduledEvent())).toEqual({ announced: [stripeArn] });
+  expect(h.ecs.rollCount).toBe(rolls); // no deployment was needed
   expect(sns.published.slice(published)).toEqual([
-    expect.objectContaining({ message: expect.stringContaining(`The rollout carrying version ${version} of fleapo/test/stripe-secret-key has completed (ECS deployment ${deploy.id})`) }),
+    expect.objectContaining({ message: expect.stringContaining(`The rollout carrying version ${version} of fleapo/test/stripe-secret-key has completed (ECS deployment ${deployment})`) }),
   ]);
+  expect(await handler(scheduledEvent())).toEqual({ announced: [] }); // once per version
   expect(h.sm.tags(stripeArn)[TAG_REVOKE_NOTICE_VERSION]).toBe(version);
 });
 
