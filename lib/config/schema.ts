@@ -10,6 +10,7 @@
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { z } from 'zod';
 import { isProductionEnvironment } from '../../lambda/config/env';
+import { closest } from './suggest';
 
 /** The default CDK bootstrap qualifier. */
 export const DEFAULT_CDK_QUALIFIER = 'hnb659fds';
@@ -313,6 +314,7 @@ export const configObjectSchema = section({
     const accounts = isObject(config.accounts) ? (config.accounts as Record<string, RawAccount>) : {};
     const validAccount = (account: string) => valid(['accounts', account, 'cdkBootstrapQualifier']);
     checkAdministratorQualifiers(environments, accounts, validEnv, validAccount, report);
+    checkAccountsUsed(environments, accounts, validEnv, report);
   }))
   .describe('The fleapo secrets configuration.');
 
@@ -395,6 +397,23 @@ function checkAdministratorQualifiers(
     if (env.cdkBootstrapQualifier === administrator) {
       report(`field "cdkBootstrapQualifier" ("${env.cdkBootstrapQualifier}") is account ${env.account}'s administrator qualifier; each environment needs a bootstrap of its own`, ['environments', name]);
     }
+  }
+}
+
+/**
+ * An account's settings whose id is one or two digits from an environment's account, and that no environment uses,
+ * are a typo: they would be ignored (the environment's account would get the defaults).
+ */
+function checkAccountsUsed(
+  environments: [string, RawEnvironment][],
+  accounts: Record<string, RawAccount>,
+  valid: (name: string, ...fields: string[]) => boolean,
+  report: Report,
+): void {
+  const used = new Set(environments.filter(([name]) => valid(name, 'account')).map(([, env]) => env.account));
+  for (const account of Object.keys(accounts)) {
+    const suggestion = used.has(account) ? undefined : closest(account, used, 2);
+    if (suggestion) report(`no environment is in account ${account}, so its settings would be ignored (did you mean "${suggestion}"?)`, ['accounts', account]);
   }
 }
 

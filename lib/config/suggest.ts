@@ -1,9 +1,10 @@
 /**
  * "Did you mean": the closest of `candidates` to a mistyped `word`, when one is close enough to be the likely
- * intent (at most one edit for short words, one edit per three characters for longer ones; letter case is free).
+ * intent (at most one edit for short words, one edit per three characters for longer ones, or `maxDistance`;
+ * letter case is free).
  */
-export function closest(word: string, candidates: Iterable<string>): string | undefined {
-  const limit = Math.max(1, Math.floor(word.length / 3));
+export function closest(word: string, candidates: Iterable<string>, maxDistance = Math.max(1, Math.floor(word.length / 3))): string | undefined {
+  const limit = maxDistance;
   let best: { candidate: string; distance: number } | undefined;
   for (const candidate of candidates) {
     if (candidate === word) continue;
