@@ -34,7 +34,8 @@ function asPatch(schema: JsonSchema): JsonSchema {
   const result: JsonSchema = { ...schema };
   delete result.required;
   if (isSchema(result.properties)) {
-    result.properties = Object.fromEntries(Object.entries(result.properties).map(([key, value]) => [key, nullable(asPatch(value as JsonSchema))]));
+    const properties = Object.entries(result.properties).map(([key, value]) => [key, nullable(asPatch(value as JsonSchema))]);
+    result.properties = Object.fromEntries(properties);
   }
   if (isSchema(result.additionalProperties)) result.additionalProperties = nullable(asPatch(result.additionalProperties));
   if (isSchema(result.items)) result.items = asPatch(result.items);

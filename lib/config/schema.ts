@@ -31,7 +31,9 @@ const KNOWN_REGIONS = new Set(RegionInfo.regions.map((r) => r.name));
 /** Secrets Manager `cron(0 H DoM Mon DoW *)`: minute 0, year `*`. */
 const ROTATION_CRON = /^cron\(0 (\S+) (\S+) (\S+) (\S+) \*\)$/;
 const FARGATE_CPU = [256, 512, 1024, 2048, 4096, 8192, 16384] as const;
-const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,19}$/;
+const environmentName = z.string()
+  .regex(/^[a-z][a-z0-9-]{0,19}$/, { error: 'the name must be lower-case letters, digits and dashes (at most 20)' });
+const accountId = z.string().regex(ACCOUNT, { error: 'the key must be a 12-digit AWS account id' });
 
 /** Marks an issue whose message is a whole sentence (a check across fields), not the end of "must be ...". */
 export const WHOLE_MESSAGE = { whole: true } as const;
@@ -78,12 +80,10 @@ type Valid = (path: PropertyKey[]) => boolean;
  * A check that reads fields of several environments asks `valid` itself.
  */
 function crossCheck<T>(reads: readonly string[], check: (value: T, report: Report, valid: Valid) => void) {
+  const report = (ctx: z.core.$RefinementCtx<T>): Report => (message, path = []) =>
+    ctx.addIssue({ code: 'custom', message, path, input: undefined, params: WHOLE_MESSAGE });
   return z.superRefine<T>(
-    (value, ctx) => check(
-      value,
-      (message, path = []) => ctx.addIssue({ code: 'custom', message, path, input: undefined, params: WHOLE_MESSAGE }),
-      (path) => !hasFieldProblem(ctx.issues, path),
-    ),
+    (value, ctx) => check(value, report(ctx), (path) => !hasFieldProblem(ctx.issues, path)),
     { when: (payload) => isObject(payload.value) && !reads.some((read) => hasFieldProblem(payload.issues, read.split('.'))) },
   );
 }
@@ -101,6 +101,11 @@ function hasFieldProblem(issues: readonly z.core.$ZodRawIssue[], path: readonly 
 // ---------------------------------------------------------------------------------------------------------------
 // Sections of an environment.
 
+/** What the environment's checks across sections read (the inferred types cannot be named inside the schema). */
+type SubnetsOf = { availabilityZones: string[]; privateSubnetIds: string[] };
+type ZonesOf = { region: string; network: { availabilityZones: string[] } };
+type MasterSecretOf = { account: string; region: string; database: { masterSecretArn: string } };
+
 export const networkSchema = section({
   vpcId: text('a VPC id (vpc-...)', /^vpc-[0-9a-f]{8,17}$/).describe('The existing VPC, e.g. `vpc-0123456789abcdef0`.'),
   availabilityZones: list(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'availability zone names', 1)
@@ -117,7 +122,7 @@ export const networkSchema = section({
     + 'only to them, by their endpoint-specific DNS names. Works beside existing endpoints.',
   ),
 })
-  .check(crossCheck<{ availabilityZones: string[]; privateSubnetIds: string[] }>(['availabilityZones', 'privateSubnetIds'], (network, report) => {
+  .check(crossCheck<SubnetsOf>(['availabilityZones', 'privateSubnetIds'], (network, report) => {
     if (network.availabilityZones.length !== network.privateSubnetIds.length) {
       report('"availabilityZones" and "privateSubnetIds" must have the same length (one zone a subnet)');
     }
@@ -130,25 +135,31 @@ export const serviceSchema = section({
   image: text('a container image with a tag or a digest (REPO:TAG or REPO@sha256:...)', PINNED_IMAGE)
     .describe('Container image with a tag or a digest, e.g. `111111111111.dkr.ecr.us-east-1.amazonaws.com/fleapo-web:1.4.2`.'),
   containerPort: integer(1, 65535).describe('Port the app container listens on.'),
-  cpu: z.literal(FARGATE_CPU, { error: `one of ${FARGATE_CPU.join(', ')}` }).describe(`Fargate task CPU units (${FARGATE_CPU.join(', ')}).`),
+  cpu: z.literal(FARGATE_CPU, { error: `one of ${FARGATE_CPU.join(', ')}` })
+    .describe(`Fargate task CPU units (${FARGATE_CPU.join(', ')}).`),
   memoryMiB: integer(512, 122880).describe('Fargate task memory in MiB.'),
-  desiredCount: integer(0, 1000).describe('Number of tasks. 0 until the external secrets have their first values (README, "Bootstrap order").'),
+  desiredCount: integer(0, 1000)
+    .describe('Number of tasks. 0 until the external secrets have their first values (README, "Bootstrap order").'),
 }).describe('The existing ECS cluster and the service this app defines in it.');
 
 export const databaseSchema = section({
-  host: text('a host name', HOSTNAME).describe('Host name of the PostgreSQL database (RDS); TLS certificates are verified against it.'),
+  host: text('a host name', HOSTNAME)
+    .describe('Host name of the PostgreSQL database (RDS); TLS certificates are verified against it.'),
   port: integer(1, 65535).describe('Port of the database.'),
   databaseName: text('a PostgreSQL database name', /^[A-Za-z_][A-Za-z0-9_]{0,62}$/).describe('Name of the app\'s database.'),
   appUser: text('a lower-case PostgreSQL role name of at most 57 characters (the rotation adds "_clone")', PG_IDENTIFIER).describe(
-    'The application role. Rotation alternates between this role and `<appUser>_clone`, as AWS\'s PostgreSQL multi-user rotation does.',
+    'The application role. Rotation alternates between this role and `<appUser>_clone`, '
+    + 'as AWS\'s PostgreSQL multi-user rotation does.',
   ),
   masterSecretArn: text('a Secrets Manager secret ARN', SECRET_ARN).describe(
-    'ARN of the RDS master-credentials secret (`{"username","password"}`) of this environment\'s account and region, read only by the rotation functions.',
+    'ARN of the RDS master-credentials secret (`{"username","password"}`) of this environment\'s account and region, '
+    + 'read only by the rotation functions.',
   ),
   masterSecretKmsKeyArn: text('a KMS key ARN', KMS_KEY_ARN).optional().describe(
     'ARN of the KMS key that encrypts the master secret, when it is not the AWS managed `aws/secretsmanager` key.',
   ),
-  securityGroupId: text('a security group id (sg-...)', /^sg-[0-9a-f]{8,17}$/).describe('The database\'s security group: it admits the rotation functions on `port` only.'),
+  securityGroupId: text('a security group id (sg-...)', /^sg-[0-9a-f]{8,17}$/)
+    .describe('The database\'s security group: it admits the rotation functions on `port` only.'),
   ssl: z.enum(['require', 'disable'], { error: '"require" or "disable"' }).describe(
     '`require` (RDS: TLS with the certificate verified against `host`) or `disable` (a database without TLS, outside '
     + 'production only: an environment named `prod`/`production` or with live Stripe keys refuses it).',
@@ -162,7 +173,8 @@ export const githubSchema = section({
     'Numeric id of the owner. Repositories created after 2026-07-15 get OIDC subjects of the form '
     + '`repo:OWNER@OWNER_ID/REPO@REPO_ID:...`: give both ids for such a repository.',
   ),
-  repositoryId: text('a numeric GitHub repository id', /^\d+$/).optional().describe('Numeric id of the repository (with `ownerId`).'),
+  repositoryId: text('a numeric GitHub repository id', /^\d+$/).optional()
+    .describe('Numeric id of the repository (with `ownerId`).'),
   deployEnvironment: text('a GitHub environment name', /^[A-Za-z0-9_.-]+$/).optional().describe(
     'The GitHub environment whose jobs may deploy (subject `repo:ORG/REPO:environment:NAME`). Exclusive with `deployBranch`.',
   ),
@@ -185,7 +197,8 @@ export const rotationSchema = section({
     'AUTH_SECRET rotation schedule: a Secrets Manager `cron(0 H DoM Mon DoW *)` in UTC (minute 0, year `*`, `?` in '
     + 'exactly one of day-of-month and day-of-week), e.g. `cron(0 4 ? * SUN *)`.',
   ),
-  authSecretWindow: text('a window in hours such as "2h"', /^([1-9]\d?)h$/).describe('Rotation window after each scheduled start, e.g. `2h`.'),
+  authSecretWindow: text('a window in hours such as "2h"', /^([1-9]\d?)h$/)
+    .describe('Rotation window after each scheduled start, e.g. `2h`.'),
   databaseUrlRotationDays: integer(1, 1000).describe('DATABASE_URL rotation: every this many days.'),
 })
   .check(crossCheck<{ authSecretSchedule: string }>(['authSecretSchedule'], (rotation, report) => {
@@ -204,7 +217,8 @@ export const externalServicesSchema = section({
 }).describe('The issuers of the externally created secrets, which their rotation checks new values against.');
 
 export const alertsSchema = section({
-  emails: list(EMAIL, 'e-mail addresses', 0).describe('E-mail addresses subscribed to the environment\'s alert topic (may be empty: subscribe by other means).'),
+  emails: list(EMAIL, 'e-mail addresses', 0)
+    .describe('E-mail addresses subscribed to the environment\'s alert topic (may be empty: subscribe by other means).'),
 }).describe('Who hears about failed rotations and blocked retirements.');
 
 /** One environment (without its name, which is its key under `environments`). */
@@ -231,19 +245,17 @@ export const environmentSchema = section({
   ),
   terminationProtection: flag().describe('Protect the environment\'s stack against deletion (prod).'),
 })
-  .check(crossCheck<{ region: string; network: { availabilityZones: string[] } }>(['region', 'network.availabilityZones'], (env, report) => {
+  .check(crossCheck<ZonesOf>(['region', 'network.availabilityZones'], (env, report) => {
     for (const az of env.network.availabilityZones) {
       if (!az.startsWith(env.region)) report(`availability zone "${az}" is not in region ${env.region}`, ['network']);
     }
   }))
-  .check(crossCheck<{ account: string; region: string; database: { masterSecretArn: string } }>(
-    ['account', 'region', 'database.masterSecretArn'],
-    (env, report) => {
-      if (!env.database.masterSecretArn.includes(`:${env.region}:${env.account}:`)) {
-        report(`field "masterSecretArn" must be a secret of this environment's account ${env.account} and region ${env.region}`, ['database']);
-      }
-    },
-  ))
+  .check(crossCheck<MasterSecretOf>(['account', 'region', 'database.masterSecretArn'], (env, report) => {
+    if (!env.database.masterSecretArn.includes(`:${env.region}:${env.account}:`)) {
+      const expected = `a secret of this environment's account ${env.account} and region ${env.region}`;
+      report(`field "masterSecretArn" must be ${expected}`, ['database']);
+    }
+  }))
   .describe('Everything that describes one environment.');
 
 /** Settings of one AWS account, shared by every environment it hosts. */
@@ -291,24 +303,26 @@ export type FleapoConfig = z.output<typeof configSchema>;
 /** The configuration as written (defaults merged with the team's file), before it becomes `FleapoConfig`. */
 export const configObjectSchema = section({
   $schema: z.string({ error: 'a string' }).optional().describe(
-    'The JSON Schema of this file (`fleapo-config.schema.json` of the fleapo-secrets repository), for editors; ignored by the app.',
+    'The JSON Schema of this file (`fleapo-config.schema.json` of the fleapo-secrets repository), for editors; '
+    + 'ignored by the app.',
   ),
   environments: z
-    .record(z.string().regex(ENVIRONMENT_NAME, { error: 'the name must be lower-case letters, digits and dashes (at most 20)' }), environmentSchema, {
-      error: 'an object with at least one environment',
-    })
+    .record(environmentName, environmentSchema, { error: 'an object with at least one environment' })
     .describe('The environments by name (e.g. `staging`, `prod`). A name must not start with another environment\'s name and a dash.'),
-  accounts: z.record(z.string().regex(ACCOUNT, { error: 'the key must be a 12-digit AWS account id' }), accountSchema, { error: 'an object' })
+  accounts: z
+    .record(accountId, accountSchema, { error: 'an object' })
     .optional()
     .describe('Per-account settings by account id; an account without an entry gets the defaults.'),
 })
   .check(crossCheck<{ environments: unknown; accounts?: unknown }>([], (config, report, valid) => {
     if (!isObject(config.environments)) return;
-    const environments = Object.entries(config.environments).filter((entry): entry is [string, RawEnvironment] => isObject(entry[1]));
+    const environments = Object.entries(config.environments)
+      .filter((entry): entry is [string, RawEnvironment] => isObject(entry[1]));
     if (Object.keys(config.environments).length === 0) {
       report('the configuration must have an "environments" object with at least one environment');
     }
-    const validEnv = (name: string, ...fields: string[]) => fields.every((field) => valid(['environments', name, ...field.split('.')]));
+    const validEnv = (name: string, ...fields: string[]) =>
+      fields.every((field) => valid(['environments', name, ...field.split('.')]));
     checkEachEnvironment(environments, validEnv, report);
     checkAcrossEnvironments(environments, validEnv, report);
     const accounts = isObject(config.accounts) ? (config.accounts as Record<string, RawAccount>) : {};
@@ -342,7 +356,11 @@ function checkEachEnvironment(
     // or one that takes live Stripe keys); `disable` is for a database without TLS outside production.
     if (valid(name, 'database.ssl', 'externalServices.stripeMode') && env.database.ssl === 'disable'
       && (isProductionEnvironment(name) || env.externalServices.stripeMode === 'live')) {
-      report(`field "ssl" must be "require" in the production environment "${name}": the master credentials go only over verified TLS (got "disable")`, ['environments', name, 'database']);
+      report(
+        `field "ssl" must be "require" in the production environment "${name}": `
+        + 'the master credentials go only over verified TLS (got "disable")',
+        ['environments', name, 'database'],
+      );
     }
   }
 }
@@ -359,7 +377,8 @@ function checkAcrossEnvironments(
       const prefix = env.secretPrefix;
       for (const [other, otherPrefix] of seen) {
         if (prefix === otherPrefix || prefix.startsWith(`${otherPrefix}/`) || otherPrefix.startsWith(`${prefix}/`)) {
-          report(`field "secretPrefix" ("${prefix}") overlaps environment "${other}" ("${otherPrefix}"); each environment needs a prefix of its own`, at);
+          const problem = `field "secretPrefix" ("${prefix}") overlaps environment "${other}" ("${otherPrefix}")`;
+          report(`${problem}; each environment needs a prefix of its own`, at);
         }
       }
       seen.set(name, prefix);
@@ -368,11 +387,14 @@ function checkAcrossEnvironments(
       if (otherName === name || !valid(name, 'account') || !valid(otherName, 'account') || other.account !== env.account) continue;
       // Resource names are scoped by `fleapo-<env>-*` / `Fleapo-<env>-*`: "prod" would cover "prod-eu"'s.
       if (name.startsWith(`${otherName}-`)) {
-        report(`its name starts with environment "${otherName}"'s name and a dash, so names scoped to "${otherName}" would cover it; rename one`, at);
+        const problem = `its name starts with environment "${otherName}"'s name and a dash`;
+        report(`${problem}, so names scoped to "${otherName}" would cover it; rename one`, at);
       }
       if (otherName < name && valid(name, 'region') && valid(otherName, 'region') && other.region === env.region) {
-        if (valid(name, 'cdkBootstrapQualifier') && valid(otherName, 'cdkBootstrapQualifier') && other.cdkBootstrapQualifier === env.cdkBootstrapQualifier) {
-          report(`field "cdkBootstrapQualifier" ("${env.cdkBootstrapQualifier}") is also environment "${otherName}"'s; each environment needs a bootstrap of its own`, at);
+        if (valid(name, 'cdkBootstrapQualifier') && valid(otherName, 'cdkBootstrapQualifier')
+          && other.cdkBootstrapQualifier === env.cdkBootstrapQualifier) {
+          const problem = `field "cdkBootstrapQualifier" ("${env.cdkBootstrapQualifier}") is also environment "${otherName}"'s`;
+          report(`${problem}; each environment needs a bootstrap of its own`, at);
         }
         if (valid(name, 'service.clusterName', 'service.serviceName') && valid(otherName, 'service.clusterName', 'service.serviceName')
           && other.service.clusterName === env.service.clusterName && other.service.serviceName === env.service.serviceName) {
@@ -395,7 +417,8 @@ function checkAdministratorQualifiers(
     const account = accounts[env.account];
     const administrator = account?.cdkBootstrapQualifier ?? DEFAULT_CDK_QUALIFIER;
     if (env.cdkBootstrapQualifier === administrator) {
-      report(`field "cdkBootstrapQualifier" ("${env.cdkBootstrapQualifier}") is account ${env.account}'s administrator qualifier; each environment needs a bootstrap of its own`, ['environments', name]);
+      const problem = `field "cdkBootstrapQualifier" ("${env.cdkBootstrapQualifier}") is account ${env.account}'s administrator qualifier`;
+      report(`${problem}; each environment needs a bootstrap of its own`, ['environments', name]);
     }
   }
 }
@@ -413,7 +436,10 @@ function checkAccountsUsed(
   const used = new Set(environments.filter(([name]) => valid(name, 'account')).map(([, env]) => env.account));
   for (const account of Object.keys(accounts)) {
     const suggestion = used.has(account) ? undefined : closest(account, used, 2);
-    if (suggestion) report(`no environment is in account ${account}, so its settings would be ignored (did you mean "${suggestion}"?)`, ['accounts', account]);
+    if (suggestion) {
+      const problem = `no environment is in account ${account}, so its settings would be ignored`;
+      report(`${problem} (did you mean "${suggestion}"?)`, ['accounts', account]);
+    }
   }
 }
 

@@ -3,8 +3,8 @@
  * intent (at most one edit for short words, one edit per three characters for longer ones, or `maxDistance`;
  * letter case is free).
  */
-export function closest(word: string, candidates: Iterable<string>, maxDistance = Math.max(1, Math.floor(word.length / 3))): string | undefined {
-  const limit = maxDistance;
+export function closest(word: string, candidates: Iterable<string>, maxDistance?: number): string | undefined {
+  const limit = maxDistance ?? Math.max(1, Math.floor(word.length / 3));
   let best: { candidate: string; distance: number } | undefined;
   for (const candidate of candidates) {
     if (candidate === word) continue;

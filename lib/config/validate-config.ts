@@ -50,7 +50,9 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
     case 'invalid_key':
       return [`${where}: ${issue.issues[0]?.message ?? issue.message}`];
     case 'custom':
-      if ((issue.params as typeof WHOLE_MESSAGE | undefined)?.whole) return [issue.path.length === 0 ? issue.message : `${where}: ${issue.message}`];
+      if ((issue.params as typeof WHOLE_MESSAGE | undefined)?.whole) {
+        return [issue.path.length === 0 ? issue.message : `${where}: ${issue.message}`];
+      }
   }
   const got = `(got ${describeValue(issue.input)})`;
   const field = fieldOf(rest);
@@ -102,11 +104,13 @@ function mistypedEnvironments(issues: readonly z.core.$ZodIssue[], raw: unknown)
   const environments = isObject(raw) && isObject(raw.environments) ? Object.keys(raw.environments) : [];
   for (const name of environments) {
     const missing = issues
-      .filter((i) => i.code === 'invalid_type' && i.input === undefined && i.path.length === 3 && i.path[0] === 'environments' && i.path[1] === name)
+      .filter((i) => i.code === 'invalid_type' && i.input === undefined && i.path.length === 3)
+      .filter((i) => i.path[0] === 'environments' && i.path[1] === name)
       .map((i) => `"${String(i.path[2])}"`);
     const suggestion = missing.length > 0 ? closest(name, environments.filter((other) => other !== name)) : undefined;
     if (suggestion) {
-      result.set(name, `environment "${name}" is not a configured environment (did you mean "${suggestion}"?); a new environment must give every field, and this one lacks ${missing.join(', ')}`);
+      const problem = `environment "${name}" is not a configured environment (did you mean "${suggestion}"?)`;
+      result.set(name, `${problem}; a new environment must give every field, and this one lacks ${missing.join(', ')}`);
     }
   }
   return result;
