@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import type { FleapoConfig } from './environment-config';
 import { EXAMPLE_CONFIG } from './example-config';
+import { mergePatch } from './json-merge-patch';
 import { ConfigError, validateConfig } from './validate-config';
 
 /** cdk context key: path of a JSON file whose fields override the example configuration. */
@@ -20,7 +21,8 @@ const NO_CONTEXT: ContextSource = { tryGetContext: () => undefined };
 /**
  * The configuration of this synth (or, with no context, of the operator tools): the example configuration, overridden by the team's JSON file
  * (`-c fleapo:configFile=...` or `FLEAPO_CONFIG_FILE`), then by `-c fleapo:config=...`; validated.
- * Objects merge field by field, lists replace, and `null` removes a field (e.g. an environment).
+ * Each applies as a JSON Merge Patch (RFC 7396): objects merge field by field, lists and values replace, and `null`
+ * removes a field (e.g. an environment).
  */
 export function loadConfig(node: ContextSource = NO_CONTEXT): FleapoConfig {
   let merged: unknown = EXAMPLE_CONFIG;
@@ -31,16 +33,8 @@ export function loadConfig(node: ContextSource = NO_CONTEXT): FleapoConfig {
   return validateConfig(merged);
 }
 
-/** Deep merge for configuration: objects field by field, anything else (lists too) replaced; `null` deletes. */
-export function mergeConfig(base: unknown, override: unknown): unknown {
-  if (!isPlainObject(base) || !isPlainObject(override)) return override;
-  const result: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(override)) {
-    if (value === null) delete result[key];
-    else result[key] = mergeConfig(base[key], value);
-  }
-  return result;
-}
+/** How an override applies over the configuration: JSON Merge Patch (RFC 7396), see `json-merge-patch.ts`. */
+export const mergeConfig: (base: unknown, override: unknown) => unknown = mergePatch;
 
 function readJsonFile(file: string): unknown {
   let text: string;
@@ -58,8 +52,4 @@ function parseJson(text: string, source: string): unknown {
   } catch (e) {
     throw new ConfigError([`the ${source} is not valid JSON: ${(e as Error).message}`]);
   }
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

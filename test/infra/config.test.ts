@@ -93,6 +93,75 @@ describe('the configuration', () => {
   });
 });
 
+describe('a typo in the configuration', () => {
+  /** The problems of the example configuration with `override` merged in. */
+  const problems = (override: unknown): string[] => {
+    try {
+      withOverride(override)();
+    } catch (e) {
+      if (e instanceof ConfigError) return e.problems;
+      throw e;
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  test.each([
+    ['a top-level field', { enviroments: {} }, 'the configuration: unknown field "enviroments" (did you mean "environments"?)'],
+    ['an environment field', { environments: { prod: { acount: '222222222222' } } }, 'environment "prod": unknown field "acount" (did you mean "account"?)'],
+    ['a field of a section', { environments: { staging: { alerts: { email: ['ops@example.com'] } } } }, 'environment "staging".alerts: unknown field "email" (did you mean "emails"?)'],
+    ['a field with swapped letters', { environments: { prod: { database: { masterSecretRan: 'x' } } } }, 'environment "prod".database: unknown field "masterSecretRan" (did you mean "masterSecretArn"?)'],
+    ['a field in the wrong letter case', { environments: { prod: { network: { vpcID: 'vpc-0a1b2c3d' } } } }, 'environment "prod".network: unknown field "vpcID" (did you mean "vpcId"?)'],
+    ['an account setting', { accounts: { '111111111111': { importExistingOidcProviders: true } } }, 'accounts.111111111111: unknown field "importExistingOidcProviders" (did you mean "importExistingOidcProvider"?)'],
+  ])('refuses %s and names the field it likely meant', (_what, override, message) => {
+    expect(problems(override)).toEqual([message]);
+  });
+
+  test('refuses an unknown field that is like no known one, without a suggestion', () => {
+    expect(problems({ environments: { prod: { service: { replicas: 3 } } } })).toEqual(['environment "prod".service: unknown field "replicas"']);
+  });
+
+  test('refuses a mistyped environment name as one problem, naming the configured environment it likely meant', () => {
+    expect(problems({ environments: { staginng: { account: '222222222222' } } })).toEqual([
+      'environment "staginng" is not a configured environment (did you mean "staging"?); a new environment must give every field, and this one lacks '
+      + '"region", "secretPrefix", "network", "service", "database", "github", "rotation", "externalServices", "alerts", "cdkBootstrapQualifier", "terminationProtection"',
+    ]);
+  });
+
+  test('still lists every missing field of a new environment whose name is like none configured', () => {
+    const list = problems({ environments: { qa: { account: '222222222222' } } });
+    expect(list).toContain('environment "qa": field "region" must be an AWS region such as us-east-1 (got nothing)');
+    expect(list).toHaveLength(11);
+  });
+
+  test('refuses settings of an account one digit off an environment\'s account (they would be ignored)', () => {
+    expect(problems({ environments: { prod: { account: '222222222222', database: { masterSecretArn: 'arn:aws:secretsmanager:us-east-1:222222222222:secret:rds-AbCdEf' } } }, accounts: { '222222222223': { importExistingOidcProvider: true } } }))
+      .toEqual(['accounts.222222222223: no environment is in account 222222222223, so its settings would be ignored (did you mean "222222222222"?)']);
+  });
+
+  test('refuses an account key that is not an account id, and a bad environment name', () => {
+    expect(problems({ accounts: { '11111111111': {} }, environments: { Prod_EU: EXAMPLE_CONFIG.environments.prod } })).toEqual([
+      'environment "Prod_EU": the name must be lower-case letters, digits and dashes (at most 20)',
+      'accounts.11111111111: the key must be a 12-digit AWS account id',
+    ]);
+  });
+
+  test('lists typos beside every other problem, at once', () => {
+    expect(problems({ environments: { prod: { acount: '222222222222', region: 'nowhere', alerts: { emails: ['not-an-address'] } } } })).toEqual([
+      'environment "prod": field "region" must be an AWS region such as us-east-1 (got "nowhere")',
+      'environment "prod".alerts: field "emails[0]" must be e-mail addresses (got "not-an-address")',
+      'environment "prod": unknown field "acount" (did you mean "account"?)',
+    ]);
+  });
+
+  test('accepts "$schema" (the editor\'s line) and a config file that uses it', () => {
+    expect(withOverride({ $schema: './fleapo-config.schema.json' })().environments).toHaveLength(2);
+  });
+
+  test('refuses a "__proto__" key instead of reading it as a prototype', () => {
+    expect(problems(JSON.parse('{"environments": {"prod": {"__proto__": {"account": "222222222222"}}}}'))).toEqual(['environment "prod": unknown field "__proto__"']);
+  });
+});
+
 describe('the app entry (bin/app.ts, what `cdk synth` runs)', () => {
   test('fails with exit code 1 and the configuration message, without a stack trace', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleapo-entry-'));
@@ -106,5 +175,19 @@ describe('the app entry (bin/app.ts, what `cdk synth` runs)', () => {
     expect(result.stderr).toContain('Invalid fleapo configuration:');
     expect(result.stderr).toContain('environment "prod": field "region" must be an AWS region such as us-east-1 (got "mars-north-1")');
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  }, 60000);
+
+  test('fails on an unknown key in the team\'s file: exit code 1, the key and the suggestion, no stack trace', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleapo-entry-'));
+    const file = path.join(dir, 'fleapo.json');
+    fs.writeFileSync(file, JSON.stringify({ environments: { prod: { acount: '222222222222' } } }));
+    const result = spawnSync(process.execPath, [require.resolve('tsx/cli'), path.join(__dirname, '..', '..', 'bin', 'app.ts')], {
+      env: { ...process.env, FLEAPO_CONFIG_FILE: file, CDK_OUTDIR: path.join(dir, 'out') },
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('Invalid fleapo configuration:\n  - environment "prod": unknown field "acount" (did you mean "account"?)');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(fs.existsSync(path.join(dir, 'out', 'Fleapo-prod.template.json'))).toBe(false);
   }, 60000);
 });
