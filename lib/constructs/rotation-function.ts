@@ -8,6 +8,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { lambdaSourceHash } from '../bundling/lambda-source-hash';
 import { grantRolloutTags } from './rotation-schedule';
 
 /** Props of {@link RotationFunction}. */
@@ -29,8 +30,10 @@ export interface RotationFunctionProps {
   readonly timeout?: Duration;
 }
 
-/** The Lambda runtime of every function here: the latest Node.js runtime aws-cdk-lib knows. */
+/** The Lambda runtime of every function here: the latest Node.js runtime aws-cdk-lib knows (cdk-nag AwsSolutions-L1). */
 export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
+/** esbuild's target for that runtime (`nodejs24.x` runs Node 24). */
+export const ESBUILD_TARGET = FUNCTION_RUNTIME.name.replace(/^nodejs(\d+)\.x$/, 'node$1');
 
 /**
  * A Lambda function of this project: a handler under `lambda/` bundled by esbuild (locally, no Docker,
@@ -47,8 +50,10 @@ export class RotationFunction extends Construct {
       retention: logs.RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    const entry = path.join(__dirname, '..', '..', 'lambda', props.entry);
+    const bundling = { minify: true, target: ESBUILD_TARGET, forceDockerBundling: false };
     this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: path.join(__dirname, '..', '..', 'lambda', props.entry),
+      entry,
       handler: 'handler',
       functionName: props.functionName,
       description: props.description,
@@ -59,7 +64,8 @@ export class RotationFunction extends Construct {
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: props.environment,
-      bundling: { minify: true, target: 'node22', forceDockerBundling: false },
+      // Hashed by its inputs, so a synth whose cdk.out already holds this bundle does not build it again.
+      bundling: { ...bundling, assetHash: lambdaSourceHash(entry, bundling) },
       ...(props.vpc
         ? { vpc: props.vpc.vpc, vpcSubnets: { subnets: props.vpc.subnets }, securityGroups: [props.vpc.securityGroup] }
         : {}),
