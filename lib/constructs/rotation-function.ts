@@ -51,7 +51,7 @@ export class RotationFunction extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const entry = path.join(__dirname, '..', '..', 'lambda', props.entry);
-    const bundling = { minify: true, target: ESBUILD_TARGET, forceDockerBundling: false };
+    const bundling = { minify: true, target: ESBUILD_TARGET, forceDockerBundling: false, logLevel: nodejs.LogLevel.WARNING };
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       entry,
       handler: 'handler',
