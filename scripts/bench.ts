@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ESBUILD_TARGET } from '../lib/node-version';
 import { bundleAll, bundleHandler, PROJECT_ROOT } from '../test/support/bundle-handlers';
 
 const IMPORT_RUNS = 9;
@@ -52,7 +53,7 @@ async function benchBundles(): Promise<string[]> {
     for (let i = 0; i < IMPORT_RUNS; i++) for (const n of names) samples[n].push(coldImportMs(bundles[n].file));
     const base = { bytes: bundles.baseline.bytes, importMs: median(samples.baseline) };
     const lines = [
-      `Bundles (esbuild: platform node, target node22, cjs, minify, @aws-sdk/* external); cold require() in a fresh node, median of ${IMPORT_RUNS}:`,
+      `Bundles (esbuild: platform node, target ${ESBUILD_TARGET}, cjs, minify, @aws-sdk/* external); cold require() in a fresh node, median of ${IMPORT_RUNS}:`,
       `  ${'handler'.padEnd(26)} ${'bundle'.padStart(10)} ${'x base'.padStart(8)} ${'import'.padStart(10)} ${'x base'.padStart(8)}`,
     ];
     for (const n of names) {

@@ -9,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { lambdaSourceHash } from '../bundling/lambda-source-hash';
+import { ESBUILD_TARGET } from '../node-version';
 import { grantRolloutTags } from './rotation-schedule';
 
 /** Props of {@link RotationFunction}. */
@@ -30,10 +31,8 @@ export interface RotationFunctionProps {
   readonly timeout?: Duration;
 }
 
-/** The Lambda runtime of every function here: the latest Node.js runtime aws-cdk-lib knows (cdk-nag AwsSolutions-L1). */
+/** The Lambda runtime of every function here: the latest Node.js runtime aws-cdk-lib knows (cdk-nag AwsSolutions-L1); see lib/node-version.ts. */
 export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
-/** esbuild's target for that runtime (`nodejs24.x` runs Node 24). */
-export const ESBUILD_TARGET = FUNCTION_RUNTIME.name.replace(/^nodejs(\d+)\.x$/, 'node$1');
 
 /**
  * A Lambda function of this project: a handler under `lambda/` bundled by esbuild (locally, no Docker,
