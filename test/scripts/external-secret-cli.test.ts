@@ -41,8 +41,9 @@ interface CliRun {
 }
 
 function cli(args: string[], stdin: string): CliRun {
-  const argv = ['scripts/external-secret.ts', ...args];
-  const child = spawn(TSX, argv, { cwd: ROOT, env: { ...process.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  // node --import tsx: one process (the tsx CLI starts a second one).
+  const argv = ['--import', 'tsx', 'scripts/external-secret.ts', ...args];
+  const child = spawn(process.execPath, argv, { cwd: ROOT, env: { ...process.env }, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
