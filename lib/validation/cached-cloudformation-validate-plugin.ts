@@ -8,8 +8,8 @@ import type { IPolicyValidationContext, PolicyValidationPluginReport } from 'aws
 export const VALIDATION_CACHE_DIR_ENV = 'FLEAPO_VALIDATION_CACHE_DIR';
 /** The cache's directory inside the cloud assembly, by default. */
 export const VALIDATION_CACHE_SUBDIR = '.fleapo-cache/cloudformation-validate';
-/** Reports kept in one cache directory (the oldest are removed beyond that). */
-const MAX_ENTRIES = 50;
+/** Reports kept in one cache directory (the least recently used are removed beyond that; a report is small). */
+const MAX_ENTRIES = 1000;
 
 /** Props of {@link CachedCloudFormationValidatePlugin}. */
 export interface CachedCloudFormationValidatePluginProps extends CloudFormationValidatePluginProps {
@@ -102,10 +102,20 @@ export class CachedCloudFormationValidatePlugin extends CloudFormationValidatePl
     const file = dir ? path.join(dir, `${key}.json`) : undefined;
     const cached = file ? readCached(file, context) : undefined;
     if (cached) return cached;
-    const report = super.validate(context);
+    const report = sharedEngine(this.pluginProps).validate(context);
     if (file) writeCached(file, report, context);
     return report;
   }
+}
+
+// One aws-cdk-lib plugin (so one WASM engine, which it keeps and grows by resource type) per set of props, shared by
+// every app of the process, as aws-cdk-lib shares its automatic instance: starting an engine takes seconds.
+const engines = new Map<string, CloudFormationValidatePlugin>();
+function sharedEngine(props: CloudFormationValidatePluginProps): CloudFormationValidatePlugin {
+  const key = JSON.stringify(props);
+  let engine = engines.get(key);
+  if (!engine) engines.set(key, (engine = new CloudFormationValidatePlugin(props)));
+  return engine;
 }
 
 function defaultCacheDir(context: IPolicyValidationContext): string | undefined {

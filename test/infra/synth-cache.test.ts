@@ -32,6 +32,7 @@ const ruleNames = (report: any): string[] => report.pluginReports.flatMap((r: an
 describe('CachedCloudFormationValidatePlugin', () => {
   let engine: jest.SpyInstance;
   beforeEach(() => {
+    // The engine: aws-cdk-lib's own plugin (the caching subclass delegates to one such instance on a miss).
     engine = jest.spyOn(CloudFormationValidatePlugin.prototype, 'validate');
   });
   afterEach(() => engine.mockRestore());

@@ -1,6 +1,7 @@
 /**
- * jest globalSetup: one directory per run for temp files, the shared validation cache and the real app's assembly,
- * synthesized once here (every check on) for the test files that read the default app (test/infra/synthesized-app.ts).
+ * jest globalSetup: one directory per run for temp files and the real app's assembly, synthesized once here (every
+ * check on) for the test files that read the default app (test/infra/synthesized-app.ts); the validation cache that
+ * every test synth shares (node_modules/.cache/fleapo, unless FLEAPO_VALIDATION_CACHE_DIR says otherwise).
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -16,7 +17,8 @@ export default async function globalSetup(): Promise<void> {
   process.env[RUN_DIR_ENV] = runDir;
   // Workers are started after globalSetup and inherit these.
   process.env.TMPDIR = runTmpDir(runDir);
-  process.env[VALIDATION_CACHE_DIR_ENV] = path.join(runDir, 'validation-cache');
+  // Kept between runs (keyed by everything that decides a report: a changed template is validated again).
+  process.env[VALIDATION_CACHE_DIR_ENV] ??= path.join(__dirname, '..', '..', 'node_modules', '.cache', 'fleapo', 'cloudformation-validate');
   // The AWS SDK's "node >=22 from 2027" banner is about this machine's Node, not a test result.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
