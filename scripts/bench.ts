@@ -61,7 +61,7 @@ function benchSynth(): string[] {
     }
     const e = median(t.empty);
     const line = (label: string, xs: number[]) =>
-      `  ${label.padEnd(44)} ${`${median(xs).toFixed(2)} s`.padStart(9)} ${(median(xs) / e).toFixed(2).padStart(7)}x   (min ${Math.min(...xs).toFixed(2)} s)`;
+      `  ${label.padEnd(52)} ${`${median(xs).toFixed(2)} s`.padStart(9)} ${(median(xs) / e).toFixed(2).padStart(7)}x   (min ${Math.min(...xs).toFixed(2)} s)`;
     return [
       `Synth through the cdk CLI (${path.basename(cdk)} synth --quiet), interleaved, median of ${SYNTH_RUNS}; x = ratio to the empty app (goal <= 1.5x):`,
       line('empty app (one empty stack, node app.js)', t.empty),
@@ -88,8 +88,8 @@ function benchSuite(): string[] {
     const total = timedRun('npm', ['test', '--silent'], { cwd: PROJECT_ROOT });
     return [
       `npm test and its phases, each run alone (goal: npm test <= 90 s on 2 cores); share = phase / npm test:`,
-      ...phases.map(([label, s]) => `  ${label.padEnd(44)} ${`${s.toFixed(1)} s`.padStart(9)} ${(s / total).toFixed(2).padStart(7)}`),
-      `  ${'npm test (checks beside jest)'.padEnd(44)} ${`${total.toFixed(1)} s`.padStart(9)} ${'1.00'.padStart(7)}`,
+      ...phases.map(([label, s]) => `  ${label.padEnd(52)} ${`${s.toFixed(1)} s`.padStart(9)} ${(s / total).toFixed(2).padStart(7)}`),
+      `  ${'npm test (checks beside jest)'.padEnd(52)} ${`${total.toFixed(1)} s`.padStart(9)} ${'1.00'.padStart(7)}`,
     ];
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
