@@ -17,4 +17,13 @@ module.exports = {
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
   moduleFileExtensions: ['ts', 'tsx', 'js', 'mjs', 'cjs', 'json', 'node'],
   testTimeout: 120000,
+  // Both cores of a small machine (jest's default keeps one free, which makes a 2-core run serial).
+  maxWorkers: 2,
+  // Kept with the project, not in the temp directory (which a run must leave as it found it).
+  cacheDirectory: '<rootDir>/node_modules/.cache/jest',
+  // One temp directory per run (nothing may be left in it), the real app synthesized once, a shared validation cache.
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  // Each test file's own temp directory, removed after it.
+  setupFilesAfterEnv: ['<rootDir>/test/support/per-file-tmp.ts'],
 };

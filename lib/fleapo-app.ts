@@ -5,6 +5,7 @@ import { environmentStackId, githubOidcStackId } from './config/deploy-names';
 import { loadConfig } from './config/load-config';
 import { SecretGuardrails } from './guardrails';
 import { ENVIRONMENT_TAG } from './constructs/environment-deploy-policies';
+import { CachedCloudFormationValidatePlugin } from './validation/cached-cloudformation-validate-plugin';
 import { EnvironmentStack } from './stacks/environment-stack';
 import { GithubOidcStack } from './stacks/github-oidc-stack';
 
@@ -69,6 +70,8 @@ export function createFleapoApp(options: FleapoAppOptions = {}): App {
     Tags.of(stack).add('fleapo:component', 'github-oidc');
   }
 
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new SecretGuardrails());
+  // aws-cdk-lib's CloudFormation validation, run by us so that unchanged templates reuse their report; aws-cdk-lib
+  // then adds no instance of its own.
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new SecretGuardrails(), new CachedCloudFormationValidatePlugin());
   return app;
 }

@@ -1,5 +1,9 @@
 /**
  * npm run bench — measured side by side in one run:
+ * 0. `npm run synth` (the cdk CLI with cdk.json's app) against an empty CDK app (one empty stack, plain JavaScript)
+ *    synthesized by the same CLI, interleaved: a cold synth (new cdk.out) and a warm one (cdk.out of an earlier
+ *    synth: validation report and bundles reused), as ratios to the empty app; and the phases of `npm test` (each
+ *    alone, then the whole command) as shares of it. `--no-suite` skips the suite, `--only-synth` does only 0.
  * 1. each handler's bundle (esbuild, NodejsFunction options) size and cold import time in a fresh
  *    `node` process (median of several runs, interleaved), against a baseline handler that only
  *    imports the same AWS SDK v3 clients, as ratios;
@@ -10,9 +14,11 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ESBUILD_TARGET } from '../lib/node-version';
 import { bundleAll, bundleHandler, PROJECT_ROOT } from '../test/support/bundle-handlers';
 
 const IMPORT_RUNS = 9;
+const SYNTH_RUNS = 3;
 const ROTATIONS = 5;
 
 const median = (xs: number[]) => {
@@ -28,6 +34,66 @@ function coldImportMs(file: string): number {
     env: { ...process.env, NODE_PATH: path.join(PROJECT_ROOT, 'node_modules'), POWERTOOLS_SERVICE_NAME: 'bench' },
   });
   return Number(out.toString());
+}
+
+
+function timedRun(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): number {
+  const t = performance.now();
+  execFileSync(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: 'ignore' });
+  return (performance.now() - t) / 1000;
+}
+
+function benchSynth(): string[] {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleapo-bench-synth-'));
+  const cdk = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'cdk');
+  try {
+    const emptyDir = path.join(dir, 'empty');
+    fs.mkdirSync(emptyDir);
+    fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(emptyDir, 'node_modules'));
+    fs.writeFileSync(path.join(emptyDir, 'app.js'), "const { App, Stack } = require('aws-cdk-lib');\nconst app = new App();\nnew Stack(app, 'Empty');\napp.synth();\n");
+    const warmOut = path.join(dir, 'warm.out');
+    timedRun(cdk, ['synth', '--quiet', '--no-notices', '-o', warmOut], { cwd: PROJECT_ROOT }); // fills warmOut
+    const t: Record<'empty' | 'cold' | 'warm', number[]> = { empty: [], cold: [], warm: [] };
+    for (let i = 0; i < SYNTH_RUNS; i++) {
+      t.empty.push(timedRun(cdk, ['synth', '--quiet', '--no-notices', '--app', 'node app.js', '-o', path.join(dir, `empty${i}.out`)], { cwd: emptyDir }));
+      t.cold.push(timedRun(cdk, ['synth', '--quiet', '--no-notices', '-o', path.join(dir, `cold${i}.out`)], { cwd: PROJECT_ROOT }));
+      t.warm.push(timedRun(cdk, ['synth', '--quiet', '--no-notices', '-o', warmOut], { cwd: PROJECT_ROOT }));
+    }
+    const e = median(t.empty);
+    const line = (label: string, xs: number[]) =>
+      `  ${label.padEnd(52)} ${`${median(xs).toFixed(2)} s`.padStart(9)} ${(median(xs) / e).toFixed(2).padStart(7)}x   (min ${Math.min(...xs).toFixed(2)} s)`;
+    return [
+      `Synth through the cdk CLI (${path.basename(cdk)} synth --quiet), interleaved, median of ${SYNTH_RUNS}; x = ratio to the empty app (goal <= 1.5x):`,
+      line('empty app (one empty stack, node app.js)', t.empty),
+      line('npm run synth, warm (cdk.out of an earlier synth)', t.warm),
+      line('npm run synth, cold (new cdk.out)', t.cold),
+    ];
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function benchSuite(): string[] {
+  const bin = (name: string) => path.join(PROJECT_ROOT, 'node_modules', '.bin', name);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleapo-bench-suite-'));
+  try {
+    const phases: [string, number][] = [
+      ['tsc --noEmit (from scratch)', timedRun(bin('tsc'), ['--noEmit'], { cwd: PROJECT_ROOT })],
+      ['tsc --noEmit --incremental (unchanged tree)', timedRun(bin('tsc'), ['--noEmit', '--incremental', '--tsBuildInfoFile', path.join(dir, 'tsbuildinfo')], { cwd: PROJECT_ROOT })],
+      ['lint:secrets', timedRun('npm', ['run', '--silent', 'lint:secrets'], { cwd: PROJECT_ROOT })],
+      ['check:env-files', timedRun('npm', ['run', '--silent', 'check:env-files'], { cwd: PROJECT_ROOT })],
+      ['jest', timedRun(bin('jest'), ['--silent'], { cwd: PROJECT_ROOT })],
+    ];
+    phases[1][1] = timedRun(bin('tsc'), ['--noEmit', '--incremental', '--tsBuildInfoFile', path.join(dir, 'tsbuildinfo')], { cwd: PROJECT_ROOT }); // second run: warm
+    const total = timedRun('npm', ['test', '--silent'], { cwd: PROJECT_ROOT });
+    return [
+      `npm test and its phases, each run alone (goal: npm test <= 90 s on 2 cores); share = phase / npm test:`,
+      ...phases.map(([label, s]) => `  ${label.padEnd(52)} ${`${s.toFixed(1)} s`.padStart(9)} ${(s / total).toFixed(2).padStart(7)}`),
+      `  ${'npm test (checks beside jest)'.padEnd(52)} ${`${total.toFixed(1)} s`.padStart(9)} ${'1.00'.padStart(7)}`,
+    ];
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function benchBundles(): Promise<string[]> {
@@ -52,7 +118,7 @@ async function benchBundles(): Promise<string[]> {
     for (let i = 0; i < IMPORT_RUNS; i++) for (const n of names) samples[n].push(coldImportMs(bundles[n].file));
     const base = { bytes: bundles.baseline.bytes, importMs: median(samples.baseline) };
     const lines = [
-      `Bundles (esbuild: platform node, target node22, cjs, minify, @aws-sdk/* external); cold require() in a fresh node, median of ${IMPORT_RUNS}:`,
+      `Bundles (esbuild: platform node, target ${ESBUILD_TARGET}, cjs, minify, @aws-sdk/* external); cold require() in a fresh node, median of ${IMPORT_RUNS}:`,
       `  ${'handler'.padEnd(26)} ${'bundle'.padStart(10)} ${'x base'.padStart(8)} ${'import'.padStart(10)} ${'x base'.padStart(8)}`,
     ];
     for (const n of names) {
@@ -119,9 +185,14 @@ async function benchSteps(): Promise<string[]> {
 }
 
 async function main() {
+  const args = process.argv.slice(2);
+  const header = [`node ${process.version}, ${os.cpus().length} CPU(s), load average ${os.loadavg()[0].toFixed(1)}`, ''];
+  const synthLines = benchSynth();
+  if (args.includes('--only-synth')) return console.log([...header, ...synthLines].join('\n'));
+  const suiteLines = args.includes('--no-suite') ? [] : ['', ...benchSuite()];
   const bundleLines = await benchBundles();
   const stepLines = await benchSteps();
-  console.log([`node ${process.version}, ${os.cpus().length} CPU(s)`, '', ...bundleLines, '', ...stepLines].join('\n'));
+  console.log([...header, ...synthLines, ...suiteLines, '', ...bundleLines, '', ...stepLines].join('\n'));
 }
 
 main().catch((error) => {

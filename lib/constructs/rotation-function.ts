@@ -9,6 +9,8 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ROTATION_TAG_KEYS } from '../../lambda/rotation/rollout-tags';
 import type { AppService } from './app-service';
+import { lambdaSourceHash } from '../bundling/lambda-source-hash';
+import { ESBUILD_TARGET } from '../node-version';
 
 /** Props of {@link RotationFunction}. */
 export interface RotationFunctionProps {
@@ -29,7 +31,7 @@ export interface RotationFunctionProps {
   readonly timeout?: Duration;
 }
 
-/** The Lambda runtime of every function here: the latest Node.js runtime aws-cdk-lib knows. */
+/** The Lambda runtime of every function here: the latest Node.js runtime aws-cdk-lib knows (cdk-nag AwsSolutions-L1); see lib/node-version.ts. */
 export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 /**
@@ -58,8 +60,10 @@ export class RotationFunction extends Construct {
     this.role.addToPolicy(
       new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
     );
+    const entry = path.join(__dirname, '..', '..', 'lambda', props.entry);
+    const bundling = { minify: true, target: ESBUILD_TARGET, forceDockerBundling: false, logLevel: nodejs.LogLevel.WARNING };
     this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: path.join(__dirname, '..', '..', 'lambda', props.entry),
+      entry,
       handler: 'handler',
       functionName: props.functionName,
       description: props.description,
@@ -71,7 +75,8 @@ export class RotationFunction extends Construct {
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: props.environment,
-      bundling: { minify: true, target: 'node22', forceDockerBundling: false },
+      // Hashed by its inputs, so a synth whose cdk.out already holds this bundle does not build it again.
+      bundling: { ...bundling, assetHash: lambdaSourceHash(entry, bundling) },
       ...(props.vpc
         ? { vpc: props.vpc.vpc, vpcSubnets: { subnets: props.vpc.subnets }, securityGroups: [props.vpc.securityGroup] }
         : {}),

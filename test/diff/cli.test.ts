@@ -7,10 +7,10 @@ import { chooseBase, hasCdkApp } from '../../scripts/diff';
 import { BASE, synthVariant } from './apps';
 
 const ROOT = path.join(__dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 const SCRIPT = path.join(ROOT, 'scripts/diff.ts');
 
-const runDiff = (...args: string[]) => spawnSync(TSX, [SCRIPT, ...args], { cwd: ROOT, encoding: 'utf8' });
+// node --import tsx: one process (the tsx CLI starts a second one).
+const runDiff = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', SCRIPT, ...args], { cwd: ROOT, encoding: 'utf8' });
 
 describe('parseDiffArgs', () => {
   test('flags and values', () => {

@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { SecretGuardrails } from '../../lib/guardrails';
+import { CachedCloudFormationValidatePlugin } from '../../lib/validation/cached-cloudformation-validate-plugin';
 
 /** Context that skips asset bundling, so small apps synth in a blink. */
 export const FAST_CONTEXT = { 'aws:cdk:bundling-stacks': [] as string[] };
@@ -14,7 +15,8 @@ export const FAST_CONTEXT = { 'aws:cdk:bundling-stacks': [] as string[] };
  */
 export function synthWithGuardrails(build: (stack: Stack) => void, stackId = 'Bad'): string {
   const app = new App({ context: FAST_CONTEXT });
-  Validations.of(app).addPlugins(new SecretGuardrails());
+  // aws-cdk-lib's CloudFormation validation as the real app runs it: the same engine and rules, reports cached.
+  Validations.of(app).addPlugins(new SecretGuardrails(), new CachedCloudFormationValidatePlugin());
   build(new Stack(app, stackId, { env: { account: '123456789012', region: 'us-east-1' } }));
   try {
     app.synth();

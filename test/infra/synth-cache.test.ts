@@ -1,0 +1,117 @@
+/** What makes a repeated synth fast never hides a finding: the validation cache and the bundles' input hash. */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, CfnResource, CloudFormationValidatePlugin, Stack, Validations } from 'aws-cdk-lib';
+import { lambdaSourceHash } from '../../lib/bundling/lambda-source-hash';
+import {
+  CachedCloudFormationValidatePlugin,
+  validationCacheKey,
+  validationEngineIdentity,
+} from '../../lib/validation/cached-cloudformation-validate-plugin';
+
+const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+
+/** A one-stack app with a topic of these properties (an unknown property is invalid: F3002), validated by the caching plugin. */
+function synth(outdir: string, cacheDir: string | undefined, properties: Record<string, unknown>): { error: string; report: any } {
+  const app = new App({ outdir, context: { '@aws-cdk/core:validateAgainstDefaultRules': true } });
+  Validations.of(app).addPlugins(new CachedCloudFormationValidatePlugin({ cacheDir }));
+  const stack = new Stack(app, 'Topics', { env: { account: '123456789012', region: 'us-east-1' } });
+  new CfnResource(stack, 'Topic', { type: 'AWS::SNS::Topic', properties });
+  let error = '';
+  try {
+    app.synth();
+  } catch (e) {
+    error = (e as Error).message;
+  }
+  return { error, report: JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8')) };
+}
+
+const ruleNames = (report: any): string[] => report.pluginReports.flatMap((r: any) => (r.violations ?? []).map((v: any) => v.ruleName));
+
+describe('CachedCloudFormationValidatePlugin', () => {
+  let engine: jest.SpyInstance;
+  beforeEach(() => {
+    // The engine: aws-cdk-lib's own plugin (the caching subclass delegates to one such instance on a miss).
+    engine = jest.spyOn(CloudFormationValidatePlugin.prototype, 'validate');
+  });
+  afterEach(() => engine.mockRestore());
+
+  test('an unchanged template reuses the report; a changed one is validated again and its finding fails the synth', () => {
+    const cacheDir = tmp('cfn-cache-');
+    const first = synth(tmp('synth-'), cacheDir, { TopicName: 'a', NoSuchProperty: true });
+    expect(engine).toHaveBeenCalledTimes(1);
+    expect(first.error).toMatch(/F3002/);
+
+    const again = synth(tmp('synth-'), cacheDir, { TopicName: 'a', NoSuchProperty: true }); // same template, another cdk.out
+    expect(engine).toHaveBeenCalledTimes(1); // from the cache
+    expect(again.error).toMatch(/F3002/); // the same finding, still failing the synth
+    expect(ruleNames(again.report)).toEqual(ruleNames(first.report));
+    // The report names this synth's template, not the one the cached report was made for.
+    expect(JSON.stringify(again.report)).toContain('Topics.template.json');
+
+    const fixed = synth(tmp('synth-'), cacheDir, { TopicName: 'a' });
+    expect(engine).toHaveBeenCalledTimes(2); // a changed template is validated
+    expect(fixed.error).toBe('');
+    expect(ruleNames(fixed.report)).not.toContain('F3002');
+
+    const broken = synth(tmp('synth-'), cacheDir, { TopicName: 'a', NoSuchPropertyEither: true }); // changed again: validated
+    expect(engine).toHaveBeenCalledTimes(3);
+    expect(broken.error).toMatch(/F3002/);
+  });
+
+  test('by default the cache is inside the cloud assembly', () => {
+    const outdir = tmp('synth-');
+    const saved = process.env.FLEAPO_VALIDATION_CACHE_DIR;
+    delete process.env.FLEAPO_VALIDATION_CACHE_DIR;
+    try {
+      expect(synth(outdir, undefined, { TopicName: 'b' }).error).toBe('');
+    } finally {
+      if (saved !== undefined) process.env.FLEAPO_VALIDATION_CACHE_DIR = saved;
+    }
+    expect(fs.readdirSync(path.join(outdir, '.fleapo-cache', 'cloudformation-validate')).filter((f) => f.endsWith('.json'))).toHaveLength(1);
+  });
+
+  test('the key changes with the engine, its rules, the plugin props and each stack; the version is the engine\'s', () => {
+    const identity = validationEngineIdentity();
+    const stack = { stackConstructPath: 'S', templatePath: '/a/S.template.json', accountId: '123456789012', region: 'us-east-1', content: '{}' };
+    const key = validationCacheKey(identity, {}, [stack]);
+    const others = [
+      validationCacheKey({ ...identity, engineVersion: `${identity.engineVersion}-next` }, {}, [stack]),
+      validationCacheKey({ ...identity, rulesHash: 'x' }, {}, [stack]),
+      validationCacheKey({ ...identity, awsCdkLibVersion: '0.0.0' }, {}, [stack]),
+      validationCacheKey(identity, { includeDefaultRules: false }, [stack]),
+      validationCacheKey(identity, {}, [{ ...stack, content: '{ }' }]),
+      validationCacheKey(identity, {}, [{ ...stack, region: 'eu-west-1' }]),
+      validationCacheKey(identity, {}, [{ ...stack, accountId: '210987654321' }]),
+      validationCacheKey(identity, {}, [{ ...stack, stackConstructPath: 'T' }]),
+      validationCacheKey(identity, {}, [stack, stack]),
+    ];
+    expect(new Set([key, ...others]).size).toBe(others.length + 1);
+    expect(validationCacheKey(identity, {}, [{ ...stack, templatePath: '/b/S.template.json' }])).toBe(key); // where cdk.out is does not matter
+    expect(new CachedCloudFormationValidatePlugin().version).toBe(new CloudFormationValidatePlugin().version);
+  });
+});
+
+describe('lambdaSourceHash', () => {
+  test('changes with any source file, the bundling options or the entry, and only then', () => {
+    const dir = tmp('lambda-src-');
+    fs.mkdirSync(path.join(dir, 'rotation'));
+    fs.writeFileSync(path.join(dir, 'handler.ts'), 'export const handler = async () => 1;\n');
+    fs.writeFileSync(path.join(dir, 'rotation', 'step.ts'), 'export const step = 1;\n');
+    fs.writeFileSync(path.join(dir, 'README.md'), 'not a source\n');
+    const entry = path.join(dir, 'handler.ts');
+    const options = { minify: true, target: 'node24' };
+    const hash = lambdaSourceHash(entry, options);
+    expect(lambdaSourceHash(entry, { ...options })).toBe(hash);
+    fs.writeFileSync(path.join(dir, 'README.md'), 'still not a source\n');
+    expect(lambdaSourceHash(entry, options)).toBe(hash);
+
+    expect(lambdaSourceHash(entry, { ...options, target: 'node22' })).not.toBe(hash);
+    fs.writeFileSync(path.join(dir, 'rotation', 'step.ts'), 'export const step = 2;\n'); // an imported module
+    const changed = lambdaSourceHash(entry, options);
+    expect(changed).not.toBe(hash);
+    fs.writeFileSync(path.join(dir, 'other.ts'), 'export const handler = async () => 2;\n');
+    expect(lambdaSourceHash(path.join(dir, 'other.ts'), options)).not.toBe(lambdaSourceHash(entry, options));
+  });
+});
