@@ -26,7 +26,7 @@ export function kindNeedsMode(kind: ExternalSecretKind): boolean {
   return kind === 'stripe-secret-key';
 }
 
-/** What a value looks like, by its documented prefix (reference.md, Stripe / PostHog). */
+/** What a value looks like, by its documented prefix (docs/aws-facts.md, "Stripe" and "PostHog"). */
 type ValueType =
   | { issuer: 'stripe'; key: 'secret' | 'restricted'; mode: StripeMode }
   | { issuer: 'stripe'; key: 'webhook' }

@@ -7,7 +7,7 @@
  *  - is a *value* (any string in a template or an asset manifest) a secret itself?
  */
 
-/** The secrets the runbook manages (see shared/docs/secrets-runbook.txt, "What counts as a secret"). */
+/** The secrets the runbook manages (docs/runbook.md, "What counts as a secret"). */
 export const MANAGED_SECRET_NAMES: readonly string[] = [
   'AUTH_SECRET',
   'BETTER_AUTH_SECRET',

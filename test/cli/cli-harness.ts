@@ -12,6 +12,8 @@ export const ROOT = path.resolve(__dirname, '../..');
  * checkout, so that its external packages resolve from node_modules. Removed by `remove()`.
  */
 export function buildTestCli(): { file: string; remove: () => void } {
+  // dist/ exists after `npm ci` (prepare builds the CLI), but not in a checkout whose install skipped scripts.
+  fs.mkdirSync(path.join(ROOT, 'dist'), { recursive: true });
   const dir = fs.mkdtempSync(path.join(ROOT, 'dist', '.test-'));
   const file = buildCli(path.join(dir, 'fleapo-secrets.js'));
   return { file, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };

@@ -1,21 +1,13 @@
-/** The guardrails stay quiet on the real app: every stack of both environments. */
-import * as fs from 'fs';
-import * as path from 'path';
-import { Validations } from 'aws-cdk-lib';
-import { SecretGuardrails, evaluateGuardrails, logicalIdPaths, readAssembly } from '../../lib/guardrails';
-import { FAST_CONTEXT } from './helpers';
+/** The guardrails stay quiet on the real app (every stack of both environments), and the app registers them once. */
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { createFleapoApp } from '../../lib/fleapo-app';
+import { PLAIN_ENV_SECRET, evaluateGuardrails, logicalIdPaths, readAssembly } from '../../lib/guardrails';
+import { FAST_CONTEXT, violationsOf } from './helpers';
 
-// lib/fleapo-app.ts is the lead's; the test needs it, and is skipped (with this note) until it exists.
-const appModule = path.join(__dirname, '../../lib/fleapo-app.ts');
-const describeIfApp = fs.existsSync(appModule) ? describe : describe.skip;
-
-describeIfApp('SecretGuardrails on the real app', () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { createFleapoApp } = require('../../lib/fleapo-app') as typeof import('../../lib/fleapo-app');
-
-  test('synth passes with the guardrails registered, for every stack of staging and prod', () => {
+describe('SecretGuardrails on the real app', () => {
+  test('synth passes with the guardrails createFleapoApp registers, for every stack of staging and prod', () => {
     const app = createFleapoApp({ context: FAST_CONTEXT });
-    Validations.of(app).addPlugins(new SecretGuardrails());
     const assembly = app.synth(); // throws the report on any violation
     const names = assembly.stacksRecursively.map((s) => s.stackName);
     expect(names).toEqual(expect.arrayContaining(['Fleapo-staging', 'Fleapo-prod']));
@@ -26,5 +18,26 @@ describeIfApp('SecretGuardrails on the real app', () => {
     expect(stacks.length).toBeGreaterThanOrEqual(templatePaths.length);
     const findings = evaluateGuardrails(stacks, manifests);
     expect(findings.map((f) => `${f.ruleName} ${f.constructPath} ${f.location}`)).toEqual([]);
+  });
+
+  test('createFleapoApp registers the guardrails itself, once: a secret in plain Lambda environment fails its synth, reported once', () => {
+    const app = createFleapoApp({ context: FAST_CONTEXT });
+    const stack = app.node.findChild('Fleapo-staging') as Stack;
+    new lambda.Function(stack, 'LeakyFunction', {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => {};'),
+      timeout: Duration.seconds(5),
+      environment: { STRIPE_SECRET_KEY: 'not-a-real-value' },
+    });
+    let message = '';
+    try {
+      app.synth();
+    } catch (e) {
+      message = e instanceof Error ? e.message : String(e);
+    }
+    const violations = violationsOf(message, PLAIN_ENV_SECRET);
+    expect(violations).toHaveLength(1);
+    expect(violations[0]).toContain('Fleapo-staging/LeakyFunction');
   });
 });

@@ -38,7 +38,7 @@ const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
 /**
  * A Secrets Manager test double speaking the AWS JSON 1.1 protocol, with the documented semantics the
- * rotation protocol relies on (see docs/reference.md):
+ * rotation protocol relies on (docs/aws-facts.md, "Secrets Manager rotation"):
  * - RotateSecret (`rotate`) refuses "A previous rotation isn't complete" while AWSPENDING is on a
  *   non-current version with another token; it creates the token's version empty, staged AWSPENDING
  *   (visible in DescribeSecret, ResourceNotFoundException from GetSecretValue) before invoking

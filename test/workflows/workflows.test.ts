@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { validateWorkflow } from '@action-validator/core';
+import { REPORT_MARKER } from '../../lib/diff/report';
 import { createFleapoApp } from '../../lib/fleapo-app';
 import {
   assumedRoles,
@@ -124,8 +125,6 @@ describe('pull-request-comment.yml', () => {
   });
   test('one comment per PR, found by the report marker, PR number checked against the run head', () => {
     const script = String(wf.jobs!.comment.steps!.find((s) => s.uses?.startsWith('actions/github-script@'))!.with!.script);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { REPORT_MARKER } = require('../../lib/diff/report') as typeof import('../../lib/diff/report');
     expect(script).toContain(`const MARKER = '${REPORT_MARKER}'`);
     expect(script).toContain('updateComment');
     expect(script).toContain('createComment');
