@@ -1,30 +1,22 @@
 /**
  * The externally issued secrets (runbook "STRIPE_*" and "POSTHOG_API_KEY"): which forms a new value may take.
- * Pure: used by the rotation function (createSecret, testSecret) and by the operator CLI before staging.
+ * The kinds themselves are the catalog's (catalog/secrets.ts). Pure: used by the rotation function (createSecret, testSecret) and by the operator CLI before staging.
  *
  * Every message here names kinds, modes and key *types* (a documented prefix such as `sk_test_`), never
  * any part of the value itself.
  */
 
-export const EXTERNAL_SECRET_KINDS = ['stripe-secret-key', 'stripe-webhook-secret', 'posthog-api-key'] as const;
-export type ExternalSecretKind = (typeof EXTERNAL_SECRET_KINDS)[number];
-
-export const STRIPE_MODES = ['live', 'test'] as const;
-/** `live` in prod, `test` in staging. */
-export type StripeMode = (typeof STRIPE_MODES)[number];
-
-export function isExternalSecretKind(value: unknown): value is ExternalSecretKind {
-  return typeof value === 'string' && (EXTERNAL_SECRET_KINDS as readonly string[]).includes(value);
-}
-
-export function isStripeMode(value: unknown): value is StripeMode {
-  return typeof value === 'string' && (STRIPE_MODES as readonly string[]).includes(value);
-}
-
-/** Only the Stripe secret key's form depends on the mode (`whsec_` and `phc_` have no live/test variant). */
-export function kindNeedsMode(kind: ExternalSecretKind): boolean {
-  return kind === 'stripe-secret-key';
-}
+export {
+  EXTERNAL_SECRET_KINDS,
+  STRIPE_MODES,
+  isExternalSecretKind,
+  isStripeMode,
+  kindNeedsMode,
+  type ExternalSecretKind,
+  type StripeMode,
+} from '../../catalog/secrets';
+import { assertNever } from '../../catalog/assert-never';
+import type { ExternalSecretKind, StripeMode } from '../../catalog/secrets';
 
 /** What a value looks like, by its documented prefix (docs/aws-facts.md, "Stripe" and "PostHog"). */
 type ValueType =
@@ -113,6 +105,8 @@ export function externalSecretFormProblem(kind: ExternalSecretKind, value: strin
         return `a PostHog project token (phc_) is expected, but it is ${seen}`;
       }
       return bodyProblem(value, prefix, POSTHOG_BODY, 'a PostHog project token');
+    default:
+      return assertNever(kind);
   }
 }
 

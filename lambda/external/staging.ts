@@ -1,12 +1,8 @@
 import { SecretsManagerClient, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import { versionWithStage } from '../rotation/secret-store';
 
-/**
- * The custom staging label of a value the operator staged for the next rotation (`fleapo-secrets stage`).
- * AWSCURRENT does not move when it is attached; the rotation function reads it at createSecret and removes it
- * once the value it carries is current.
- */
-export const STAGED_LABEL = 'FLEAPO_STAGED';
+export { STAGED_LABEL } from '../../catalog/labels';
+import { STAGED_LABEL } from '../../catalog/labels';
 
 /** The version carrying STAGED_LABEL, from DescribeSecret's VersionIdsToStages. */
 export function stagedVersionId(versionIdsToStages: Record<string, string[]>): string | undefined {

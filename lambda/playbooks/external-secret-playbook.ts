@@ -8,6 +8,7 @@ import { ecsClient, secretsManagerClient } from '../rotation/aws-clients';
 import { rollServiceOnce } from '../rotation/ecs-rollout';
 import type { RotationContext, RotationPlaybook } from '../rotation/rotation-engine';
 import { AWSCURRENT } from '../rotation/secret-store';
+import { assertNever } from '../../catalog/assert-never';
 
 function refuseBadForm(settings: ExternalSecretSettings, value: string, secretId: string, what: string): void {
   const problem = externalSecretFormProblem(settings.kind, value, settings.mode);
@@ -86,7 +87,8 @@ export const externalSecretPlaybook: RotationPlaybook = {
         // Stripe offers no API to check a webhook signing secret (it only signs events with it): the form check
         // above is all that can be proved before the app verifies real events with it.
         logger.info('Webhook signing secret: form checked (Stripe offers no check of the secret itself)');
-        return;
+        return;      default:
+        return assertNever(settings.kind);
     }
   },
 

@@ -26,17 +26,20 @@ function esbuildVersion(): string {
   }
 }
 
+/** The folders a handler's bundle may take source from: the handlers' own and the catalog they share with lib/. */
+export const HANDLER_SOURCE_DIRS = [path.join(PROJECT_ROOT, 'lambda'), path.join(PROJECT_ROOT, 'catalog')];
+
 /**
- * A hash of everything a Lambda bundle is built from: the entry, every source file under the handlers' directory
- * (a handler may import any of them), the lock file (the exact version of every bundled dependency), tsconfig.json,
+ * A hash of everything a Lambda bundle is built from: the entry, every source file under `sourceDirs` (a handler may
+ * import any file of lambda/ and catalog/), the lock file (the exact version of every bundled dependency), tsconfig.json,
  * esbuild's version and the bundling options. Used as the asset hash of a NodejsFunction, it lets aws-cdk-lib skip
  * bundling when `cdk.out` already holds `asset.<hash>`; any change to any of these inputs is a new hash, so a new
  * bundle (and a new deployment of the function).
  */
-export function lambdaSourceHash(entry: string, bundlingOptions: unknown, sourceDir = path.dirname(entry)): string {
+export function lambdaSourceHash(entry: string, bundlingOptions: unknown, sourceDirs: readonly string[] = HANDLER_SOURCE_DIRS): string {
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ entry: path.relative(PROJECT_ROOT, entry), bundlingOptions, esbuild: esbuildVersion() }));
-  const inputs = [...sourceFiles(sourceDir), path.join(PROJECT_ROOT, 'package-lock.json'), path.join(PROJECT_ROOT, 'tsconfig.json')];
+  const inputs = [...sourceDirs.flatMap((dir) => sourceFiles(dir)), path.join(PROJECT_ROOT, 'package-lock.json'), path.join(PROJECT_ROOT, 'tsconfig.json')];
   for (const file of inputs) {
     hash.update(`\0${path.relative(PROJECT_ROOT, file)}\0`);
     hash.update(fs.existsSync(file) ? fs.readFileSync(file) : '<missing>');

@@ -1,5 +1,5 @@
 import { DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { TAG_REFUSAL, TAG_REFUSED_VERSION } from '../../lambda/rotation/rollout-tags';
+import { TAG_REFUSAL, TAG_REFUSED_VERSION } from '../../catalog/tags';
 import { AWSCURRENT, AWSPENDING, versionWithStage } from '../../lambda/rotation/secret-store';
 
 /** How a rotation the CLI started ended, as DescribeSecret reports it (no value is read). */

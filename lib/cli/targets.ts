@@ -1,5 +1,14 @@
-import { MANAGED_SECRETS, SECRET_NAME_SUFFIX, type EnvironmentConfig, type FleapoConfig, type ManagedSecretName } from '../config/environment-config';
-import { isExternalSecretKind, kindNeedsMode, type ExternalSecretKind, type StripeMode } from '../../lambda/external/external-secret-kinds';
+import {
+  isExternalSecretName,
+  kindNeedsMode,
+  SECRET_NAMES,
+  SECRETS,
+  secretPath,
+  type ExternalSecretKind,
+  type SecretName,
+  type StripeMode,
+} from '../../catalog/secrets';
+import type { EnvironmentConfig, FleapoConfig } from '../config/environment-config';
 
 /** A usage mistake: exit 2. Its message never repeats what the operator typed (it may be a pasted key). */
 export class UsageError extends Error {}
@@ -7,7 +16,7 @@ export class UsageError extends Error {}
 /** Everything the CLI needs to act on one secret of one environment, all from the configuration. */
 export interface SecretTarget {
   /** The app's variable, e.g. `STRIPE_SECRET_KEY`. */
-  readonly name: ManagedSecretName;
+  readonly name: SecretName;
   /** The secret's name, `<secretPrefix>/<suffix>`. */
   readonly secretId: string;
   readonly environment: string;
@@ -19,17 +28,17 @@ export interface SecretTarget {
 }
 
 /** `STRIPE_SECRET_KEY`, `stripe-secret-key` (any case) → `STRIPE_SECRET_KEY`; anything else undefined. */
-export function parseSecretName(text: string): ManagedSecretName | undefined {
+export function parseSecretName(text: string): SecretName | undefined {
   const wanted = text.trim().toLowerCase();
-  return MANAGED_SECRETS.find((name) => name.toLowerCase() === wanted || SECRET_NAME_SUFFIX[name] === wanted);
+  return SECRET_NAMES.find((name) => name.toLowerCase() === wanted || SECRETS[name].suffix === wanted);
 }
 
 /** The secret argument as a name, or a usage error that lists the names and does not repeat the argument. */
-export function secretNameArgument(text: string): ManagedSecretName {
+export function secretNameArgument(text: string): SecretName {
   const name = parseSecretName(text);
   if (name === undefined) {
     throw new UsageError(
-      `<secret> must be one of ${MANAGED_SECRETS.join(', ')} (or ${MANAGED_SECRETS.map((n) => SECRET_NAME_SUFFIX[n]).join(', ')}); what was given is not shown. A new key is never an argument: stage reads it from stdin.`,
+      `<secret> must be one of ${SECRET_NAMES.join(', ')} (or ${SECRET_NAMES.map((n) => SECRETS[n].suffix).join(', ')}); what was given is not shown. A new key is never an argument: stage reads it from stdin.`,
     );
   }
   return name;
@@ -44,22 +53,23 @@ export function findEnvironment(config: FleapoConfig, name: string | undefined):
   return env;
 }
 
-export function secretTarget(env: EnvironmentConfig, name: ManagedSecretName): SecretTarget {
-  const suffix = SECRET_NAME_SUFFIX[name];
+function externalTarget(env: EnvironmentConfig, kind: ExternalSecretKind): NonNullable<SecretTarget['external']> {
+  return { kind, mode: kindNeedsMode(kind) ? env.externalServices.stripeMode : undefined };
+}
+
+export function secretTarget(env: EnvironmentConfig, name: SecretName): SecretTarget {
   return {
     name,
-    secretId: `${env.secretPrefix}/${suffix}`,
+    secretId: secretPath(env.secretPrefix, name),
     environment: env.name,
     region: env.region,
     cluster: env.service.clusterName,
     service: env.service.serviceName,
-    ...(isExternalSecretKind(suffix)
-      ? { external: { kind: suffix, mode: kindNeedsMode(suffix) ? env.externalServices.stripeMode : undefined } }
-      : {}),
+    ...(isExternalSecretName(name) ? { external: externalTarget(env, SECRETS[name].suffix) } : {}),
   };
 }
 
 /** Every secret of an environment, in the README's order. */
 export function environmentTargets(env: EnvironmentConfig): SecretTarget[] {
-  return MANAGED_SECRETS.map((name) => secretTarget(env, name));
+  return SECRET_NAMES.map((name) => secretTarget(env, name));
 }

@@ -9,7 +9,7 @@
  */
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { z } from 'zod';
-import { isProductionEnvironment } from '../../lambda/config/env';
+import { isProductionEnvironment } from '../../catalog/env-vars';
 import { closest } from './suggest';
 
 /** The default CDK bootstrap qualifier. */

@@ -5,7 +5,8 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { MANAGED_SECRETS, type EnvironmentConfig } from '../config/environment-config';
+import { SECRET_NAMES } from '../../catalog/secrets';
+import type { EnvironmentConfig } from '../config/environment-config';
 import type { EnvironmentSecrets } from './environment-secrets';
 
 /** Props of {@link AppService}. */
@@ -79,7 +80,7 @@ export class AppService extends Construct {
       reason: 'ecr:GetAuthorizationToken (added by grantPull to pull the app image) has no resource-level permissions; every other action of this role names its resources.',
     });
     const secrets: Record<string, ecs.Secret> = {};
-    for (const name of MANAGED_SECRETS) secrets[name] = new InjectedSecret(props.secrets.secrets[name].secretArn);
+    for (const name of SECRET_NAMES) secrets[name] = new InjectedSecret(props.secrets.secrets[name].secretArn);
 
     this.taskDefinition.addContainer('App', {
       containerName: APP_CONTAINER_NAME,

@@ -2,7 +2,7 @@ import type { AppService } from './app-service';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-config';
-import { ENV_ECS_CLUSTER, ENV_ECS_SERVICE, ENV_FLEAPO_ENVIRONMENT } from '../../lambda/config/env';
+import { ENV_ECS_CLUSTER, ENV_ECS_SERVICE, ENV_FLEAPO_ENVIRONMENT, ENV_POWERTOOLS_SERVICE_NAME } from '../../catalog/env-vars';
 import { RotationFunction } from './rotation-function';
 import { scheduleRotation } from './rotation-schedule';
 
@@ -31,14 +31,14 @@ export class AuthSecretRotation extends Construct {
     super(scope, id);
     const env = props.environment;
     this.function = new RotationFunction(this, 'Rotation', {
-      entry: 'auth-secret-rotation.ts',
+      handler: 'auth-secret-rotation',
       functionName: `fleapo-${env.name}-auth-secret-rotation`,
       description: `Rotates fleapo/${env.name}/auth-secret and rolls the ${env.name} service`,
       environment: {
         [ENV_ECS_CLUSTER]: props.service.cluster.clusterArn,
         [ENV_ECS_SERVICE]: props.service.serviceArn,
         [ENV_FLEAPO_ENVIRONMENT]: env.name,
-        POWERTOOLS_SERVICE_NAME: `fleapo-${env.name}-auth-secret-rotation`,
+        [ENV_POWERTOOLS_SERVICE_NAME]: `fleapo-${env.name}-auth-secret-rotation`,
       },
     });
 

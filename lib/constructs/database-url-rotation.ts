@@ -20,14 +20,15 @@ import {
   ENV_ECS_SERVICE,
   ENV_FLEAPO_ENVIRONMENT,
   ENV_MASTER_SECRET_ARN,
+  ENV_POWERTOOLS_SERVICE_NAME,
   ENV_SECRET_ARN,
-} from '../../lambda/config/env';
-import { METRIC_NAMESPACE, METRIC_RETIREMENT_BLOCKED, METRIC_RETIREMENT_REFUSED, METRIC_RETIREMENT_STALLED } from '../../lambda/observability/emf-metric';
+} from '../../catalog/env-vars';
+import { METRIC_NAMESPACE, METRIC_RETIREMENT_BLOCKED, METRIC_RETIREMENT_REFUSED, METRIC_RETIREMENT_STALLED } from '../../catalog/metrics';
 import type { EnvironmentSecrets } from './environment-secrets';
 import { alertAlarmName, alertRuleName } from './rotation-alerts';
 import { RotationFunction } from './rotation-function';
 import { scheduleRotation } from './rotation-schedule';
-import { TAG_DATABASE_ROLE, TAG_RETIRED_DEPLOYMENT } from '../../lambda/rotation/rollout-tags';
+import { TAG_DATABASE_ROLE, TAG_RETIRED_DEPLOYMENT } from '../../catalog/tags';
 
 /** Props of {@link DatabaseUrlRotation}. */
 export interface DatabaseUrlRotationProps {
@@ -101,10 +102,10 @@ export class DatabaseUrlRotation extends Construct {
     };
 
     this.rotationFunction = new RotationFunction(this, 'Rotation', {
-      entry: 'database-url-rotation.ts',
+      handler: 'database-url-rotation',
       functionName: `fleapo-${env.name}-database-url-rotation`,
       description: `Rotates fleapo/${env.name}/database-url (alternating roles) and rolls the ${env.name} service`,
-      environment: { ...common, POWERTOOLS_SERVICE_NAME: `fleapo-${env.name}-database-url-rotation` },
+      environment: { ...common, [ENV_POWERTOOLS_SERVICE_NAME]: `fleapo-${env.name}-database-url-rotation` },
       vpc: placement,
     });
     scheduleRotation(secret, this.rotationFunction, {
@@ -118,13 +119,13 @@ export class DatabaseUrlRotation extends Construct {
     this.grantMasterSecret(this.rotationFunction.function, env);
 
     this.retirementFunction = new RotationFunction(this, 'Retirement', {
-      entry: 'database-role-retirement.ts',
+      handler: 'database-role-retirement',
       functionName: `fleapo-${env.name}-database-role-retirement`,
       description: `Retires the previous fleapo ${env.name} database role once the rollout completed`,
       environment: {
         ...common,
         [ENV_SECRET_ARN]: secret.secretArn,
-        POWERTOOLS_SERVICE_NAME: `fleapo-${env.name}-database-role-retirement`,
+        [ENV_POWERTOOLS_SERVICE_NAME]: `fleapo-${env.name}-database-role-retirement`,
       },
       vpc: placement,
     });

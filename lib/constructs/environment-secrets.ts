@@ -3,12 +3,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import {
-  MANAGED_SECRETS,
-  SECRET_NAME_SUFFIX,
-  type EnvironmentConfig,
-  type ManagedSecretName,
-} from '../config/environment-config';
+import { assertNever } from '../../catalog/assert-never';
+import { SECRET_NAMES, SECRETS, secretPath, type SecretName } from '../../catalog/secrets';
+import type { EnvironmentConfig } from '../config/environment-config';
 
 /** Props of {@link EnvironmentSecrets}. */
 export interface EnvironmentSecretsProps {
@@ -35,7 +32,7 @@ export class EnvironmentSecrets extends Construct {
   /** The environment's customer-managed key; it encrypts these five secrets and nothing of another environment. */
   public readonly key: kms.Key;
   /** The secrets by the environment variable name the app reads. */
-  public readonly secrets: Record<ManagedSecretName, secretsmanager.Secret>;
+  public readonly secrets: Record<SecretName, secretsmanager.Secret>;
 
   constructor(scope: Construct, id: string, props: EnvironmentSecretsProps) {
     super(scope, id);
@@ -49,44 +46,53 @@ export class EnvironmentSecrets extends Construct {
       pendingWindow: Duration.days(30),
     });
 
-    const generate: Record<ManagedSecretName, secretsmanager.SecretStringGenerator> = {
-      AUTH_SECRET: {
-        passwordLength: 128,
-        excludeUppercase: true,
-        excludePunctuation: true,
-        includeSpace: false,
-        excludeCharacters: NOT_HEX_LOWERCASE,
-        requireEachIncludedType: false,
-      },
-      DATABASE_URL: {
-        secretStringTemplate: JSON.stringify({
-          username: env.database.appUser,
-          host: env.database.host,
-          port: env.database.port,
-          dbname: env.database.databaseName,
-          sslmode: env.database.ssl,
-        }),
-        generateStringKey: 'password',
-        passwordLength: 48,
-        excludePunctuation: true,
-        includeSpace: false,
-      },
-      STRIPE_SECRET_KEY: placeholder(),
-      STRIPE_WEBHOOK_SECRET: placeholder(),
-      POSTHOG_API_KEY: placeholder(),
+    const authSecret: secretsmanager.SecretStringGenerator = {
+      passwordLength: 128,
+      excludeUppercase: true,
+      excludePunctuation: true,
+      includeSpace: false,
+      excludeCharacters: NOT_HEX_LOWERCASE,
+      requireEachIncludedType: false,
+    };
+    const databaseUrl: secretsmanager.SecretStringGenerator = {
+      secretStringTemplate: JSON.stringify({
+        username: env.database.appUser,
+        host: env.database.host,
+        port: env.database.port,
+        dbname: env.database.databaseName,
+        sslmode: env.database.ssl,
+      }),
+      generateStringKey: 'password',
+      passwordLength: 48,
+      excludePunctuation: true,
+      includeSpace: false,
+    };
+    /** A secret's first value follows from the playbook that rotates it. */
+    const generate = (name: SecretName): secretsmanager.SecretStringGenerator => {
+      const playbook = SECRETS[name].playbook;
+      switch (playbook) {
+        case 'auth-secret':
+          return authSecret;
+        case 'database-url':
+          return databaseUrl;
+        case 'external-secret':
+          return placeholder();
+        default:
+          return assertNever(playbook);
+      }
     };
 
-    const secrets: Partial<Record<ManagedSecretName, secretsmanager.Secret>> = {};
-    for (const name of MANAGED_SECRETS) {
+    const secrets: Partial<Record<SecretName, secretsmanager.Secret>> = {};
+    for (const name of SECRET_NAMES) {
       secrets[name] = new secretsmanager.Secret(this, name, {
-        secretName: `${env.secretPrefix}/${SECRET_NAME_SUFFIX[name]}`,
+        secretName: secretPath(env.secretPrefix, name),
         description: `fleapo ${env.name} ${name}`,
         encryptionKey: this.key,
-        generateSecretString: generate[name],
+        generateSecretString: generate(name),
         removalPolicy: RemovalPolicy.RETAIN,
       });
     }
-    this.secrets = secrets as Record<ManagedSecretName, secretsmanager.Secret>;
+    this.secrets = secrets as Record<SecretName, secretsmanager.Secret>;
   }
 
   /**
@@ -95,7 +101,7 @@ export class EnvironmentSecrets extends Construct {
    * these secrets. (aws-cdk-lib's `ecs.Secret.fromSecretsManager` would also grant DescribeSecret.)
    */
   public grantInjection(grantee: iam.IGrantable): void {
-    const secretArns = MANAGED_SECRETS.map((name) => this.secrets[name].secretArn);
+    const secretArns = SECRET_NAMES.map((name) => this.secrets[name].secretArn);
     iam.Grant.addToPrincipal({ grantee, actions: ['secretsmanager:GetSecretValue'], resourceArns: secretArns });
     this.grantDecryptThroughSecretsManager(grantee, secretArns);
   }

@@ -2,15 +2,17 @@ import { Validations } from 'aws-cdk-lib';
 import type { AppService } from './app-service';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { SECRET_NAME_SUFFIX, type EnvironmentConfig, type ExternalSecretName } from '../config/environment-config';
 import {
   ENV_ECS_CLUSTER,
   ENV_ECS_SERVICE,
   ENV_EXTERNAL_SECRET_KIND,
   ENV_FLEAPO_ENVIRONMENT,
   ENV_POSTHOG_API_HOST,
+  ENV_POWERTOOLS_SERVICE_NAME,
   ENV_STRIPE_MODE,
-} from '../../lambda/config/env';
+} from '../../catalog/env-vars';
+import { SECRETS, type ExternalSecretName } from '../../catalog/secrets';
+import type { EnvironmentConfig } from '../config/environment-config';
 import { RotationFunction } from './rotation-function';
 import { attachOnDemandRotation } from './rotation-schedule';
 
@@ -38,9 +40,9 @@ export class ExternalSecretRotation extends Construct {
   constructor(scope: Construct, id: string, props: ExternalSecretRotationProps) {
     super(scope, id);
     const env = props.environment;
-    const kind = SECRET_NAME_SUFFIX[props.name];
+    const kind = SECRETS[props.name].suffix;
     this.function = new RotationFunction(this, 'Rotation', {
-      entry: 'external-secret-rotation.ts',
+      handler: 'external-secret-rotation',
       functionName: `fleapo-${env.name}-${kind}-rotation`,
       description: `Rotates fleapo/${env.name}/${kind} to the staged value and rolls the ${env.name} service`,
       environment: {
@@ -50,7 +52,7 @@ export class ExternalSecretRotation extends Construct {
         [ENV_ECS_CLUSTER]: props.service.cluster.clusterArn,
         [ENV_ECS_SERVICE]: props.service.serviceArn,
         [ENV_FLEAPO_ENVIRONMENT]: env.name,
-        POWERTOOLS_SERVICE_NAME: `fleapo-${env.name}-${kind}-rotation`,
+        [ENV_POWERTOOLS_SERVICE_NAME]: `fleapo-${env.name}-${kind}-rotation`,
       },
     });
     attachOnDemandRotation(props.secret, this.function);

@@ -7,7 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-config';
-import { METRIC_NAMESPACE, METRIC_ROLLOUT_NOT_RECORDED } from '../../lambda/observability/emf-metric';
+import { METRIC_NAMESPACE, METRIC_ROLLOUT_NOT_RECORDED } from '../../catalog/metrics';
 
 /** Props of {@link RotationAlerts}. */
 export interface RotationAlertsProps {

@@ -7,19 +7,20 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { ROTATION_TAG_KEYS } from '../../lambda/rotation/rollout-tags';
+import { handlerEntry, type HandlerName } from '../../catalog/handlers';
+import { ROTATION_TAG_KEYS } from '../../catalog/tags';
 import type { AppService } from './app-service';
 import { lambdaSourceHash } from '../bundling/lambda-source-hash';
 import { ESBUILD_TARGET } from '../node-version';
 
 /** Props of {@link RotationFunction}. */
 export interface RotationFunctionProps {
-  /** The handler file under `lambda/`, e.g. `auth-secret-rotation.ts`; it exports `handler`. */
-  readonly entry: string;
+  /** The handler (catalog/handlers.ts): its entry file under `lambda/` exports `handler`. */
+  readonly handler: HandlerName;
   /** The function's name, e.g. `fleapo-prod-auth-secret-rotation`. */
   readonly functionName: string;
   readonly description: string;
-  /** The handler's environment (see `lambda/config/env.ts`). */
+  /** The handler's environment (names in `catalog/env-vars.ts`). */
   readonly environment: Record<string, string>;
   /** Placement in the database's VPC, for functions that reach the database. */
   readonly vpc?: {
@@ -60,7 +61,7 @@ export class RotationFunction extends Construct {
     this.role.addToPolicy(
       new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
     );
-    const entry = path.join(__dirname, '..', '..', 'lambda', props.entry);
+    const entry = path.join(__dirname, '..', '..', handlerEntry(props.handler));
     const bundling = { minify: true, target: ESBUILD_TARGET, forceDockerBundling: false, logLevel: nodejs.LogLevel.WARNING };
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       entry,

@@ -7,8 +7,8 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config/environment-config';
-import { ENV_ALERT_TOPIC_ARN, ENV_ECS_CLUSTER, ENV_ECS_SERVICE, ENV_FLEAPO_ENVIRONMENT, ENV_NOTICE_SECRET_ARNS } from '../../lambda/config/env';
-import { TAG_REVOKE_NOTICE_VERSION } from '../../lambda/rotation/rollout-tags';
+import { ENV_ALERT_TOPIC_ARN, ENV_ECS_CLUSTER, ENV_ECS_SERVICE, ENV_FLEAPO_ENVIRONMENT, ENV_NOTICE_SECRET_ARNS, ENV_POWERTOOLS_SERVICE_NAME } from '../../catalog/env-vars';
+import { TAG_REVOKE_NOTICE_VERSION } from '../../catalog/tags';
 import type { AppService } from './app-service';
 import { alertRuleName } from './rotation-alerts';
 import { RotationFunction } from './rotation-function';
@@ -45,7 +45,7 @@ export class StripeRevokeNotice extends Construct {
     super(scope, id);
     const env = props.environment;
     this.function = new RotationFunction(this, 'Notice', {
-      entry: 'stripe-revoke-notice.ts',
+      handler: 'stripe-revoke-notice',
       functionName: `fleapo-${env.name}-stripe-revoke-notice`,
       description: `Tells the ${env.name} alert topic when an old Stripe key may be revoked`,
       environment: {
@@ -54,7 +54,7 @@ export class StripeRevokeNotice extends Construct {
         [ENV_ECS_CLUSTER]: props.service.cluster.clusterArn,
         [ENV_ECS_SERVICE]: props.service.serviceArn,
         [ENV_FLEAPO_ENVIRONMENT]: env.name,
-        POWERTOOLS_SERVICE_NAME: `fleapo-${env.name}-stripe-revoke-notice`,
+        [ENV_POWERTOOLS_SERVICE_NAME]: `fleapo-${env.name}-stripe-revoke-notice`,
       },
       timeout: Duration.seconds(30),
     });

@@ -7,16 +7,10 @@
  *  - is a *value* (any string in a template or an asset manifest) a secret itself?
  */
 
-/** The secrets the runbook manages (docs/runbook.md, "What counts as a secret"). */
-export const MANAGED_SECRET_NAMES: readonly string[] = [
-  'AUTH_SECRET',
-  'BETTER_AUTH_SECRET',
-  'BETTER_AUTH_SECRETS',
-  'DATABASE_URL',
-  'STRIPE_SECRET_KEY',
-  'STRIPE_WEBHOOK_SECRET',
-  'POSTHOG_API_KEY',
-];
+import { MANAGED_SECRET_NAMES_AND_ALIASES } from '../../catalog/secrets';
+
+/** The secrets the app reads (the catalog's secrets, with the other names the app's libraries read them under). */
+export const MANAGED_SECRET_NAMES: readonly string[] = MANAGED_SECRET_NAMES_AND_ALIASES;
 
 /**
  * Last words of a variable name that make it the name of a secret: `X_SECRET`, `X_PASSWORD`,

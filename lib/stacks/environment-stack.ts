@@ -3,7 +3,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { boundaryPolicyName } from '../config/deploy-names';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
-import { EXTERNAL_SECRETS, type EnvironmentConfig } from '../config/environment-config';
+import { EXTERNAL_SECRET_NAMES, REVOKE_NOTICE_SECRET_NAMES } from '../../catalog/secrets';
+import type { EnvironmentConfig } from '../config/environment-config';
 import { AppService } from '../constructs/app-service';
 import { AuthSecretRotation } from '../constructs/auth-secret-rotation';
 import { DatabaseUrlRotation } from '../constructs/database-url-rotation';
@@ -65,7 +66,7 @@ export class EnvironmentStack extends Stack {
       service: this.app,
     });
 
-    this.externalSecretRotations = EXTERNAL_SECRETS.map(
+    this.externalSecretRotations = EXTERNAL_SECRET_NAMES.map(
       (name) =>
         new ExternalSecretRotation(this, `${name}Rotation`, {
           environment: env,
@@ -76,7 +77,7 @@ export class EnvironmentStack extends Stack {
     );
     this.stripeRevokeNotice = new StripeRevokeNotice(this, 'StripeRevokeNotice', {
       environment: env,
-      secrets: [this.secrets.secrets.STRIPE_SECRET_KEY, this.secrets.secrets.STRIPE_WEBHOOK_SECRET],
+      secrets: REVOKE_NOTICE_SECRET_NAMES.map((name) => this.secrets.secrets[name]),
       service: this.app,
       topic: this.alerts.topic,
       topicKey: this.alerts.key,

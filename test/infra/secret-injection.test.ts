@@ -1,4 +1,4 @@
-import { MANAGED_SECRETS, SECRET_NAME_SUFFIX } from '../../lib/config/environment-config';
+import { SECRET_NAMES, SECRETS, type SecretName } from '../../catalog/secrets';
 import { evaluate } from './iam-evaluator';
 import { logicalIdOf, physicalArns, resolveIntrinsics, rolePolicies, type StackLocation } from './resolve-arns';
 import { resourcesOfType, synthesizeApp, type Template } from './synthesized-app';
@@ -37,7 +37,7 @@ describe.each(ENVIRONMENTS)('the %s environment', (name) => {
     const { template } = environment(name);
     const secrets = Object.values(resourcesOfType(template, 'AWS::SecretsManager::Secret'));
     expect(secrets.map((s) => s.Properties.Name).sort()).toEqual(
-      MANAGED_SECRETS.map((s) => `fleapo/${name}/${SECRET_NAME_SUFFIX[s]}`).sort(),
+      SECRET_NAMES.map((s) => `fleapo/${name}/${SECRETS[s].suffix}`).sort(),
     );
     const keyId = logicalIdOf(template, 'AWS::KMS::Key', 'SecretsKey');
     for (const secret of secrets) expect(secret.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
@@ -85,10 +85,10 @@ describe.each(ENVIRONMENTS)('the %s environment', (name) => {
     const injected = Object.fromEntries(
       container.Secrets.map((s: any) => [s.Name, resolveIntrinsics(s.ValueFrom, arns, WHERE)]),
     );
-    expect(Object.keys(injected).sort()).toEqual([...MANAGED_SECRETS].sort());
+    expect(Object.keys(injected).sort()).toEqual([...SECRET_NAMES].sort());
     expect(Object.values(injected).sort()).toEqual([...secretArns].sort());
     for (const [variable, arn] of Object.entries(injected)) {
-      expect(arn).toContain(`:secret:fleapo/${name}/${SECRET_NAME_SUFFIX[variable as keyof typeof SECRET_NAME_SUFFIX]}-`);
+      expect(arn).toContain(`:secret:fleapo/${name}/${SECRETS[variable as SecretName].suffix}-`);
     }
     expect(container.Environment).toBeUndefined();
   });

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, CfnResource, CloudFormationValidatePlugin, Stack, Validations } from 'aws-cdk-lib';
-import { lambdaSourceHash } from '../../lib/bundling/lambda-source-hash';
+import { HANDLER_SOURCE_DIRS, lambdaSourceHash } from '../../lib/bundling/lambda-source-hash';
 import {
   CachedCloudFormationValidatePlugin,
   validationCacheKey,
@@ -94,24 +94,34 @@ describe('CachedCloudFormationValidatePlugin', () => {
 });
 
 describe('lambdaSourceHash', () => {
-  test('changes with any source file, the bundling options or the entry, and only then', () => {
+  test('changes with any source file of the handlers or the catalog, the bundling options or the entry, and only then', () => {
     const dir = tmp('lambda-src-');
+    const catalog = tmp('catalog-src-');
+    const dirs = [dir, catalog];
     fs.mkdirSync(path.join(dir, 'rotation'));
     fs.writeFileSync(path.join(dir, 'handler.ts'), 'export const handler = async () => 1;\n');
     fs.writeFileSync(path.join(dir, 'rotation', 'step.ts'), 'export const step = 1;\n');
     fs.writeFileSync(path.join(dir, 'README.md'), 'not a source\n');
+    fs.writeFileSync(path.join(catalog, 'secrets.ts'), 'export const SECRETS = 1;\n');
     const entry = path.join(dir, 'handler.ts');
     const options = { minify: true, target: 'node24' };
-    const hash = lambdaSourceHash(entry, options);
-    expect(lambdaSourceHash(entry, { ...options })).toBe(hash);
+    const hash = lambdaSourceHash(entry, options, dirs);
+    expect(lambdaSourceHash(entry, { ...options }, dirs)).toBe(hash);
     fs.writeFileSync(path.join(dir, 'README.md'), 'still not a source\n');
-    expect(lambdaSourceHash(entry, options)).toBe(hash);
+    expect(lambdaSourceHash(entry, options, dirs)).toBe(hash);
 
-    expect(lambdaSourceHash(entry, { ...options, target: 'node22' })).not.toBe(hash);
+    expect(lambdaSourceHash(entry, { ...options, target: 'node22' }, dirs)).not.toBe(hash);
     fs.writeFileSync(path.join(dir, 'rotation', 'step.ts'), 'export const step = 2;\n'); // an imported module
-    const changed = lambdaSourceHash(entry, options);
+    const changed = lambdaSourceHash(entry, options, dirs);
     expect(changed).not.toBe(hash);
+    fs.writeFileSync(path.join(catalog, 'secrets.ts'), 'export const SECRETS = 2;\n'); // the shared catalog
+    const changedCatalog = lambdaSourceHash(entry, options, dirs);
+    expect(changedCatalog).not.toBe(changed);
     fs.writeFileSync(path.join(dir, 'other.ts'), 'export const handler = async () => 2;\n');
-    expect(lambdaSourceHash(path.join(dir, 'other.ts'), options)).not.toBe(lambdaSourceHash(entry, options));
+    expect(lambdaSourceHash(path.join(dir, 'other.ts'), options, dirs)).not.toBe(lambdaSourceHash(entry, options, dirs));
+  });
+
+  test('by default covers lambda/ and catalog/ (a handler imports both)', () => {
+    expect(HANDLER_SOURCE_DIRS.map((d) => path.basename(d)).sort()).toEqual(['catalog', 'lambda']);
   });
 });

@@ -3,17 +3,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { build } from 'esbuild';
 import { ESBUILD_TARGET } from '../../lib/node-version';
+import { handlerEntry, HANDLERS, type HandlerName } from '../../catalog/handlers';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '../..');
 
-/** The Lambda entry points, as the CDK side wires them (`handler` export of each). */
-export const HANDLER_ENTRIES = {
-  'auth-secret-rotation': 'lambda/auth-secret-rotation.ts',
-  'database-url-rotation': 'lambda/database-url-rotation.ts',
-  'database-role-retirement': 'lambda/database-role-retirement.ts',
-  'external-secret-rotation': 'lambda/external-secret-rotation.ts',
-} as const;
-export type HandlerName = keyof typeof HANDLER_ENTRIES;
+/** The Lambda entry points, as the CDK side wires them (`handler` export of each): from the catalog. */
+export const HANDLER_ENTRIES = Object.fromEntries(
+  (Object.keys(HANDLERS) as HandlerName[]).map((name) => [name, handlerEntry(name)]),
+) as Record<HandlerName, string>;
+export type { HandlerName };
 
 /**
  * Bundles like aws-cdk-lib's NodejsFunction does for the functions' runtime: esbuild, platform node,

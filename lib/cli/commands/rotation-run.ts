@@ -67,7 +67,8 @@ export function notCompleteInstruction(target: SecretTarget, step: string, what 
       return `${what} (step ${step}): do NOT revoke the old key: it must stay active in the Stripe Dashboard until a rollout with the new key has completed.`;
     case 'POSTHOG_API_KEY':
       return `${what} (step ${step}): do NOT revoke anything yet; tasks may still run with the old PostHog token.`;
-    default:
+    case 'AUTH_SECRET':
+    case 'DATABASE_URL':
       return `${what} (step ${step}): AWSCURRENT is a working value; tasks keep running with the one they started with.`;
   }
 }

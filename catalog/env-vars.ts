@@ -1,0 +1,63 @@
+/**
+ * Environment-variable contract between the CDK stack and the rotation Lambdas: the one place each name is written.
+ * The CDK side sets exactly these names; a missing required one fails with an error naming it.
+ */
+export const ENV_POWERTOOLS_SERVICE_NAME = 'POWERTOOLS_SERVICE_NAME';
+export const ENV_POWERTOOLS_LOG_LEVEL = 'POWERTOOLS_LOG_LEVEL';
+/** ECS cluster ARN (all handlers). */
+export const ENV_ECS_CLUSTER = 'ECS_CLUSTER';
+/** ECS service ARN or name (all handlers). */
+export const ENV_ECS_SERVICE = 'ECS_SERVICE';
+/** ARN of the RDS master-credentials secret, JSON {"username","password",...} (database handlers). */
+export const ENV_MASTER_SECRET_ARN = 'MASTER_SECRET_ARN';
+/**
+ * 'require' (TLS, certificate verified against the configured host) | 'disable' (database handlers). The stack always
+ * sets it from `database.ssl`; unset means 'require'. The secret's own `sslmode` can only ask for TLS, never turn it
+ * off. 'disable' is refused when FLEAPO_ENVIRONMENT is a production environment (see {@link isProductionEnvironment}):
+ * it exists for a database without TLS in a test.
+ */
+export const ENV_DB_SSL = 'DB_SSL';
+/**
+ * The configured database (database handlers), from the stack's `database` configuration: every login goes to
+ * DB_HOST:DB_PORT/DB_NAME, and a secret naming another target, or a role other than DB_APP_USER and
+ * `<DB_APP_USER>_clone`, is refused before anything is sent.
+ */
+export const ENV_DB_HOST = 'DB_HOST';
+export const ENV_DB_PORT = 'DB_PORT';
+export const ENV_DB_NAME = 'DB_NAME';
+export const ENV_DB_APP_USER = 'DB_APP_USER';
+/** Connect timeout for every database login, in ms. Default 5000 (database handlers). */
+export const ENV_DB_CONNECT_TIMEOUT_MS = 'DB_CONNECT_TIMEOUT_MS';
+/**
+ * The AWS SDK's own endpoint overrides (read by the SDK, not by this code). The stack sets them on the database
+ * functions to the endpoint-specific DNS names of the interface endpoints it creates (`network.createInterfaceEndpoints`),
+ * whose private DNS stays off so that nothing else in the VPC changes where it sends these APIs' requests.
+ */
+export const ENV_AWS_ENDPOINT_URL_SECRETS_MANAGER = 'AWS_ENDPOINT_URL_SECRETS_MANAGER';
+export const ENV_AWS_ENDPOINT_URL_ECS = 'AWS_ENDPOINT_URL_ECS';
+/** ARN of the database-url secret watched by the role-retirement handler. */
+export const ENV_SECRET_ARN = 'SECRET_ARN';
+/** Optional: value of the `Environment` dimension of the retirement metrics (omitted when unset). */
+export const ENV_FLEAPO_ENVIRONMENT = 'FLEAPO_ENVIRONMENT';
+
+/** Which issuer-created secret the external-secret rotation function rotates: an `ExternalSecretKind` (catalog/secrets.ts). */
+export const ENV_EXTERNAL_SECRET_KIND = 'EXTERNAL_SECRET_KIND';
+/** 'live' (prod: sk_live_/rk_live_) | 'test' (staging: sk_test_/rk_test_). Required for the kinds checked against the Stripe mode. */
+export const ENV_STRIPE_MODE = 'STRIPE_MODE';
+/** Optional: Stripe API origin the key is checked against. Default `https://api.stripe.com` (lambda/config/env.ts). */
+export const ENV_STRIPE_API_BASE = 'STRIPE_API_BASE';
+/** Optional: PostHog API origin the project token is checked against. Default `https://us.i.posthog.com` (lambda/config/env.ts). */
+export const ENV_POSTHOG_API_HOST = 'POSTHOG_API_HOST';
+
+/** Comma-separated ARNs of the Stripe secrets whose completed rollouts are announced (stripe-revoke-notice). */
+export const ENV_NOTICE_SECRET_ARNS = 'NOTICE_SECRET_ARNS';
+/** ARN of the environment's alert topic (stripe-revoke-notice). */
+export const ENV_ALERT_TOPIC_ARN = 'ALERT_TOPIC_ARN';
+
+/** Environment names (FLEAPO_ENVIRONMENT, configuration keys) that are production: no plaintext database login. */
+export const PRODUCTION_ENVIRONMENT_NAMES: readonly string[] = ['prod', 'production'];
+
+export function isProductionEnvironment(name: string | undefined): boolean {
+  return name !== undefined && PRODUCTION_ENVIRONMENT_NAMES.includes(name.toLowerCase());
+}
+
