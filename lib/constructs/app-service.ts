@@ -6,15 +6,19 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { SECRET_NAMES } from '../../catalog/secrets';
-import type { EnvironmentConfig } from '../config/environment-config';
+import type { ServiceConfig } from '../config/environment-config';
 import type { EnvironmentSecrets } from './environment-secrets';
 
 /** Props of {@link AppService}. */
 export interface AppServiceProps {
-  /** The environment the service runs in. */
-  readonly environment: EnvironmentConfig;
-  /** The environment's VPC (imported from configuration). */
+  /** The environment's name, e.g. `prod`: in role, family and log group names. */
+  readonly environmentName: string;
+  /** The service: its cluster, name, image, port, size and task count. */
+  readonly service: ServiceConfig;
+  /** The environment's VPC (imported from configuration); the tasks run in its private subnets, and only there. */
   readonly vpc: ec2.IVpc;
+  /** The security groups of the service's tasks (existing ones, not modified here). */
+  readonly securityGroupIds: string[];
   /** The environment's secrets, injected into the app container. */
   readonly secrets: EnvironmentSecrets;
 }
@@ -41,8 +45,8 @@ export class AppService extends Construct {
 
   constructor(scope: Construct, id: string, props: AppServiceProps) {
     super(scope, id);
-    const env = props.environment;
-    this.subnetIds = env.network.privateSubnetIds;
+    const { environmentName, service } = props;
+    this.subnetIds = props.vpc.privateSubnets.map((subnet) => subnet.subnetId);
     const { account, region } = Stack.of(this);
     const confusedDeputyGuard = {
       StringEquals: { 'aws:SourceAccount': account },
@@ -50,26 +54,26 @@ export class AppService extends Construct {
     };
 
     this.executionRole = new iam.Role(this, 'ExecutionRole', {
-      roleName: `fleapo-${env.name}-ecs-execution`,
+      roleName: `fleapo-${environmentName}-ecs-execution`,
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com').withConditions(confusedDeputyGuard),
-      description: `ECS task execution role of fleapo ${env.name}: reads the ${env.name} secrets at task start`,
+      description: `ECS task execution role of fleapo ${environmentName}: reads the ${environmentName} secrets at task start`,
     });
     this.taskRole = new iam.Role(this, 'TaskRole', {
-      roleName: `fleapo-${env.name}-ecs-task`,
+      roleName: `fleapo-${environmentName}-ecs-task`,
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com').withConditions(confusedDeputyGuard),
-      description: `The fleapo ${env.name} app's own AWS identity: reads no secret`,
+      description: `The fleapo ${environmentName} app's own AWS identity: reads no secret`,
     });
 
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
-      family: `fleapo-${env.name}-${env.service.serviceName}`,
-      cpu: env.service.cpu,
-      memoryLimitMiB: env.service.memoryMiB,
+      family: `fleapo-${environmentName}-${service.serviceName}`,
+      cpu: service.cpu,
+      memoryLimitMiB: service.memoryMiB,
       executionRole: this.executionRole,
       taskRole: this.taskRole,
     });
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: `/fleapo/${env.name}/${env.service.serviceName}`,
+      logGroupName: `/fleapo/${environmentName}/${service.serviceName}`,
       retention: logs.RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -84,24 +88,24 @@ export class AppService extends Construct {
 
     this.taskDefinition.addContainer('App', {
       containerName: APP_CONTAINER_NAME,
-      image: containerImage(this, env.service.image),
+      image: containerImage(this, service.image),
       essential: true,
-      portMappings: [{ containerPort: env.service.containerPort }],
+      portMappings: [{ containerPort: service.containerPort }],
       secrets,
       logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: APP_CONTAINER_NAME }),
     });
 
     this.cluster = ecs.Cluster.fromClusterAttributes(this, 'Cluster', {
-      clusterName: env.service.clusterName,
+      clusterName: service.clusterName,
       vpc: props.vpc,
     });
     this.service = new ecs.FargateService(this, 'Service', {
-      serviceName: env.service.serviceName,
+      serviceName: service.serviceName,
       cluster: this.cluster,
       taskDefinition: this.taskDefinition,
-      desiredCount: env.service.desiredCount,
+      desiredCount: service.desiredCount,
       vpcSubnets: { subnets: props.vpc.privateSubnets },
-      securityGroups: env.network.serviceSecurityGroupIds.map((sg, i) =>
+      securityGroups: props.securityGroupIds.map((sg, i) =>
         ec2.SecurityGroup.fromSecurityGroupId(this, `ServiceSecurityGroup${i}`, sg, { mutable: false }),
       ),
       assignPublicIp: false,
@@ -124,26 +128,25 @@ export class AppService extends Construct {
    * Lattice, EBS volumes, capacity providers, task size). IAM has no key for `desiredCount`,
    * `deploymentConfiguration`, load balancers, placement or `forceNewDeployment` itself (README, "Least privilege").
    */
-  public grantForceNewDeployment(grantee: iam.IGrantable): void {
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['ecs:UpdateService'],
-        resources: [this.serviceArn],
-        conditions: {
-          ArnEquals: { 'ecs:cluster': this.cluster.clusterArn },
-          ArnEqualsIfExists: { 'ecs:task-definition': this.taskDefinition.taskDefinitionArn },
-          StringEqualsIfExists: {
-            'ecs:enable-execute-command': 'false',
-            'ecs:enable-service-connect': 'false',
-            'ecs:enable-vpc-lattice': 'false',
-            'ecs:enable-ebs-volumes': 'false',
-          },
-          BoolIfExists: { 'ecs:auto-assign-public-ip': 'false' },
-          'ForAllValues:StringEquals': { 'ecs:subnet': this.subnetIds },
-          Null: { 'ecs:capacity-provider': 'true', 'ecs:task-cpu': 'true', 'ecs:task-memory': 'true', 'ecs:namespace': 'true' },
+  public grantForceNewDeployment(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['ecs:UpdateService'],
+      resourceArns: [this.serviceArn],
+      conditions: {
+        ArnEquals: { 'ecs:cluster': this.cluster.clusterArn },
+        ArnEqualsIfExists: { 'ecs:task-definition': this.taskDefinition.taskDefinitionArn },
+        StringEqualsIfExists: {
+          'ecs:enable-execute-command': 'false',
+          'ecs:enable-service-connect': 'false',
+          'ecs:enable-vpc-lattice': 'false',
+          'ecs:enable-ebs-volumes': 'false',
         },
-      }),
-    );
+        BoolIfExists: { 'ecs:auto-assign-public-ip': 'false' },
+        'ForAllValues:StringEquals': { 'ecs:subnet': this.subnetIds },
+        Null: { 'ecs:capacity-provider': 'true', 'ecs:task-cpu': 'true', 'ecs:task-memory': 'true', 'ecs:namespace': 'true' },
+      },
+    });
   }
 
   /**
@@ -151,22 +154,23 @@ export class AppService extends Construct {
    * change: `DescribeServices` of this service only; `ListTasks` and `DescribeTasks` in its cluster only. ListTasks has
    * no resource-level permission for a Fargate cluster: `Resource *` limited by the `ecs:cluster` condition key;
    * DescribeTasks is limited to the cluster's task ARNs and the same condition. The cdk-nag findings this causes are
-   * acknowledged on `grantee` (when it is a construct), each with its reason.
+   * acknowledged on the grantee's principal (when it is a construct, e.g. a role), each with its reason.
    */
   public grantRolloutReads(grantee: iam.IGrantable): iam.Grant {
     const inCluster = { ArnEquals: { 'ecs:cluster': this.cluster.clusterArn } };
     const tasksArn = Stack.of(this).formatArn({ service: 'ecs', resource: 'task', resourceName: `${this.cluster.clusterName}/*` });
-    const grant = iam.Grant.addToPrincipal({ grantee, actions: ['ecs:DescribeServices'], resourceArns: [this.serviceArn] });
-    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ecs:ListTasks'], resources: ['*'], conditions: inCluster }));
-    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeTasks'], resources: [tasksArn], conditions: inCluster }));
-    if (Construct.isConstruct(grantee)) {
-      Validations.of(grantee).acknowledge({
+    const grant = iam.Grant.addToPrincipal({ grantee, actions: ['ecs:DescribeServices'], resourceArns: [this.serviceArn] })
+      .combine(iam.Grant.addToPrincipal({ grantee, actions: ['ecs:ListTasks'], resourceArns: ['*'], conditions: inCluster }))
+      .combine(iam.Grant.addToPrincipal({ grantee, actions: ['ecs:DescribeTasks'], resourceArns: [tasksArn], conditions: inCluster }));
+    const principal = grantee.grantPrincipal;
+    if (Construct.isConstruct(principal)) {
+      Validations.of(principal).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason: "ecs:ListTasks has no resource-level permission for a Fargate cluster; the statement is limited to the service's cluster with the ecs:cluster condition key.",
       });
       const resolved: unknown = Stack.of(this).resolve(tasksArn);
       const tasksId = typeof resolved === 'string' ? resolved : `arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/${this.cluster.clusterName}/*`;
-      Validations.of(grantee).acknowledge({
+      Validations.of(principal).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${tasksId}]`,
         reason: "ecs:DescribeTasks on the tasks of the service's cluster only (resource and ecs:cluster condition): task ids are not known before the tasks run.",
       });

@@ -1,14 +1,18 @@
 import type { AppService } from './app-service';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import type { EnvironmentConfig } from '../config/environment-config';
+import { ROTATION_TAG_KEYS } from '../../catalog/tags';
 import { ENV_ECS_CLUSTER, ENV_ECS_SERVICE, ENV_FLEAPO_ENVIRONMENT, ENV_POWERTOOLS_SERVICE_NAME } from '../../catalog/env-vars';
+import { grantSecretTagging } from './environment-secrets';
 import { RotationFunction } from './rotation-function';
-import { scheduleRotation } from './rotation-schedule';
+import { scheduleRotation, type RotationTiming } from './rotation-schedule';
 
 /** Props of {@link AuthSecretRotation}. */
 export interface AuthSecretRotationProps {
-  readonly environment: EnvironmentConfig;
+  /** The environment's name, e.g. `prod`: in the function's name, and what the handler checks its events against. */
+  readonly environmentName: string;
+  /** When the key ring rotates (cron or rate, and a window). It never rotates on deploy. */
+  readonly schedule: Omit<RotationTiming, 'rotateImmediatelyOnUpdate'>;
   /** The environment's AUTH_SECRET. */
   readonly secret: secretsmanager.Secret;
   /** The service rolled after each rotation, so new tasks start with the new value. */
@@ -29,25 +33,23 @@ export class AuthSecretRotation extends Construct {
 
   constructor(scope: Construct, id: string, props: AuthSecretRotationProps) {
     super(scope, id);
-    const env = props.environment;
+    const env = props.environmentName;
     this.function = new RotationFunction(this, 'Rotation', {
       handler: 'auth-secret-rotation',
-      functionName: `fleapo-${env.name}-auth-secret-rotation`,
-      description: `Rotates fleapo/${env.name}/auth-secret and rolls the ${env.name} service`,
+      functionName: `fleapo-${env}-auth-secret-rotation`,
+      description: `Rotates fleapo/${env}/auth-secret and rolls the ${env} service`,
       environment: {
         [ENV_ECS_CLUSTER]: props.service.cluster.clusterArn,
         [ENV_ECS_SERVICE]: props.service.serviceArn,
-        [ENV_FLEAPO_ENVIRONMENT]: env.name,
-        [ENV_POWERTOOLS_SERVICE_NAME]: `fleapo-${env.name}-auth-secret-rotation`,
+        [ENV_FLEAPO_ENVIRONMENT]: env,
+        [ENV_POWERTOOLS_SERVICE_NAME]: `fleapo-${env}-auth-secret-rotation`,
       },
     });
 
-    scheduleRotation(props.secret, this.function, {
-      scheduleExpression: env.rotation.authSecretSchedule,
-      window: env.rotation.authSecretWindow,
-      rotateImmediatelyOnUpdate: false,
-    });
-    this.function.grantRollout(props.secret, props.service);
-    props.service.grantRolloutReads(this.function.role);
+    scheduleRotation(props.secret, this.function, { ...props.schedule, rotateImmediatelyOnUpdate: false });
+    // Rolls the service after each rotation, records that rollout in the secret's tags, and reads its progress.
+    grantSecretTagging([props.secret], this.function, ROTATION_TAG_KEYS);
+    props.service.grantForceNewDeployment(this.function);
+    props.service.grantRolloutReads(this.function);
   }
 }

@@ -5,12 +5,19 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { assertNever } from '../../catalog/assert-never';
 import { SECRET_NAMES, SECRETS, secretPath, type SecretName } from '../../catalog/secrets';
-import type { EnvironmentConfig } from '../config/environment-config';
+import type { DatabaseConfig } from '../config/environment-config';
 
 /** Props of {@link EnvironmentSecrets}. */
 export interface EnvironmentSecretsProps {
-  /** The environment whose secrets these are. */
-  readonly environment: EnvironmentConfig;
+  /** The environment's name, e.g. `prod`: in descriptions. */
+  readonly environmentName: string;
+  /** The prefix of every secret's name, e.g. `fleapo/prod`: the secrets are `<prefix>/<suffix>`. */
+  readonly secretPrefix: string;
+  /**
+   * Where DATABASE_URL's first (bootstrap) value points: its role, host, port, database and TLS mode, written
+   * into the generated RDS JSON form. No credential comes from here.
+   */
+  readonly database: Pick<DatabaseConfig, 'appUser' | 'host' | 'port' | 'databaseName' | 'ssl'>;
 }
 
 /** Every character GenerateSecretString could pick that is not a lower-case hex digit. */
@@ -36,11 +43,11 @@ export class EnvironmentSecrets extends Construct {
 
   constructor(scope: Construct, id: string, props: EnvironmentSecretsProps) {
     super(scope, id);
-    const env = props.environment;
+    const { environmentName, secretPrefix, database } = props;
 
     this.key = new kms.Key(this, 'Key', {
-      alias: `alias/${env.secretPrefix}/secrets`,
-      description: `Encrypts the ${env.name} secrets under ${env.secretPrefix}/`,
+      alias: `alias/${secretPrefix}/secrets`,
+      description: `Encrypts the ${environmentName} secrets under ${secretPrefix}/`,
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
       pendingWindow: Duration.days(30),
@@ -56,11 +63,11 @@ export class EnvironmentSecrets extends Construct {
     };
     const databaseUrl: secretsmanager.SecretStringGenerator = {
       secretStringTemplate: JSON.stringify({
-        username: env.database.appUser,
-        host: env.database.host,
-        port: env.database.port,
-        dbname: env.database.databaseName,
-        sslmode: env.database.ssl,
+        username: database.appUser,
+        host: database.host,
+        port: database.port,
+        dbname: database.databaseName,
+        sslmode: database.ssl,
       }),
       generateStringKey: 'password',
       passwordLength: 48,
@@ -85,8 +92,8 @@ export class EnvironmentSecrets extends Construct {
     const secrets: Partial<Record<SecretName, secretsmanager.Secret>> = {};
     for (const name of SECRET_NAMES) {
       secrets[name] = new secretsmanager.Secret(this, name, {
-        secretName: secretPath(env.secretPrefix, name),
-        description: `fleapo ${env.name} ${name}`,
+        secretName: secretPath(secretPrefix, name),
+        description: `fleapo ${environmentName} ${name}`,
         encryptionKey: this.key,
         generateSecretString: generate(name),
         removalPolicy: RemovalPolicy.RETAIN,
@@ -100,27 +107,70 @@ export class EnvironmentSecrets extends Construct {
    * each of them, and `kms:Decrypt` with the environment's key only through Secrets Manager, only for
    * these secrets. (aws-cdk-lib's `ecs.Secret.fromSecretsManager` would also grant DescribeSecret.)
    */
-  public grantInjection(grantee: iam.IGrantable): void {
+  public grantInjection(grantee: iam.IGrantable): iam.Grant {
     const secretArns = SECRET_NAMES.map((name) => this.secrets[name].secretArn);
-    iam.Grant.addToPrincipal({ grantee, actions: ['secretsmanager:GetSecretValue'], resourceArns: secretArns });
-    this.grantDecryptThroughSecretsManager(grantee, secretArns);
+    return iam.Grant.addToPrincipal({ grantee, actions: ['secretsmanager:GetSecretValue'], resourceArns: secretArns }).combine(
+      this.grantDecryptThroughSecretsManager(grantee, secretArns),
+    );
   }
 
   /** Allows `grantee` to decrypt with this key only through Secrets Manager, only for the given secrets. */
-  public grantDecryptThroughSecretsManager(grantee: iam.IGrantable, secretArns: string[]): void {
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:Decrypt'],
-        resources: [this.key.keyArn],
-        conditions: {
-          StringEquals: {
-            'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com`,
-            'kms:EncryptionContext:SecretARN': secretArns,
-          },
-        },
-      }),
-    );
+  public grantDecryptThroughSecretsManager(grantee: iam.IGrantable, secretArns: string[]): iam.Grant {
+    return grantKeyThroughSecretsManager(grantee, this.key, ['kms:Decrypt'], secretArns);
   }
+}
+
+/**
+ * Allows `grantee` to run the rotation protocol on `secret` and nothing else: DescribeSecret, GetSecretValue,
+ * PutSecretValue, UpdateSecretVersionStage on it; with its key only through Secrets Manager and only for it
+ * (`kms:EncryptionContext:SecretARN`): Decrypt to read, GenerateDataKey for PutSecretValue.
+ */
+export function grantSecretRotation(secret: secretsmanager.ISecret, grantee: iam.IGrantable): iam.Grant {
+  const grant = iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+    resourceArns: [secret.secretArn],
+  });
+  return secret.encryptionKey
+    ? grant.combine(grantKeyThroughSecretsManager(grantee, secret.encryptionKey, ['kms:Decrypt', 'kms:GenerateDataKey'], secret.secretArn))
+    : grant;
+}
+
+/** Allows `grantee` to read `secret` (DescribeSecret, GetSecretValue, and Decrypt with its key for it only), not to stage it. */
+export function grantSecretRead(secret: secretsmanager.ISecret, grantee: iam.IGrantable): iam.Grant {
+  const grant = iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+    resourceArns: [secret.secretArn],
+  });
+  return secret.encryptionKey
+    ? grant.combine(grantKeyThroughSecretsManager(grantee, secret.encryptionKey, ['kms:Decrypt'], secret.secretArn))
+    : grant;
+}
+
+/** Allows `grantee` to write exactly these tag keys on `secrets` (`aws:TagKeys`), and no other. */
+export function grantSecretTagging(secrets: secretsmanager.ISecret[], grantee: iam.IGrantable, tagKeys: string[]): iam.Grant {
+  return iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['secretsmanager:TagResource'],
+    resourceArns: secrets.map((s) => s.secretArn),
+    conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': tagKeys }, Null: { 'aws:TagKeys': 'false' } },
+  });
+}
+
+/** Allows `grantee` `actions` with `key` only through Secrets Manager (in this region) and only for `secretArn`. */
+function grantKeyThroughSecretsManager(grantee: iam.IGrantable, key: kms.IKey, actions: string[], secretArn: string | string[]): iam.Grant {
+  return iam.Grant.addToPrincipal({
+    grantee,
+    actions,
+    resourceArns: [key.keyArn],
+    conditions: {
+      StringEquals: {
+        'kms:ViaService': `secretsmanager.${Stack.of(key).region}.amazonaws.com`,
+        'kms:EncryptionContext:SecretARN': secretArn,
+      },
+    },
+  });
 }
 
 /** A random first value for a secret whose real value comes from outside (Stripe, PostHog). */

@@ -2,6 +2,8 @@ import { Validations } from 'aws-cdk-lib';
 import type { AppService } from './app-service';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import type { ExternalServicesConfig } from '../config/environment-config';
+import { ROTATION_TAG_KEYS } from '../../catalog/tags';
 import {
   ENV_ECS_CLUSTER,
   ENV_ECS_SERVICE,
@@ -12,13 +14,16 @@ import {
   ENV_STRIPE_MODE,
 } from '../../catalog/env-vars';
 import { SECRETS, type ExternalSecretName } from '../../catalog/secrets';
-import type { EnvironmentConfig } from '../config/environment-config';
+import { grantSecretTagging } from './environment-secrets';
 import { RotationFunction } from './rotation-function';
 import { attachOnDemandRotation } from './rotation-schedule';
 
 /** Props of {@link ExternalSecretRotation}. */
 export interface ExternalSecretRotationProps {
-  readonly environment: EnvironmentConfig;
+  /** The environment's name, e.g. `prod`: in the function's name, and what the handler checks its events against. */
+  readonly environmentName: string;
+  /** Which Stripe keys this environment takes (live or test), and the PostHog API host a new key is checked against. */
+  readonly externalServices: Pick<ExternalServicesConfig, 'stripeMode' | 'posthogApiHost'>;
   /** Which secret this is; the function checks new values as this kind. */
   readonly name: ExternalSecretName;
   /** The secret (`fleapo/<env>/<suffix>`). */
@@ -39,24 +44,25 @@ export class ExternalSecretRotation extends Construct {
 
   constructor(scope: Construct, id: string, props: ExternalSecretRotationProps) {
     super(scope, id);
-    const env = props.environment;
+    const env = props.environmentName;
     const kind = SECRETS[props.name].suffix;
     this.function = new RotationFunction(this, 'Rotation', {
       handler: 'external-secret-rotation',
-      functionName: `fleapo-${env.name}-${kind}-rotation`,
-      description: `Rotates fleapo/${env.name}/${kind} to the staged value and rolls the ${env.name} service`,
+      functionName: `fleapo-${env}-${kind}-rotation`,
+      description: `Rotates fleapo/${env}/${kind} to the staged value and rolls the ${env} service`,
       environment: {
         [ENV_EXTERNAL_SECRET_KIND]: kind,
-        [ENV_STRIPE_MODE]: env.externalServices.stripeMode,
-        [ENV_POSTHOG_API_HOST]: env.externalServices.posthogApiHost,
+        [ENV_STRIPE_MODE]: props.externalServices.stripeMode,
+        [ENV_POSTHOG_API_HOST]: props.externalServices.posthogApiHost,
         [ENV_ECS_CLUSTER]: props.service.cluster.clusterArn,
         [ENV_ECS_SERVICE]: props.service.serviceArn,
-        [ENV_FLEAPO_ENVIRONMENT]: env.name,
-        [ENV_POWERTOOLS_SERVICE_NAME]: `fleapo-${env.name}-${kind}-rotation`,
+        [ENV_FLEAPO_ENVIRONMENT]: env,
+        [ENV_POWERTOOLS_SERVICE_NAME]: `fleapo-${env}-${kind}-rotation`,
       },
     });
     attachOnDemandRotation(props.secret, this.function);
-    this.function.grantRollout(props.secret, props.service);
+    grantSecretTagging([props.secret], this.function, ROTATION_TAG_KEYS);
+    props.service.grantForceNewDeployment(this.function);
     Validations.of(props.secret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason: `${props.name} is created by a person at its issuer (Stripe Dashboard / PostHog project), which offers no API to make a new one: it has a rotation function, started on demand when the operator stages the new value, not a schedule.`,

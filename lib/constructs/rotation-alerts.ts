@@ -6,12 +6,19 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import type { EnvironmentConfig } from '../config/environment-config';
 import { METRIC_NAMESPACE, METRIC_ROLLOUT_NOT_RECORDED } from '../../catalog/metrics';
 
 /** Props of {@link RotationAlerts}. */
 export interface RotationAlertsProps {
-  readonly environment: EnvironmentConfig;
+  /** The environment's name, e.g. `prod`: the topic, rules and alarms are named `fleapo-<env>-...`. */
+  readonly environmentName: string;
+  /** The prefix of the environment's secret names (`fleapo/<env>`): rotation failures of secrets under it are reported. */
+  readonly secretPrefix: string;
+  /**
+   * Addresses subscribed to the topic (each confirms its subscription by email).
+   * @default no subscription
+   */
+  readonly emails?: string[];
   /** ARN of the environment's ECS service, whose failed deployments are reported. */
   readonly serviceArn: string;
 }
@@ -24,40 +31,40 @@ export interface RotationAlertsProps {
  */
 export class RotationAlerts extends Construct {
   public readonly topic: sns.Topic;
-  /** The key the topic is encrypted with: a publisher needs it (see StripeRevokeNotice). */
+  /** The key the topic is encrypted with: a publisher needs it ({@link RotationAlerts.grantPublish}). */
   public readonly key: kms.Key;
 
   constructor(scope: Construct, id: string, props: RotationAlertsProps) {
     super(scope, id);
-    const env = props.environment;
+    const env = props.environmentName;
     const { account, region, partition } = Stack.of(this);
 
     const key = (this.key = new kms.Key(this, 'Key', {
-      alias: `alias/fleapo/${env.name}/alerts`,
-      description: `Encrypts the fleapo ${env.name} secrets alert topic`,
+      alias: `alias/fleapo/${env}/alerts`,
+      description: `Encrypts the fleapo ${env} secrets alert topic`,
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     }));
 
     this.topic = new sns.Topic(this, 'Topic', {
-      topicName: `fleapo-${env.name}-secrets-alerts`,
-      displayName: `fleapo ${env.name} secrets alerts`,
+      topicName: `fleapo-${env}-secrets-alerts`,
+      displayName: `fleapo ${env} secrets alerts`,
       masterKey: key,
       enforceSSL: true,
     });
-    for (const email of env.alerts.emails) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    for (const email of props.emails ?? []) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
     // The rules below publish through this target; which rules may publish is stated once, after them.
     const target: events.IRuleTarget = { bind: () => ({ id: '', arn: this.topic.topicArn }) };
 
     const rotationFailed = new events.Rule(this, 'RotationFailed', {
       ruleName: alertRuleName(env, 'rotation-failed'),
-      description: `Secrets Manager rotation failures of the ${env.name} secrets`,
+      description: `Secrets Manager rotation failures of the ${env} secrets`,
       eventPattern: {
         source: ['aws.secretsmanager'],
         detail: {
           eventName: ['RotationFailed', 'RotationAbandoned'],
           additionalEventData: {
-            SecretId: events.Match.prefix(`arn:${partition}:secretsmanager:${region}:${account}:secret:${env.secretPrefix}/`),
+            SecretId: events.Match.prefix(`arn:${partition}:secretsmanager:${region}:${account}:secret:${props.secretPrefix}/`),
           },
         },
       },
@@ -66,7 +73,7 @@ export class RotationAlerts extends Construct {
 
     const deploymentFailed = new events.Rule(this, 'DeploymentFailed', {
       ruleName: alertRuleName(env, 'deployment-failed'),
-      description: `Failed deployments of the ${env.name} service (a rollout after rotation included)`,
+      description: `Failed deployments of the ${env} service (a rollout after rotation included)`,
       eventPattern: {
         source: ['aws.ecs'],
         detailType: ['ECS Deployment State Change'],
@@ -78,11 +85,11 @@ export class RotationAlerts extends Construct {
 
     new cloudwatch.Alarm(this, 'RolloutNotRecorded', {
       alarmName: alertAlarmName(env, 'rotation-rollout-not-recorded'),
-      alarmDescription: `A ${env.name} rotation rolled the service but could not tag its secret: the previous database role will not be retired automatically. See README, "When an alarm fires".`,
+      alarmDescription: `A ${env} rotation rolled the service but could not tag its secret: the previous database role will not be retired automatically. See README, "When an alarm fires".`,
       metric: new cloudwatch.Metric({
         namespace: METRIC_NAMESPACE,
         metricName: METRIC_ROLLOUT_NOT_RECORDED,
-        dimensionsMap: { Environment: env.name },
+        dimensionsMap: { Environment: env },
         statistic: 'Sum',
         period: Duration.minutes(5),
       }),
@@ -94,11 +101,11 @@ export class RotationAlerts extends Construct {
 
     const alarmRaised = new events.Rule(this, 'AlarmRaised', {
       ruleName: alertRuleName(env, 'alarm-raised'),
-      description: `Secrets alarms of ${env.name} entering ALARM`,
+      description: `Secrets alarms of ${env} entering ALARM`,
       eventPattern: {
         source: ['aws.cloudwatch'],
         detailType: ['CloudWatch Alarm State Change'],
-        resources: events.Match.prefix(`arn:${partition}:cloudwatch:${region}:${account}:alarm:fleapo-${env.name}-`),
+        resources: events.Match.prefix(`arn:${partition}:cloudwatch:${region}:${account}:alarm:fleapo-${env}-`),
         detail: { state: { value: ['ALARM'] } },
       },
       targets: [target],
@@ -125,14 +132,29 @@ export class RotationAlerts extends Construct {
       new iam.PolicyStatement({ principals: [events_], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'], conditions: fromTheseRules }),
     );
   }
+
+  /**
+   * Allows `grantee` to publish to the topic: `sns:Publish` on it, and the two key actions SNS performs with the
+   * topic's key on the publisher's behalf (GenerateDataKey, Decrypt), through SNS only.
+   */
+  public grantPublish(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: ['sns:Publish'], resourceArns: [this.topic.topicArn] }).combine(
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resourceArns: [this.key.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `sns.${Stack.of(this).region}.amazonaws.com` } },
+      }),
+    );
+  }
 }
 
 /** The name of one of the environment's EventBridge rules (`fleapo-<env>-<name>`). */
-export function alertRuleName(environment: EnvironmentConfig, name: string): string {
-  return `fleapo-${environment.name}-${name}`;
+export function alertRuleName(environmentName: string, name: string): string {
+  return `fleapo-${environmentName}-${name}`;
 }
 
 /** The name of an alarm that reaches the environment's alert topic (the rule matches `fleapo-<env>-*`). */
-export function alertAlarmName(environment: EnvironmentConfig, name: string): string {
-  return `fleapo-${environment.name}-${name}`;
+export function alertAlarmName(environmentName: string, name: string): string {
+  return `fleapo-${environmentName}-${name}`;
 }

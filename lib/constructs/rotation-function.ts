@@ -1,15 +1,12 @@
 import * as path from 'path';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { handlerEntry, type HandlerName } from '../../catalog/handlers';
-import { ROTATION_TAG_KEYS } from '../../catalog/tags';
-import type { AppService } from './app-service';
 import { lambdaSourceHash } from '../bundling/lambda-source-hash';
 import { ESBUILD_TARGET } from '../node-version';
 
@@ -19,10 +16,14 @@ export interface RotationFunctionProps {
   readonly handler: HandlerName;
   /** The function's name, e.g. `fleapo-prod-auth-secret-rotation`. */
   readonly functionName: string;
+  /** What the function does, shown in the Lambda console. */
   readonly description: string;
   /** The handler's environment (names in `catalog/env-vars.ts`). */
   readonly environment: Record<string, string>;
-  /** Placement in the database's VPC, for functions that reach the database. */
+  /**
+   * Placement in the database's VPC, for functions that reach the database.
+   * @default outside any VPC
+   */
   readonly vpc?: {
     readonly vpc: ec2.IVpc;
     readonly subnets: ec2.ISubnet[];
@@ -38,12 +39,14 @@ export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
 /**
  * A Lambda function of this project: a handler under `lambda/` bundled by esbuild (locally, no Docker,
  * minified, AWS SDK v3 from the runtime), structured JSON logs into a log group that is kept a year, on arm64.
- * Its role may write its own log group and nothing else until a grant method adds exactly what it uses.
+ * Its role may write its own log group and nothing else until a grant adds exactly what it uses: it is the grantee
+ * of the grants on what it uses (e.g. `grantSecretRotation(secret, fn)`, `service.grantRolloutReads(fn)`).
  */
-export class RotationFunction extends Construct {
+export class RotationFunction extends Construct implements iam.IGrantable {
   public readonly function: nodejs.NodejsFunction;
   /** The function's execution role: its own log group, and what the grant methods add. */
   public readonly role: iam.Role;
+  public readonly grantPrincipal: iam.IPrincipal;
 
   constructor(scope: Construct, id: string, props: RotationFunctionProps) {
     super(scope, id);
@@ -58,6 +61,7 @@ export class RotationFunction extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Execution role of ${props.functionName}`,
     });
+    this.grantPrincipal = this.role;
     this.role.addToPolicy(
       new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
     );
@@ -103,66 +107,5 @@ export class RotationFunction extends Construct {
         reason: 'Only the network-interface actions Lambda needs to place the function in its VPC (what AWSLambdaVPCAccessExecutionRole grants, without its logs); Lambda manages these interfaces with the execution role and the Describe actions have no resource-level permissions.',
       });
     }
-  }
-
-  /**
-   * Lets the function run the rotation protocol on `secret` and nothing else: DescribeSecret, GetSecretValue,
-   * PutSecretValue, UpdateSecretVersionStage on it; with its key only through Secrets Manager and only for it
-   * (`kms:EncryptionContext:SecretARN`): Decrypt to read, GenerateDataKey for PutSecretValue.
-   */
-  public grantRotation(secret: secretsmanager.ISecret): void {
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: [
-          'secretsmanager:DescribeSecret',
-          'secretsmanager:GetSecretValue',
-          'secretsmanager:PutSecretValue',
-          'secretsmanager:UpdateSecretVersionStage',
-        ],
-        resources: [secret.secretArn],
-      }),
-    );
-    this.grantKey(secret, ['kms:Decrypt', 'kms:GenerateDataKey']);
-  }
-
-  /** Lets the function read `secret` (DescribeSecret, GetSecretValue, and Decrypt with its key for it only), not stage it. */
-  public grantRead(secret: secretsmanager.ISecret): void {
-    this.role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
-    );
-    this.grantKey(secret, ['kms:Decrypt']);
-  }
-
-  /** Lets the function write exactly these tag keys on `secret` (`aws:TagKeys`), and no other. */
-  public grantTags(secret: secretsmanager.ISecret, tagKeys: string[]): void {
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['secretsmanager:TagResource'],
-        resources: [secret.secretArn],
-        conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': tagKeys }, Null: { 'aws:TagKeys': 'false' } },
-      }),
-    );
-  }
-
-  /** Lets the function roll `app` after a rotation of `secret` (a forced new deployment only), and record that rollout in the secret's tags. */
-  public grantRollout(secret: secretsmanager.ISecret, app: AppService): void {
-    this.grantTags(secret, ROTATION_TAG_KEYS);
-    app.grantForceNewDeployment(this.role);
-  }
-
-  private grantKey(secret: secretsmanager.ISecret, actions: string[]): void {
-    if (!secret.encryptionKey) return;
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        actions,
-        resources: [secret.encryptionKey.keyArn],
-        conditions: {
-          StringEquals: {
-            'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com`,
-            'kms:EncryptionContext:SecretARN': secret.secretArn,
-          },
-        },
-      }),
-    );
   }
 }

@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { grantSecretRotation } from './environment-secrets';
 import type { RotationFunction } from './rotation-function';
 
 /** When a secret rotates. */
@@ -39,7 +40,7 @@ export function attachOnDemandRotation(secret: secretsmanager.Secret, rotationFu
  * for any account's Secrets Manager):
  * - Secrets Manager may invoke the function only from this account (`SourceAccount`) and only for this secret
  *   (`SourceArn`);
- * - the function may run the rotation protocol on this secret only ({@link RotationFunction.grantRotation});
+ * - the function may run the rotation protocol on this secret only ({@link grantSecretRotation});
  * - the schedule is created after both, so the first rotation never meets a missing permission.
  * The schedule keeps the logical id aws-cdk-lib gave it (`<secret>/RotationSchedule/Resource`): no replacement.
  */
@@ -54,7 +55,7 @@ function attachRotation(
     sourceAccount: Stack.of(secret).account,
     sourceArn: secret.secretArn,
   });
-  rotationFunction.grantRotation(secret);
+  grantSecretRotation(secret, rotationFunction);
   const schedule = new secretsmanager.CfnRotationSchedule(new Construct(secret, 'RotationSchedule'), 'Resource', {
     secretId: secret.secretArn,
     rotationLambdaArn: rotationFunction.function.functionArn,

@@ -1,24 +1,23 @@
-import { AssetManifestInput, Finding, StackInput, secretResourceIds, dockerBuildArgBindings } from './model';
-import { templateBindings } from './env-sites';
-import { plainEnvSecretRule } from './rules/plain-env-secret';
-import { browserEnvSecretRule } from './rules/browser-env-secret';
-import { dockerBuildSecretRule } from './rules/docker-build-secret';
-import { literalSecretStringRule } from './rules/literal-secret-string';
-import { secretValueInTemplateRule } from './rules/secret-value-in-template';
-import { literalCredentialRule } from './rules/literal-credential';
+import { manifestsContext, stackContext } from './bindings';
+import type { AssetManifestInput, Finding, StackInput } from './model';
+import type { GuardrailRule } from './rule';
+import { GUARDRAIL_RULES } from './rules';
 
-/** Runs every guardrail rule over parsed templates and asset manifests. Pure: no file access. */
-export function evaluateGuardrails(stacks: readonly StackInput[], manifests: readonly AssetManifestInput[] = []): Finding[] {
+/**
+ * Runs the guardrail rules (every registered one unless told) over parsed templates and asset manifests: each
+ * stack's findings rule by rule, then the manifests'. Pure: no file access.
+ */
+export function evaluateGuardrails(
+  stacks: readonly StackInput[],
+  manifests: readonly AssetManifestInput[] = [],
+  rules: readonly GuardrailRule[] = GUARDRAIL_RULES,
+): Finding[] {
   const findings: Finding[] = [];
   for (const stack of stacks) {
-    const bindings = templateBindings(stack);
-    findings.push(...plainEnvSecretRule(bindings));
-    findings.push(...browserEnvSecretRule(bindings, secretResourceIds(stack.template)));
-    findings.push(...literalSecretStringRule(stack));
-    findings.push(...secretValueInTemplateRule(stack));
-    findings.push(...literalCredentialRule(stack, bindings));
+    const context = stackContext(stack);
+    for (const rule of rules) findings.push(...(rule.checkStack?.(context) ?? []));
   }
-  findings.push(...dockerBuildSecretRule(manifests));
-  findings.push(...browserEnvSecretRule(manifests.flatMap(dockerBuildArgBindings)));
+  const context = manifestsContext(manifests);
+  for (const rule of rules) findings.push(...(rule.checkManifests?.(context) ?? []));
   return findings;
 }

@@ -1,5 +1,7 @@
 export * from './secret-patterns';
 export * from './model';
+export * from './rule';
+export * from './bindings';
 export * from './intrinsics';
 export * from './template-reader';
 export * from './env-sites';
@@ -11,3 +13,4 @@ export * from './rules/docker-build-secret';
 export * from './rules/literal-secret-string';
 export * from './rules/secret-value-in-template';
 export * from './rules/literal-credential';
+export { GUARDRAIL_RULES } from './rules';

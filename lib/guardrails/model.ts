@@ -141,29 +141,6 @@ export function join(base: string, key: string): string {
   return base ? `${base}/${key}` : key;
 }
 
-/** The build arguments of every docker image of an asset manifest. */
-export function dockerBuildArgBindings(input: AssetManifestInput): EnvBinding[] {
-  const out: EnvBinding[] = [];
-  for (const [hash, image] of Object.entries(input.manifest.dockerImages ?? {})) {
-    const args = image.source?.dockerBuildArgs ?? {};
-    const constructPath = input.dockerAssetPaths?.[hash] ?? `docker image asset ${hash.slice(0, 12)}`;
-    for (const [name, value] of Object.entries(args)) {
-      out.push({ site: 'docker build argument', source: 'build-arg', name, value, constructPath, filePath: input.manifestPath,
-        location: `dockerImages/${hash}/source/dockerBuildArgs/${name}` });
-    }
-  }
-  return out;
-}
-
-/** Logical ids of the template's Secrets Manager secrets (and SSM parameters, which may hold secrets). */
-export function secretResourceIds(template: CfnTemplate): Set<string> {
-  return new Set(
-    Object.entries(template.Resources ?? {})
-      .filter(([, r]) => r.Type === 'AWS::SecretsManager::Secret' || r.Type === 'AWS::SecretsManager::SecretTargetAttachment')
-      .map(([id]) => id),
-  );
-}
-
 /** "container environment variable X (container web)" style label for messages. */
 export function bindingLabel(b: EnvBinding): string {
   return `${b.site} ${b.name}${b.owner ? ` (${b.owner})` : ''}`;

@@ -4,21 +4,9 @@ import { DockerImageAsset } from 'aws-cdk-lib/aws-ecr-assets';
 import { Finding } from './model';
 import { readAssembly } from './template-reader';
 import { evaluateGuardrails } from './evaluate';
-import { PLAIN_ENV_SECRET } from './rules/plain-env-secret';
-import { BROWSER_ENV_SECRET } from './rules/browser-env-secret';
-import { DOCKER_BUILD_SECRET } from './rules/docker-build-secret';
-import { LITERAL_SECRET_STRING } from './rules/literal-secret-string';
-import { SECRET_VALUE_IN_TEMPLATE } from './rules/secret-value-in-template';
-import { LITERAL_CREDENTIAL } from './rules/literal-credential';
+import { GUARDRAIL_RULE_IDS } from './rules';
 
-export const GUARDRAIL_RULE_IDS = [
-  PLAIN_ENV_SECRET,
-  BROWSER_ENV_SECRET,
-  DOCKER_BUILD_SECRET,
-  LITERAL_SECRET_STRING,
-  SECRET_VALUE_IN_TEMPLATE,
-  LITERAL_CREDENTIAL,
-];
+export { GUARDRAIL_RULE_IDS };
 
 /**
  * The runbook's "What NOT to do", enforced at synth. Register once on the app:

@@ -50,37 +50,56 @@ export class EnvironmentStack extends Stack {
       reason: 'The subnets are only placement for the service and the rotation functions; nothing here reads their route tables.',
     });
 
-    this.secrets = new EnvironmentSecrets(this, 'Secrets', { environment: env });
-    this.app = new AppService(this, 'App', { environment: env, vpc, secrets: this.secrets });
+    this.secrets = new EnvironmentSecrets(this, 'Secrets', {
+      environmentName: env.name,
+      secretPrefix: env.secretPrefix,
+      database: env.database,
+    });
+    this.app = new AppService(this, 'App', {
+      environmentName: env.name,
+      service: env.service,
+      vpc,
+      securityGroupIds: env.network.serviceSecurityGroupIds,
+      secrets: this.secrets,
+    });
 
-    this.alerts = new RotationAlerts(this, 'Alerts', { environment: env, serviceArn: this.app.serviceArn });
+    this.alerts = new RotationAlerts(this, 'Alerts', {
+      environmentName: env.name,
+      secretPrefix: env.secretPrefix,
+      emails: env.alerts.emails,
+      serviceArn: this.app.serviceArn,
+    });
     this.authSecretRotation = new AuthSecretRotation(this, 'AuthSecretRotation', {
-      environment: env,
+      environmentName: env.name,
+      schedule: { scheduleExpression: env.rotation.authSecretSchedule, window: env.rotation.authSecretWindow },
       secret: this.secrets.secrets.AUTH_SECRET,
       service: this.app,
     });
     this.databaseUrlRotation = new DatabaseUrlRotation(this, 'DatabaseUrlRotation', {
-      environment: env,
-      secrets: this.secrets,
+      environmentName: env.name,
+      database: env.database,
+      rotationDays: env.rotation.databaseUrlRotationDays,
+      secret: this.secrets.secrets.DATABASE_URL,
       vpc,
+      createInterfaceEndpoints: env.network.createInterfaceEndpoints,
       service: this.app,
     });
 
     this.externalSecretRotations = EXTERNAL_SECRET_NAMES.map(
       (name) =>
         new ExternalSecretRotation(this, `${name}Rotation`, {
-          environment: env,
+          environmentName: env.name,
+          externalServices: env.externalServices,
           name,
           secret: this.secrets.secrets[name],
           service: this.app,
         }),
     );
     this.stripeRevokeNotice = new StripeRevokeNotice(this, 'StripeRevokeNotice', {
-      environment: env,
+      environmentName: env.name,
       secrets: REVOKE_NOTICE_SECRET_NAMES.map((name) => this.secrets.secrets[name]),
       service: this.app,
-      topic: this.alerts.topic,
-      topicKey: this.alerts.key,
+      alerts: this.alerts,
     });
   }
 }

@@ -10,6 +10,7 @@ import {
 } from '../secret-patterns';
 import { candidateStrings } from '../intrinsics';
 import { EnvBinding, Finding, bindingLabel, referencedLogicalIds } from '../model';
+import type { GuardrailRule } from '../rule';
 
 export const BROWSER_ENV_SECRET = 'FLEAPO-BROWSER-ENV-SECRET';
 
@@ -56,3 +57,10 @@ export function browserEnvSecretRule(bindings: readonly EnvBinding[], secretIds:
   }
   return out;
 }
+
+/** {@link browserEnvSecretRule} in the registry: over each stack's bindings, and over docker build arguments. */
+export const browserEnvSecret: GuardrailRule = {
+  id: BROWSER_ENV_SECRET,
+  checkStack: ({ bindings, secretIds }) => browserEnvSecretRule(bindings, secretIds),
+  checkManifests: ({ buildArgBindings }) => browserEnvSecretRule(buildArgBindings),
+};

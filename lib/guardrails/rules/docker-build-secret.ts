@@ -1,5 +1,7 @@
 import { findSecretValue, isBrowserEnvName, isSecretDynamicReference, isSecretName, SECRET_ARN } from '../secret-patterns';
-import { AssetManifestInput, EnvBinding, Finding, dockerBuildArgBindings } from '../model';
+import { AssetManifestInput, EnvBinding, Finding } from '../model';
+import { dockerBuildArgBindings } from '../bindings';
+import type { GuardrailRule } from '../rule';
 
 export const DOCKER_BUILD_SECRET = 'FLEAPO-DOCKER-BUILD-SECRET';
 
@@ -58,3 +60,9 @@ export function dockerBuildSecretRule(manifests: readonly AssetManifestInput[]):
   }
   return out;
 }
+
+/** {@link dockerBuildSecretRule} in the registry. */
+export const dockerBuildSecret: GuardrailRule = {
+  id: DOCKER_BUILD_SECRET,
+  checkManifests: ({ manifests }) => dockerBuildSecretRule(manifests),
+};

@@ -1,6 +1,7 @@
 import { isSecretName, normalizeName } from '../secret-patterns';
 import { assembleStrings, literalRemainder, namedValues } from '../intrinsics';
 import { EnvBinding, Finding, StackInput, join, resourcePath } from '../model';
+import type { GuardrailRule } from '../rule';
 
 export const LITERAL_CREDENTIAL = 'FLEAPO-LITERAL-CREDENTIAL';
 
@@ -111,3 +112,9 @@ function isObjectValue(v: unknown): boolean {
   const keys = Object.keys(v);
   return !(keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::')));
 }
+
+/** {@link literalCredentialRule} in the registry. */
+export const literalCredential: GuardrailRule = {
+  id: LITERAL_CREDENTIAL,
+  checkStack: ({ stack, bindings }) => literalCredentialRule(stack, bindings),
+};

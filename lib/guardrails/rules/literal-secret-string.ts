@@ -1,6 +1,7 @@
 import { findSecretValue, isSecretDynamicReference, isSecretName, TOKEN_PLACEHOLDER } from '../secret-patterns';
 import { assembleStrings, literalRemainder, namedValues } from '../intrinsics';
 import { Finding, StackInput, resourcePath } from '../model';
+import type { GuardrailRule } from '../rule';
 
 export const LITERAL_SECRET_STRING = 'FLEAPO-LITERAL-SECRET-STRING';
 
@@ -54,3 +55,9 @@ export function literalSecretStringRule(stack: StackInput): Finding[] {
   }
   return out;
 }
+
+/** {@link literalSecretStringRule} in the registry. */
+export const literalSecretString: GuardrailRule = {
+  id: LITERAL_SECRET_STRING,
+  checkStack: ({ stack }) => literalSecretStringRule(stack),
+};

@@ -1,6 +1,7 @@
 import { isBrowserEnvName, isSecretDynamicReference, isSecretName } from '../secret-patterns';
 import { candidateStrings } from '../intrinsics';
 import { EnvBinding, Finding, bindingLabel } from '../model';
+import type { GuardrailRule } from '../rule';
 
 export const PLAIN_ENV_SECRET = 'FLEAPO-PLAIN-ENV-SECRET';
 
@@ -37,3 +38,9 @@ export function plainEnvSecretRule(bindings: readonly EnvBinding[]): Finding[] {
   }
   return out;
 }
+
+/** {@link plainEnvSecretRule} in the registry. */
+export const plainEnvSecret: GuardrailRule = {
+  id: PLAIN_ENV_SECRET,
+  checkStack: ({ bindings }) => plainEnvSecretRule(bindings),
+};

@@ -1,6 +1,7 @@
 import { findSecretValue } from '../secret-patterns';
 import { assembleStrings } from '../intrinsics';
 import { Finding, StackInput, join, resourcePath } from '../model';
+import type { GuardrailRule } from '../rule';
 
 export const SECRET_VALUE_IN_TEMPLATE = 'FLEAPO-SECRET-VALUE-IN-TEMPLATE';
 
@@ -80,3 +81,9 @@ export function secretValueInTemplateRule(stack: StackInput): Finding[] {
   }
   return out;
 }
+
+/** {@link secretValueInTemplateRule} in the registry. */
+export const secretValueInTemplate: GuardrailRule = {
+  id: SECRET_VALUE_IN_TEMPLATE,
+  checkStack: ({ stack }) => secretValueInTemplateRule(stack),
+};
