@@ -2,7 +2,20 @@
  * ES-module-only packages (better-auth 1.7 and its dependencies) that jest's CommonJS runtime must see as CommonJS:
  * test/support/jest-esm-transform.cjs compiles them with esbuild.
  */
-const ESM_ONLY = ['better-auth', '@better-auth', 'better-call', '@better-fetch', '@noble', 'nanostores', 'jose', 'rou3', 'defu', 'uncrypto', 'kysely', 'zod'];
+const ESM_ONLY = [
+  'better-auth',
+  '@better-auth',
+  'better-call',
+  '@better-fetch',
+  '@noble',
+  'nanostores',
+  'jose',
+  'rou3',
+  'defu',
+  'uncrypto',
+  'kysely',
+  'zod',
+];
 
 /** @type {import('jest').Config} */
 module.exports = {

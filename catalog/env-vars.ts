@@ -60,4 +60,3 @@ export const PRODUCTION_ENVIRONMENT_NAMES: readonly string[] = ['prod', 'product
 export function isProductionEnvironment(name: string | undefined): boolean {
   return name !== undefined && PRODUCTION_ENVIRONMENT_NAMES.includes(name.toLowerCase());
 }
-

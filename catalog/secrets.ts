@@ -84,9 +84,7 @@ export type ExternalSecretKind = Catalog[ExternalSecretName]['suffix'];
 export const SECRET_NAMES = Object.keys(SECRETS) as SecretName[];
 
 /** The issuer-created secrets, in catalog order. */
-export const EXTERNAL_SECRET_NAMES = SECRET_NAMES.filter(
-  (name): name is ExternalSecretName => SECRETS[name].origin === 'issuer-created',
-);
+export const EXTERNAL_SECRET_NAMES = SECRET_NAMES.filter((name): name is ExternalSecretName => SECRETS[name].origin === 'issuer-created');
 
 /** The kinds of the issuer-created secrets, in catalog order. */
 export const EXTERNAL_SECRET_KINDS: readonly ExternalSecretKind[] = EXTERNAL_SECRET_NAMES.map((name) => SECRETS[name].suffix);

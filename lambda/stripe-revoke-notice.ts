@@ -13,7 +13,10 @@ import { SecretStore } from './rotation/secret-store';
 let sns: SNSClient | undefined;
 
 export const handler = async (event: unknown): Promise<{ announced: string[] }> => {
-  const secretArns = requireEnv(ENV_NOTICE_SECRET_ARNS).split(',').map((a) => a.trim()).filter(Boolean);
+  const secretArns = requireEnv(ENV_NOTICE_SECRET_ARNS)
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
   sns ??= new SNSClient({});
   const announced = await announceRevocableKeys(parseRetirementTrigger(event), {
     store: new SecretStore(secretsManagerClient()),

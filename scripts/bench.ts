@@ -36,7 +36,6 @@ function coldImportMs(file: string): number {
   return Number(out.toString());
 }
 
-
 function timedRun(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): number {
   const t = performance.now();
   execFileSync(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: 'ignore' });
@@ -50,12 +49,19 @@ function benchSynth(): string[] {
     const emptyDir = path.join(dir, 'empty');
     fs.mkdirSync(emptyDir);
     fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(emptyDir, 'node_modules'));
-    fs.writeFileSync(path.join(emptyDir, 'app.js'), "const { App, Stack } = require('aws-cdk-lib');\nconst app = new App();\nnew Stack(app, 'Empty');\napp.synth();\n");
+    fs.writeFileSync(
+      path.join(emptyDir, 'app.js'),
+      "const { App, Stack } = require('aws-cdk-lib');\nconst app = new App();\nnew Stack(app, 'Empty');\napp.synth();\n",
+    );
     const warmOut = path.join(dir, 'warm.out');
     timedRun(cdk, ['synth', '--quiet', '--no-notices', '-o', warmOut], { cwd: PROJECT_ROOT }); // fills warmOut
     const t: Record<'empty' | 'cold' | 'warm', number[]> = { empty: [], cold: [], warm: [] };
     for (let i = 0; i < SYNTH_RUNS; i++) {
-      t.empty.push(timedRun(cdk, ['synth', '--quiet', '--no-notices', '--app', 'node app.js', '-o', path.join(dir, `empty${i}.out`)], { cwd: emptyDir }));
+      t.empty.push(
+        timedRun(cdk, ['synth', '--quiet', '--no-notices', '--app', 'node app.js', '-o', path.join(dir, `empty${i}.out`)], {
+          cwd: emptyDir,
+        }),
+      );
       t.cold.push(timedRun(cdk, ['synth', '--quiet', '--no-notices', '-o', path.join(dir, `cold${i}.out`)], { cwd: PROJECT_ROOT }));
       t.warm.push(timedRun(cdk, ['synth', '--quiet', '--no-notices', '-o', warmOut], { cwd: PROJECT_ROOT }));
     }
@@ -79,12 +85,17 @@ function benchSuite(): string[] {
   try {
     const phases: [string, number][] = [
       ['tsc --noEmit (from scratch)', timedRun(bin('tsc'), ['--noEmit'], { cwd: PROJECT_ROOT })],
-      ['tsc --noEmit --incremental (unchanged tree)', timedRun(bin('tsc'), ['--noEmit', '--incremental', '--tsBuildInfoFile', path.join(dir, 'tsbuildinfo')], { cwd: PROJECT_ROOT })],
+      [
+        'tsc --noEmit --incremental (unchanged tree)',
+        timedRun(bin('tsc'), ['--noEmit', '--incremental', '--tsBuildInfoFile', path.join(dir, 'tsbuildinfo')], { cwd: PROJECT_ROOT }),
+      ],
       ['lint:secrets', timedRun('npm', ['run', '--silent', 'lint:secrets'], { cwd: PROJECT_ROOT })],
       ['check:env-files', timedRun('npm', ['run', '--silent', 'check:env-files'], { cwd: PROJECT_ROOT })],
       ['jest', timedRun(bin('jest'), ['--silent'], { cwd: PROJECT_ROOT })],
     ];
-    phases[1][1] = timedRun(bin('tsc'), ['--noEmit', '--incremental', '--tsBuildInfoFile', path.join(dir, 'tsbuildinfo')], { cwd: PROJECT_ROOT }); // second run: warm
+    phases[1][1] = timedRun(bin('tsc'), ['--noEmit', '--incremental', '--tsBuildInfoFile', path.join(dir, 'tsbuildinfo')], {
+      cwd: PROJECT_ROOT,
+    }); // second run: warm
     const total = timedRun('npm', ['test', '--silent'], { cwd: PROJECT_ROOT });
     return [
       `npm test and its phases, each run alone (goal: npm test <= 90 s on 2 cores); share = phase / npm test:`,

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// npm test: the type check, the secret scan and the tracked-.env check run beside jest (they are independent), their
-// output is kept and shown only if they fail; jest's report is the output. Exits non-zero if any step fails.
+// npm test: the type check, the secret scan, the tracked-.env check and the linter/formatter check run beside jest
+// (they are independent); their output is kept and shown only if they fail: jest's report is the output. Exits
+// non-zero if any step fails.
 // Arguments go to jest (npm test -- test/infra).
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
@@ -26,6 +27,7 @@ const checks = [
   ['tsc --noEmit', bin('tsc'), ['--noEmit', '--incremental', '--tsBuildInfoFile', 'node_modules/.cache/tsc/tsconfig.tsbuildinfo']],
   ['lint:secrets', 'npm', ['run', '--silent', 'lint:secrets']],
   ['check:env-files', 'npm', ['run', '--silent', 'check:env-files']],
+  ['lint (eslint, prettier)', 'npm', ['run', '--silent', 'lint']],
 ];
 
 // The checks one after another (one core), jest beside them.

@@ -116,4 +116,3 @@ export function readDatabaseSettings(env: NodeJS.ProcessEnv = process.env): Data
   }
   return { masterSecretArn, ssl, connectTimeoutMs, target: { host, port, database, appUser } };
 }
-

@@ -1,6 +1,7 @@
 /**
  * The externally issued secrets (runbook "STRIPE_*" and "POSTHOG_API_KEY"): which forms a new value may take.
- * The kinds themselves are the catalog's (catalog/secrets.ts). Pure: used by the rotation function (createSecret, testSecret) and by the operator CLI before staging.
+ * The kinds themselves are the catalog's (catalog/secrets.ts). Pure: used by the rotation function (createSecret,
+ * testSecret) and by the operator CLI before staging.
  *
  * Every message here names kinds, modes and key *types* (a documented prefix such as `sk_test_`), never
  * any part of the value itself.

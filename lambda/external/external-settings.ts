@@ -42,7 +42,9 @@ function originSetting(name: string, fallback: string, env: NodeJS.ProcessEnv): 
     throw new Error(`Environment variable ${name} must be an https:// URL such as ${fallback}`);
   }
   if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
-    throw new Error(`Environment variable ${name} must be an https:// URL such as ${fallback} (plain http only for a loopback host in tests), got host ${url.host}`);
+    throw new Error(
+      `Environment variable ${name} must be an https:// URL such as ${fallback} (plain http only for a loopback host in tests), got host ${url.host}`,
+    );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new Error(`Environment variable ${name} must be an https:// URL such as ${fallback}`);

@@ -83,7 +83,12 @@ export async function checkStripeKey(
 ): Promise<IssuerCheckResult> {
   const url = `${apiBase.replace(/\/+$/, '')}/v1/balance`;
   const host = hostOf(apiBase);
-  const response = await request('The Stripe API', url, { method: 'GET', headers: { Authorization: `Bearer ${key}` } }, options.timeoutMs ?? DEFAULT_ISSUER_TIMEOUT_MS);
+  const response = await request(
+    'The Stripe API',
+    url,
+    { method: 'GET', headers: { Authorization: `Bearer ${key}` } },
+    options.timeoutMs ?? DEFAULT_ISSUER_TIMEOUT_MS,
+  );
   const redirect = redirectProblem('The Stripe API', host, response, 'STRIPE_API_BASE');
   if (redirect) throw new IssuerCheckError(redirect);
   const body = await jsonBody(response);
@@ -111,9 +116,13 @@ export async function checkStripeKey(
     };
   }
   if (response.status === 403) {
-    throw new IssuerCheckError(`Stripe refused a secret key the Balance read (HTTP 403${type ? ` ${type}` : ''}): a full secret key always has it`);
+    throw new IssuerCheckError(
+      `Stripe refused a secret key the Balance read (HTTP 403${type ? ` ${type}` : ''}): a full secret key always has it`,
+    );
   }
-  throw new IssuerCheckError(`Stripe at ${host} answered /v1/balance with HTTP ${response.status}${type ? ` ${type}` : ''}; the check is retried with the rotation`);
+  throw new IssuerCheckError(
+    `Stripe at ${host} answered /v1/balance with HTTP ${response.status}${type ? ` ${type}` : ''}; the check is retried with the rotation`,
+  );
 }
 
 /** PostHog project token: `POST /flags?v=2` with `api_key`. 2xx: ok; 401: the token is invalid. */
@@ -139,7 +148,9 @@ export async function checkPosthogProjectToken(
   await response.body?.cancel().catch(() => undefined);
   if (response.status >= 200 && response.status < 300) return {};
   if (response.status === 401) {
-    throw new IssuerCheckError(`PostHog at ${host} rejected the project token (HTTP 401): it is wrong, or belongs to another PostHog region or project`);
+    throw new IssuerCheckError(
+      `PostHog at ${host} rejected the project token (HTTP 401): it is wrong, or belongs to another PostHog region or project`,
+    );
   }
   throw new IssuerCheckError(`PostHog at ${host} answered /flags with HTTP ${response.status}; the check is retried with the rotation`);
 }

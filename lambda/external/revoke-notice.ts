@@ -23,13 +23,18 @@ export function revokeNoticeCandidate(secret: SecretDescription): { version: str
 }
 
 /** The notice: names the secret, version and deployment; never a value. */
-export function revokeNoticeText(secretName: string, versionId: string, deploymentId: string, environment: string | undefined): { subject: string; message: string } {
+export function revokeNoticeText(
+  secretName: string,
+  versionId: string,
+  deploymentId: string,
+  environment: string | undefined,
+): { subject: string; message: string } {
   return {
     subject: `fleapo${environment ? ` ${environment}` : ''}: the old Stripe key may now be revoked`,
     message:
       `The rollout carrying version ${versionId} of ${secretName} has completed (ECS deployment ${deploymentId}): ` +
       'every task now runs with the new key. The old key may now be revoked in the Stripe Dashboard ' +
-      '(API keys: expire the old key; webhook signing secret: end the old secret\'s overlap).',
+      "(API keys: expire the old key; webhook signing secret: end the old secret's overlap).",
   };
 }
 
@@ -51,7 +56,8 @@ export interface RevokeNoticeDeps {
 export async function announceRevocableKeys(trigger: RetirementTrigger, deps: RevokeNoticeDeps): Promise<string[]> {
   // A completed deployment of the service, or the scheduled tick (a standalone task from before the switch may have
   // stopped since the last completion: the verdict decides either way).
-  const ours = trigger.kind === 'tick' || (trigger.kind === 'deployment' && isConfiguredService(trigger.serviceArn, deps.ecsTarget.service));
+  const ours =
+    trigger.kind === 'tick' || (trigger.kind === 'deployment' && isConfiguredService(trigger.serviceArn, deps.ecsTarget.service));
   if (!ours) {
     logger.info('Not a deployment event of the service nor the tick: nothing to announce', { trigger: trigger.kind });
     return [];
@@ -64,10 +70,17 @@ export async function announceRevocableKeys(trigger: RetirementTrigger, deps: Re
     const { version } = candidate;
     const verdict = await currentRolloutVerdict(deps.ecs, deps.ecsTarget, candidate.since);
     if (verdict.state !== 'rolled-out') {
-      logger.info('The new key is not rolled out everywhere yet: no notice', { secretId: arn, versionId: version, rollout: describeVerdict(verdict) });
+      logger.info('The new key is not rolled out everywhere yet: no notice', {
+        secretId: arn,
+        versionId: version,
+        rollout: describeVerdict(verdict),
+      });
       continue;
     }
-    const name = arn.split(':secret:').pop()!.replace(/-[A-Za-z0-9]{6}$/, '');
+    const name = arn
+      .split(':secret:')
+      .pop()!
+      .replace(/-[A-Za-z0-9]{6}$/, '');
     const { subject, message } = revokeNoticeText(name, version, verdict.deploymentId, deps.environment);
     await deps.sns.send(new PublishCommand({ TopicArn: deps.topicArn, Subject: subject, Message: message }));
     await deps.store.tag(arn, { [TAG_REVOKE_NOTICE_VERSION]: version });

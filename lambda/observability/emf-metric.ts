@@ -17,9 +17,7 @@ export function emfRecord(metricName: string, value: number, environment: string
   const record: Record<string, unknown> = {
     _aws: {
       Timestamp: now,
-      CloudWatchMetrics: [
-        { Namespace: METRIC_NAMESPACE, Dimensions: dimensions, Metrics: [{ Name: metricName, Unit: 'Count' }] },
-      ],
+      CloudWatchMetrics: [{ Namespace: METRIC_NAMESPACE, Dimensions: dimensions, Metrics: [{ Name: metricName, Unit: 'Count' }] }],
     },
     [metricName]: value,
   };

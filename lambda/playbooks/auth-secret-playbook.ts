@@ -62,7 +62,8 @@ export function nextRing(ring: AuthSecretRing, fresh: string): AuthSecretRing {
 
 /** True when `pending` is a ring {@link nextRing} can make from `current` (whatever fresh key it chose). */
 export function isSuccessor(current: AuthSecretRing, pending: AuthSecretRing): boolean {
-  if (pending.next === undefined || pending.next === pending.current || pending.next === current.current || pending.next === current.next) return false;
+  if (pending.next === undefined || pending.next === pending.current || pending.next === current.current || pending.next === current.next)
+    return false;
   if (current.next === undefined) return pending.current === current.current && pending.previous === current.previous;
   return pending.current === current.next && pending.previous === current.current;
 }
@@ -84,7 +85,9 @@ async function requireCurrentRolledOut(ctx: RotationContext): Promise<void> {
   }
   const verdict = await currentRolloutVerdict(ecsClient(), readEcsTarget(), since);
   if (verdict.state !== 'rolled-out') {
-    throw new Error(`Secret ${ctx.secretId}: refusing to rotate until the rollout of version ${currentVersion} is complete: ${describeVerdict(verdict)}`);
+    throw new Error(
+      `Secret ${ctx.secretId}: refusing to rotate until the rollout of version ${currentVersion} is complete: ${describeVerdict(verdict)}`,
+    );
   }
   logger.info('Rollout of the current version is complete', { deploymentId: verdict.deploymentId });
 }
@@ -108,7 +111,9 @@ export const authSecretPlaybook: RotationPlaybook = {
     const pendingRing = parseRing(pending, `Secret ${ctx.secretId}: AWSPENDING`);
     const current = parseRing(await ctx.store.getString(ctx.secretId, AWSCURRENT), `Secret ${ctx.secretId}: AWSCURRENT`);
     if (!isSuccessor(current, pendingRing)) {
-      throw new Error(`Secret ${ctx.secretId}: ${AWSPENDING} is not the next step of the AWSCURRENT key ring (its current key must be the published next key)`);
+      throw new Error(
+        `Secret ${ctx.secretId}: ${AWSPENDING} is not the next step of the AWSCURRENT key ring (its current key must be the published next key)`,
+      );
     }
   },
   afterFinish: (ctx) => rollServiceOnce(ctx, ecsClient(), readEcsTarget()),

@@ -3,7 +3,15 @@ import { DatabaseSettings, readDatabaseSettings, readEcsTarget } from '../config
 import { logger } from '../observability/logger';
 import { withConnection, logsIn } from '../postgres/pg-connection';
 import { applicationLogin, checkConfiguredSecret, checkMasterIsNotApplicationRole, masterLogin } from '../postgres/database-target';
-import { alternateRole, baseRole, DatabaseSecret, formatPostgresUrl, parseDatabaseSecret, parsePostgresUrl, PostgresUrl } from '../postgres/database-secret';
+import {
+  alternateRole,
+  baseRole,
+  DatabaseSecret,
+  formatPostgresUrl,
+  parseDatabaseSecret,
+  parsePostgresUrl,
+  PostgresUrl,
+} from '../postgres/database-secret';
 import { MasterCredentials, parseMasterCredentials } from '../postgres/master-credentials';
 import { actAsBaseRole, createLoginRole, roleExists, sessionCount, setLoginPassword } from '../postgres/role-admin';
 import { scramSha256Verifier } from '../postgres/scram-verifier';
@@ -74,7 +82,12 @@ export async function generatePendingUrl(currentValue: string, ctx: RotationCont
 }
 
 /** Runbook "DATABASE_URL" step 1: provision the pending credentials on the database. */
-export async function setPendingCredentials(pendingValue: string, currentValue: string, ctx: RotationContext, settings: DatabaseSettings): Promise<void> {
+export async function setPendingCredentials(
+  pendingValue: string,
+  currentValue: string,
+  ctx: RotationContext,
+  settings: DatabaseSettings,
+): Promise<void> {
   const pending = readPending(pendingValue, ctx.secretId, settings);
   const current = readCurrent(currentValue, ctx.secretId, settings);
   checkPendingRole(current, pending, ctx.secretId);

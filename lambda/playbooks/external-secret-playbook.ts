@@ -87,7 +87,8 @@ export const externalSecretPlaybook: RotationPlaybook = {
         // Stripe offers no API to check a webhook signing secret (it only signs events with it): the form check
         // above is all that can be proved before the app verifies real events with it.
         logger.info('Webhook signing secret: form checked (Stripe offers no check of the secret itself)');
-        return;      default:
+        return;
+      default:
         return assertNever(settings.kind);
     }
   },

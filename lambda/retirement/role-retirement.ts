@@ -98,7 +98,10 @@ export async function retireOldRole(trigger: RetirementTrigger, deps: Retirement
       publishCountMetric(METRIC_RETIREMENT_REFUSED, deps.environment);
       return 'refused';
     case 'not-rolled':
-      logger.error('No deployment carries the current value; the old database role stays enabled (npx fleapo-secrets roll-current DATABASE_URL --env <env>)', why);
+      logger.error(
+        'No deployment carries the current value; the old database role stays enabled (npx fleapo-secrets roll-current DATABASE_URL --env <env>)',
+        why,
+      );
       publishCountMetric(METRIC_RETIREMENT_STALLED, deps.environment);
       return 'stalled';
     case 'old-tasks':

@@ -23,9 +23,7 @@ export interface StartedDeployment {
  */
 export async function forceNewDeployment(ecs: ECSClient, target: EcsTarget): Promise<StartedDeployment> {
   const calledAt = new Date();
-  const out = await ecs.send(
-    new UpdateServiceCommand({ cluster: target.cluster, service: target.service, forceNewDeployment: true }),
-  );
+  const out = await ecs.send(new UpdateServiceCommand({ cluster: target.cluster, service: target.service, forceNewDeployment: true }));
   const primary = out.service?.deployments?.find((d) => d.status === 'PRIMARY');
   if (primary?.id === undefined) {
     throw new Error(`ECS service ${target.service}: UpdateService returned no PRIMARY deployment`);
@@ -47,9 +45,19 @@ export function rolloutRecord(versionId: string, deployment: StartedDeployment):
  * UpdateService fails (nothing rolled, nothing recorded); a failure to record after the roll does not throw: it
  * alarms (RolloutNotRecorded) and returns the deployment.
  */
-export async function rollAndRecord(store: SecretStore, secretId: string, versionId: string, ecs: ECSClient, target: EcsTarget): Promise<StartedDeployment> {
+export async function rollAndRecord(
+  store: SecretStore,
+  secretId: string,
+  versionId: string,
+  ecs: ECSClient,
+  target: EcsTarget,
+): Promise<StartedDeployment> {
   const deployment = await forceNewDeployment(ecs, target);
-  logger.info('Started ECS rollout', { ecsService: target.service, deploymentId: deployment.id, deploymentCreatedAt: deployment.createdAt.toISOString() });
+  logger.info('Started ECS rollout', {
+    ecsService: target.service,
+    deploymentId: deployment.id,
+    deploymentCreatedAt: deployment.createdAt.toISOString(),
+  });
   try {
     await store.tag(secretId, rolloutRecord(versionId, deployment));
   } catch (error) {
@@ -108,7 +116,13 @@ export async function observeService(ecs: ECSClient, target: EcsTarget): Promise
     families: [...families],
     deployments: (service.deployments ?? [])
       .filter((d) => d.id !== undefined)
-      .map((d) => ({ id: d.id!, status: d.status, rolloutState: d.rolloutState, rolloutStateReason: d.rolloutStateReason, createdAt: d.createdAt })),
+      .map((d) => ({
+        id: d.id!,
+        status: d.status,
+        rolloutState: d.rolloutState,
+        rolloutStateReason: d.rolloutStateReason,
+        createdAt: d.createdAt,
+      })),
   };
 }
 

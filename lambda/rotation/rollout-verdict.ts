@@ -66,7 +66,11 @@ export function rolloutVerdict(since: Date, serviceName: string, deployments: Ob
   if (newestCompleted !== undefined && old.length === 0) return { state: 'rolled-out', deploymentId: newestCompleted.id };
 
   const failed = after.find((d) => d.rolloutState === 'FAILED');
-  if (failed) return { state: 'failed', reason: `deployment ${failed.id} FAILED${failed.rolloutStateReason ? ` (${failed.rolloutStateReason})` : ''}` };
+  if (failed)
+    return {
+      state: 'failed',
+      reason: `deployment ${failed.id} FAILED${failed.rolloutStateReason ? ` (${failed.rolloutStateReason})` : ''}`,
+    };
   const rollback = after.find((d) => isRollback(d.rolloutStateReason ?? ''));
   if (rollback) return { state: 'failed', reason: `deployment ${rollback.id} is a rollback (${rollback.rolloutStateReason})` };
   if (newestCompleted !== undefined && oldService.length > 0) {

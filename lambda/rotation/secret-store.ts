@@ -38,9 +38,7 @@ export class SecretStore {
 
   /** The SecretString of a stage (and optionally a version); throws if it has no string value. */
   async getString(secretId: string, stage: string, versionId?: string): Promise<string> {
-    const out = await this.client.send(
-      new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage, VersionId: versionId }),
-    );
+    const out = await this.client.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage, VersionId: versionId }));
     if (out.SecretString === undefined) {
       throw new Error(`Secret ${secretId}: ${stage} has no SecretString`);
     }
@@ -83,7 +81,9 @@ export class SecretStore {
 
   /** Removes `stage` from the version holding it (AWSCURRENT is never removed this way). */
   async removeStage(secretId: string, stage: string, fromVersionId: string): Promise<void> {
-    await this.client.send(new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: stage, RemoveFromVersionId: fromVersionId }));
+    await this.client.send(
+      new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: stage, RemoveFromVersionId: fromVersionId }),
+    );
   }
 
   async tag(secretId: string, tags: Record<string, string>): Promise<void> {

@@ -20,7 +20,8 @@ function sourceFiles(dir: string): string[] {
 
 function esbuildVersion(): string {
   try {
-    return (JSON.parse(fs.readFileSync(require.resolve('esbuild/package.json', { paths: [PROJECT_ROOT] }), 'utf8')) as { version: string }).version;
+    return (JSON.parse(fs.readFileSync(require.resolve('esbuild/package.json', { paths: [PROJECT_ROOT] }), 'utf8')) as { version: string })
+      .version;
   } catch {
     return 'none';
   }
@@ -39,7 +40,11 @@ export const HANDLER_SOURCE_DIRS = [path.join(PROJECT_ROOT, 'lambda'), path.join
 export function lambdaSourceHash(entry: string, bundlingOptions: unknown, sourceDirs: readonly string[] = HANDLER_SOURCE_DIRS): string {
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ entry: path.relative(PROJECT_ROOT, entry), bundlingOptions, esbuild: esbuildVersion() }));
-  const inputs = [...sourceDirs.flatMap((dir) => sourceFiles(dir)), path.join(PROJECT_ROOT, 'package-lock.json'), path.join(PROJECT_ROOT, 'tsconfig.json')];
+  const inputs = [
+    ...sourceDirs.flatMap((dir) => sourceFiles(dir)),
+    path.join(PROJECT_ROOT, 'package-lock.json'),
+    path.join(PROJECT_ROOT, 'tsconfig.json'),
+  ];
   for (const file of inputs) {
     hash.update(`\0${path.relative(PROJECT_ROOT, file)}\0`);
     hash.update(fs.existsSync(file) ? fs.readFileSync(file) : '<missing>');

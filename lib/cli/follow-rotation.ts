@@ -50,7 +50,12 @@ export function rotationState(view: SecretView, versionId: string): Exclude<Rota
  * rotation function records a failed step on the secret: reported at the next poll, seconds, not at the timeout),
  * vanishes, or the time is up.
  */
-export async function followRotation(sm: SecretsManagerClient, secretId: string, versionId: string, options: FollowRotationOptions): Promise<RotationOutcome> {
+export async function followRotation(
+  sm: SecretsManagerClient,
+  secretId: string,
+  versionId: string,
+  options: FollowRotationOptions,
+): Promise<RotationOutcome> {
   const deadline = Date.now() + options.timeoutMs;
   let moved = false;
   for (;;) {

@@ -24,8 +24,8 @@ export function configJsonSchema(): JsonSchema {
     title: 'fleapo secrets configuration',
     ...rest,
     description:
-      'The team\'s fleapo configuration: a JSON Merge Patch (RFC 7396) over the example defaults. Objects merge field by '
-      + 'field, lists and values replace, null removes a field (or an environment). Unknown fields are errors.',
+      "The team's fleapo configuration: a JSON Merge Patch (RFC 7396) over the example defaults. Objects merge field by " +
+      'field, lists and values replace, null removes a field (or an environment). Unknown fields are errors.',
   };
 }
 

@@ -19,7 +19,8 @@ export interface ContextSource {
 const NO_CONTEXT: ContextSource = { tryGetContext: () => undefined };
 
 /**
- * The configuration of this synth (or, with no context, of the operator tools): the example configuration, overridden by the team's JSON file
+ * The configuration of this synth (or, with no context, of the operator tools): the example configuration,
+ * overridden by the team's JSON file
  * (`-c fleapo:configFile=...` or `FLEAPO_CONFIG_FILE`), then by `-c fleapo:config=...`; validated.
  * Each applies as a JSON Merge Patch (RFC 7396): objects merge field by field, lists and values replace, and `null`
  * removes a field (e.g. an environment).
@@ -29,7 +30,8 @@ export function loadConfig(node: ContextSource = NO_CONTEXT): FleapoConfig {
   const file = node.tryGetContext(CONFIG_FILE_CONTEXT) ?? process.env[CONFIG_FILE_ENV];
   if (file) merged = mergeConfig(merged, readJsonFile(String(file)));
   const inline = node.tryGetContext(CONFIG_CONTEXT);
-  if (inline !== undefined) merged = mergeConfig(merged, typeof inline === 'string' ? parseJson(inline, `context ${CONFIG_CONTEXT}`) : inline);
+  if (inline !== undefined)
+    merged = mergeConfig(merged, typeof inline === 'string' ? parseJson(inline, `context ${CONFIG_CONTEXT}`) : inline);
   return validateConfig(merged);
 }
 

@@ -31,7 +31,8 @@ const KNOWN_REGIONS = new Set(RegionInfo.regions.map((r) => r.name));
 /** Secrets Manager `cron(0 H DoM Mon DoW *)`: minute 0, year `*`. */
 const ROTATION_CRON = /^cron\(0 (\S+) (\S+) (\S+) (\S+) \*\)$/;
 const FARGATE_CPU = [256, 512, 1024, 2048, 4096, 8192, 16384] as const;
-const environmentName = z.string()
+const environmentName = z
+  .string()
   .regex(/^[a-z][a-z0-9-]{0,19}$/, { error: 'the name must be lower-case letters, digits and dashes (at most 20)' });
 const accountId = z.string().regex(ACCOUNT, { error: 'the key must be a 12-digit AWS account id' });
 
@@ -80,12 +81,13 @@ type Valid = (path: PropertyKey[]) => boolean;
  * A check that reads fields of several environments asks `valid` itself.
  */
 function crossCheck<T>(reads: readonly string[], check: (value: T, report: Report, valid: Valid) => void) {
-  const report = (ctx: z.core.$RefinementCtx<T>): Report => (message, path = []) =>
-    ctx.addIssue({ code: 'custom', message, path, input: undefined, params: WHOLE_MESSAGE });
-  return z.superRefine<T>(
-    (value, ctx) => check(value, report(ctx), (path) => !hasFieldProblem(ctx.issues, path)),
-    { when: (payload) => isObject(payload.value) && !reads.some((read) => hasFieldProblem(payload.issues, read.split('.'))) },
-  );
+  const report =
+    (ctx: z.core.$RefinementCtx<T>): Report =>
+    (message, path = []) =>
+      ctx.addIssue({ code: 'custom', message, path, input: undefined, params: WHOLE_MESSAGE });
+  return z.superRefine<T>((value, ctx) => check(value, report(ctx), (path) => !hasFieldProblem(ctx.issues, path)), {
+    when: (payload) => isObject(payload.value) && !reads.some((read) => hasFieldProblem(payload.issues, read.split('.'))),
+  });
 }
 
 /** Whether an issue of a field (not a check across fields) concerns `path`, something inside it or an object around it. */
@@ -108,117 +110,133 @@ type MasterSecretOf = { account: string; region: string; database: { masterSecre
 
 export const networkSchema = section({
   vpcId: text('a VPC id (vpc-...)', /^vpc-[0-9a-f]{8,17}$/).describe('The existing VPC, e.g. `vpc-0123456789abcdef0`.'),
-  availabilityZones: list(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'availability zone names', 1)
-    .describe('Availability zones of the subnets below, in the same order (all in the environment\'s region).'),
-  privateSubnetIds: list(/^subnet-[0-9a-f]{8,17}$/, 'subnet ids (subnet-...)', 1)
-    .describe('Private subnets of the service and of the rotation functions that reach the database.'),
-  serviceSecurityGroupIds: list(/^sg-[0-9a-f]{8,17}$/, 'security group ids (sg-...)', 1)
-    .describe('Security groups the service\'s tasks run with (e.g. the one the load balancer admits).'),
+  availabilityZones: list(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'availability zone names', 1).describe(
+    "Availability zones of the subnets below, in the same order (all in the environment's region).",
+  ),
+  privateSubnetIds: list(/^subnet-[0-9a-f]{8,17}$/, 'subnet ids (subnet-...)', 1).describe(
+    'Private subnets of the service and of the rotation functions that reach the database.',
+  ),
+  serviceSecurityGroupIds: list(/^sg-[0-9a-f]{8,17}$/, 'security group ids (sg-...)', 1).describe(
+    "Security groups the service's tasks run with (e.g. the one the load balancer admits).",
+  ),
   createInterfaceEndpoints: flag().describe(
-    'How the functions that run in the VPC reach the Secrets Manager and ECS APIs. `false`: through what the VPC already '
-    + 'has (a NAT gateway, or interface endpoints with private DNS), so they may send HTTPS anywhere. `true`: this app '
-    + 'creates interface endpoints for both services in the private subnets, with private DNS off (nothing else in the '
-    + 'VPC, the app\'s tasks included, changes where it sends these APIs\' requests), and the functions may send HTTPS '
-    + 'only to them, by their endpoint-specific DNS names. Works beside existing endpoints.',
+    'How the functions that run in the VPC reach the Secrets Manager and ECS APIs. `false`: through what the VPC already ' +
+      'has (a NAT gateway, or interface endpoints with private DNS), so they may send HTTPS anywhere. `true`: this app ' +
+      'creates interface endpoints for both services in the private subnets, with private DNS off (nothing else in the ' +
+      "VPC, the app's tasks included, changes where it sends these APIs' requests), and the functions may send HTTPS " +
+      'only to them, by their endpoint-specific DNS names. Works beside existing endpoints.',
   ),
 })
-  .check(crossCheck<SubnetsOf>(['availabilityZones', 'privateSubnetIds'], (network, report) => {
-    if (network.availabilityZones.length !== network.privateSubnetIds.length) {
-      report('"availabilityZones" and "privateSubnetIds" must have the same length (one zone a subnet)');
-    }
-  }))
+  .check(
+    crossCheck<SubnetsOf>(['availabilityZones', 'privateSubnetIds'], (network, report) => {
+      if (network.availabilityZones.length !== network.privateSubnetIds.length) {
+        report('"availabilityZones" and "privateSubnetIds" must have the same length (one zone a subnet)');
+      }
+    }),
+  )
   .describe('The existing network the service (and the rotation functions that reach the database) run in.');
 
 export const serviceSchema = section({
   clusterName: text('an ECS cluster name', /^[A-Za-z0-9_-]{1,255}$/).describe('Name of the existing ECS cluster.'),
   serviceName: text('an ECS service name', /^[A-Za-z0-9_-]{1,255}$/).describe('Name of the ECS service this app defines.'),
-  image: text('a container image with a tag or a digest (REPO:TAG or REPO@sha256:...)', PINNED_IMAGE)
-    .describe('Container image with a tag or a digest, e.g. `111111111111.dkr.ecr.us-east-1.amazonaws.com/fleapo-web:1.4.2`.'),
+  image: text('a container image with a tag or a digest (REPO:TAG or REPO@sha256:...)', PINNED_IMAGE).describe(
+    'Container image with a tag or a digest, e.g. `111111111111.dkr.ecr.us-east-1.amazonaws.com/fleapo-web:1.4.2`.',
+  ),
   containerPort: integer(1, 65535).describe('Port the app container listens on.'),
-  cpu: z.literal(FARGATE_CPU, { error: `one of ${FARGATE_CPU.join(', ')}` })
+  cpu: z
+    .literal(FARGATE_CPU, { error: `one of ${FARGATE_CPU.join(', ')}` })
     .describe(`Fargate task CPU units (${FARGATE_CPU.join(', ')}).`),
   memoryMiB: integer(512, 122880).describe('Fargate task memory in MiB.'),
-  desiredCount: integer(0, 1000)
-    .describe('Number of tasks. 0 until the external secrets have their first values (README, "Bootstrap order").'),
+  desiredCount: integer(0, 1000).describe(
+    'Number of tasks. 0 until the external secrets have their first values (README, "Bootstrap order").',
+  ),
 }).describe('The existing ECS cluster and the service this app defines in it.');
 
 export const databaseSchema = section({
-  host: text('a host name', HOSTNAME)
-    .describe('Host name of the PostgreSQL database (RDS); TLS certificates are verified against it.'),
+  host: text('a host name', HOSTNAME).describe('Host name of the PostgreSQL database (RDS); TLS certificates are verified against it.'),
   port: integer(1, 65535).describe('Port of the database.'),
-  databaseName: text('a PostgreSQL database name', /^[A-Za-z_][A-Za-z0-9_]{0,62}$/).describe('Name of the app\'s database.'),
+  databaseName: text('a PostgreSQL database name', /^[A-Za-z_][A-Za-z0-9_]{0,62}$/).describe("Name of the app's database."),
   appUser: text('a lower-case PostgreSQL role name of at most 57 characters (the rotation adds "_clone")', PG_IDENTIFIER).describe(
-    'The application role. Rotation alternates between this role and `<appUser>_clone`, '
-    + 'as AWS\'s PostgreSQL multi-user rotation does.',
+    'The application role. Rotation alternates between this role and `<appUser>_clone`, ' + "as AWS's PostgreSQL multi-user rotation does.",
   ),
   masterSecretArn: text('a Secrets Manager secret ARN', SECRET_ARN).describe(
-    'ARN of the RDS master-credentials secret (`{"username","password"}`) of this environment\'s account and region, '
-    + 'read only by the rotation functions.',
+    'ARN of the RDS master-credentials secret (`{"username","password"}`) of this environment\'s account and region, ' +
+      'read only by the rotation functions.',
   ),
-  masterSecretKmsKeyArn: text('a KMS key ARN', KMS_KEY_ARN).optional().describe(
-    'ARN of the KMS key that encrypts the master secret, when it is not the AWS managed `aws/secretsmanager` key.',
+  masterSecretKmsKeyArn: text('a KMS key ARN', KMS_KEY_ARN)
+    .optional()
+    .describe('ARN of the KMS key that encrypts the master secret, when it is not the AWS managed `aws/secretsmanager` key.'),
+  securityGroupId: text('a security group id (sg-...)', /^sg-[0-9a-f]{8,17}$/).describe(
+    "The database's security group: it admits the rotation functions on `port` only.",
   ),
-  securityGroupId: text('a security group id (sg-...)', /^sg-[0-9a-f]{8,17}$/)
-    .describe('The database\'s security group: it admits the rotation functions on `port` only.'),
-  ssl: z.enum(['require', 'disable'], { error: '"require" or "disable"' }).describe(
-    '`require` (RDS: TLS with the certificate verified against `host`) or `disable` (a database without TLS, outside '
-    + 'production only: an environment named `prod`/`production` or with live Stripe keys refuses it).',
-  ),
+  ssl: z
+    .enum(['require', 'disable'], { error: '"require" or "disable"' })
+    .describe(
+      '`require` (RDS: TLS with the certificate verified against `host`) or `disable` (a database without TLS, outside ' +
+        'production only: an environment named `prod`/`production` or with live Stripe keys refuses it).',
+    ),
 }).describe('The PostgreSQL database (RDS) the app uses.');
 
 export const githubSchema = section({
   owner: text('a GitHub owner name', GITHUB_NAME).describe('GitHub owner (organization or user) of the repository that deploys.'),
   repository: text('a GitHub repository name', GITHUB_NAME).describe('GitHub repository that deploys.'),
-  ownerId: text('a numeric GitHub owner id', /^\d+$/).optional().describe(
-    'Numeric id of the owner. Repositories created after 2026-07-15 get OIDC subjects of the form '
-    + '`repo:OWNER@OWNER_ID/REPO@REPO_ID:...`: give both ids for such a repository.',
-  ),
-  repositoryId: text('a numeric GitHub repository id', /^\d+$/).optional()
-    .describe('Numeric id of the repository (with `ownerId`).'),
-  deployEnvironment: text('a GitHub environment name', /^[A-Za-z0-9_.-]+$/).optional().describe(
-    'The GitHub environment whose jobs may deploy (subject `repo:ORG/REPO:environment:NAME`). Exclusive with `deployBranch`.',
-  ),
-  deployBranch: text('a branch name', /^[A-Za-z0-9_./-]+$/).optional().describe(
-    'The branch whose jobs may deploy (subject `repo:ORG/REPO:ref:refs/heads/BRANCH`). Exclusive with `deployEnvironment`.',
-  ),
+  ownerId: text('a numeric GitHub owner id', /^\d+$/)
+    .optional()
+    .describe(
+      'Numeric id of the owner. Repositories created after 2026-07-15 get OIDC subjects of the form ' +
+        '`repo:OWNER@OWNER_ID/REPO@REPO_ID:...`: give both ids for such a repository.',
+    ),
+  repositoryId: text('a numeric GitHub repository id', /^\d+$/).optional().describe('Numeric id of the repository (with `ownerId`).'),
+  deployEnvironment: text('a GitHub environment name', /^[A-Za-z0-9_.-]+$/)
+    .optional()
+    .describe('The GitHub environment whose jobs may deploy (subject `repo:ORG/REPO:environment:NAME`). Exclusive with `deployBranch`.'),
+  deployBranch: text('a branch name', /^[A-Za-z0-9_./-]+$/)
+    .optional()
+    .describe('The branch whose jobs may deploy (subject `repo:ORG/REPO:ref:refs/heads/BRANCH`). Exclusive with `deployEnvironment`.'),
 })
-  .check(crossCheck<Record<string, unknown>>([], (github, report) => {
-    if ((github.deployEnvironment === undefined) === (github.deployBranch === undefined)) {
-      report('give exactly one of "deployEnvironment" and "deployBranch"');
-    }
-    if ((github.ownerId === undefined) !== (github.repositoryId === undefined)) {
-      report('give both "ownerId" and "repositoryId", or neither');
-    }
-  }))
+  .check(
+    crossCheck<Record<string, unknown>>([], (github, report) => {
+      if ((github.deployEnvironment === undefined) === (github.deployBranch === undefined)) {
+        report('give exactly one of "deployEnvironment" and "deployBranch"');
+      }
+      if ((github.ownerId === undefined) !== (github.repositoryId === undefined)) {
+        report('give both "ownerId" and "repositoryId", or neither');
+      }
+    }),
+  )
   .describe('Who may deploy this environment from GitHub Actions.');
 
 export const rotationSchema = section({
   authSecretSchedule: text('a non-empty string').describe(
-    'AUTH_SECRET rotation schedule: a Secrets Manager `cron(0 H DoM Mon DoW *)` in UTC (minute 0, year `*`, `?` in '
-    + 'exactly one of day-of-month and day-of-week), e.g. `cron(0 4 ? * SUN *)`.',
+    'AUTH_SECRET rotation schedule: a Secrets Manager `cron(0 H DoM Mon DoW *)` in UTC (minute 0, year `*`, `?` in ' +
+      'exactly one of day-of-month and day-of-week), e.g. `cron(0 4 ? * SUN *)`.',
   ),
-  authSecretWindow: text('a window in hours such as "2h"', /^([1-9]\d?)h$/)
-    .describe('Rotation window after each scheduled start, e.g. `2h`.'),
+  authSecretWindow: text('a window in hours such as "2h"', /^([1-9]\d?)h$/).describe(
+    'Rotation window after each scheduled start, e.g. `2h`.',
+  ),
   databaseUrlRotationDays: integer(1, 1000).describe('DATABASE_URL rotation: every this many days.'),
 })
-  .check(crossCheck<{ authSecretSchedule: string }>(['authSecretSchedule'], (rotation, report) => {
-    const problem = checkRotationCron(rotation.authSecretSchedule);
-    if (problem) report(`field "authSecretSchedule" ${problem}`);
-  }))
+  .check(
+    crossCheck<{ authSecretSchedule: string }>(['authSecretSchedule'], (rotation, report) => {
+      const problem = checkRotationCron(rotation.authSecretSchedule);
+      if (problem) report(`field "authSecretSchedule" ${problem}`);
+    }),
+  )
   .describe('When rotations run.');
 
 export const externalServicesSchema = section({
-  stripeMode: z.enum(['live', 'test'], { error: '"live" or "test"' }).describe(
-    'Which Stripe keys this environment takes: `live` (`sk_live_`, `rk_live_`) or `test` (`sk_test_`, `rk_test_`).',
-  ),
+  stripeMode: z
+    .enum(['live', 'test'], { error: '"live" or "test"' })
+    .describe('Which Stripe keys this environment takes: `live` (`sk_live_`, `rk_live_`) or `test` (`sk_test_`, `rk_test_`).'),
   posthogApiHost: text('an https:// origin such as https://us.i.posthog.com', /^https:\/\/[A-Za-z0-9.-]+(:\d+)?$/).describe(
     'The PostHog API host the project token is checked against, e.g. `https://us.i.posthog.com`.',
   ),
 }).describe('The issuers of the externally created secrets, which their rotation checks new values against.');
 
 export const alertsSchema = section({
-  emails: list(EMAIL, 'e-mail addresses', 0)
-    .describe('E-mail addresses subscribed to the environment\'s alert topic (may be empty: subscribe by other means).'),
+  emails: list(EMAIL, 'e-mail addresses', 0).describe(
+    "E-mail addresses subscribed to the environment's alert topic (may be empty: subscribe by other means).",
+  ),
 }).describe('Who hears about failed rotations and blocked retirements.');
 
 /** One environment (without its name, which is its key under `environments`). */
@@ -228,7 +246,7 @@ export const environmentSchema = section({
     .refine((region) => KNOWN_REGIONS.has(region), { error: 'an AWS region such as us-east-1' })
     .describe('AWS region, e.g. `us-east-1`.'),
   secretPrefix: text('a path such as fleapo/prod', /^[A-Za-z0-9_+=.@-]+(\/[A-Za-z0-9_+=.@-]+)*$/).describe(
-    'Path prefix of the environment\'s secrets, e.g. `fleapo/prod`; no environment\'s prefix may contain another\'s.',
+    "Path prefix of the environment's secrets, e.g. `fleapo/prod`; no environment's prefix may contain another's.",
   ),
   network: networkSchema,
   service: serviceSchema,
@@ -238,35 +256,41 @@ export const environmentSchema = section({
   externalServices: externalServicesSchema,
   alerts: alertsSchema,
   cdkBootstrapQualifier: text(CDK_QUALIFIER_EXPECTED, CDK_QUALIFIER).describe(
-    'CDK bootstrap qualifier of this environment\'s own bootstrap (`cdk bootstrap --qualifier`), e.g. `fleapostg`: its '
-    + 'deploy, publishing, lookup and CloudFormation execution roles serve this environment alone, bounded by the '
-    + 'environment\'s policies (README, "Bootstrap order"). Unique among the environments of an account and region, '
-    + 'and not the account\'s own qualifier.',
+    "CDK bootstrap qualifier of this environment's own bootstrap (`cdk bootstrap --qualifier`), e.g. `fleapostg`: its " +
+      'deploy, publishing, lookup and CloudFormation execution roles serve this environment alone, bounded by the ' +
+      'environment\'s policies (README, "Bootstrap order"). Unique among the environments of an account and region, ' +
+      "and not the account's own qualifier.",
   ),
-  terminationProtection: flag().describe('Protect the environment\'s stack against deletion (prod).'),
+  terminationProtection: flag().describe("Protect the environment's stack against deletion (prod)."),
 })
-  .check(crossCheck<ZonesOf>(['region', 'network.availabilityZones'], (env, report) => {
-    for (const az of env.network.availabilityZones) {
-      if (!az.startsWith(env.region)) report(`availability zone "${az}" is not in region ${env.region}`, ['network']);
-    }
-  }))
-  .check(crossCheck<MasterSecretOf>(['account', 'region', 'database.masterSecretArn'], (env, report) => {
-    if (!env.database.masterSecretArn.includes(`:${env.region}:${env.account}:`)) {
-      const expected = `a secret of this environment's account ${env.account} and region ${env.region}`;
-      report(`field "masterSecretArn" must be ${expected}`, ['database']);
-    }
-  }))
+  .check(
+    crossCheck<ZonesOf>(['region', 'network.availabilityZones'], (env, report) => {
+      for (const az of env.network.availabilityZones) {
+        if (!az.startsWith(env.region)) report(`availability zone "${az}" is not in region ${env.region}`, ['network']);
+      }
+    }),
+  )
+  .check(
+    crossCheck<MasterSecretOf>(['account', 'region', 'database.masterSecretArn'], (env, report) => {
+      if (!env.database.masterSecretArn.includes(`:${env.region}:${env.account}:`)) {
+        const expected = `a secret of this environment's account ${env.account} and region ${env.region}`;
+        report(`field "masterSecretArn" must be ${expected}`, ['database']);
+      }
+    }),
+  )
   .describe('Everything that describes one environment.');
 
 /** Settings of one AWS account, shared by every environment it hosts. */
 export const accountSchema = section({
-  importExistingOidcProvider: flag().default(false).describe(
-    'Import the account\'s existing GitHub OIDC provider instead of creating it (one provider per account).',
-  ),
-  cdkBootstrapQualifier: text(CDK_QUALIFIER_EXPECTED, CDK_QUALIFIER).default(DEFAULT_CDK_QUALIFIER).describe(
-    'CDK bootstrap qualifier of the account\'s administrator bootstrap, which deploys only the account\'s '
-    + '`FleapoGithubOidc-<account>` stack, by hand (`cdk bootstrap --qualifier`). Never an environment\'s qualifier.',
-  ),
+  importExistingOidcProvider: flag()
+    .default(false)
+    .describe("Import the account's existing GitHub OIDC provider instead of creating it (one provider per account)."),
+  cdkBootstrapQualifier: text(CDK_QUALIFIER_EXPECTED, CDK_QUALIFIER)
+    .default(DEFAULT_CDK_QUALIFIER)
+    .describe(
+      "CDK bootstrap qualifier of the account's administrator bootstrap, which deploys only the account's " +
+        "`FleapoGithubOidc-<account>` stack, by hand (`cdk bootstrap --qualifier`). Never an environment's qualifier.",
+    ),
 }).describe('Settings of one AWS account, shared by every environment it hosts.');
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -291,10 +315,12 @@ export type ExternalServicesConfig = Readonly<z.output<typeof externalServicesSc
 /** Who hears about failed rotations and blocked retirements. */
 export type AlertsConfig = Readonly<z.output<typeof alertsSchema>>;
 /** Everything that describes one environment. */
-export type EnvironmentConfig = Readonly<RawEnvironment & {
-  /** `staging` or `prod`: the key of this environment in the configuration. */
-  name: string;
-}>;
+export type EnvironmentConfig = Readonly<
+  RawEnvironment & {
+    /** `staging` or `prod`: the key of this environment in the configuration. */
+    name: string;
+  }
+>;
 /** Settings of one AWS account, shared by every environment it hosts. */
 export type AccountConfig = Readonly<RawAccount>;
 /** The whole configuration: environments in their order, and the settings of each account they use. */
@@ -302,34 +328,36 @@ export type FleapoConfig = z.output<typeof configSchema>;
 
 /** The configuration as written (defaults merged with the team's file), before it becomes `FleapoConfig`. */
 export const configObjectSchema = section({
-  $schema: z.string({ error: 'a string' }).optional().describe(
-    'The JSON Schema of this file (`fleapo-config.schema.json` of the fleapo-secrets repository), for editors; '
-    + 'ignored by the app.',
-  ),
+  $schema: z
+    .string({ error: 'a string' })
+    .optional()
+    .describe(
+      'The JSON Schema of this file (`fleapo-config.schema.json` of the fleapo-secrets repository), for editors; ' + 'ignored by the app.',
+    ),
   environments: z
     .record(environmentName, environmentSchema, { error: 'an object with at least one environment' })
-    .describe('The environments by name (e.g. `staging`, `prod`). A name must not start with another environment\'s name and a dash.'),
+    .describe("The environments by name (e.g. `staging`, `prod`). A name must not start with another environment's name and a dash."),
   accounts: z
     .record(accountId, accountSchema, { error: 'an object' })
     .optional()
     .describe('Per-account settings by account id; an account without an entry gets the defaults.'),
 })
-  .check(crossCheck<{ environments: unknown; accounts?: unknown }>([], (config, report, valid) => {
-    if (!isObject(config.environments)) return;
-    const environments = Object.entries(config.environments)
-      .filter((entry): entry is [string, RawEnvironment] => isObject(entry[1]));
-    if (Object.keys(config.environments).length === 0) {
-      report('the configuration must have an "environments" object with at least one environment');
-    }
-    const validEnv = (name: string, ...fields: string[]) =>
-      fields.every((field) => valid(['environments', name, ...field.split('.')]));
-    checkEachEnvironment(environments, validEnv, report);
-    checkAcrossEnvironments(environments, validEnv, report);
-    const accounts = isObject(config.accounts) ? (config.accounts as Record<string, RawAccount>) : {};
-    const validAccount = (account: string) => valid(['accounts', account, 'cdkBootstrapQualifier']);
-    checkAdministratorQualifiers(environments, accounts, validEnv, validAccount, report);
-    checkAccountsUsed(environments, accounts, validEnv, report);
-  }))
+  .check(
+    crossCheck<{ environments: unknown; accounts?: unknown }>([], (config, report, valid) => {
+      if (!isObject(config.environments)) return;
+      const environments = Object.entries(config.environments).filter((entry): entry is [string, RawEnvironment] => isObject(entry[1]));
+      if (Object.keys(config.environments).length === 0) {
+        report('the configuration must have an "environments" object with at least one environment');
+      }
+      const validEnv = (name: string, ...fields: string[]) => fields.every((field) => valid(['environments', name, ...field.split('.')]));
+      checkEachEnvironment(environments, validEnv, report);
+      checkAcrossEnvironments(environments, validEnv, report);
+      const accounts = isObject(config.accounts) ? (config.accounts as Record<string, RawAccount>) : {};
+      const validAccount = (account: string) => valid(['accounts', account, 'cdkBootstrapQualifier']);
+      checkAdministratorQualifiers(environments, accounts, validEnv, validAccount, report);
+      checkAccountsUsed(environments, accounts, validEnv, report);
+    }),
+  )
   .describe('The fleapo secrets configuration.');
 
 /**
@@ -354,11 +382,14 @@ function checkEachEnvironment(
   for (const [name, env] of environments) {
     // The master credentials travel only over verified TLS in production (an environment named prod or production,
     // or one that takes live Stripe keys); `disable` is for a database without TLS outside production.
-    if (valid(name, 'database.ssl', 'externalServices.stripeMode') && env.database.ssl === 'disable'
-      && (isProductionEnvironment(name) || env.externalServices.stripeMode === 'live')) {
+    if (
+      valid(name, 'database.ssl', 'externalServices.stripeMode') &&
+      env.database.ssl === 'disable' &&
+      (isProductionEnvironment(name) || env.externalServices.stripeMode === 'live')
+    ) {
       report(
-        `field "ssl" must be "require" in the production environment "${name}": `
-        + 'the master credentials go only over verified TLS (got "disable")',
+        `field "ssl" must be "require" in the production environment "${name}": ` +
+          'the master credentials go only over verified TLS (got "disable")',
         ['environments', name, 'database'],
       );
     }
@@ -391,13 +422,20 @@ function checkAcrossEnvironments(
         report(`${problem}, so names scoped to "${otherName}" would cover it; rename one`, at);
       }
       if (otherName < name && valid(name, 'region') && valid(otherName, 'region') && other.region === env.region) {
-        if (valid(name, 'cdkBootstrapQualifier') && valid(otherName, 'cdkBootstrapQualifier')
-          && other.cdkBootstrapQualifier === env.cdkBootstrapQualifier) {
+        if (
+          valid(name, 'cdkBootstrapQualifier') &&
+          valid(otherName, 'cdkBootstrapQualifier') &&
+          other.cdkBootstrapQualifier === env.cdkBootstrapQualifier
+        ) {
           const problem = `field "cdkBootstrapQualifier" ("${env.cdkBootstrapQualifier}") is also environment "${otherName}"'s`;
           report(`${problem}; each environment needs a bootstrap of its own`, at);
         }
-        if (valid(name, 'service.clusterName', 'service.serviceName') && valid(otherName, 'service.clusterName', 'service.serviceName')
-          && other.service.clusterName === env.service.clusterName && other.service.serviceName === env.service.serviceName) {
+        if (
+          valid(name, 'service.clusterName', 'service.serviceName') &&
+          valid(otherName, 'service.clusterName', 'service.serviceName') &&
+          other.service.clusterName === env.service.clusterName &&
+          other.service.serviceName === env.service.serviceName
+        ) {
           report(`service "${env.service.serviceName}" is also environment "${otherName}"'s service in the same cluster`, at);
         }
       }

@@ -57,7 +57,12 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
   const got = `(got ${describeValue(issue.input)})`;
   const field = fieldOf(rest);
   if (field === undefined) return [`${base}: must be ${issue.message} ${got}`];
-  const owner = base + rest.slice(0, field.start).map((key) => `.${String(key)}`).join('');
+  const owner =
+    base +
+    rest
+      .slice(0, field.start)
+      .map((key) => `.${String(key)}`)
+      .join('');
   return [`${owner}: field "${field.name}" must be ${issue.message} ${got}`];
 }
 
@@ -73,7 +78,15 @@ function fieldOf(rest: readonly PropertyKey[]): { name: string; start: number } 
   let start = rest.length - 1;
   while (start >= 0 && typeof rest[start] === 'number') start--;
   if (start < 0) return undefined;
-  return { name: String(rest[start]) + rest.slice(start + 1).map((i) => `[${String(i)}]`).join(''), start };
+  return {
+    name:
+      String(rest[start]) +
+      rest
+        .slice(start + 1)
+        .map((i) => `[${String(i)}]`)
+        .join(''),
+    start,
+  };
 }
 
 /** The fields the schema knows at `path` (for "did you mean"). */
@@ -107,7 +120,13 @@ function mistypedEnvironments(issues: readonly z.core.$ZodIssue[], raw: unknown)
       .filter((i) => i.code === 'invalid_type' && i.input === undefined && i.path.length === 3)
       .filter((i) => i.path[0] === 'environments' && i.path[1] === name)
       .map((i) => `"${String(i.path[2])}"`);
-    const suggestion = missing.length > 0 ? closest(name, environments.filter((other) => other !== name)) : undefined;
+    const suggestion =
+      missing.length > 0
+        ? closest(
+            name,
+            environments.filter((other) => other !== name),
+          )
+        : undefined;
     if (suggestion) {
       const problem = `environment "${name}" is not a configured environment (did you mean "${suggestion}"?)`;
       result.set(name, `${problem}; a new environment must give every field, and this one lacks ${missing.join(', ')}`);

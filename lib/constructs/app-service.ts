@@ -81,7 +81,8 @@ export class AppService extends Construct {
     props.secrets.grantInjection(this.executionRole);
     Validations.of(this.executionRole).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'ecr:GetAuthorizationToken (added by grantPull to pull the app image) has no resource-level permissions; every other action of this role names its resources.',
+      reason:
+        'ecr:GetAuthorizationToken (added by grantPull to pull the app image) has no resource-level permissions; every other action of this role names its resources.',
     });
     const secrets: Record<string, ecs.Secret> = {};
     for (const name of SECRET_NAMES) secrets[name] = new InjectedSecret(props.secrets.secrets[name].secretArn);
@@ -166,13 +167,18 @@ export class AppService extends Construct {
     if (Construct.isConstruct(principal)) {
       Validations.of(principal).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: "ecs:ListTasks has no resource-level permission for a Fargate cluster; the statement is limited to the service's cluster with the ecs:cluster condition key.",
+        reason:
+          "ecs:ListTasks has no resource-level permission for a Fargate cluster; the statement is limited to the service's cluster with the ecs:cluster condition key.",
       });
       const resolved: unknown = Stack.of(this).resolve(tasksArn);
-      const tasksId = typeof resolved === 'string' ? resolved : `arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/${this.cluster.clusterName}/*`;
+      const tasksId =
+        typeof resolved === 'string'
+          ? resolved
+          : `arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/${this.cluster.clusterName}/*`;
       Validations.of(principal).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${tasksId}]`,
-        reason: "ecs:DescribeTasks on the tasks of the service's cluster only (resource and ecs:cluster condition): task ids are not known before the tasks run.",
+        reason:
+          "ecs:DescribeTasks on the tasks of the service's cluster only (resource and ecs:cluster condition): task ids are not known before the tasks run.",
       });
     }
     return grant;

@@ -57,8 +57,15 @@ export function databaseFunctionEnvironment(props: DatabaseFunctionsProps): Reco
   };
 }
 
-/** Allows `grantee` to read the RDS master secret, and to decrypt it (through Secrets Manager, for it only) when a customer-managed key encrypts it. */
-export function grantMasterSecretRead(database: Pick<DatabaseConfig, 'masterSecretArn' | 'masterSecretKmsKeyArn'>, grantee: iam.IGrantable, scope: Construct): iam.Grant {
+/**
+ * Allows `grantee` to read the RDS master secret, and to decrypt it (through Secrets Manager, for it only) when a
+ * customer-managed key encrypts it.
+ */
+export function grantMasterSecretRead(
+  database: Pick<DatabaseConfig, 'masterSecretArn' | 'masterSecretKmsKeyArn'>,
+  grantee: iam.IGrantable,
+  scope: Construct,
+): iam.Grant {
   const grant = iam.Grant.addToPrincipal({ grantee, actions: ['secretsmanager:GetSecretValue'], resourceArns: [database.masterSecretArn] });
   if (!database.masterSecretKmsKeyArn) return grant;
   return grant.combine(
@@ -103,7 +110,11 @@ export interface ApiAccessProps {
  */
 export function allowApiAccess(scope: Construct, props: ApiAccessProps): Record<string, string> {
   if (!props.createInterfaceEndpoints) {
-    props.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'Secrets Manager and ECS APIs (through the VPC NAT or endpoints)');
+    props.securityGroup.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(443),
+      'Secrets Manager and ECS APIs (through the VPC NAT or endpoints)',
+    );
     return {};
   }
   const vpc = props.vpc;

@@ -85,7 +85,13 @@ export class DatabaseRoleRetirement extends Construct {
         period: RETIREMENT_RETRY_INTERVAL,
       });
     const ticksPerAlarmWindow = RETIREMENT_BLOCKED_ALARM_AFTER.toMinutes() / RETIREMENT_RETRY_INTERVAL.toMinutes();
-    const alarm = (id: string, name: string, description: string, alarmMetric: cloudwatch.IMetric, periods: Partial<cloudwatch.AlarmProps> = {}) =>
+    const alarm = (
+      id: string,
+      name: string,
+      description: string,
+      alarmMetric: cloudwatch.IMetric,
+      periods: Partial<cloudwatch.AlarmProps> = {},
+    ) =>
       new cloudwatch.Alarm(this, id, {
         alarmName: alertAlarmName(env, name),
         alarmDescription: `${description} See README, "When an alarm fires".`,

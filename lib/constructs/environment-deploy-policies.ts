@@ -20,7 +20,19 @@ export const ENVIRONMENT_TAG = 'fleapo:environment';
 export const MANAGED_POLICY_MAX_CHARS = 6144;
 
 /** IAM actions that change an identity or a policy (every write of IAM). */
-const IAM_WRITES = ['iam:Add*', 'iam:Attach*', 'iam:Create*', 'iam:Delete*', 'iam:Detach*', 'iam:Put*', 'iam:Remove*', 'iam:Set*', 'iam:Tag*', 'iam:Untag*', 'iam:Update*'];
+const IAM_WRITES = [
+  'iam:Add*',
+  'iam:Attach*',
+  'iam:Create*',
+  'iam:Delete*',
+  'iam:Detach*',
+  'iam:Put*',
+  'iam:Remove*',
+  'iam:Set*',
+  'iam:Tag*',
+  'iam:Untag*',
+  'iam:Update*',
+];
 
 /**
  * The two customer-managed policies that confine an environment's deploy chain to that environment, so that
@@ -50,7 +62,10 @@ export class EnvironmentDeployPolicies extends Construct {
   constructor(scope: Construct, id: string, props: EnvironmentDeployPoliciesProps) {
     super(scope, id);
     const names = new EnvironmentNames(Stack.of(this).partition, props.environment);
-    const denies = denyStatements(names, props.otherEnvironments.map((o) => new EnvironmentNames(names.partition, o)));
+    const denies = denyStatements(
+      names,
+      props.otherEnvironments.map((o) => new EnvironmentNames(names.partition, o)),
+    );
     const resources = resourceStatements(names);
     const boundary = [...resources, ...bootstrapStatements(names), ...runtimeStatements(names), ...denies];
 
@@ -67,7 +82,9 @@ export class EnvironmentDeployPolicies extends Construct {
     for (const policy of [this.executionPolicy, this.boundary]) {
       const size = JSON.stringify(Stack.of(this).resolve(policy.document)).length;
       if (size > MANAGED_POLICY_MAX_CHARS) {
-        Annotations.of(policy).addError(`${policy.node.path}: ${size} characters, more than the ${MANAGED_POLICY_MAX_CHARS} IAM allows a managed policy (shorter secret prefix, fewer subnets or environments per account)`);
+        Annotations.of(policy).addError(
+          `${policy.node.path}: ${size} characters, more than the ${MANAGED_POLICY_MAX_CHARS} IAM allows a managed policy (shorter secret prefix, fewer subnets or environments per account)`,
+        );
       }
     }
     acknowledgeWildcards(this.executionPolicy, [...resources, ...denies]);
@@ -120,10 +137,7 @@ export class EnvironmentNames {
     return this.arn('iam', `role/fleapo-${this.name}-*`, '');
   }
   get logGroups(): string[] {
-    return [
-      this.arn('logs', `log-group:/aws/lambda/fleapo-${this.name}-*`),
-      this.arn('logs', `log-group:/fleapo/${this.name}/*`),
-    ];
+    return [this.arn('logs', `log-group:/aws/lambda/fleapo-${this.name}-*`), this.arn('logs', `log-group:/fleapo/${this.name}/*`)];
   }
   get rules(): string {
     return this.arn('events', `rule/fleapo-${this.name}-*`);
@@ -172,11 +186,30 @@ export class EnvironmentNames {
   }
   /** Every ARN pattern of this environment that is a resource of its own (denied to the others). */
   get everything(): string[] {
-    return [this.secrets, this.functions, this.roles, ...this.logGroups, this.rules, this.topics, this.alarms, ...this.keyAliases, this.service, this.taskDefinitions, this.stack, this.policies, this.bootstrapRoles, this.assetsBucket, `${this.assetsBucket}/*`, this.assetsRepository];
+    return [
+      this.secrets,
+      this.functions,
+      this.roles,
+      ...this.logGroups,
+      this.rules,
+      this.topics,
+      this.alarms,
+      ...this.keyAliases,
+      this.service,
+      this.taskDefinitions,
+      this.stack,
+      this.policies,
+      this.bootstrapRoles,
+      this.assetsBucket,
+      `${this.assetsBucket}/*`,
+      this.assetsRepository,
+    ];
   }
 }
 
-const tagged = (names: EnvironmentNames, kind: 'Resource' | 'Request') => ({ StringEquals: { [`aws:${kind}Tag/${ENVIRONMENT_TAG}`]: names.name } });
+const tagged = (names: EnvironmentNames, kind: 'Resource' | 'Request') => ({
+  StringEquals: { [`aws:${kind}Tag/${ENVIRONMENT_TAG}`]: names.name },
+});
 
 /** Why each allowed statement needs its wildcards (cdk-nag AwsSolutions-IAM5). */
 const reasons = new WeakMap<iam.PolicyStatement, string>();
@@ -197,41 +230,94 @@ function resourceStatements(n: EnvironmentNames): iam.PolicyStatement[] {
     allow(
       "the environment's own names only: <secretPrefix>/* secrets (random ARN suffix), fleapo-<env>-* functions, roles, rules, topics, alarms and log groups, its key aliases, task family and service; roles only with its boundary (denied otherwise)",
       ['*'],
-      [n.secrets, n.functions, n.roles, ...n.logGroups.flatMap((g) => [g, `${g}:*`]), n.rules, n.topics, n.alarms, ...n.keyAliases, n.taskDefinitions, n.service],
+      [
+        n.secrets,
+        n.functions,
+        n.roles,
+        ...n.logGroups.flatMap((g) => [g, `${g}:*`]),
+        n.rules,
+        n.topics,
+        n.alarms,
+        ...n.keyAliases,
+        n.taskDefinitions,
+        n.service,
+      ],
     ),
-    allow("key ids are random: only keys tagged fleapo:environment with this environment's name", ['kms:*'], [n.arn('kms', 'key/*')], tagged(n, 'Resource')),
-    allow("security groups and endpoints tagged fleapo:environment with this environment's name only", ['ec2:*'], ec2, tagged(n, 'Resource')),
-    allow('new keys, security groups and endpoints have no id yet: created only with the tag fleapo:environment of this environment', ['kms:CreateKey', 'kms:TagResource', 'ec2:CreateSecurityGroup', 'ec2:CreateVpcEndpoint', 'ec2:CreateTags'], ['*'], tagged(n, 'Request')),
-    allow("the rule of the configured database security group that admits the rotation functions (rule ids are random); the environment's VPC and subnets", ['ec2:AuthorizeSecurityGroupIngress', 'ec2:RevokeSecurityGroupIngress', 'ec2:CreateSecurityGroup', 'ec2:CreateVpcEndpoint'], [
-      n.arn('ec2', `security-group/${n.env.database.securityGroupId}`),
-      n.arn('ec2', 'security-group-rule/*'),
-      n.arn('ec2', `vpc/${n.env.network.vpcId}`),
-      ...n.env.network.privateSubnetIds.map((id) => n.arn('ec2', `subnet/${id}`)),
-    ]),
+    allow(
+      "key ids are random: only keys tagged fleapo:environment with this environment's name",
+      ['kms:*'],
+      [n.arn('kms', 'key/*')],
+      tagged(n, 'Resource'),
+    ),
+    allow(
+      "security groups and endpoints tagged fleapo:environment with this environment's name only",
+      ['ec2:*'],
+      ec2,
+      tagged(n, 'Resource'),
+    ),
+    allow(
+      'new keys, security groups and endpoints have no id yet: created only with the tag fleapo:environment of this environment',
+      ['kms:CreateKey', 'kms:TagResource', 'ec2:CreateSecurityGroup', 'ec2:CreateVpcEndpoint', 'ec2:CreateTags'],
+      ['*'],
+      tagged(n, 'Request'),
+    ),
+    allow(
+      "the rule of the configured database security group that admits the rotation functions (rule ids are random); the environment's VPC and subnets",
+      ['ec2:AuthorizeSecurityGroupIngress', 'ec2:RevokeSecurityGroupIngress', 'ec2:CreateSecurityGroup', 'ec2:CreateVpcEndpoint'],
+      [
+        n.arn('ec2', `security-group/${n.env.database.securityGroupId}`),
+        n.arn('ec2', 'security-group-rule/*'),
+        n.arn('ec2', `vpc/${n.env.network.vpcId}`),
+        ...n.env.network.privateSubnetIds.map((id) => n.arn('ec2', `subnet/${id}`)),
+      ],
+    ),
     ...(n.env.network.createInterfaceEndpoints
-      ? [allow("interface endpoints with private DNS: EC2 associates the environment's VPC with the endpoint's AWS-managed private hosted zone (random id) in the creator's name", ['route53:AssociateVPCWithHostedZone'], [`arn:${n.partition}:route53:::hostedzone/*`])]
+      ? [
+          allow(
+            "interface endpoints with private DNS: EC2 associates the environment's VPC with the endpoint's AWS-managed private hosted zone (random id) in the creator's name",
+            ['route53:AssociateVPCWithHostedZone'],
+            [`arn:${n.partition}:route53:::hostedzone/*`],
+          ),
+        ]
       : []),
     // Lambda reads a function's code from the assets bucket with the credentials of whoever creates the function.
     allow("the functions' code in the environment's own CDK assets bucket", ['s3:GetObject*'], [`${n.assetsBucket}/*`]),
-    allow('the assets bucket encryption, only through S3 (kms:ViaService), as in the CDK bootstrap template', ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'], ['*'], {
-      StringEquals: { 'kms:ViaService': `s3.${n.region}.amazonaws.com` },
-    }),
-    allow('actions with no resource-level permissions (GenerateSecretString, KMS and EC2 lists and descriptions, DescribeTaskDefinition, DescribeLogGroups)', ['secretsmanager:GetRandomPassword', 'kms:List*', 'ec2:Describe*', 'ecs:DescribeTaskDefinition', 'logs:DescribeLogGroups'], ['*']),
+    allow(
+      'the assets bucket encryption, only through S3 (kms:ViaService), as in the CDK bootstrap template',
+      ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'],
+      ['*'],
+      {
+        StringEquals: { 'kms:ViaService': `s3.${n.region}.amazonaws.com` },
+      },
+    ),
+    allow(
+      'actions with no resource-level permissions (GenerateSecretString, KMS and EC2 lists and descriptions, DescribeTaskDefinition, DescribeLogGroups)',
+      ['secretsmanager:GetRandomPassword', 'kms:List*', 'ec2:Describe*', 'ecs:DescribeTaskDefinition', 'logs:DescribeLogGroups'],
+      ['*'],
+    ),
   ];
 }
 
 /** What the environment's CDK bootstrap roles (deploy, publishing, lookup) need, on the environment's own stack and assets. */
 function bootstrapStatements(n: EnvironmentNames): iam.PolicyStatement[] {
   return [
-    allow("the environment's own stack (random ARN suffix), CDK assets bucket and repository, bootstrap version parameter, and passing its own execution role", ['*'], [
-      n.stack,
-      n.assetsBucket,
-      `${n.assetsBucket}/*`,
-      n.assetsRepository,
-      n.bootstrapVersionParameter,
-      n.bootstrapRole('cfn-exec'),
-    ]),
-    allow('CloudFormation reads, as the CDK deploy role has them (AWSCloudFormationReadOnlyAccess); templates hold no secret (guardrails); no resource-level permissions for the registry login and caller identity', ['cloudformation:Describe*', 'cloudformation:Get*', 'cloudformation:List*', 'cloudformation:ValidateTemplate', 'ecr:GetAuthorizationToken', 'sts:GetCallerIdentity'], ['*']),
+    allow(
+      "the environment's own stack (random ARN suffix), CDK assets bucket and repository, bootstrap version parameter, and passing its own execution role",
+      ['*'],
+      [n.stack, n.assetsBucket, `${n.assetsBucket}/*`, n.assetsRepository, n.bootstrapVersionParameter, n.bootstrapRole('cfn-exec')],
+    ),
+    allow(
+      'CloudFormation reads, as the CDK deploy role has them (AWSCloudFormationReadOnlyAccess); templates hold no secret (guardrails); no resource-level permissions for the registry login and caller identity',
+      [
+        'cloudformation:Describe*',
+        'cloudformation:Get*',
+        'cloudformation:List*',
+        'cloudformation:ValidateTemplate',
+        'ecr:GetAuthorizationToken',
+        'sts:GetCallerIdentity',
+      ],
+      ['*'],
+    ),
   ];
 }
 
@@ -240,14 +326,30 @@ function runtimeStatements(n: EnvironmentNames): iam.PolicyStatement[] {
   const db = n.env.database;
   const image = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([^:@]+)/.exec(n.env.service.image);
   return [
-    allow("the RDS master secret and its key, the app image's repository, the tasks of the environment's cluster (random ids)", ['secretsmanager:GetSecretValue', 'kms:Decrypt', 'ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage', 'ecs:ListTasks', 'ecs:DescribeTasks'], [
-      db.masterSecretArn,
-      ...(db.masterSecretKmsKeyArn ? [db.masterSecretKmsKeyArn] : []),
-      ...(image ? [`arn:${n.partition}:ecr:${image[2]}:${image[1]}:repository/${image[3]}`] : []),
-      n.arn('ecs', `task/${n.env.service.clusterName}/*`),
-      n.arn('ecs', `container-instance/${n.env.service.clusterName}/*`),
-    ]),
-    allow('the network-interface actions Lambda needs to place a function in its VPC; EC2 gives them no useful resource scope', ['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'], ['*']),
+    allow(
+      "the RDS master secret and its key, the app image's repository, the tasks of the environment's cluster (random ids)",
+      [
+        'secretsmanager:GetSecretValue',
+        'kms:Decrypt',
+        'ecr:BatchCheckLayerAvailability',
+        'ecr:GetDownloadUrlForLayer',
+        'ecr:BatchGetImage',
+        'ecs:ListTasks',
+        'ecs:DescribeTasks',
+      ],
+      [
+        db.masterSecretArn,
+        ...(db.masterSecretKmsKeyArn ? [db.masterSecretKmsKeyArn] : []),
+        ...(image ? [`arn:${n.partition}:ecr:${image[2]}:${image[1]}:repository/${image[3]}`] : []),
+        n.arn('ecs', `task/${n.env.service.clusterName}/*`),
+        n.arn('ecs', `container-instance/${n.env.service.clusterName}/*`),
+      ],
+    ),
+    allow(
+      'the network-interface actions Lambda needs to place a function in its VPC; EC2 gives them no useful resource scope',
+      ['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+      ['*'],
+    ),
   ];
 }
 
@@ -281,7 +383,11 @@ function denyStatements(n: EnvironmentNames, others: EnvironmentNames[]): iam.Po
       conditions: { StringNotEquals: { 'iam:PermissionsBoundary': n.boundaryArn } },
     }),
     new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['iam:DeleteRolePermissionsBoundary'], resources: ['*'] }),
-    new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['iam:CreateUser', 'iam:CreateAccessKey', 'iam:CreateLoginProfile'], resources: ['*'] }),
+    new iam.PolicyStatement({
+      effect: iam.Effect.DENY,
+      actions: ['iam:CreateUser', 'iam:CreateAccessKey', 'iam:CreateLoginProfile'],
+      resources: ['*'],
+    }),
     new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['sts:AssumeRole'], resources: ['*'] }),
   ];
 }

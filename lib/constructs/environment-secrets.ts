@@ -128,7 +128,12 @@ export class EnvironmentSecrets extends Construct {
 export function grantSecretRotation(secret: secretsmanager.ISecret, grantee: iam.IGrantable): iam.Grant {
   const grant = iam.Grant.addToPrincipal({
     grantee,
-    actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+    actions: [
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:PutSecretValue',
+      'secretsmanager:UpdateSecretVersionStage',
+    ],
     resourceArns: [secret.secretArn],
   });
   return secret.encryptionKey

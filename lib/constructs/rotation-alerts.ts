@@ -126,10 +126,20 @@ export class RotationAlerts extends Construct {
     };
     const events_ = new iam.ServicePrincipal('events.amazonaws.com');
     this.topic.addToResourcePolicy(
-      new iam.PolicyStatement({ principals: [events_], actions: ['sns:Publish'], resources: [this.topic.topicArn], conditions: fromTheseRules }),
+      new iam.PolicyStatement({
+        principals: [events_],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: fromTheseRules,
+      }),
     );
     key.addToResourcePolicy(
-      new iam.PolicyStatement({ principals: [events_], actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'], conditions: fromTheseRules }),
+      new iam.PolicyStatement({
+        principals: [events_],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: fromTheseRules,
+      }),
     );
   }
 

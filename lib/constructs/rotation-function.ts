@@ -33,7 +33,10 @@ export interface RotationFunctionProps {
   readonly timeout?: Duration;
 }
 
-/** The Lambda runtime of every function here: the latest Node.js runtime aws-cdk-lib knows (cdk-nag AwsSolutions-L1); see lib/node-version.ts. */
+/**
+ * The Lambda runtime of every function here: the latest Node.js runtime aws-cdk-lib knows (cdk-nag AwsSolutions-L1);
+ * see lib/node-version.ts.
+ */
 export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 /**
@@ -82,9 +85,7 @@ export class RotationFunction extends Construct implements iam.IGrantable {
       environment: props.environment,
       // Hashed by its inputs, so a synth whose cdk.out already holds this bundle does not build it again.
       bundling: { ...bundling, assetHash: lambdaSourceHash(entry, bundling) },
-      ...(props.vpc
-        ? { vpc: props.vpc.vpc, vpcSubnets: { subnets: props.vpc.subnets }, securityGroups: [props.vpc.securityGroup] }
-        : {}),
+      ...(props.vpc ? { vpc: props.vpc.vpc, vpcSubnets: { subnets: props.vpc.subnets }, securityGroups: [props.vpc.securityGroup] } : {}),
     });
 
     if (props.vpc) {
@@ -104,7 +105,8 @@ export class RotationFunction extends Construct implements iam.IGrantable {
       );
       Validations.of(this.role).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'Only the network-interface actions Lambda needs to place the function in its VPC (what AWSLambdaVPCAccessExecutionRole grants, without its logs); Lambda manages these interfaces with the execution role and the Describe actions have no resource-level permissions.',
+        reason:
+          'Only the network-interface actions Lambda needs to place the function in its VPC (what AWSLambdaVPCAccessExecutionRole grants, without its logs); Lambda manages these interfaces with the execution role and the Describe actions have no resource-level permissions.',
       });
     }
   }

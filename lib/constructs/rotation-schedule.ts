@@ -19,7 +19,11 @@ export interface RotationTiming {
  * Attaches `rotationFunction` to `secret` with a ScheduleExpression (cron or rate) and a window, which
  * aws-cdk-lib's `addRotationSchedule` does not offer (aws/aws-cdk#24062). See {@link attachRotation}.
  */
-export function scheduleRotation(secret: secretsmanager.Secret, rotationFunction: RotationFunction, timing: RotationTiming): secretsmanager.CfnRotationSchedule {
+export function scheduleRotation(
+  secret: secretsmanager.Secret,
+  rotationFunction: RotationFunction,
+  timing: RotationTiming,
+): secretsmanager.CfnRotationSchedule {
   return attachRotation(secret, rotationFunction, {
     rotationRules: { scheduleExpression: timing.scheduleExpression, ...(timing.window ? { duration: timing.window } : {}) },
     rotateImmediatelyOnUpdate: timing.rotateImmediatelyOnUpdate,
@@ -30,7 +34,10 @@ export function scheduleRotation(secret: secretsmanager.Secret, rotationFunction
  * Attaches `rotationFunction` to `secret` for rotations started on demand only (`RotateSecret`, no
  * RotationRules): for secrets whose new value a person creates at the issuer. Never rotates on deploy.
  */
-export function attachOnDemandRotation(secret: secretsmanager.Secret, rotationFunction: RotationFunction): secretsmanager.CfnRotationSchedule {
+export function attachOnDemandRotation(
+  secret: secretsmanager.Secret,
+  rotationFunction: RotationFunction,
+): secretsmanager.CfnRotationSchedule {
   return attachRotation(secret, rotationFunction, { rotateImmediatelyOnUpdate: false });
 }
 

@@ -4,7 +4,14 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { ENV_ALERT_TOPIC_ARN, ENV_ECS_CLUSTER, ENV_ECS_SERVICE, ENV_FLEAPO_ENVIRONMENT, ENV_NOTICE_SECRET_ARNS, ENV_POWERTOOLS_SERVICE_NAME } from '../../catalog/env-vars';
+import {
+  ENV_ALERT_TOPIC_ARN,
+  ENV_ECS_CLUSTER,
+  ENV_ECS_SERVICE,
+  ENV_FLEAPO_ENVIRONMENT,
+  ENV_NOTICE_SECRET_ARNS,
+  ENV_POWERTOOLS_SERVICE_NAME,
+} from '../../catalog/env-vars';
 import { TAG_REVOKE_NOTICE_VERSION } from '../../catalog/tags';
 import type { AppService } from './app-service';
 import { alertRuleName, type RotationAlerts } from './rotation-alerts';
@@ -56,7 +63,11 @@ export class StripeRevokeNotice extends Construct {
     });
     const fn = this.function.function;
     // Describes (never reads) the Stripe secrets; tags them with the notice's record only.
-    iam.Grant.addToPrincipal({ grantee: this.function, actions: ['secretsmanager:DescribeSecret'], resourceArns: props.secrets.map((s) => s.secretArn) });
+    iam.Grant.addToPrincipal({
+      grantee: this.function,
+      actions: ['secretsmanager:DescribeSecret'],
+      resourceArns: props.secrets.map((s) => s.secretArn),
+    });
     iam.Grant.addToPrincipal({
       grantee: this.function,
       actions: ['secretsmanager:TagResource'],

@@ -32,15 +32,25 @@ function diffProgram(): Command {
         'IAM and security-group changes, other replacements, added/removed stacks, and every change.',
     )
     .addOption(
-      new Option('--base <ref>', 'git ref of the base (default: git merge-base HEAD main, then origin/main; when that is HEAD with a clean tree, the upstream; else refused)'),
+      new Option(
+        '--base <ref>',
+        'git ref of the base (default: git merge-base HEAD main, then origin/main; when that is HEAD with a clean tree, the upstream; else refused)',
+      ),
     )
-    .addOption(new Option('--base-dir <cdk.out>', 'diff an already-synthesized base assembly instead (missing dir = no app: all stacks added)'))
+    .addOption(
+      new Option('--base-dir <cdk.out>', 'diff an already-synthesized base assembly instead (missing dir = no app: all stacks added)'),
+    )
     .addOption(new Option('--head-dir <cdk.out>', 'diff an already-synthesized head assembly (default: synthesize the working tree)'))
     .addOption(new Option('--base-label <text>', 'label of the base in the report'))
     .addOption(new Option('--head-label <text>', 'label of the head in the report'))
     .addOption(new Option('--out <file>', 'write the report to <file> (default: stdout)'))
     .addOption(new Option('--max-chars <n>', 'cut the report to n characters (the full diff is cut first)'))
-    .addOption(new Option('--fail-on-destructive-secret-change', 'exit 1 when a Secrets Manager secret or KMS key is replaced, destroyed or orphaned'))
+    .addOption(
+      new Option(
+        '--fail-on-destructive-secret-change',
+        'exit 1 when a Secrets Manager secret or KMS key is replaced, destroyed or orphaned',
+      ),
+    )
     .helpOption('-h, --help', 'display this help')
     .addHelpText('after', '\nExit codes: 0 report written (whatever it says), 1 destructive secret change with the flag above, 2 error.')
     .allowExcessArguments(false)

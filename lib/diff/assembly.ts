@@ -2,6 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 /** A CloudFormation template as JSON. */
+/** A synthesized CloudFormation template: untyped JSON. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Template = { [key: string]: any };
 
 /** The stacks of a cloud assembly: display name (e.g. `Fleapo-prod`, `Stage/Stack`) -> template. */

@@ -86,16 +86,31 @@ export function renderReport(diff: AssemblyDiff, options: ReportOptions = {}): s
     for (const s of removed) head.push(`- REMOVED: **${s.stack}** (${s.resourceChanges} resources leave CloudFormation)`);
   }
 
-  head.push('', '### Summary', '', '| stack | status | resource changes | permissions broadened | IAM | security groups | replaced/destroyed |', '|---|---|---|---|---|---|---|');
+  head.push(
+    '',
+    '### Summary',
+    '',
+    '| stack | status | resource changes | permissions broadened | IAM | security groups | replaced/destroyed |',
+    '|---|---|---|---|---|---|---|',
+  );
   for (const s of diff.stacks) {
     const yes = (b: boolean) => (b ? 'yes' : '');
-    head.push(`| ${s.stack} | ${s.status} | ${s.resourceChanges} | ${yes(s.permissionsBroadened)} | ${yes(s.iamChanges)} | ${yes(s.securityGroupChanges)} | ${s.destructive.length || ''} |`);
+    head.push(
+      `| ${s.stack} | ${s.status} | ${s.resourceChanges} | ${yes(s.permissionsBroadened)} | ${yes(s.iamChanges)} | ${yes(s.securityGroupChanges)} | ${s.destructive.length || ''} |`,
+    );
   }
 
   const top = head.join('\n');
   const rest: string[] = ['', '', '### All changes'];
   for (const s of changed) {
-    rest.push('', `<details><summary>${s.stack} (${s.status}, ${s.resourceChanges} resource changes)</summary>`, '', fence(s.differencesText || '(no differences)'), '', '</details>');
+    rest.push(
+      '',
+      `<details><summary>${s.stack} (${s.status}, ${s.resourceChanges} resource changes)</summary>`,
+      '',
+      fence(s.differencesText || '(no differences)'),
+      '',
+      '</details>',
+    );
   }
   let restText = rest.join('\n');
   if (options.maxChars !== undefined && top.length + restText.length + 1 > options.maxChars) {

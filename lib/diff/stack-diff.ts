@@ -46,6 +46,8 @@ export interface AssemblyDiff {
   readonly critical: DestructiveChange[];
 }
 
+// The colour codes @aws-cdk/cloudformation-diff writes; the report is plain Markdown.
+// eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 function render(write: (stream: NodeJS.WritableStream) => void): string {

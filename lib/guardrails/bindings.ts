@@ -14,8 +14,15 @@ export function dockerBuildArgBindings(input: AssetManifestInput): EnvBinding[] 
     const args = image.source?.dockerBuildArgs ?? {};
     const constructPath = input.dockerAssetPaths?.[hash] ?? `docker image asset ${hash.slice(0, 12)}`;
     for (const [name, value] of Object.entries(args)) {
-      out.push({ site: 'docker build argument', source: 'build-arg', name, value, constructPath, filePath: input.manifestPath,
-        location: `dockerImages/${hash}/source/dockerBuildArgs/${name}` });
+      out.push({
+        site: 'docker build argument',
+        source: 'build-arg',
+        name,
+        value,
+        constructPath,
+        filePath: input.manifestPath,
+        location: `dockerImages/${hash}/source/dockerBuildArgs/${name}`,
+      });
     }
   }
   return out;

@@ -145,8 +145,7 @@ export function assembleStrings(value: unknown, template: TemplateContext = {}):
       else if (name in map) {
         const values = strs(map[name]);
         parts.push(values.length ? values : ['']);
-      }
-      else parts.push([P]);
+      } else parts.push([P]);
       last = (m.index ?? 0) + m[0].length;
     }
     const tail = template.slice(last);
@@ -164,7 +163,9 @@ export function assembleStrings(value: unknown, template: TemplateContext = {}):
       if (names.length > 0 && names.every((n) => !n.includes(P))) return names.filter((n) => n in level).map((n) => level[n]);
       return Object.values(level); // key not literal: any entry may be picked
     };
-    const values = pick(mappings, arg[0]).flatMap((m) => pick(asRecord(m), arg[1])).flatMap((t) => pick(asRecord(t), arg[2]));
+    const values = pick(mappings, arg[0])
+      .flatMap((m) => pick(asRecord(m), arg[1]))
+      .flatMap((t) => pick(asRecord(t), arg[2]));
     const out = values.flatMap((x) => (Array.isArray(x) ? x.flatMap((y) => strs(y)) : strs(x)));
     return cap([...out, ...fallback].length ? [...out, ...fallback] : [P]);
   };

@@ -1,5 +1,12 @@
 import type { IConstruct } from 'constructs';
-import { CfnElement, IPolicyValidationContext, IPolicyValidationPlugin, PolicyValidationPluginReport, PolicyViolation, Stack } from 'aws-cdk-lib';
+import {
+  CfnElement,
+  IPolicyValidationContext,
+  IPolicyValidationPlugin,
+  PolicyValidationPluginReport,
+  PolicyViolation,
+  Stack,
+} from 'aws-cdk-lib';
 import { DockerImageAsset } from 'aws-cdk-lib/aws-ecr-assets';
 import { Finding } from './model';
 import { readAssembly } from './template-reader';
@@ -37,12 +44,14 @@ export function toViolation(f: Finding): PolicyViolation {
     description: f.description,
     fix: f.fix,
     severity: 'error',
-    violatingResources: [{
-      constructPath: f.constructPath,
-      resourceLogicalId: f.logicalId,
-      templatePath: f.filePath,
-      locations: [f.location],
-    }],
+    violatingResources: [
+      {
+        constructPath: f.constructPath,
+        resourceLogicalId: f.logicalId,
+        templatePath: f.filePath,
+        locations: [f.location],
+      },
+    ],
   };
 }
 

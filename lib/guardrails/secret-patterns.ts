@@ -88,9 +88,7 @@ const PLACEHOLDER_PASSWORD =
  * and quotes (which end the string in source files), and not a placeholder (above).
  */
 const POSTGRES_URL_WITH_PASSWORD = new RegExp(
-  '\\bpostgres(?:ql)?(?:\\+[a-z0-9]+)?:\\/\\/[^\\s:/?#@"\'`]+:' +
-    `(?!${PLACEHOLDER_PASSWORD}@)` +
-    '[^\\s@/?#"\'`]{4,}@',
+  '\\bpostgres(?:ql)?(?:\\+[a-z0-9]+)?:\\/\\/[^\\s:/?#@"\'`]+:' + `(?!${PLACEHOLDER_PASSWORD}@)` + '[^\\s@/?#"\'`]{4,}@',
   'i',
 );
 
@@ -100,7 +98,11 @@ const POSTGRES_URL_WITH_PASSWORD = new RegExp(
  */
 export const SECRET_VALUE_PATTERNS: readonly SecretValuePattern[] = [
   { id: 'stripe-secret-key', description: 'a Stripe secret key (sk_live_/sk_test_)', pattern: /\bsk_(?:live|test)_[0-9A-Za-z]{10,}/ },
-  { id: 'stripe-restricted-key', description: 'a Stripe restricted key (rk_live_/rk_test_)', pattern: /\brk_(?:live|test)_[0-9A-Za-z]{10,}/ },
+  {
+    id: 'stripe-restricted-key',
+    description: 'a Stripe restricted key (rk_live_/rk_test_)',
+    pattern: /\brk_(?:live|test)_[0-9A-Za-z]{10,}/,
+  },
   { id: 'stripe-webhook-secret', description: 'a Stripe webhook signing secret (whsec_)', pattern: /\bwhsec_[0-9A-Za-z+/=]{10,}/ },
   { id: 'posthog-key', description: 'a PostHog key or token (phc_/phx_/phs_)', pattern: /\bph[cxs]_[0-9A-Za-z]{10,}/ },
   {
@@ -110,7 +112,11 @@ export const SECRET_VALUE_PATTERNS: readonly SecretValuePattern[] = [
   },
   { id: 'aws-access-key-id', description: 'an AWS access key id (AKIA/ASIA)', pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/ },
   { id: 'private-key', description: 'a PEM private key', pattern: /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/ },
-  { id: 'github-token', description: 'a GitHub token (ghp_/gho_/ghu_/ghs_/ghr_/github_pat_)', pattern: /\b(?:gh[pousr]_[0-9A-Za-z]{36}|github_pat_[0-9A-Za-z_]{40,})\b/ },
+  {
+    id: 'github-token',
+    description: 'a GitHub token (ghp_/gho_/ghu_/ghs_/ghr_/github_pat_)',
+    pattern: /\b(?:gh[pousr]_[0-9A-Za-z]{36}|github_pat_[0-9A-Za-z_]{40,})\b/,
+  },
 ];
 
 /** The first secret pattern `value` matches, if any. */

@@ -54,8 +54,10 @@ export function readAssembly(templatePaths: readonly string[], options: ReadAsse
     const manifest = readJson(path.join(dir, 'manifest.json')) as { artifacts?: Record<string, Artifact> } | undefined;
     for (const artifact of Object.values(manifest?.artifacts ?? {})) {
       const props = artifact.properties ?? {};
-      if (artifact.type === 'cdk:cloud-assembly' && typeof props.directoryName === 'string') walkAssembly(path.join(dir, props.directoryName));
-      if (artifact.type === 'aws:cloudformation:stack' && typeof props.templateFile === 'string') queue.push({ file: path.join(dir, props.templateFile) });
+      if (artifact.type === 'cdk:cloud-assembly' && typeof props.directoryName === 'string')
+        walkAssembly(path.join(dir, props.directoryName));
+      if (artifact.type === 'aws:cloudformation:stack' && typeof props.templateFile === 'string')
+        queue.push({ file: path.join(dir, props.templateFile) });
       if (artifact.type === 'cdk:asset-manifest' && typeof props.file === 'string') {
         listedAssetManifests.set(dir, (listedAssetManifests.get(dir) ?? new Set()).add(path.join(dir, props.file)));
       }
@@ -79,7 +81,12 @@ export function readAssembly(templatePaths: readonly string[], options: ReadAsse
     Object.entries(m.manifest.files ?? {}).flatMap(([hash, asset]) => {
       const source = asset.source;
       if (!source || typeof source.path !== 'string' || (source.packaging && source.packaging !== 'file')) return [];
-      const keys = [hash, ...Object.values(asset.destinations ?? {}).map((d) => d.objectKey).filter((k): k is string => typeof k === 'string')];
+      const keys = [
+        hash,
+        ...Object.values(asset.destinations ?? {})
+          .map((d) => d.objectKey)
+          .filter((k): k is string => typeof k === 'string'),
+      ];
       return [{ file: path.join(path.dirname(m.manifestPath), source.path), keys }];
     }),
   );
@@ -111,7 +118,11 @@ export function readAssembly(templatePaths: readonly string[], options: ReadAsse
 }
 
 /** The template files an `AWS::CloudFormation::Stack` resource points at. */
-function nestedTemplateFiles(res: { Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }, dir: string, assets: readonly FileAsset[]): string[] {
+function nestedTemplateFiles(
+  res: { Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> },
+  dir: string,
+  assets: readonly FileAsset[],
+): string[] {
   const out: string[] = [];
   const assetPath = res.Metadata?.['aws:asset:path'];
   if (typeof assetPath === 'string') out.push(path.resolve(dir, assetPath));

@@ -66,7 +66,8 @@ export class GithubOidcStack extends Stack {
           new iam.PolicyStatement({
             actions: ['sts:AssumeRole'],
             resources: (['deploy', 'file-publishing', 'image-publishing', 'lookup'] as const).map(
-              (kind) => `arn:${this.partition}:iam::${env.account}:role/${bootstrapRoleName(env.cdkBootstrapQualifier, kind, env.account, env.region)}`,
+              (kind) =>
+                `arn:${this.partition}:iam::${env.account}:role/${bootstrapRoleName(env.cdkBootstrapQualifier, kind, env.account, env.region)}`,
             ),
           }),
         ],
@@ -77,14 +78,16 @@ export class GithubOidcStack extends Stack {
       provider: this.provider,
       roleName: PULL_REQUEST_ROLE_NAME,
       subjects: unique(environments.map((env) => pullRequestSubject(env.github))),
-      description: 'GitHub Actions pull-request runs: cdk diff --method=template reads the app stacks\' templates, nothing else',
+      description: "GitHub Actions pull-request runs: cdk diff --method=template reads the app stacks' templates, nothing else",
       statements: [
         // What `cdk diff --method=template` reads with the job's own credentials when it has no lookup role
         // (it warns and falls back): the deployed template of each stack of the app in this account.
         new iam.PolicyStatement({
           actions: ['cloudformation:DescribeStacks', 'cloudformation:GetTemplate'],
           resources: [
-            ...environments.map((env) => `arn:${this.partition}:cloudformation:${env.region}:${env.account}:stack/${environmentStackId(env.name)}/*`),
+            ...environments.map(
+              (env) => `arn:${this.partition}:cloudformation:${env.region}:${env.account}:stack/${environmentStackId(env.name)}/*`,
+            ),
             `arn:${this.partition}:cloudformation:${this.region}:${this.account}:stack/${githubOidcStackId(this.account)}/*`,
           ],
         }),

@@ -38,7 +38,11 @@ export function validationEngineIdentity(): ValidationEngineIdentity {
   const rulesDir = path.join(cdkRoot, 'core', 'lib', 'validation', 'rules');
   const rules = createHash('sha256');
   for (const file of fs.readdirSync(rulesDir).sort()) {
-    rules.update(file).update('\0').update(fs.readFileSync(path.join(rulesDir, file))).update('\0');
+    rules
+      .update(file)
+      .update('\0')
+      .update(fs.readFileSync(path.join(rulesDir, file)))
+      .update('\0');
   }
   engineIdentity = {
     awsCdkLibVersion: readVersion(path.join(cdkRoot, 'package.json')),
@@ -143,7 +147,9 @@ function readCached(file: string, context: IPolicyValidationContext): PolicyVali
       ...v,
       violatingResources: v.violatingResources.map((r) => ({
         ...r,
-        templatePath: r.templatePath?.startsWith('#') ? context.stackTemplates[Number(r.templatePath.slice(1))].templatePath : r.templatePath,
+        templatePath: r.templatePath?.startsWith('#')
+          ? context.stackTemplates[Number(r.templatePath.slice(1))].templatePath
+          : r.templatePath,
       })),
     })),
   };
@@ -155,7 +161,10 @@ function writeCached(file: string, report: PolicyValidationPluginReport, context
     ...report,
     violations: report.violations.map((v) => ({
       ...v,
-      violatingResources: v.violatingResources.map((r) => ({ ...r, templatePath: (r.templatePath && index.get(r.templatePath)) ?? r.templatePath })),
+      violatingResources: v.violatingResources.map((r) => ({
+        ...r,
+        templatePath: (r.templatePath && index.get(r.templatePath)) ?? r.templatePath,
+      })),
     })),
   };
   try {

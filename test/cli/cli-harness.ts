@@ -46,7 +46,14 @@ export interface CliRun {
  * Runs the built CLI with `args`, `stdin` piped in, in a child process; its argument list and output are kept for the
  * leak check (the argument list not when a test gives a key as an argument on purpose, `keyInArguments`).
  */
-export function runCli(h: RotationHarness, cli: string, args: string[], stdin: string, env: Record<string, string> = {}, options: { keyInArguments?: boolean } = {}): CliRun {
+export function runCli(
+  h: RotationHarness,
+  cli: string,
+  args: string[],
+  stdin: string,
+  env: Record<string, string> = {},
+  options: { keyInArguments?: boolean } = {},
+): CliRun {
   const argv = [cli, ...args];
   const child = spawn(process.execPath, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';

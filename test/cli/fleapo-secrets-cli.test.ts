@@ -1,5 +1,5 @@
 import '../support/test-env';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { handler as externalHandler } from '../../lambda/external-secret-rotation';
 import { handler as authHandler } from '../../lambda/auth-secret-rotation';
 import { STAGED_LABEL } from '../../lambda/external/staging';
@@ -46,7 +46,13 @@ function environment(mode: 'live' | 'test' = 'test') {
   const config = configFile(prefix, mode);
   const values: Record<string, string> = {
     'auth-secret': 'a'.repeat(64) + 'b'.repeat(64),
-    'database-url': JSON.stringify({ username: 'app', password: 'bootstrap-password-' + counter, host: '127.0.0.1', port: 5432, dbname: 'fleapo' }),
+    'database-url': JSON.stringify({
+      username: 'app',
+      password: 'bootstrap-password-' + counter,
+      host: '127.0.0.1',
+      port: 5432,
+      dbname: 'fleapo',
+    }),
     'stripe-secret-key': fakeExternal.stripeSecret(mode),
     'stripe-webhook-secret': fakeExternal.webhookSecret(),
     'posthog-api-key': fakeExternal.posthogProject(),
@@ -61,10 +67,22 @@ function environment(mode: 'live' | 'test' = 'test') {
     }
   }
   const run = (args: string[], stdin = '', options: { keyInArguments?: boolean } = {}) =>
-    runCli(h, cli.file, ['stage', 'rotate', 'roll-current'].includes(args[0]) ? [...args, '--poll-interval', '0.05'] : args, stdin, { FLEAPO_CONFIG_FILE: config }, options);
+    runCli(
+      h,
+      cli.file,
+      ['stage', 'rotate', 'roll-current'].includes(args[0]) ? [...args, '--poll-interval', '0.05'] : args,
+      stdin,
+      { FLEAPO_CONFIG_FILE: config },
+      options,
+    );
   /** A new value of `kind` the issuer stand-in accepts. */
   const accepted = (kind: Kind) => {
-    const v = kind === 'stripe-secret-key' ? fakeExternal.stripeSecret(mode) : kind === 'posthog-api-key' ? fakeExternal.posthogProject() : fakeExternal.webhookSecret();
+    const v =
+      kind === 'stripe-secret-key'
+        ? fakeExternal.stripeSecret(mode)
+        : kind === 'posthog-api-key'
+          ? fakeExternal.posthogProject()
+          : fakeExternal.webhookSecret();
     h.extraSecrets.push(v);
     if (kind === 'stripe-secret-key') issuers.stripeKeys.set(v, { livemode: mode === 'live' });
     if (kind === 'posthog-api-key') issuers.posthogTokens.add(v);
@@ -91,9 +109,17 @@ describe('stage', () => {
 
     const { code, stdout, stderr } = await run.done;
     expect(code).toBe(0);
-    expect(stdout).toBe("Rollout complete: now revoke the old key in the Stripe Dashboard (Developers > API keys: expire the old key now instead of waiting for the roll's overlap to end).\n");
+    expect(stdout).toBe(
+      "Rollout complete: now revoke the old key in the Stripe Dashboard (Developers > API keys: expire the old key now instead of waiting for the roll's overlap to end).\n",
+    );
     // Piped: plain progress lines, one a step, in order.
-    const steps = ['the value has the form of a new STRIPE_SECRET_KEY', `staged as version`, 'rotation started (new version', 'AWSCURRENT is now version', `ECS deployment ${h.ecs.primary.id} completed`];
+    const steps = [
+      'the value has the form of a new STRIPE_SECRET_KEY',
+      `staged as version`,
+      'rotation started (new version',
+      'AWSCURRENT is now version',
+      `ECS deployment ${h.ecs.primary.id} completed`,
+    ];
     const positions = steps.map((s) => stderr.indexOf(s));
     expect(positions.every((p) => p >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
@@ -102,7 +128,9 @@ describe('stage', () => {
     expect(h.sm.value(arn) === value).toBe(true);
     expect(h.sm.stages(arn)).toEqual({ [token]: ['AWSCURRENT'], [oldVersion]: ['AWSPREVIOUS'] }); // FLEAPO_STAGED gone
     const ofSecret = (op: string) => h.sm.server.callsOf(op).filter((c) => c.input.SecretId === `${env.prefix}/stripe-secret-key`);
-    expect(ofSecret('PutSecretValue').filter((c) => JSON.stringify(c.input.VersionStages) === JSON.stringify([STAGED_LABEL]))).toHaveLength(1);
+    expect(ofSecret('PutSecretValue').filter((c) => JSON.stringify(c.input.VersionStages) === JSON.stringify([STAGED_LABEL]))).toHaveLength(
+      1,
+    );
     expect(ofSecret('RotateSecret')).toHaveLength(1);
     expect(ofSecret('GetSecretValue')).toHaveLength(0); // the CLI never reads a value
   });
@@ -151,7 +179,9 @@ describe('stage', () => {
     const puts = h.sm.server.callsOf('PutSecretValue').length;
     const { code, stdout, stderr } = await env.run(['stage', 'STRIPE_SECRET_KEY', '--env', 'staging'], wrong).done;
     expect(code).toBe(1);
-    expect(stderr).toContain('the value is refused as stripe-secret-key (live mode): it is a test-mode Stripe secret key (sk_test_), but this environment takes live-mode keys');
+    expect(stderr).toContain(
+      'the value is refused as stripe-secret-key (live mode): it is a test-mode Stripe secret key (sk_test_), but this environment takes live-mode keys',
+    );
     expect(stderr).toContain('Nothing was staged.');
     expect(stdout).toContain('do NOT revoke the old key');
     expect(h.sm.stages(arn)).toEqual(before);
@@ -170,7 +200,9 @@ describe('stage', () => {
     const { code, stdout, stderr } = await run.done;
     h.ecs.completeDeployment(rollback.id);
     expect(code).toBe(1);
-    expect(stderr).toContain(`at step wait-for-rollout: the rollout failed: deployment ${failed} FAILED (ECS deployment circuit breaker: tasks failed to start.)`);
+    expect(stderr).toContain(
+      `at step wait-for-rollout: the rollout failed: deployment ${failed} FAILED (ECS deployment circuit breaker: tasks failed to start.)`,
+    );
     expect(stderr).toContain('`fleapo-secrets roll-current STRIPE_WEBHOOK_SECRET --env staging`');
     expect(stdout).toContain('do NOT revoke the old key');
     expect(stdout).not.toContain('Rollout complete');
@@ -202,7 +234,9 @@ describe('stage', () => {
 
     // status: the verdict, failed, with the reason.
     const json = await env.run(['status', '--env', 'staging', '--json']).done;
-    const hook = (JSON.parse(json.stdout) as { secrets: { secret: string; rollout?: { state: string; detail: string; current: boolean } }[] }[])[0].secrets.find((s) => s.secret === 'STRIPE_WEBHOOK_SECRET')!;
+    const hook = (
+      JSON.parse(json.stdout) as { secrets: { secret: string; rollout?: { state: string; detail: string; current: boolean } }[] }[]
+    )[0].secrets.find((s) => s.secret === 'STRIPE_WEBHOOK_SECRET')!;
     expect(hook.rollout).toMatchObject({ state: 'failed', current: true, detail: rolledBack });
 
     // Recovery (the cause fixed): roll-current rolls once more, and says revoke only after that deployment completed.
@@ -221,7 +255,7 @@ describe('stage', () => {
     expect(h.sm.tags(arn)).toMatchObject({ 'fleapo:rollout-version': current, 'fleapo:rollout-deployment': h.ecs.primary.id });
   });
 
-  test('a code deploy overlapping the rollout: the rotation\'s deployment never completes, the later one completing makes it safe', async () => {
+  test("a code deploy overlapping the rollout: the rotation's deployment never completes, the later one completing makes it safe", async () => {
     const env = environment('live');
     const value = env.accepted('stripe-secret-key');
     const rolls = h.ecs.rollCount;
@@ -256,7 +290,11 @@ describe('stage', () => {
 
       const table = await env.run(['status', '--env', 'staging']).done;
       const block = table.stdout.split('\n\n').find((b) => b.startsWith('STRIPE_SECRET_KEY'))!;
-      expect(block).toMatch(new RegExp(`rollout {8}deployment ${h.ecs.primary.id} for version \\S+: old-tasks: deployment ${h.ecs.primary.id} completed, but 1 task\\(s\\) started before the value became current still run: ${job.taskArn}`));
+      expect(block).toMatch(
+        new RegExp(
+          `rollout {8}deployment ${h.ecs.primary.id} for version \\S+: old-tasks: deployment ${h.ecs.primary.id} completed, but 1 task\\(s\\) started before the value became current still run: ${job.taskArn}`,
+        ),
+      );
 
       // roll-current while the job runs: the recorded rollout is done by the service, so nothing rolls; it waits too
       // and, given 1 s, gives up without a revoke instruction (--timeout is honoured).
@@ -264,7 +302,9 @@ describe('stage', () => {
       expect(waited.code).toBe(1);
       expect(waited.stderr).toContain('is old-tasks (');
       expect(waited.stderr).toContain('not rolling again');
-      expect(waited.stderr).toMatch(new RegExp(`at step wait-for-rollout: the value current since \\S+ is not rolled out everywhere within 1 s: .*${job.taskArn}`));
+      expect(waited.stderr).toMatch(
+        new RegExp(`at step wait-for-rollout: the value current since \\S+ is not rolled out everywhere within 1 s: .*${job.taskArn}`),
+      );
       expect(waited.stdout).toContain('Current value not rolled out everywhere (step wait-for-rollout): do NOT revoke the old key');
       expect(h.ecs.rollCount).toBe(rolls + 1);
 
@@ -310,7 +350,11 @@ describe('stage', () => {
 
       // status: the refusal, and no rollout of the current version.
       const json = await env.run(['status', '--env', 'staging', '--json']).done;
-      const key = (JSON.parse(json.stdout) as { secrets: { secret: string; rotation: string; rollout?: { state: string; detail: string; current: boolean; versionId: string } }[] }[])[0].secrets.find((s) => s.secret === 'STRIPE_SECRET_KEY')!;
+      const key = (
+        JSON.parse(json.stdout) as {
+          secrets: { secret: string; rotation: string; rollout?: { state: string; detail: string; current: boolean; versionId: string } }[];
+        }[]
+      )[0].secrets.find((s) => s.secret === 'STRIPE_SECRET_KEY')!;
       expect(key).toMatchObject({ rotation: 'refused', rollout: { state: 'not-recorded', current: false, versionId: firstVersion } });
       expect(key.rollout!.detail).toContain(`no rollout of the current version ${current} is recorded`);
 
@@ -365,7 +409,9 @@ describe('stage', () => {
     const env = environment();
     const generated = await env.run(['stage', 'AUTH_SECRET', '--env', 'staging'], '').done;
     expect(generated.code).toBe(2);
-    expect(generated.stderr).toContain('AUTH_SECRET is generated by its rotation function: use `fleapo-secrets rotate AUTH_SECRET --env staging`');
+    expect(generated.stderr).toContain(
+      'AUTH_SECRET is generated by its rotation function: use `fleapo-secrets rotate AUTH_SECRET --env staging`',
+    );
     const empty = await env.run(['stage', 'STRIPE_WEBHOOK_SECRET', '--env', 'staging'], '').done;
     expect(empty.code).toBe(1);
     expect(empty.stderr).toContain('no value on stdin; nothing was staged');
@@ -392,7 +438,7 @@ describe('rotate', () => {
     expect(h.sm.versionIdOf(arn, 'AWSPENDING')).toBeUndefined();
   });
 
-  test('roll-current while the rotation\'s rollout is under way: rolls nothing and follows that rollout; DATABASE_URL with no rollout recorded: rolls once', async () => {
+  test("roll-current while the rotation's rollout is under way: rolls nothing and follows that rollout; DATABASE_URL with no rollout recorded: rolls once", async () => {
     const env = environment();
     const rolls = h.ecs.rollCount;
     const rotation = env.run(['rotate', 'AUTH_SECRET', '--env', 'staging']);
@@ -401,7 +447,9 @@ describe('rotate', () => {
     const version = h.sm.versionIdOf(env.arns['auth-secret'], 'AWSCURRENT');
     const recovery = env.run(['roll-current', 'AUTH_SECRET', '--env', 'staging']);
     await waitFor('roll-current to follow the rollout', () => recovery.output().includes(FOLLOWING));
-    expect(recovery.output()).toContain(`the recorded rollout of version ${version} is in-progress (deployment(s) ${h.ecs.primary.id} in progress): not rolling again`);
+    expect(recovery.output()).toContain(
+      `the recorded rollout of version ${version} is in-progress (deployment(s) ${h.ecs.primary.id} in progress): not rolling again`,
+    );
     h.ecs.completeDeployment();
     const [a, b] = await Promise.all([rotation.done, recovery.done]);
     expect([a.code, b.code]).toEqual([0, 0]);
@@ -415,7 +463,9 @@ describe('rotate', () => {
     h.ecs.completeDeployment();
     const done = await db.done;
     expect(done.code).toBe(0);
-    expect(done.stderr).toContain(`no rollout of the current version ${h.sm.versionIdOf(env.arns['database-url'], 'AWSCURRENT')} is recorded on the secret`);
+    expect(done.stderr).toContain(
+      `no rollout of the current version ${h.sm.versionIdOf(env.arns['database-url'], 'AWSCURRENT')} is recorded on the secret`,
+    );
     expect(h.sm.tags(env.arns['database-url'])).toMatchObject({ 'fleapo:rollout-deployment': h.ecs.primary.id });
   });
 
@@ -424,14 +474,17 @@ describe('rotate', () => {
     const rotations = h.sm.server.callsOf('RotateSecret').length;
     const { code, stderr } = await env.run(['rotate', 'STRIPE_SECRET_KEY', '--env', 'staging']).done;
     expect(code).toBe(1);
-    expect(stderr).toContain('STRIPE_SECRET_KEY takes a new value a person creates at the issuer: use `fleapo-secrets stage STRIPE_SECRET_KEY --env staging`');
+    expect(stderr).toContain(
+      'STRIPE_SECRET_KEY takes a new value a person creates at the issuer: use `fleapo-secrets stage STRIPE_SECRET_KEY --env staging`',
+    );
     expect(h.sm.server.callsOf('RotateSecret').length).toBe(rotations);
   });
 
   test('a secret whose stack is not deployed: the AWS error, exit 1', async () => {
     const env = environment();
     const other = configFile('fleapo/not-deployed');
-    const { code, stderr } = await runCli(h, cli.file, ['rotate', 'auth-secret', '--env', 'staging'], '', { FLEAPO_CONFIG_FILE: other }).done;
+    const { code, stderr } = await runCli(h, cli.file, ['rotate', 'auth-secret', '--env', 'staging'], '', { FLEAPO_CONFIG_FILE: other })
+      .done;
     void env;
     expect(code).toBe(1);
     expect(stderr).toContain('at step describe: ResourceNotFoundException');
@@ -457,23 +510,47 @@ describe('status', () => {
     const block = (name: string) => table.stdout.split('\n\n').find((b) => b.startsWith(name))!;
     expect(block('STRIPE_WEBHOOK_SECRET')).toContain('rotation       never rotated (first value)');
     expect(block('STRIPE_WEBHOOK_SECRET')).toContain('rollout        none recorded');
-    expect(block('POSTHOG_API_KEY')).toMatch(/rotation {7}REFUSED: version \S+ is AWSPENDING and its rotation failed at testSecret: PostHog at .* rejected the project token HTTP 401/);
+    expect(block('POSTHOG_API_KEY')).toMatch(
+      /rotation {7}REFUSED: version \S+ is AWSPENDING and its rotation failed at testSecret: PostHog at .* rejected the project token HTTP 401/,
+    );
     expect(block('AUTH_SECRET')).toContain('rotation       complete');
     expect(block('AUTH_SECRET')).toMatch(
-      new RegExp(`rollout {8}deployment ${h.ecs.primary.id} for version \\S+: rolled-out: deployment ${h.ecs.primary.id} completed and no task from before the value became current is running$`, 'm'),
+      new RegExp(
+        `rollout {8}deployment ${h.ecs.primary.id} for version \\S+: rolled-out: deployment ${h.ecs.primary.id} completed and no task from before the value became current is running$`,
+        'm',
+      ),
     );
     expect(block('AUTH_SECRET')).toMatch(/AWSCURRENT\s+\d{4}-\d\d-\d\dT/);
     expect(block('AUTH_SECRET')).toContain('AWSPREVIOUS');
 
     const json = await env.run(['status', '--env', 'staging', '--json']).done;
     expect(json.code).toBe(0);
-    const [staging] = JSON.parse(json.stdout) as { environment: string; secrets: { secret: string; rotation: string; refusal?: string; pendingVersion?: string; rollout?: { state: string }; versions: { stages: string[] }[] }[] }[];
+    const [staging] = JSON.parse(json.stdout) as {
+      environment: string;
+      secrets: {
+        secret: string;
+        rotation: string;
+        refusal?: string;
+        pendingVersion?: string;
+        rollout?: { state: string };
+        versions: { stages: string[] }[];
+      }[];
+    }[];
     expect(staging.environment).toBe('staging');
     const of = (name: string) => staging.secrets.find((s) => s.secret === name)!;
-    expect(staging.secrets.map((s) => s.secret)).toEqual(['AUTH_SECRET', 'DATABASE_URL', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'POSTHOG_API_KEY']);
+    expect(staging.secrets.map((s) => s.secret)).toEqual([
+      'AUTH_SECRET',
+      'DATABASE_URL',
+      'STRIPE_SECRET_KEY',
+      'STRIPE_WEBHOOK_SECRET',
+      'POSTHOG_API_KEY',
+    ]);
     expect(of('STRIPE_SECRET_KEY').rotation).toBe('never');
     expect(of('POSTHOG_API_KEY')).toMatchObject({ rotation: 'refused', refusal: expect.stringMatching(/^testSecret: PostHog/) });
-    expect(of('AUTH_SECRET')).toMatchObject({ rotation: 'complete', rollout: { state: 'rolled-out', current: true, deploymentId: h.ecs.primary.id } });
+    expect(of('AUTH_SECRET')).toMatchObject({
+      rotation: 'complete',
+      rollout: { state: 'rolled-out', current: true, deploymentId: h.ecs.primary.id },
+    });
     expect(of('AUTH_SECRET').versions.map((v) => v.stages)).toEqual([['AWSCURRENT'], ['AWSPREVIOUS']]);
   });
 
@@ -484,12 +561,13 @@ describe('status', () => {
     await waitFor('the ECS roll', () => h.ecs.rollCount === rolls + 1);
     await waitFor('the CLI to follow the rollout', () => rotation.output().includes(FOLLOWING));
     const json = await env.run(['status', '--env', 'staging', '--json']).done;
-    const auth = (JSON.parse(json.stdout) as { secrets: { secret: string; rollout?: { state: string; detail: string } }[] }[])[0].secrets[0];
+    const auth = (JSON.parse(json.stdout) as { secrets: { secret: string; rollout?: { state: string; detail: string } }[] }[])[0]
+      .secrets[0];
     expect(auth.rollout).toMatchObject({ state: 'in-progress', detail: `deployment(s) ${h.ecs.primary.id} in progress` });
     h.ecs.completeDeployment();
     expect((await rotation.done).code).toBe(0);
   });
-  test('--profile is honoured over the environment\'s keys: an unknown profile cannot read, exit 1', async () => {
+  test("--profile is honoured over the environment's keys: an unknown profile cannot read, exit 1", async () => {
     const env = environment();
     const noFiles = { AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', FLEAPO_CONFIG_FILE: env.config };
     const r = await runCli(h, cli.file, ['status', '--env', 'staging', '--profile', 'no-such-profile'], '', noFiles).done;
@@ -514,7 +592,10 @@ describe('arguments', () => {
       [pasted],
     ]) {
       const r = await env.run(args, '', { keyInArguments: true }).done;
-      expect({ args: args.map((a) => (a.includes(pasted) ? '<key>' : a)), code: r.code }).toEqual({ args: args.map((a) => (a.includes(pasted) ? '<key>' : a)), code: 2 });
+      expect({ args: args.map((a) => (a.includes(pasted) ? '<key>' : a)), code: r.code }).toEqual({
+        args: args.map((a) => (a.includes(pasted) ? '<key>' : a)),
+        code: 2,
+      });
       expect(r.stderr).toMatch(/^fleapo-secrets: /);
       expect(r.stderr).toContain('--help');
     }
@@ -543,7 +624,7 @@ describe('arguments', () => {
     expect(roll.stdout).toContain('when nothing is wrong it rolls nothing');
     const rollMissing = await env.run(['roll-current', '--env', 'staging']).done;
     expect(rollMissing.code).toBe(2);
-    expect(rollMissing.stderr).toContain("missing argument: secret");
+    expect(rollMissing.stderr).toContain('missing argument: secret');
     expect(rollMissing.stderr).toContain("Run 'fleapo-secrets roll-current --help' for usage.");
     const missing = await env.run(['rotate', '--env', 'staging']).done;
     expect(missing.code).toBe(2);
@@ -557,7 +638,11 @@ describe('arguments', () => {
 /** Runs the CLI on a pseudo-terminal (util-linux `script`), types `keys` once the prompt shows; returns the terminal's text. */
 function onTerminal(args: string[], keys: string, config: string): Promise<{ code: number | null; screen: string }> {
   const command = [process.execPath, cli.file, ...args].join(' '); // flags only: the value is typed
-  const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: ROOT, env: { ...process.env, FLEAPO_CONFIG_FILE: config, CI: '' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('script', ['-qec', command, '/dev/null'], {
+    cwd: ROOT,
+    env: { ...process.env, FLEAPO_CONFIG_FILE: config, CI: '' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let screen = '';
   let typed = false;
   const onData = (c: Buffer) => {
@@ -579,7 +664,7 @@ function onTerminal(args: string[], keys: string, config: string): Promise<{ cod
 
 const hasScript = (() => {
   try {
-    require('node:child_process').execFileSync('script', ['--version'], { stdio: 'ignore' });
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
@@ -593,7 +678,9 @@ const hasScript = (() => {
   const refused = await onTerminal(['stage', 'STRIPE_SECRET_KEY', '--env', 'staging'], `${testKey}\r`, env.config);
   expect(refused.code).toBe(1);
   expect(refused.screen).toContain(`New STRIPE_SECRET_KEY for ${env.prefix}/stripe-secret-key (input hidden): `);
-  expect(refused.screen).toContain('✖ at step check: the value is refused as stripe-secret-key (live mode): it is a test-mode Stripe secret key (sk_test_)');
+  expect(refused.screen).toContain(
+    '✖ at step check: the value is refused as stripe-secret-key (live mode): it is a test-mode Stripe secret key (sk_test_)',
+  );
   expect(refused.screen.includes(testKey)).toBe(false);
 
   // A typo erased with backspace: the form check passes and the run goes on to the end.

@@ -26,7 +26,7 @@ test('secret names: the app variable or the suffix; the target comes from the co
   expect(secretTarget(prod, 'AUTH_SECRET').external).toBeUndefined();
 });
 
-test('DATABASE_URL: the previous role is retired only when the retirement names the rotation\'s own deployment', () => {
+test("DATABASE_URL: the previous role is retired only when the retirement names the rotation's own deployment", () => {
   const target = secretTarget(prod, 'DATABASE_URL');
   const d = (t: Record<string, string>) => ({
     RotationEnabled: true,
@@ -38,7 +38,11 @@ test('DATABASE_URL: the previous role is retired only when the retirement names 
   const rolled = { 'fleapo:rollout-version': 'v2', 'fleapo:rollout-deployment': 'ecs-svc/2' };
   expect(secretStatusFrom(target, d(rolled), []).previousRoleRetired).toBe(false);
   expect(secretStatusFrom(target, d({ ...rolled, 'fleapo:retired-deployment': 'ecs-svc/1' }), []).previousRoleRetired).toBe(false);
-  const retired = secretStatusFrom(target, d({ ...rolled, 'fleapo:retired-deployment': 'ecs-svc/2', 'fleapo:database-role': 'fleapo_app_clone' }), []);
+  const retired = secretStatusFrom(
+    target,
+    d({ ...rolled, 'fleapo:retired-deployment': 'ecs-svc/2', 'fleapo:database-role': 'fleapo_app_clone' }),
+    [],
+  );
   expect(retired).toMatchObject({
     previousRoleRetired: true,
     currentRole: 'fleapo_app_clone',
@@ -68,7 +72,15 @@ test('a refusal record counts only for the version still AWSPENDING', () => {
   // An older version's record does not concern this rotation.
   expect(rotationState(view({ v1: ['AWSCURRENT'], v3: ['AWSPENDING'] }, 'v2'), 'v3')).toBeUndefined();
   const target = secretTarget(prod, 'STRIPE_SECRET_KEY');
-  const status = secretStatusFrom(target, { RotationEnabled: true, VersionIdsToStages: { v1: ['AWSCURRENT'], v3: ['AWSPENDING'] }, Tags: tags({ 'fleapo:refused-version': 'v2', 'fleapo:refusal': 'x' }) }, []);
+  const status = secretStatusFrom(
+    target,
+    {
+      RotationEnabled: true,
+      VersionIdsToStages: { v1: ['AWSCURRENT'], v3: ['AWSPENDING'] },
+      Tags: tags({ 'fleapo:refused-version': 'v2', 'fleapo:refusal': 'x' }),
+    },
+    [],
+  );
   expect(status).toMatchObject({ rotation: 'in-progress', pendingVersion: 'v3' });
   expect(status.refusal).toBeUndefined();
 });

@@ -22,7 +22,13 @@ export interface Variant {
   stacksMoved: boolean;
 }
 
-export const BASE: Variant = { secretName: 'fleapo/test/auth-secret', broadIam: false, openIngress: false, dropKey: false, stacksMoved: false };
+export const BASE: Variant = {
+  secretName: 'fleapo/test/auth-secret',
+  broadIam: false,
+  openIngress: false,
+  dropKey: false,
+  stacksMoved: false,
+};
 
 /** Synthesizes a small two-stack app into a fresh directory and returns the directory. */
 export function synthVariant(v: Variant): string {
@@ -38,12 +44,19 @@ export function synthVariant(v: Variant): string {
       ? new iam.PolicyStatement({ actions: ['s3:*'], resources: ['*'] })
       : new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::fleapo-assets/*'] }),
   );
-  const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-0123456789abcdef0', availabilityZones: ['us-east-1a'], privateSubnetIds: ['subnet-0123456789abcdef0'] });
+  const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+    vpcId: 'vpc-0123456789abcdef0',
+    availabilityZones: ['us-east-1a'],
+    privateSubnetIds: ['subnet-0123456789abcdef0'],
+  });
   const sg = new ec2.SecurityGroup(stack, 'Sg', { vpc, allowAllOutbound: false });
   if (v.openIngress) {
     sg.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(5432));
     // The diff must show this change; the validation's warning about it would only be noise in the test output.
-    Validations.of(sg).acknowledge({ id: 'CloudFormation-Validate::W2508', reason: 'Test fixture: the open ingress is the change the diff must report.' });
+    Validations.of(sg).acknowledge({
+      id: 'CloudFormation-Validate::W2508',
+      reason: 'Test fixture: the open ingress is the change the diff must report.',
+    });
   }
   if (v.stacksMoved) new ssm.StringParameter(new Stack(app, 'Added', { env }), 'Param', { stringValue: 'https://api.example.com' });
   else {

@@ -15,7 +15,11 @@ const runDiff = (...args: string[]) => spawnSync(process.execPath, ['--import', 
 describe('parseDiffArgs', () => {
   test('flags and values', () => {
     expect(parseDiffArgs(['--base-dir', 'a', '--head-dir=b', '--out', 'r.md', '--fail-on-destructive-secret-change'])).toEqual({
-      baseDir: 'a', headDir: 'b', out: 'r.md', failOnDestructiveSecretChange: true, help: false,
+      baseDir: 'a',
+      headDir: 'b',
+      out: 'r.md',
+      failOnDestructiveSecretChange: true,
+      help: false,
     });
     expect(parseDiffArgs(['--base', 'origin/main']).base).toBe('origin/main');
   });
@@ -68,7 +72,11 @@ describe('two synthesized assemblies (what CI does)', () => {
   test('--base <first commit of this repository> (no app yet) via a git worktree: every stack added, worktree cleaned up', () => {
     const first = execFileSync('git', ['rev-list', '--max-parents=0', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').pop()!;
     // Paths only: other checkouts of this repository may commit meanwhile.
-    const worktrees = () => execFileSync('git', ['worktree', 'list', '--porcelain'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('worktree ')).sort();
+    const worktrees = () =>
+      execFileSync('git', ['worktree', 'list', '--porcelain'], { cwd: ROOT, encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l.startsWith('worktree '))
+        .sort();
     const before = worktrees();
     const r = runDiff('--base', first, '--head-dir', headDir);
     expect(r.stderr).toContain(`diff: comparing ${headDir} with base ${first} (${first.slice(0, 7)})`);
@@ -113,7 +121,9 @@ describe('chooseBase (a real git repository)', () => {
 
   test('on main right after a commit, clean, nothing upstream: refused, naming HEAD', () => {
     const head = g('rev-parse', 'HEAD');
-    expect(() => chooseBase(repo)).toThrow(`is HEAD itself (${head.slice(0, 7)}) and the working tree is clean: there is nothing to compare`);
+    expect(() => chooseBase(repo)).toThrow(
+      `is HEAD itself (${head.slice(0, 7)}) and the working tree is clean: there is nothing to compare`,
+    );
     expect(() => chooseBase(repo, 'HEAD')).toThrow('the base HEAD is HEAD');
     expect(chooseBase(repo, 'HEAD', false)).toEqual({ ref: 'HEAD', sha: head }); // the head is an assembly of its own
   });

@@ -3,7 +3,13 @@ import { diffAssemblies, diffStack, readAssemblyTemplates, renderReport, REPORT_
 import { BASE, synthVariant } from './apps';
 
 const baseDir = synthVariant(BASE);
-const headDir = synthVariant({ secretName: 'fleapo/test/auth-secret-v2', broadIam: true, openIngress: true, dropKey: true, stacksMoved: true });
+const headDir = synthVariant({
+  secretName: 'fleapo/test/auth-secret-v2',
+  broadIam: true,
+  openIngress: true,
+  dropKey: true,
+  stacksMoved: true,
+});
 const base = readAssemblyTemplates(baseDir);
 const head = readAssemblyTemplates(headDir);
 afterAll(() => [baseDir, headDir].forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -26,7 +32,7 @@ describe('diffAssemblies', () => {
     expect(main.securityText).toContain('Everyone (IPv4)');
   });
 
-  test('the replaced secret, the destroyed key and the removed stack\'s secret are critical', () => {
+  test("the replaced secret, the destroyed key and the removed stack's secret are critical", () => {
     const critical = diff.critical.map((d) => `${d.stack} ${d.resourceType} ${d.impact}`).sort();
     expect(critical).toEqual([
       'Legacy AWS::SecretsManager::Secret WILL_DESTROY',

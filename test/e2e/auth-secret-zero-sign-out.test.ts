@@ -3,7 +3,15 @@ import { randomBytes } from 'node:crypto';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { handler } from '../../lambda/auth-secret-rotation';
 import { parseAuthSecretRing } from '../../packages/better-auth-secret-ring/src';
-import { CookieJar, instance, sessionUserOverHttp, sessionUserServerSide, sharedDatabase, signUp, type Instance } from '../../packages/better-auth-secret-ring/test/better-auth-harness';
+import {
+  CookieJar,
+  instance,
+  sessionUserOverHttp,
+  sessionUserServerSide,
+  sharedDatabase,
+  signUp,
+  type Instance,
+} from '../../packages/better-auth-secret-ring/test/better-auth-harness';
 import { invoker } from '../support/events';
 import type { FakeTask } from '../support/fake-ecs';
 import type { RotationEvent } from '../support/fake-secrets-manager';
@@ -45,7 +53,10 @@ beforeAll(async () => {
     const first = secret.Properties.Name.endsWith('/auth-secret')
       ? randomBytes(64).toString('hex') // PasswordLength 128 over 0-9a-f (test/infra/secret-injection.test.ts)
       : generator.SecretStringTemplate
-        ? JSON.stringify({ ...JSON.parse(generator.SecretStringTemplate), [generator.GenerateStringKey]: randomBytes(24).toString('base64url') })
+        ? JSON.stringify({
+            ...JSON.parse(generator.SecretStringTemplate),
+            [generator.GenerateStringKey]: randomBytes(24).toString('base64url'),
+          })
         : randomBytes(16).toString('hex');
     const arn = h.sm.createSecret(secret.Properties.Name, first);
     secretArnByLogicalId.set(id, arn);
@@ -76,7 +87,9 @@ async function resolveEntry(valueFrom: unknown): Promise<string> {
   }
   if (!arn) throw new Error(`valueFrom names no secret of the stack`);
   const [jsonKey, stage, versionId] = suffix.replace(/^:/, '').split(':');
-  const out = await sm.send(new GetSecretValueCommand({ SecretId: arn, VersionStage: stage || undefined, VersionId: versionId || undefined }));
+  const out = await sm.send(
+    new GetSecretValueCommand({ SecretId: arn, VersionStage: stage || undefined, VersionId: versionId || undefined }),
+  );
   if (!jsonKey) return out.SecretString!;
   const value = (JSON.parse(out.SecretString!) as Record<string, unknown>)[jsonKey];
   if (typeof value !== 'string') throw new Error(`json-key ${jsonKey} does not exist: the task fails to start`);
@@ -186,7 +199,9 @@ test('a user signed in before the first rotation is never refused: through publi
 });
 
 test('no secret value appears in any log line or error message', () => {
-  const keys = h.sm.storedValues.flatMap((v) => (v.startsWith('{"current"') ? Object.values(JSON.parse(v) as Record<string, string>) : [v]));
+  const keys = h.sm.storedValues.flatMap((v) =>
+    v.startsWith('{"current"') ? Object.values(JSON.parse(v) as Record<string, string>) : [v],
+  );
   h.extraSecrets.push(...keys);
   expect(h.leaks()).toEqual([]);
 });

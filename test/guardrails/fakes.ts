@@ -21,5 +21,16 @@ export const FAKE = {
   postgresUrlPunctuated: ['postgresql', '://app.user:', 'Pa$$', '*w0rd!', '(', body(4), '):;,&=~^', '@db.internal:5432/fleapo'].join(''),
   awsKeyId: ['AK', 'IA', 'Q3EGRIJ4', 'ZW7XMK5N'].join(''),
   githubToken: ['gh', 'p', u, body(36, 'Qm7rT2xK')].join(''),
-  privateKey: ['-----BEGIN ', 'RSA PRIVATE KEY-----\n', 'MIIEow', body(64, 'Ab3dEf9h'), '\n', body(64, 'Zx8wVu7t'), '\n', body(40, 'Kq2Lm5Np'), '\n-----END ', 'RSA PRIVATE KEY-----\n'].join(''),
+  privateKey: [
+    '-----BEGIN ',
+    'RSA PRIVATE KEY-----\n',
+    'MIIEow',
+    body(64, 'Ab3dEf9h'),
+    '\n',
+    body(64, 'Zx8wVu7t'),
+    '\n',
+    body(40, 'Kq2Lm5Np'),
+    '\n-----END ',
+    'RSA PRIVATE KEY-----\n',
+  ].join(''),
 };

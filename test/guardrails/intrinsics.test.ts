@@ -42,7 +42,9 @@ describe('assembleStrings', () => {
   });
 
   test('Fn::Sub: variables from its map (nested intrinsics included), pseudo parameters and resources as placeholders, ${!Literal}', () => {
-    const value = { 'Fn::Sub': ['{{resolve:${Svc}:${Secret}}} ${AWS::Region} ${!Literal}', { Svc: { 'Fn::Join': ['', ['secrets', 'manager']] } }] };
+    const value = {
+      'Fn::Sub': ['{{resolve:${Svc}:${Secret}}} ${AWS::Region} ${!Literal}', { Svc: { 'Fn::Join': ['', ['secrets', 'manager']] } }],
+    };
     expect(assembleStrings(value).texts).toEqual([`{{resolve:secretsmanager:${P}}} ${P} \${Literal}`]);
     expect(assembleStrings({ 'Fn::Sub': 'x-${Y}' }).texts).toEqual([`x-${P}`]);
   });
@@ -60,7 +62,9 @@ describe('assembleStrings', () => {
 
   test('Fn::Base64 and Fn::ToJsonString keep their literal text', () => {
     expect(assembleStrings({ 'Fn::Base64': { 'Fn::Join': ['', ['a', 'b']] } }).texts).toEqual(['ab']);
-    expect(assembleStrings({ 'Fn::ToJsonString': { password: 'x', host: { Ref: 'H' } } }).texts).toEqual([JSON.stringify({ password: 'x', host: P })]);
+    expect(assembleStrings({ 'Fn::ToJsonString': { password: 'x', host: { Ref: 'H' } } }).texts).toEqual([
+      JSON.stringify({ password: 'x', host: P }),
+    ]);
   });
 
   test('Fn::FindInMap looks values up in the template Mappings: a literal key, or every entry', () => {

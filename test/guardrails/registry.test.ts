@@ -14,7 +14,10 @@ import {
 } from '../../lib/guardrails';
 import { FAKE, FAKE_PASSWORD } from './fakes';
 
-const stackOf = (resources: Record<string, CfnResource>): StackInput => ({ templatePath: 'Bad.template.json', template: { Resources: resources } });
+const stackOf = (resources: Record<string, CfnResource>): StackInput => ({
+  templatePath: 'Bad.template.json',
+  template: { Resources: resources },
+});
 const lambdaWithEnv = (variables: Record<string, string>): CfnResource => ({
   Type: 'AWS::Lambda::Function',
   Properties: { Environment: { Variables: variables } },
@@ -25,10 +28,16 @@ const FIRES_ON: Record<string, { stacks?: StackInput[]; manifests?: AssetManifes
   'FLEAPO-PLAIN-ENV-SECRET': { stacks: [stackOf({ Fn: lambdaWithEnv({ AUTH_SECRET: 'x' }) })] },
   'FLEAPO-BROWSER-ENV-SECRET': { stacks: [stackOf({ Fn: lambdaWithEnv({ VITE_STRIPE_SECRET_KEY: 'x' }) })] },
   'FLEAPO-DOCKER-BUILD-SECRET': {
-    manifests: [{ manifestPath: 'Bad.assets.json', manifest: { dockerImages: { abc: { source: { dockerBuildArgs: { NPM_TOKEN: 'x' } } } } } }],
+    manifests: [
+      { manifestPath: 'Bad.assets.json', manifest: { dockerImages: { abc: { source: { dockerBuildArgs: { NPM_TOKEN: 'x' } } } } } },
+    ],
   },
-  'FLEAPO-LITERAL-SECRET-STRING': { stacks: [stackOf({ S: { Type: 'AWS::SecretsManager::Secret', Properties: { SecretString: FAKE_PASSWORD } } })] },
-  'FLEAPO-SECRET-VALUE-IN-TEMPLATE': { stacks: [stackOf({ P: { Type: 'AWS::SSM::Parameter', Properties: { Type: 'String', Value: FAKE.stripeLive } } })] },
+  'FLEAPO-LITERAL-SECRET-STRING': {
+    stacks: [stackOf({ S: { Type: 'AWS::SecretsManager::Secret', Properties: { SecretString: FAKE_PASSWORD } } })],
+  },
+  'FLEAPO-SECRET-VALUE-IN-TEMPLATE': {
+    stacks: [stackOf({ P: { Type: 'AWS::SSM::Parameter', Properties: { Type: 'String', Value: FAKE.stripeLive } } })],
+  },
   'FLEAPO-LITERAL-CREDENTIAL': { stacks: [stackOf({ K: { Type: 'AWS::ApiGateway::ApiKey', Properties: { Value: FAKE_PASSWORD } } })] },
 };
 
@@ -58,7 +67,11 @@ describe('guardrail rule registry', () => {
   test.each([...GUARDRAIL_RULE_IDS])('%s alone is what runs when it is the only rule', (id) => {
     const rule = GUARDRAIL_RULES.find((r) => r.id === id) as GuardrailRule;
     const all = Object.values(FIRES_ON);
-    const findings = evaluateGuardrails(all.flatMap((i) => i.stacks ?? []), all.flatMap((i) => i.manifests ?? []), [rule]);
+    const findings = evaluateGuardrails(
+      all.flatMap((i) => i.stacks ?? []),
+      all.flatMap((i) => i.manifests ?? []),
+      [rule],
+    );
     expect(findings.length).toBeGreaterThan(0);
     expect(new Set(findings.map((f) => f.ruleName))).toEqual(new Set([id]));
   });

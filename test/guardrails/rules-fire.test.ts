@@ -50,13 +50,21 @@ describe(PLAIN_ENV_SECRET, () => {
     expect(v[0]).toContain('ecs.Secret.fromSecretsManager');
   });
 
-  test.each(['DATABASE_URL', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'POSTHOG_API_KEY', 'BETTER_AUTH_SECRET', 'SMTP_PASSWORD', 'SLACK_TOKEN', 'MAILER_API_KEY'])(
-    '%s in container environment fails', (name) => {
-      const msg = synthWithGuardrails((stack) => {
-        new ecs.FargateTaskDefinition(stack, 'Task').addContainer('web', { image, environment: { [name]: 'x' } });
-      });
-      expect(violationsOf(msg, PLAIN_ENV_SECRET).join('\n')).toContain(name);
+  test.each([
+    'DATABASE_URL',
+    'STRIPE_SECRET_KEY',
+    'STRIPE_WEBHOOK_SECRET',
+    'POSTHOG_API_KEY',
+    'BETTER_AUTH_SECRET',
+    'SMTP_PASSWORD',
+    'SLACK_TOKEN',
+    'MAILER_API_KEY',
+  ])('%s in container environment fails', (name) => {
+    const msg = synthWithGuardrails((stack) => {
+      new ecs.FargateTaskDefinition(stack, 'Task').addContainer('web', { image, environment: { [name]: 'x' } });
     });
+    expect(violationsOf(msg, PLAIN_ENV_SECRET).join('\n')).toContain(name);
+  });
 
   test('a secret resolved into container environment through a dynamic reference fails, whatever its name', () => {
     const msg = synthWithGuardrails((stack) => {
@@ -154,7 +162,10 @@ describe(BROWSER_ENV_SECRET, () => {
 
   test('a VITE_ docker build argument bound to a secret fails', () => {
     const msg = synthWithGuardrails((stack) => {
-      new DockerImageAsset(stack, 'Spa', { directory: dockerDir(), buildArgs: { VITE_POSTHOG: FAKE.posthogPersonal, VITE_API_BASE_URL: 'https://api.example.com' } });
+      new DockerImageAsset(stack, 'Spa', {
+        directory: dockerDir(),
+        buildArgs: { VITE_POSTHOG: FAKE.posthogPersonal, VITE_API_BASE_URL: 'https://api.example.com' },
+      });
     });
     const v = violationsOf(msg, BROWSER_ENV_SECRET);
     expect(v).toHaveLength(1);
@@ -170,7 +181,10 @@ describe(BROWSER_ENV_SECRET, () => {
         environment: { VITE_API_BASE_URL: 'https://api.example.com', VITE_SENTRY_DSN: 'https://public@o1.ingest.sentry.io/1' },
       });
       inlineFn(stack, 'Fn', { VITE_API_BASE_URL: 'https://api.example.com' });
-      new DockerImageAsset(stack, 'Spa', { directory: dockerDir(), buildArgs: { VITE_API_BASE_URL: 'https://api.example.com', NODE_VERSION: '20' } });
+      new DockerImageAsset(stack, 'Spa', {
+        directory: dockerDir(),
+        buildArgs: { VITE_API_BASE_URL: 'https://api.example.com', NODE_VERSION: '20' },
+      });
     });
     expect(msg).toBe('');
   });
@@ -213,7 +227,7 @@ describe(LITERAL_SECRET_STRING, () => {
     const v = violationsOf(msg, LITERAL_SECRET_STRING);
     expect(v).toHaveLength(1);
     expect(v[0]).toContain('Bad/AuthSecret/Resource');
-    expect(v[0]).toContain('put-secret-value');
+    expect(v[0]).toContain('npx fleapo-secrets stage');
     expect(msg).not.toContain('not-a-pattern-but-still-a-literal');
   });
 

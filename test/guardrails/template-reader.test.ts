@@ -36,19 +36,26 @@ describe('readAssembly', () => {
     const assembly = app.synth({ skipValidation: true });
     // What CDK gives a validation plugin: the top-level stacks only.
     const given = assembly.stacksRecursively.map((s) => s.templateFullPath);
-    expect(given.map((p) => path.basename(p)).sort()).toEqual(['Parent.template.json', expect.stringMatching(/^StgStaged[0-9A-F]{8}\.template\.json$/)]);
+    expect(given.map((p) => path.basename(p)).sort()).toEqual([
+      'Parent.template.json',
+      expect.stringMatching(/^StgStaged[0-9A-F]{8}\.template\.json$/),
+    ]);
 
     const { stacks } = readAssembly([given[0]], { constructPaths: logicalIdPaths(app) });
     const names = stacks.map((s) => path.basename(s.templatePath));
-    expect(names).toEqual(expect.arrayContaining([
-      'Parent.template.json',
-      expect.stringMatching(/^ParentInner[0-9A-F]{8}\.nested\.template\.json$/),
-      expect.stringMatching(/^ParentInnerDeeper[0-9A-F]{8}\.nested\.template\.json$/),
-      expect.stringMatching(/^StgStaged[0-9A-F]{8}\.template\.json$/),
-      expect.stringMatching(/^StgStagedStagedNested[0-9A-F]{8}\.nested\.template\.json$/),
-    ]));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'Parent.template.json',
+        expect.stringMatching(/^ParentInner[0-9A-F]{8}\.nested\.template\.json$/),
+        expect.stringMatching(/^ParentInnerDeeper[0-9A-F]{8}\.nested\.template\.json$/),
+        expect.stringMatching(/^StgStaged[0-9A-F]{8}\.template\.json$/),
+        expect.stringMatching(/^StgStagedStagedNested[0-9A-F]{8}\.nested\.template\.json$/),
+      ]),
+    );
     expect(names).toHaveLength(5);
-    expect(stacks.find((s) => s.templatePath.includes('ParentInnerDeeper'))?.nestedIn).toBe('Parent/Inner/Deeper.NestedStack/Deeper.NestedStackResource');
+    expect(stacks.find((s) => s.templatePath.includes('ParentInnerDeeper'))?.nestedIn).toBe(
+      'Parent/Inner/Deeper.NestedStack/Deeper.NestedStackResource',
+    );
 
     const findings = evaluateGuardrails(stacks);
     expect(findings.map((f) => `${f.ruleName} ${f.constructPath}`).sort()).toEqual([
@@ -61,8 +68,17 @@ describe('readAssembly', () => {
     const app = nestedApp();
     const assembly = app.synth({ skipValidation: true });
     const dir = assembly.directory;
-    fs.writeFileSync(path.join(dir, 'Removed.template.json'), JSON.stringify({ Resources: { P: { Type: 'AWS::SSM::Parameter', Properties: { Value: FAKE.stripeLive } } } }));
-    fs.writeFileSync(path.join(dir, 'Removed.assets.json'), JSON.stringify({ version: '55.0.0', files: { h: { source: { path: 'Removed.template.json', packaging: 'file' }, destinations: {} } } }));
+    fs.writeFileSync(
+      path.join(dir, 'Removed.template.json'),
+      JSON.stringify({ Resources: { P: { Type: 'AWS::SSM::Parameter', Properties: { Value: FAKE.stripeLive } } } }),
+    );
+    fs.writeFileSync(
+      path.join(dir, 'Removed.assets.json'),
+      JSON.stringify({
+        version: '55.0.0',
+        files: { h: { source: { path: 'Removed.template.json', packaging: 'file' }, destinations: {} } },
+      }),
+    );
     const { stacks, manifests } = readAssembly(assembly.stacksRecursively.map((s) => s.templateFullPath));
     expect(stacks.map((s) => path.basename(s.templatePath))).not.toContain('Removed.template.json');
     expect(manifests.map((m) => path.basename(m.manifestPath))).not.toContain('Removed.assets.json');
@@ -70,7 +86,9 @@ describe('readAssembly', () => {
   });
 
   test('a template CDK names that cannot be read is a clear error, not a silent pass', () => {
-    expect(() => readAssembly([path.join(os.tmpdir(), 'no-such-dir', 'Missing.template.json')])).toThrow(/cannot read the template .*Missing\.template\.json/);
+    expect(() => readAssembly([path.join(os.tmpdir(), 'no-such-dir', 'Missing.template.json')])).toThrow(
+      /cannot read the template .*Missing\.template\.json/,
+    );
   });
 });
 
@@ -91,7 +109,10 @@ describe('SecretGuardrails reads nested stacks and stages at synth', () => {
     const msg = synthWithGuardrails((stack) => {
       const inner = new NestedStack(stack, 'Inner');
       const reviewed = new ssm.StringParameter(inner, 'Reviewed', { stringValue: FAKE.stripeTest });
-      Validations.of(reviewed).acknowledge({ id: `fleapo-secret-guardrails::${SECRET_VALUE_IN_TEMPLATE}`, reason: 'test fixture: a revoked test-mode key' });
+      Validations.of(reviewed).acknowledge({
+        id: `fleapo-secret-guardrails::${SECRET_VALUE_IN_TEMPLATE}`,
+        reason: 'test fixture: a revoked test-mode key',
+      });
       new ssm.StringParameter(inner, 'Leak', { stringValue: FAKE.stripeLive });
     });
     const v = violationsOf(msg, SECRET_VALUE_IN_TEMPLATE);

@@ -13,7 +13,7 @@ beforeAll(() => {
 
 const ROOT = path.join(__dirname, '..', '..');
 
-test('the issuer-created kinds are the issuer-created secrets\' suffixes, one list', () => {
+test("the issuer-created kinds are the issuer-created secrets' suffixes, one list", () => {
   expect(EXTERNAL_SECRET_KINDS).toEqual(EXTERNAL_SECRET_NAMES.map((name) => SECRETS[name].suffix));
   expect(EXTERNAL_SECRET_NAMES).toEqual(SECRET_NAMES.filter((name) => SECRETS[name].origin === 'issuer-created'));
   expect(new Set(SECRET_NAMES.map((name) => SECRETS[name].suffix)).size).toBe(SECRET_NAMES.length);

@@ -143,11 +143,38 @@ export function bootstrapRoles(params: BootstrapParameters): Record<string, Boot
 export const BOOTSTRAP_MANAGED_POLICIES: Record<string, any> = {
   'arn:aws:iam::aws:policy/AWSCloudFormationReadOnlyAccess': {
     Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Action: ['cloudformation:Describe*', 'cloudformation:EstimateTemplateCost', 'cloudformation:Get*', 'cloudformation:List*', 'cloudformation:ValidateTemplate', 'cloudformation:Detect*'], Resource: '*' }],
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: [
+          'cloudformation:Describe*',
+          'cloudformation:EstimateTemplateCost',
+          'cloudformation:Get*',
+          'cloudformation:List*',
+          'cloudformation:ValidateTemplate',
+          'cloudformation:Detect*',
+        ],
+        Resource: '*',
+      },
+    ],
   },
   // Broad reads: enough to show the boundary cuts what ReadOnlyAccess would give (secrets, keys, code).
   'arn:aws:iam::aws:policy/ReadOnlyAccess': {
     Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Action: ['secretsmanager:Describe*', 'secretsmanager:List*', 'lambda:Get*', 'kms:Describe*', 'ecs:Describe*', 's3:Get*', 'logs:Get*'], Resource: '*' }],
+    Statement: [
+      {
+        Effect: 'Allow',
+        Action: [
+          'secretsmanager:Describe*',
+          'secretsmanager:List*',
+          'lambda:Get*',
+          'kms:Describe*',
+          'ecs:Describe*',
+          's3:Get*',
+          'logs:Get*',
+        ],
+        Resource: '*',
+      },
+    ],
   },
 };

@@ -11,12 +11,15 @@ const committed = path.join(__dirname, '..', '..', CONFIG_SCHEMA_FILE);
 const TEAM_FILE = {
   $schema: './fleapo-config.schema.json',
   environments: {
-    prod: { account: '222222222222', database: { masterSecretArn: 'arn:aws:secretsmanager:us-east-1:222222222222:secret:rds!cluster-prod-AbCdEf' } },
+    prod: {
+      account: '222222222222',
+      database: { masterSecretArn: 'arn:aws:secretsmanager:us-east-1:222222222222:secret:rds!cluster-prod-AbCdEf' },
+    },
   },
   accounts: { '222222222222': { importExistingOidcProvider: true, cdkBootstrapQualifier: 'hnb659fds' } },
 };
 
-describe('the configuration\'s JSON Schema (fleapo-config.schema.json, for editors)', () => {
+describe("the configuration's JSON Schema (fleapo-config.schema.json, for editors)", () => {
   test('is committed as `npm run config:schema` writes it (regenerate after changing lib/config/schema.ts)', () => {
     expect(fs.readFileSync(committed, 'utf8')).toBe(configSchemaText());
   });
@@ -37,9 +40,10 @@ describe('the configuration\'s JSON Schema (fleapo-config.schema.json, for edito
 
   describe('checked by a JSON Schema validator as an editor does', () => {
     const validate = new Ajv2020({ strict: true, allErrors: true }).compile(configJsonSchema());
-    const errors = (file: unknown) => (validate(file) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`));
+    const errors = (file: unknown) =>
+      validate(file) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
 
-    test('accepts the example defaults, the README\'s team file and a null that removes an environment', () => {
+    test("accepts the example defaults, the README's team file and a null that removes an environment", () => {
       expect(errors(EXAMPLE_CONFIG)).toEqual([]);
       expect(errors(TEAM_FILE)).toEqual([]);
       expect(errors({ environments: { staging: null }, accounts: { '111111111111': { cdkBootstrapQualifier: null } } })).toEqual([]);
@@ -49,9 +53,17 @@ describe('the configuration\'s JSON Schema (fleapo-config.schema.json, for edito
       ['an unknown field', { environments: { prod: { acount: '222222222222' } } }, /additionalProperty":"acount"/],
       ['an unknown field of a section', { environments: { prod: { alerts: { email: [] } } } }, /additionalProperty":"email"/],
       ['a malformed account id', { environments: { prod: { account: '1234' } } }, /\/environments\/prod\/account must match pattern/],
-      ['a Fargate CPU size that does not exist', { environments: { prod: { service: { cpu: 300 } } } }, /\/environments\/prod\/service\/cpu must be equal to one of the allowed values/],
+      [
+        'a Fargate CPU size that does not exist',
+        { environments: { prod: { service: { cpu: 300 } } } },
+        /\/environments\/prod\/service\/cpu must be equal to one of the allowed values/,
+      ],
       ['an environment name that is not one', { environments: { Prod_EU: {} } }, /property name must be valid/],
-      ['a list where a flag belongs', { environments: { prod: { terminationProtection: ['yes'] } } }, /\/environments\/prod\/terminationProtection must be boolean/],
+      [
+        'a list where a flag belongs',
+        { environments: { prod: { terminationProtection: ['yes'] } } },
+        /\/environments\/prod\/terminationProtection must be boolean/,
+      ],
     ])('refuses %s', (_what, file, message) => {
       expect(errors(file).join('\n')).toMatch(message);
     });

@@ -49,7 +49,11 @@ function managedPolicies(templates: Record<string, Template>): Record<string, an
     const account = name.split('-')[1];
     const where = { account, region: REGION };
     for (const r of Object.values(resourcesOfType(t, 'AWS::IAM::ManagedPolicy'))) {
-      out[`arn:aws:iam::${account}:policy/${r.Properties.ManagedPolicyName}`] = resolveIntrinsics(r.Properties.PolicyDocument, physicalArns(t, where), where);
+      out[`arn:aws:iam::${account}:policy/${r.Properties.ManagedPolicyName}`] = resolveIntrinsics(
+        r.Properties.PolicyDocument,
+        physicalArns(t, where),
+        where,
+      );
     }
   }
   return out;
@@ -104,14 +108,18 @@ function createRequests(template: Template, where: StackLocation): CreateRequest
   for (const [id, r] of Object.entries(template.Resources)) {
     const p = r.Properties ?? {};
     const env = (p.Tags ?? []).find((t: any) => t.Key === 'fleapo:environment')?.Value as string | undefined;
-    const requestTag: Record<string, string | string[]> = env ? { 'aws:RequestTag/fleapo:environment': env, 'aws:TagKeys': ['fleapo:environment'] } : {};
+    const requestTag: Record<string, string | string[]> = env
+      ? { 'aws:RequestTag/fleapo:environment': env, 'aws:TagKeys': ['fleapo:environment'] }
+      : {};
     const resourceTag: Record<string, string> = env ? { 'aws:ResourceTag/fleapo:environment': env } : {};
     const add = (action: string, resource: string, context?: Record<string, string | string[]>, resourcePolicy?: any) =>
       out.push({ what: `${r.Type} ${id}`, action, resource, context, resourcePolicy });
     const keyPolicy = (keyId: string) => resolve(template.Resources[keyId].Properties.KeyPolicy);
     const sg = (groupId: unknown) => {
       const g = resolve(groupId);
-      return typeof groupId === 'string' ? `arn:aws:ec2:${region}:${account}:security-group/${g}` : `arn:aws:ec2:${region}:${account}:security-group/sg-${id.toLowerCase().slice(0, 17)}`;
+      return typeof groupId === 'string'
+        ? `arn:aws:ec2:${region}:${account}:security-group/${g}`
+        : `arn:aws:ec2:${region}:${account}:security-group/sg-${id.toLowerCase().slice(0, 17)}`;
     };
     switch (r.Type) {
       case 'AWS::SecretsManager::Secret':
@@ -128,7 +136,12 @@ function createRequests(template: Template, where: StackLocation): CreateRequest
         break;
       case 'AWS::KMS::Alias':
         add('kms:CreateAlias', `arn:aws:kms:${region}:${account}:${p.AliasName}`);
-        add('kms:CreateAlias', resolve(p.TargetKeyId), { 'aws:ResourceTag/fleapo:environment': where.stackName!.replace('Fleapo-', '') }, keyPolicy(p.TargetKeyId['Fn::GetAtt']?.[0] ?? p.TargetKeyId.Ref));
+        add(
+          'kms:CreateAlias',
+          resolve(p.TargetKeyId),
+          { 'aws:ResourceTag/fleapo:environment': where.stackName!.replace('Fleapo-', '') },
+          keyPolicy(p.TargetKeyId['Fn::GetAtt']?.[0] ?? p.TargetKeyId.Ref),
+        );
         break;
       case 'AWS::IAM::Role':
         add('iam:CreateRole', arns[id], p.PermissionsBoundary ? { 'iam:PermissionsBoundary': resolve(p.PermissionsBoundary) } : {});
@@ -139,7 +152,8 @@ function createRequests(template: Template, where: StackLocation): CreateRequest
       case 'AWS::Lambda::Function':
         add('lambda:CreateFunction', arns[id]);
         // Lambda fetches the code from the assets bucket with the creator's credentials.
-        if (p.Code?.S3Bucket) add('s3:GetObject', `arn:aws:s3:::${resolve(p.Code.S3Bucket)}/${resolve(p.Code.S3Key)}`, { 'aws:ResourceAccount': account });
+        if (p.Code?.S3Bucket)
+          add('s3:GetObject', `arn:aws:s3:::${resolve(p.Code.S3Bucket)}/${resolve(p.Code.S3Key)}`, { 'aws:ResourceAccount': account });
         add('iam:PassRole', resolve(p.Role), { 'iam:PassedToService': 'lambda.amazonaws.com' });
         break;
       case 'AWS::Lambda::Permission':
@@ -151,7 +165,8 @@ function createRequests(template: Template, where: StackLocation): CreateRequest
         break;
       case 'AWS::ECS::TaskDefinition':
         add('ecs:RegisterTaskDefinition', arns[id]);
-        for (const role of [p.ExecutionRoleArn, p.TaskRoleArn]) add('iam:PassRole', resolve(role), { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' });
+        for (const role of [p.ExecutionRoleArn, p.TaskRoleArn])
+          add('iam:PassRole', resolve(role), { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' });
         break;
       case 'AWS::ECS::Service':
         add('ecs:CreateService', arns[id], { 'ecs:cluster': `arn:aws:ecs:${region}:${account}:cluster/${p.Cluster}` });
@@ -178,8 +193,16 @@ function createRequests(template: Template, where: StackLocation): CreateRequest
       case 'AWS::EC2::SecurityGroupEgress': {
         const action = r.Type.endsWith('Ingress') ? 'ec2:AuthorizeSecurityGroupIngress' : 'ec2:AuthorizeSecurityGroupEgress';
         const own = typeof p.GroupId !== 'string';
-        const ownerTag: Record<string, string> = own ? { 'aws:ResourceTag/fleapo:environment': where.stackName!.replace('Fleapo-', '') } : {};
-        add(action, own ? `arn:aws:ec2:${region}:${account}:security-group/sg-${String(p.GroupId['Fn::GetAtt'][0]).toLowerCase().slice(0, 17)}` : sg(p.GroupId), ownerTag);
+        const ownerTag: Record<string, string> = own
+          ? { 'aws:ResourceTag/fleapo:environment': where.stackName!.replace('Fleapo-', '') }
+          : {};
+        add(
+          action,
+          own
+            ? `arn:aws:ec2:${region}:${account}:security-group/sg-${String(p.GroupId['Fn::GetAtt'][0]).toLowerCase().slice(0, 17)}`
+            : sg(p.GroupId),
+          ownerTag,
+        );
         break;
       }
       case 'AWS::EC2::VPCEndpoint':
@@ -209,7 +232,11 @@ describe.each([SHARED, SEPARATE])('in %s', (layout) => {
     const account = layout.accounts[env];
     const t = oidc[`FleapoGithubOidc-${account}`];
     const id = Object.entries(resourcesOfType(t, 'AWS::IAM::Role')).find(([, r]) => r.Properties.RoleName === `gha-deploy-${env}`)![0];
-    return { principal: `arn:aws:iam::${account}:role/gha-deploy-${env}`, identityPolicies: rolePolicies(t, id, { account, region: REGION }), resourceAccount: account };
+    return {
+      principal: `arn:aws:iam::${account}:role/gha-deploy-${env}`,
+      identityPolicies: rolePolicies(t, id, { account, region: REGION }),
+      resourceAccount: account,
+    };
   };
 
   describe.each(['staging', 'prod'])('a deploy of %s', (env) => {
@@ -217,12 +244,18 @@ describe.each([SHARED, SEPARATE])('in %s', (layout) => {
     const account = () => layout.accounts[env];
     const otherAccount = () => layout.accounts[other];
 
-    test('gha-deploy may assume only its own environment\'s bootstrap roles (never the execution role, the other environment\'s or the administrator\'s)', async () => {
+    test("gha-deploy may assume only its own environment's bootstrap roles (never the execution role, the other environment's or the administrator's)", async () => {
       const own = environmentBootstrap(env, account());
       const theirs = environmentBootstrap(other, otherAccount());
       const admin = bootstrapRoles({ account: account(), region: REGION, qualifier: 'hnb659fds', executionPolicies: [] });
       const assume = (role: BootstrapRole, roleAccount: string) =>
-        evaluate({ ...ghaDeploy(env), action: 'sts:AssumeRole', resource: role.arn, resourcePolicy: role.trust, resourceAccount: roleAccount }).then((d) => `${role.arn}: ${d}`);
+        evaluate({
+          ...ghaDeploy(env),
+          action: 'sts:AssumeRole',
+          resource: role.arn,
+          resourcePolicy: role.trust,
+          resourceAccount: roleAccount,
+        }).then((d) => `${role.arn}: ${d}`);
       for (const kind of ['deploy', 'file-publishing', 'image-publishing', 'lookup']) {
         await expect(assume(own[kind], account())).resolves.toBe(`${own[kind].arn}: Allowed`);
         await expect(assume(theirs[kind], otherAccount())).resolves.not.toBe(`${theirs[kind].arn}: Allowed`);
@@ -231,12 +264,19 @@ describe.each([SHARED, SEPARATE])('in %s', (layout) => {
       await expect(assume(own['cfn-exec'], account())).resolves.not.toBe(`${own['cfn-exec'].arn}: Allowed`);
     });
 
-    test('its bootstrap roles deploy its own stack and assets only: the deploy role\'s cloudformation:* on every stack is cut to its stack by the boundary', async () => {
+    test("its bootstrap roles deploy its own stack and assets only: the deploy role's cloudformation:* on every stack is cut to its stack by the boundary", async () => {
       const own = environmentBootstrap(env, account());
       const theirs = environmentBootstrap(other, otherAccount());
-      const stack = (e: string, a: string) => `arn:aws:cloudformation:${REGION}:${a}:stack/Fleapo-${e}/0a1b2c3d-0000-0000-0000-000000000000`;
+      const stack = (e: string, a: string) =>
+        `arn:aws:cloudformation:${REGION}:${a}:stack/Fleapo-${e}/0a1b2c3d-0000-0000-0000-000000000000`;
       const deploy = asRole(own.deploy, policies, account());
-      const check = async (who: ReturnType<typeof asRole>, action: string, resource: string, expected: 'Allowed' | 'not', context?: Record<string, string>) => {
+      const check = async (
+        who: ReturnType<typeof asRole>,
+        action: string,
+        resource: string,
+        expected: 'Allowed' | 'not',
+        context?: Record<string, string>,
+      ) => {
         const resourceAccount = resource.split(':')[4] || (resource.includes(`-${otherAccount()}-`) ? otherAccount() : account());
         // iam-simulate leaves aws:ResourceAccount to the caller (the publishing role's policy conditions on it).
         const s3: Record<string, string> = action.startsWith('s3:') ? { 'aws:ResourceAccount': resourceAccount } : {};
@@ -245,22 +285,37 @@ describe.each([SHARED, SEPARATE])('in %s', (layout) => {
         if (expected === 'Allowed') expect(`${line}: ${d}`).toBe(`${line}: Allowed`);
         else expect(`${line}: ${d}`).not.toBe(`${line}: Allowed`);
       };
-      for (const action of ['cloudformation:CreateChangeSet', 'cloudformation:ExecuteChangeSet', 'cloudformation:UpdateStack', 'cloudformation:DeleteStack']) {
+      for (const action of [
+        'cloudformation:CreateChangeSet',
+        'cloudformation:ExecuteChangeSet',
+        'cloudformation:UpdateStack',
+        'cloudformation:DeleteStack',
+      ]) {
         await check(deploy, action, stack(env, account()), 'Allowed');
         await check(deploy, action, stack(other, otherAccount()), 'not');
         await check(deploy, action, stack('anything-else', account()), 'not');
       }
       await check(deploy, 'iam:PassRole', own['cfn-exec'].arn, 'Allowed', { 'iam:PassedToService': 'cloudformation.amazonaws.com' });
       await check(deploy, 'iam:PassRole', theirs['cfn-exec'].arn, 'not', { 'iam:PassedToService': 'cloudformation.amazonaws.com' });
-      await check(deploy, 'ssm:GetParameter', `arn:aws:ssm:${REGION}:${account()}:parameter/cdk-bootstrap/${QUALIFIERS[env]}/version`, 'Allowed');
+      await check(
+        deploy,
+        'ssm:GetParameter',
+        `arn:aws:ssm:${REGION}:${account()}:parameter/cdk-bootstrap/${QUALIFIERS[env]}/version`,
+        'Allowed',
+      );
       const files = asRole(own['file-publishing'], policies, account());
       await check(files, 's3:PutObject', `arn:aws:s3:::cdk-${QUALIFIERS[env]}-assets-${account()}-${REGION}/x.zip`, 'Allowed');
       await check(files, 's3:PutObject', `arn:aws:s3:::cdk-${QUALIFIERS[other]}-assets-${otherAccount()}-${REGION}/x.zip`, 'not');
       const lookup = asRole(own.lookup, policies, account());
-      await check(lookup, 'lambda:GetFunction', `arn:aws:lambda:${REGION}:${otherAccount()}:function:fleapo-${other}-auth-secret-rotation`, 'not');
+      await check(
+        lookup,
+        'lambda:GetFunction',
+        `arn:aws:lambda:${REGION}:${otherAccount()}:function:fleapo-${other}-auth-secret-rotation`,
+        'not',
+      );
     });
 
-    test('its execution role may create every resource of its synthesized template, and none of the other environment\'s', async () => {
+    test("its execution role may create every resource of its synthesized template, and none of the other environment's", async () => {
       const role = asRole(environmentBootstrap(env, account())['cfn-exec'], policies, account());
       const mine = createRequests(templates[`Fleapo-${env}`], { account: account(), region: REGION, stackName: `Fleapo-${env}` });
       expect(mine.length).toBeGreaterThan(50);
@@ -272,12 +327,19 @@ describe.each([SHARED, SEPARATE])('in %s', (layout) => {
         // Actions with no resource (kms:CreateKey on *) are refused by the other environment's tag.
         .filter((r) => r.resource !== '*' || r.context?.['aws:RequestTag/fleapo:environment']);
       for (const r of theirs) {
-        const d = await evaluate({ ...role, action: r.action, resource: r.resource, resourceAccount: otherAccount(), context: r.context, resourcePolicy: r.resourcePolicy });
+        const d = await evaluate({
+          ...role,
+          action: r.action,
+          resource: r.resource,
+          resourceAccount: otherAccount(),
+          context: r.context,
+          resourcePolicy: r.resourcePolicy,
+        });
         expect(`${r.what}: ${r.action} ${r.resource}: ${d}`).not.toBe(`${r.what}: ${r.action} ${r.resource}: Allowed`);
       }
     });
 
-    test('its execution role can neither read nor change the other environment\'s secrets, key, functions or service, nor escalate', async () => {
+    test("its execution role can neither read nor change the other environment's secrets, key, functions or service, nor escalate", async () => {
       const role = asRole(environmentBootstrap(env, account())['cfn-exec'], policies, account());
       const a = account();
       const o = otherAccount();
@@ -289,9 +351,17 @@ describe.each([SHARED, SEPARATE])('in %s', (layout) => {
         ['secretsmanager:DeleteSecret', `arn:aws:secretsmanager:${REGION}:${o}:secret:fleapo/${other}/stripe-secret-key-AbCdEf`],
         ['kms:Decrypt', `arn:aws:kms:${REGION}:${o}:key/0a1b2c3d-other`, { 'aws:ResourceTag/fleapo:environment': other }],
         ['kms:PutKeyPolicy', `arn:aws:kms:${REGION}:${o}:key/0a1b2c3d-other`, { 'aws:ResourceTag/fleapo:environment': other }],
-        ['kms:TagResource', `arn:aws:kms:${REGION}:${o}:key/0a1b2c3d-other`, { 'aws:ResourceTag/fleapo:environment': other, 'aws:RequestTag/fleapo:environment': env, 'aws:TagKeys': 'fleapo:environment' }],
+        [
+          'kms:TagResource',
+          `arn:aws:kms:${REGION}:${o}:key/0a1b2c3d-other`,
+          { 'aws:ResourceTag/fleapo:environment': other, 'aws:RequestTag/fleapo:environment': env, 'aws:TagKeys': 'fleapo:environment' },
+        ],
         ['lambda:UpdateFunctionCode', `arn:aws:lambda:${REGION}:${o}:function:fleapo-${other}-database-url-rotation`],
-        ['ecs:UpdateService', `arn:aws:ecs:${REGION}:${o}:service/fleapo-${other}/fleapo-web`, { 'ecs:cluster': `arn:aws:ecs:${REGION}:${o}:cluster/fleapo-${other}` }],
+        [
+          'ecs:UpdateService',
+          `arn:aws:ecs:${REGION}:${o}:service/fleapo-${other}/fleapo-web`,
+          { 'ecs:cluster': `arn:aws:ecs:${REGION}:${o}:cluster/fleapo-${other}` },
+        ],
         ['iam:PutRolePolicy', `arn:aws:iam::${o}:role/fleapo-${other}-database-url-rotation`],
         ['iam:UpdateAssumeRolePolicy', `arn:aws:iam::${o}:role/gha-deploy-${other}`],
         ['iam:PutRolePolicy', `arn:aws:iam::${a}:role/gha-deploy-${env}`],
@@ -299,7 +369,11 @@ describe.each([SHARED, SEPARATE])('in %s', (layout) => {
         ['iam:CreatePolicyVersion', `arn:aws:iam::${a}:policy/fleapo-${env}-cfn-execution`],
         ['iam:AttachRolePolicy', `arn:aws:iam::${a}:role/cdk-${QUALIFIERS[env]}-cfn-exec-role-${a}-${REGION}`],
         ['iam:CreateRole', `arn:aws:iam::${a}:role/fleapo-${env}-escape`],
-        ['iam:CreateRole', `arn:aws:iam::${a}:role/fleapo-${env}-escape`, { 'iam:PermissionsBoundary': `arn:aws:iam::${a}:policy/fleapo-${other}-boundary` }],
+        [
+          'iam:CreateRole',
+          `arn:aws:iam::${a}:role/fleapo-${env}-escape`,
+          { 'iam:PermissionsBoundary': `arn:aws:iam::${a}:policy/fleapo-${other}-boundary` },
+        ],
         ['iam:DeleteRolePermissionsBoundary', `arn:aws:iam::${a}:role/fleapo-${env}-auth-secret-rotation`],
         ['iam:CreateUser', `arn:aws:iam::${a}:user/escape`],
         ['sts:AssumeRole', `arn:aws:iam::${o}:role/cdk-${QUALIFIERS[other]}-deploy-role-${o}-${REGION}`],
@@ -309,7 +383,14 @@ describe.each([SHARED, SEPARATE])('in %s', (layout) => {
         const d = await evaluate({ ...role, action, resource, resourceAccount: resource.split(':')[4] || a, context });
         expect(`${action} ${resource}: ${d}`).not.toBe(`${action} ${resource}: Allowed`);
       }
-      await expect(evaluate({ ...role, action: 'iam:CreateRole', resource: `arn:aws:iam::${a}:role/fleapo-${env}-new`, context: { 'iam:PermissionsBoundary': boundary } })).resolves.toBe('Allowed');
+      await expect(
+        evaluate({
+          ...role,
+          action: 'iam:CreateRole',
+          resource: `arn:aws:iam::${a}:role/fleapo-${env}-new`,
+          context: { 'iam:PermissionsBoundary': boundary },
+        }),
+      ).resolves.toBe('Allowed');
     });
   });
 });

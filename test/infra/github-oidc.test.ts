@@ -45,7 +45,8 @@ function assumeFrom(roleName: string, target: string) {
 }
 
 const QUALIFIER: Record<string, string> = { staging: 'fleapostg', prod: 'fleapoprod' };
-const bootstrapRole = (kind: string, qualifier = 'hnb659fds', region = 'us-east-1') => `arn:aws:iam::${ACCOUNT}:role/cdk-${qualifier}-${kind}-role-${ACCOUNT}-${region}`;
+const bootstrapRole = (kind: string, qualifier = 'hnb659fds', region = 'us-east-1') =>
+  `arn:aws:iam::${ACCOUNT}:role/cdk-${qualifier}-${kind}-role-${ACCOUNT}-${region}`;
 
 describe.each([
   ['gha-deploy-prod', 'prod'],
@@ -73,7 +74,7 @@ describe.each([
     await expect(assumeWithToken(roleName, `${REPO}:environment:${env}`, 'https://github.com/fleapo')).resolves.toBe('ImplicitlyDenied');
   });
 
-  test('may only assume its own environment\'s CDK bootstrap roles (its qualifier, account and region), for at most one hour', async () => {
+  test("may only assume its own environment's CDK bootstrap roles (its qualifier, account and region), for at most one hour", async () => {
     const other = env === 'prod' ? 'staging' : 'prod';
     for (const kind of ['deploy', 'file-publishing', 'image-publishing', 'lookup']) {
       await expect(assumeFrom(roleName, bootstrapRole(kind, QUALIFIER[env]))).resolves.toBe('Allowed');
@@ -83,7 +84,9 @@ describe.each([
     await expect(assumeFrom(roleName, bootstrapRole('cfn-exec', QUALIFIER[env]))).resolves.toBe('ImplicitlyDenied');
     await expect(assumeFrom(roleName, bootstrapRole('deploy', QUALIFIER[env], 'eu-west-1'))).resolves.toBe('ImplicitlyDenied');
     await expect(assumeFrom(roleName, `arn:aws:iam::${ACCOUNT}:role/admin`)).resolves.toBe('ImplicitlyDenied');
-    await expect(assumeFrom(roleName, `arn:aws:iam::222222222222:role/cdk-hnb659fds-deploy-role-222222222222-us-east-1`)).resolves.toBe('ImplicitlyDenied');
+    await expect(assumeFrom(roleName, `arn:aws:iam::222222222222:role/cdk-hnb659fds-deploy-role-222222222222-us-east-1`)).resolves.toBe(
+      'ImplicitlyDenied',
+    );
     const r = role(roleName);
     const actions = r.policies.flatMap((doc) => doc.Statement.flatMap((s: any) => [s.Action].flat()));
     expect(new Set(actions)).toEqual(new Set(['sts:AssumeRole']));
@@ -101,21 +104,29 @@ describe('the pull-request role gha-pr-diff', () => {
     await expect(assumeWithToken('gha-pr-diff', `${REPO}:pull_request`, 'other')).resolves.toBe('ImplicitlyDenied');
   });
 
-  test('may read the app stacks\' templates (what cdk diff --method=template reads) and nothing else: no bootstrap role, no lookup role', async () => {
+  test("may read the app stacks' templates (what cdk diff --method=template reads) and nothing else: no bootstrap role, no lookup role", async () => {
     const r = role('gha-pr-diff');
     const may = (action: string, resource: string) =>
-      evaluate({ principal: r.arn, identityPolicies: r.policies, action, resource, resourceAccount: ACCOUNT }).then((d) => `${action} ${resource}: ${d}`);
+      evaluate({ principal: r.arn, identityPolicies: r.policies, action, resource, resourceAccount: ACCOUNT }).then(
+        (d) => `${action} ${resource}: ${d}`,
+      );
     const stack = (name: string) => `arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/${name}/0a1b2c3d-0000-0000-0000-000000000000`;
     for (const name of ['Fleapo-staging', 'Fleapo-prod', `FleapoGithubOidc-${ACCOUNT}`]) {
       for (const action of ['cloudformation:GetTemplate', 'cloudformation:DescribeStacks']) {
         await expect(may(action, stack(name))).resolves.toBe(`${action} ${stack(name)}: Allowed`);
       }
-      await expect(may('cloudformation:CreateChangeSet', stack(name))).resolves.toBe(`cloudformation:CreateChangeSet ${stack(name)}: ImplicitlyDenied`);
+      await expect(may('cloudformation:CreateChangeSet', stack(name))).resolves.toBe(
+        `cloudformation:CreateChangeSet ${stack(name)}: ImplicitlyDenied`,
+      );
     }
-    await expect(may('cloudformation:GetTemplate', stack('SomeoneElsesStack'))).resolves.toBe(`cloudformation:GetTemplate ${stack('SomeoneElsesStack')}: ImplicitlyDenied`);
+    await expect(may('cloudformation:GetTemplate', stack('SomeoneElsesStack'))).resolves.toBe(
+      `cloudformation:GetTemplate ${stack('SomeoneElsesStack')}: ImplicitlyDenied`,
+    );
     for (const kind of ['deploy', 'file-publishing', 'image-publishing', 'lookup']) {
       for (const qualifier of ['hnb659fds', 'fleapostg', 'fleapoprod']) {
-        await expect(may('sts:AssumeRole', bootstrapRole(kind, qualifier))).resolves.toBe(`sts:AssumeRole ${bootstrapRole(kind, qualifier)}: ImplicitlyDenied`);
+        await expect(may('sts:AssumeRole', bootstrapRole(kind, qualifier))).resolves.toBe(
+          `sts:AssumeRole ${bootstrapRole(kind, qualifier)}: ImplicitlyDenied`,
+        );
       }
     }
     for (const [action, resource] of [
@@ -138,21 +149,37 @@ describe('the OIDC provider', () => {
   test('exists once per account when staging and prod share it, for token.actions.githubusercontent.com and sts.amazonaws.com', () => {
     const found = providers(synthesizeApp());
     expect(found).toEqual([
-      { stack: `FleapoGithubOidc-${ACCOUNT}`, Url: 'https://token.actions.githubusercontent.com', ClientIdList: ['sts.amazonaws.com'], Tags: expect.anything() },
+      {
+        stack: `FleapoGithubOidc-${ACCOUNT}`,
+        Url: 'https://token.actions.githubusercontent.com',
+        ClientIdList: ['sts.amazonaws.com'],
+        Tags: expect.anything(),
+      },
     ]);
   });
 
   test('exists once in each account when staging and prod live in two accounts, each with its own roles', () => {
     const config = validateConfig(
       mergeConfig(EXAMPLE_CONFIG, {
-        environments: { staging: { account: '222222222222', database: { masterSecretArn: 'arn:aws:secretsmanager:us-east-1:222222222222:secret:rds-staging-AbCdEf' } } },
+        environments: {
+          staging: {
+            account: '222222222222',
+            database: { masterSecretArn: 'arn:aws:secretsmanager:us-east-1:222222222222:secret:rds-staging-AbCdEf' },
+          },
+        },
         accounts: { '222222222222': {} },
       }),
     );
     const templates = synthesizeApp({ config });
-    expect(providers(templates).map((p) => p.stack).sort()).toEqual(['FleapoGithubOidc-111111111111', 'FleapoGithubOidc-222222222222']);
+    expect(
+      providers(templates)
+        .map((p) => p.stack)
+        .sort(),
+    ).toEqual(['FleapoGithubOidc-111111111111', 'FleapoGithubOidc-222222222222']);
     const roleNames = (stack: string) =>
-      Object.values(resourcesOfType(templates[stack], 'AWS::IAM::Role')).map((r) => r.Properties.RoleName).sort();
+      Object.values(resourcesOfType(templates[stack], 'AWS::IAM::Role'))
+        .map((r) => r.Properties.RoleName)
+        .sort();
     expect(roleNames('FleapoGithubOidc-111111111111')).toEqual(['gha-deploy-prod', 'gha-pr-diff']);
     expect(roleNames('FleapoGithubOidc-222222222222')).toEqual(['gha-deploy-staging', 'gha-pr-diff']);
   });

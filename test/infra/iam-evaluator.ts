@@ -65,7 +65,12 @@ export async function evaluate(request: EvaluationRequest): Promise<Decision> {
       resourceControlPolicies: [],
       resourcePolicy: renamePolicyKeys(request.resourcePolicy),
       ...(request.permissionBoundaries
-        ? { permissionBoundaryPolicies: request.permissionBoundaries.map((policy, i) => ({ name: `boundary${i}`, policy: renamePolicyKeys(policy) })) }
+        ? {
+            permissionBoundaryPolicies: request.permissionBoundaries.map((policy, i) => ({
+              name: `boundary${i}`,
+              policy: renamePolicyKeys(policy),
+            })),
+          }
         : {}),
       request: {
         principal: request.principal,
@@ -77,7 +82,7 @@ export async function evaluate(request: EvaluationRequest): Promise<Decision> {
     {},
   );
   if (response.resultType === 'error') throw new Error(`IAM simulation error: ${JSON.stringify(response.errors)}`);
-  const ignored = response.resultType === 'single' ? response.result.ignoredContextKeys ?? [] : [];
+  const ignored = response.resultType === 'single' ? (response.result.ignoredContextKeys ?? []) : [];
   if (ignored.length > 0) throw new Error(`iam-simulate ignored context keys ${ignored.join(', ')}: the evaluation would be wrong`);
   return response.overallResult as Decision;
 }

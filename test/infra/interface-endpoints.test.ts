@@ -46,7 +46,8 @@ function reach(template: Template, api: Api, workload: Workload): Reach {
       ingressOf(template, sg['Fn::GetAtt'][0]).some(
         (rule) =>
           coversHttps(rule) &&
-          (rule.CidrIp !== undefined || workload.securityGroupIds.some((own) => JSON.stringify(own) === JSON.stringify(rule.SourceSecurityGroupId))),
+          (rule.CidrIp !== undefined ||
+            workload.securityGroupIds.some((own) => JSON.stringify(own) === JSON.stringify(rule.SourceSecurityGroupId))),
       ),
     ),
   );
@@ -56,14 +57,17 @@ function reach(template: Template, api: Api, workload: Workload): Reach {
 describe.each(['staging', 'prod'])('interface endpoints of %s', (env) => {
   const config = (EXAMPLE_CONFIG.environments as Record<string, (typeof EXAMPLE_CONFIG.environments)['prod']>)[env];
   const template = () => templates[`Fleapo-${env}`];
-  const functionsSg = () => ({ 'Fn::GetAtt': [logicalIdOf(template(), 'AWS::EC2::SecurityGroup', 'DatabaseUrlRotationSecurityGroup'), 'GroupId'] });
+  const functionsSg = () => ({
+    'Fn::GetAtt': [logicalIdOf(template(), 'AWS::EC2::SecurityGroup', 'DatabaseUrlRotationSecurityGroup'), 'GroupId'],
+  });
   const workloads = (): Workload[] => [
     { name: "the app's tasks", securityGroupIds: config.network.serviceSecurityGroupIds },
     { name: 'the rest of the VPC', securityGroupIds: ['sg-0123456789abcdef9'] },
     { name: 'the database functions', securityGroupIds: [functionsSg()] },
   ];
   const fn = (name: string) =>
-    Object.values(resourcesOfType(template(), 'AWS::Lambda::Function')).find((r) => r.Properties.FunctionName === `fleapo-${env}-${name}`)!.Properties;
+    Object.values(resourcesOfType(template(), 'AWS::Lambda::Function')).find((r) => r.Properties.FunctionName === `fleapo-${env}-${name}`)!
+      .Properties;
 
   test('no workload of the VPC loses its way to the Secrets Manager or ECS API', () => {
     for (const api of SERVICES) {
@@ -84,7 +88,10 @@ describe.each(['staging', 'prod'])('interface endpoints of %s', (env) => {
     expect(endpoints.map((e) => e.length)).toEqual([expected, expected]);
     for (const name of ['database-url-rotation', 'database-role-retirement']) {
       const variables = fn(name).Environment.Variables;
-      for (const [api, variable] of [['secretsmanager', 'AWS_ENDPOINT_URL_SECRETS_MANAGER'], ['ecs', 'AWS_ENDPOINT_URL_ECS']] as const) {
+      for (const [api, variable] of [
+        ['secretsmanager', 'AWS_ENDPOINT_URL_SECRETS_MANAGER'],
+        ['ecs', 'AWS_ENDPOINT_URL_ECS'],
+      ] as const) {
         const own = endpointsOf(template(), api)[0];
         if (own === undefined) {
           expect(variables[variable]).toBeUndefined();
@@ -92,7 +99,10 @@ describe.each(['staging', 'prod'])('interface endpoints of %s', (env) => {
         }
         // https:// + the DNS name of DnsEntries[0] ("<zone>:<name>", the regional endpoint-specific name).
         expect(variables[variable]).toEqual({
-          'Fn::Join': ['', ['https://', { 'Fn::Select': [1, { 'Fn::Split': [':', { 'Fn::Select': [0, { 'Fn::GetAtt': [own[0], 'DnsEntries'] }] }] }] }]],
+          'Fn::Join': [
+            '',
+            ['https://', { 'Fn::Select': [1, { 'Fn::Split': [':', { 'Fn::Select': [0, { 'Fn::GetAtt': [own[0], 'DnsEntries'] }] }] }] }],
+          ],
         });
       }
     }
@@ -102,9 +112,15 @@ describe.each(['staging', 'prod'])('interface endpoints of %s', (env) => {
     if (!config.network.createInterfaceEndpoints) return;
     // The endpoints' security group admits HTTPS from the functions only: they are the endpoints' only users.
     const endpointSg = logicalIdOf(template(), 'AWS::EC2::SecurityGroup', 'DatabaseUrlRotationEndpointSecurityGroup');
-    expect(ingressOf(template(), endpointSg)).toEqual([expect.objectContaining({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, SourceSecurityGroupId: functionsSg() })]);
+    expect(ingressOf(template(), endpointSg)).toEqual([
+      expect.objectContaining({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, SourceSecurityGroupId: functionsSg() }),
+    ]);
     for (const [, r] of endpoints.flat()) {
-      expect(r.Properties).toMatchObject({ VpcEndpointType: 'Interface', PrivateDnsEnabled: false, SecurityGroupIds: [{ 'Fn::GetAtt': [endpointSg, 'GroupId'] }] });
+      expect(r.Properties).toMatchObject({
+        VpcEndpointType: 'Interface',
+        PrivateDnsEnabled: false,
+        SecurityGroupIds: [{ 'Fn::GetAtt': [endpointSg, 'GroupId'] }],
+      });
     }
   });
 

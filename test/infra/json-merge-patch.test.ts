@@ -1,7 +1,7 @@
 import { mergePatch } from '../../lib/config/json-merge-patch';
 import { mergeConfig } from '../../lib/config/load-config';
 
-describe('the merge of the team\'s configuration over the defaults: JSON Merge Patch (RFC 7396)', () => {
+describe("the merge of the team's configuration over the defaults: JSON Merge Patch (RFC 7396)", () => {
   test('is what loadConfig applies', () => {
     expect(mergeConfig).toBe(mergePatch);
   });
@@ -16,7 +16,11 @@ describe('the merge of the team\'s configuration over the defaults: JSON Merge P
     [{ a: 'c' }, { a: ['b'] }, { a: ['b'] }],
     [{ a: { b: 'c' } }, { a: { b: 'd', c: null } }, { a: { b: 'd' } }],
     [{ a: [{ b: 'c' }] }, { a: [1] }, { a: [1] }],
-    [['a', 'b'], ['c', 'd'], ['c', 'd']],
+    [
+      ['a', 'b'],
+      ['c', 'd'],
+      ['c', 'd'],
+    ],
     [{ a: 'b' }, ['c'], ['c']],
     [{ a: 'foo' }, null, null],
     [{ a: 'foo' }, 'bar', 'bar'],
@@ -28,10 +32,19 @@ describe('the merge of the team\'s configuration over the defaults: JSON Merge P
   });
 
   test('RFC 7396 section 3: the example document and patch', () => {
-    const original = { title: 'Goodbye!', author: { givenName: 'John', familyName: 'Doe' }, tags: ['example', 'sample'], content: 'This will be unchanged' };
+    const original = {
+      title: 'Goodbye!',
+      author: { givenName: 'John', familyName: 'Doe' },
+      tags: ['example', 'sample'],
+      content: 'This will be unchanged',
+    };
     const patch = { title: 'Hello!', phoneNumber: '+01-123-456-7890', author: { familyName: null }, tags: ['example'] };
     expect(mergePatch(original, patch)).toEqual({
-      title: 'Hello!', author: { givenName: 'John' }, tags: ['example'], content: 'This will be unchanged', phoneNumber: '+01-123-456-7890',
+      title: 'Hello!',
+      author: { givenName: 'John' },
+      tags: ['example'],
+      content: 'This will be unchanged',
+      phoneNumber: '+01-123-456-7890',
     });
   });
 

@@ -23,7 +23,9 @@ const ROTATION_FUNCTIONS: Record<string, string> = {
 function boundary(env: string): any {
   const oidc = templates[`FleapoGithubOidc-${ACCOUNT}`];
   const where = { account: ACCOUNT, region: 'us-east-1' };
-  const policy = Object.values(resourcesOfType(oidc, 'AWS::IAM::ManagedPolicy')).find((r) => r.Properties.ManagedPolicyName === `fleapo-${env}-boundary`)!;
+  const policy = Object.values(resourcesOfType(oidc, 'AWS::IAM::ManagedPolicy')).find(
+    (r) => r.Properties.ManagedPolicyName === `fleapo-${env}-boundary`,
+  )!;
   return resolveIntrinsics(policy.Properties.PolicyDocument, physicalArns(oidc, where), where);
 }
 
@@ -32,10 +34,16 @@ function stack(env: string) {
   const arns = physicalArns(template, at(env));
   const resolve = (v: unknown) => resolveIntrinsics(v, arns, at(env));
   const fnId = (name: string) =>
-    Object.entries(resourcesOfType(template, 'AWS::Lambda::Function')).find(([, r]) => r.Properties.FunctionName === `fleapo-${env}-${name}`)![0];
+    Object.entries(resourcesOfType(template, 'AWS::Lambda::Function')).find(
+      ([, r]) => r.Properties.FunctionName === `fleapo-${env}-${name}`,
+    )![0];
   const roleId = (name: string) => template.Resources[fnId(name)].Properties.Role['Fn::GetAtt'][0] as string;
   const secretArn = (suffix: string) =>
-    arns[Object.entries(resourcesOfType(template, 'AWS::SecretsManager::Secret')).find(([, r]) => r.Properties.Name === `fleapo/${env}/${suffix}`)![0]];
+    arns[
+      Object.entries(resourcesOfType(template, 'AWS::SecretsManager::Secret')).find(
+        ([, r]) => r.Properties.Name === `fleapo/${env}/${suffix}`,
+      )![0]
+    ];
   const taskDefinitionArn = arns[logicalIdOf(template, 'AWS::ECS::TaskDefinition', 'AppTaskDefinition')];
   return {
     template,
@@ -45,16 +53,28 @@ function stack(env: string) {
     role: (name: string) => template.Resources[roleId(name)].Properties,
     /** The function's role as AWS evaluates it: its policies, within the environment's boundary (which it must carry). */
     who: (name: string) => {
-      expect(resolveIntrinsics(template.Resources[roleId(name)].Properties.PermissionsBoundary, arns, at(env))).toBe(`arn:aws:iam::${ACCOUNT}:policy/fleapo-${env}-boundary`);
-      return { principal: arns[roleId(name)], identityPolicies: rolePolicies(template, roleId(name), at(env)), permissionBoundaries: [boundary(env)], resourceAccount: ACCOUNT };
+      expect(resolveIntrinsics(template.Resources[roleId(name)].Properties.PermissionsBoundary, arns, at(env))).toBe(
+        `arn:aws:iam::${ACCOUNT}:policy/fleapo-${env}-boundary`,
+      );
+      return {
+        principal: arns[roleId(name)],
+        identityPolicies: rolePolicies(template, roleId(name), at(env)),
+        permissionBoundaries: [boundary(env)],
+        resourceAccount: ACCOUNT,
+      };
     },
     secretArn,
     keyArn: arns[logicalIdOf(template, 'AWS::KMS::Key', 'SecretsKey')],
-    keyPolicy: resolveIntrinsics(template.Resources[logicalIdOf(template, 'AWS::KMS::Key', 'SecretsKey')].Properties.KeyPolicy, arns, at(env)),
+    keyPolicy: resolveIntrinsics(
+      template.Resources[logicalIdOf(template, 'AWS::KMS::Key', 'SecretsKey')].Properties.KeyPolicy,
+      arns,
+      at(env),
+    ),
     serviceArn: arns[logicalIdOf(template, 'AWS::ECS::Service', 'AppService')],
     taskDefinitionArn,
     cluster: `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/fleapo-${env}`,
-    logGroupArn: (name: string) => `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/fleapo-${env}-${name}:log-stream:2026/01/01/abc`,
+    logGroupArn: (name: string) =>
+      `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/fleapo-${env}-${name}:log-stream:2026/01/01/abc`,
   };
 }
 
@@ -63,7 +83,13 @@ function lambdaPolicyStatement(p: any) {
   const condition: Record<string, Record<string, string>> = {};
   if (p.SourceAccount) condition.StringEquals = { 'aws:SourceAccount': p.SourceAccount };
   if (p.SourceArn) condition.ArnLike = { 'aws:SourceArn': p.SourceArn };
-  return { Effect: 'Allow', Principal: { Service: p.Principal }, Action: p.Action, Resource: p.FunctionName, ...(Object.keys(condition).length ? { Condition: condition } : {}) };
+  return {
+    Effect: 'Allow',
+    Principal: { Service: p.Principal },
+    Action: p.Action,
+    Resource: p.FunctionName,
+    ...(Object.keys(condition).length ? { Condition: condition } : {}),
+  };
 }
 
 describe.each(['staging', 'prod'])('%s', (env) => {
@@ -75,7 +101,9 @@ describe.each(['staging', 'prod'])('%s', (env) => {
       const permissions = Object.values(resourcesOfType(s.template, 'AWS::Lambda::Permission')).map((r) => s.resolve(r.Properties));
       for (const [fn, secret] of Object.entries(ROTATION_FUNCTIONS)) {
         const mine = permissions.filter((p) => p.FunctionName === s.fnArn(fn));
-        expect(mine).toEqual([expect.objectContaining({ Principal: 'secretsmanager.amazonaws.com', SourceAccount: ACCOUNT, SourceArn: s.secretArn(secret) })]);
+        expect(mine).toEqual([
+          expect.objectContaining({ Principal: 'secretsmanager.amazonaws.com', SourceAccount: ACCOUNT, SourceArn: s.secretArn(secret) }),
+        ]);
         const policy = { Version: '2012-10-17', Statement: mine.map(lambdaPolicyStatement) };
         const invoke = (sourceArn: string, sourceAccount = ACCOUNT) =>
           evaluate({
@@ -88,8 +116,12 @@ describe.each(['staging', 'prod'])('%s', (env) => {
           });
         await expect(invoke(s.secretArn(secret))).resolves.toBe('Allowed');
         const otherSecret = secret === 'auth-secret' ? 'database-url' : 'auth-secret';
-        await expect(invoke(s.secretArn(otherSecret)).then((d) => `${fn} for ${otherSecret}: ${d}`)).resolves.toBe(`${fn} for ${otherSecret}: ImplicitlyDenied`);
-        await expect(invoke(stack(other).secretArn(secret)).then((d) => `${fn} for ${other}: ${d}`)).resolves.toBe(`${fn} for ${other}: ImplicitlyDenied`);
+        await expect(invoke(s.secretArn(otherSecret)).then((d) => `${fn} for ${otherSecret}: ${d}`)).resolves.toBe(
+          `${fn} for ${otherSecret}: ImplicitlyDenied`,
+        );
+        await expect(invoke(stack(other).secretArn(secret)).then((d) => `${fn} for ${other}: ${d}`)).resolves.toBe(
+          `${fn} for ${other}: ImplicitlyDenied`,
+        );
         const foreign = `arn:aws:secretsmanager:us-east-1:${OTHER_ACCOUNT}:secret:fleapo/${env}/${secret}-AbCdEf`;
         await expect(invoke(foreign, OTHER_ACCOUNT)).resolves.toBe('ImplicitlyDenied');
       }
@@ -104,29 +136,52 @@ describe.each(['staging', 'prod'])('%s', (env) => {
       const rules = Object.values(resourcesOfType(s.template, 'AWS::Events::Rule'))
         .map((r) => s.resolve(r.Properties))
         .filter((r) => r.Targets.some((t: any) => t.Arn === topicArn));
-      expect(rules.map((r) => r.Name).sort()).toEqual([`fleapo-${env}-alarm-raised`, `fleapo-${env}-deployment-failed`, `fleapo-${env}-rotation-failed`]);
+      expect(rules.map((r) => r.Name).sort()).toEqual([
+        `fleapo-${env}-alarm-raised`,
+        `fleapo-${env}-deployment-failed`,
+        `fleapo-${env}-rotation-failed`,
+      ]);
       const ruleArn = (name: string, account = ACCOUNT) => `arn:aws:events:us-east-1:${account}:rule/${name}`;
       const publish = (sourceArn: string | undefined, sourceAccount: string | undefined) => {
         const context: Record<string, string> = { 'aws:SecureTransport': 'true' };
         if (sourceArn) context['aws:SourceArn'] = sourceArn;
         if (sourceAccount) context['aws:SourceAccount'] = sourceAccount;
         return Promise.all([
-          evaluate({ principal: 'events.amazonaws.com', action: 'sns:Publish', resource: topicArn, resourceAccount: ACCOUNT, resourcePolicy: topicPolicy, context }),
-          evaluate({ principal: 'events.amazonaws.com', action: 'kms:GenerateDataKey', resource: s.arns[keyId], resourceAccount: ACCOUNT, resourcePolicy: keyPolicy, context }),
+          evaluate({
+            principal: 'events.amazonaws.com',
+            action: 'sns:Publish',
+            resource: topicArn,
+            resourceAccount: ACCOUNT,
+            resourcePolicy: topicPolicy,
+            context,
+          }),
+          evaluate({
+            principal: 'events.amazonaws.com',
+            action: 'kms:GenerateDataKey',
+            resource: s.arns[keyId],
+            resourceAccount: ACCOUNT,
+            resourcePolicy: keyPolicy,
+            context,
+          }),
         ]).then((d) => d.join(' '));
       };
       for (const rule of rules) await expect(publish(ruleArn(rule.Name), ACCOUNT)).resolves.toBe('Allowed Allowed');
-      await expect(publish(ruleArn(`fleapo-${env}-database-role-retirement-retry`), ACCOUNT)).resolves.toBe('ImplicitlyDenied ImplicitlyDenied');
+      await expect(publish(ruleArn(`fleapo-${env}-database-role-retirement-retry`), ACCOUNT)).resolves.toBe(
+        'ImplicitlyDenied ImplicitlyDenied',
+      );
       await expect(publish(ruleArn(`fleapo-${other}-rotation-failed`), ACCOUNT)).resolves.toBe('ImplicitlyDenied ImplicitlyDenied');
-      await expect(publish(ruleArn(`fleapo-${env}-rotation-failed`, OTHER_ACCOUNT), OTHER_ACCOUNT)).resolves.toBe('ImplicitlyDenied ImplicitlyDenied');
+      await expect(publish(ruleArn(`fleapo-${env}-rotation-failed`, OTHER_ACCOUNT), OTHER_ACCOUNT)).resolves.toBe(
+        'ImplicitlyDenied ImplicitlyDenied',
+      );
       await expect(publish(undefined, undefined)).resolves.toBe('ImplicitlyDenied ImplicitlyDenied');
       // Alarms reach the topic through the alarm-raised rule: no alarm action, so CloudWatch is admitted nowhere.
-      for (const alarm of Object.values(resourcesOfType(s.template, 'AWS::CloudWatch::Alarm'))) expect(alarm.Properties.AlarmActions).toBeUndefined();
+      for (const alarm of Object.values(resourcesOfType(s.template, 'AWS::CloudWatch::Alarm')))
+        expect(alarm.Properties.AlarmActions).toBeUndefined();
       expect(JSON.stringify([topicPolicy, keyPolicy])).not.toContain('cloudwatch.amazonaws.com');
     });
   });
 
-  describe('each function gets what it uses and nothing else (its policies within the environment\'s boundary)', () => {
+  describe("each function gets what it uses and nothing else (its policies within the environment's boundary)", () => {
     test('function roles carry no AWS managed policy and write only their own log group', async () => {
       const s = stack(env);
       const names = [...Object.keys(ROTATION_FUNCTIONS), 'database-role-retirement'];
@@ -136,58 +191,112 @@ describe.each(['staging', 'prod'])('%s', (env) => {
         await expect(evaluate({ ...who, action: 'logs:PutLogEvents', resource: s.logGroupArn(name) })).resolves.toBe('Allowed');
         await expect(evaluate({ ...who, action: 'logs:CreateLogStream', resource: s.logGroupArn(name) })).resolves.toBe('Allowed');
         const neighbour = names.find((n) => n !== name)!;
-        await expect(evaluate({ ...who, action: 'logs:PutLogEvents', resource: s.logGroupArn(neighbour) }).then((d) => `${name} -> ${neighbour} logs: ${d}`)).resolves.toBe(`${name} -> ${neighbour} logs: ImplicitlyDenied`);
-        await expect(evaluate({ ...who, action: 'logs:CreateLogGroup', resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:anything` })).resolves.toBe('ImplicitlyDenied');
-        await expect(evaluate({ ...who, action: 'secretsmanager:GetRandomPassword', resource: '*' }).then((d) => `${name} GetRandomPassword: ${d}`)).resolves.toBe(`${name} GetRandomPassword: ImplicitlyDenied`);
+        await expect(
+          evaluate({ ...who, action: 'logs:PutLogEvents', resource: s.logGroupArn(neighbour) }).then(
+            (d) => `${name} -> ${neighbour} logs: ${d}`,
+          ),
+        ).resolves.toBe(`${name} -> ${neighbour} logs: ImplicitlyDenied`);
+        await expect(
+          evaluate({ ...who, action: 'logs:CreateLogGroup', resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:anything` }),
+        ).resolves.toBe('ImplicitlyDenied');
+        await expect(
+          evaluate({ ...who, action: 'secretsmanager:GetRandomPassword', resource: '*' }).then((d) => `${name} GetRandomPassword: ${d}`),
+        ).resolves.toBe(`${name} GetRandomPassword: ImplicitlyDenied`);
       }
     });
 
-    test('KMS: Decrypt and GenerateDataKey through Secrets Manager for the function\'s own secret only; never Encrypt or ReEncrypt', async () => {
+    test("KMS: Decrypt and GenerateDataKey through Secrets Manager for the function's own secret only; never Encrypt or ReEncrypt", async () => {
       const s = stack(env);
       const via = { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' };
       const kms = (name: string, action: string, secret: string) =>
-        evaluate({ ...s.who(name), action, resource: s.keyArn, resourcePolicy: s.keyPolicy, context: { ...via, 'kms:EncryptionContext:SecretARN': s.secretArn(secret), 'aws:ResourceTag/fleapo:environment': env } }).then((d) => `${name} ${action} ${secret}: ${d}`);
+        evaluate({
+          ...s.who(name),
+          action,
+          resource: s.keyArn,
+          resourcePolicy: s.keyPolicy,
+          context: { ...via, 'kms:EncryptionContext:SecretARN': s.secretArn(secret), 'aws:ResourceTag/fleapo:environment': env },
+        }).then((d) => `${name} ${action} ${secret}: ${d}`);
       for (const [name, own] of Object.entries(ROTATION_FUNCTIONS)) {
-        for (const action of ['kms:Decrypt', 'kms:GenerateDataKey']) await expect(kms(name, action, own)).resolves.toBe(`${name} ${action} ${own}: Allowed`);
-        for (const action of ['kms:Encrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo']) await expect(kms(name, action, own)).resolves.toBe(`${name} ${action} ${own}: ImplicitlyDenied`);
+        for (const action of ['kms:Decrypt', 'kms:GenerateDataKey'])
+          await expect(kms(name, action, own)).resolves.toBe(`${name} ${action} ${own}: Allowed`);
+        for (const action of ['kms:Encrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'])
+          await expect(kms(name, action, own)).resolves.toBe(`${name} ${action} ${own}: ImplicitlyDenied`);
         // The five secrets share the environment's key: the encryption context keeps each function to its own.
         for (const secret of Object.values(ROTATION_FUNCTIONS).filter((x) => x !== own)) {
           await expect(kms(name, 'kms:Decrypt', secret)).resolves.toBe(`${name} kms:Decrypt ${secret}: ImplicitlyDenied`);
         }
       }
-      await expect(kms('database-role-retirement', 'kms:Decrypt', 'database-url')).resolves.toBe('database-role-retirement kms:Decrypt database-url: Allowed');
-      await expect(kms('database-role-retirement', 'kms:GenerateDataKey', 'database-url')).resolves.toBe('database-role-retirement kms:GenerateDataKey database-url: ImplicitlyDenied');
-      await expect(kms('database-role-retirement', 'kms:Decrypt', 'auth-secret')).resolves.toBe('database-role-retirement kms:Decrypt auth-secret: ImplicitlyDenied');
+      await expect(kms('database-role-retirement', 'kms:Decrypt', 'database-url')).resolves.toBe(
+        'database-role-retirement kms:Decrypt database-url: Allowed',
+      );
+      await expect(kms('database-role-retirement', 'kms:GenerateDataKey', 'database-url')).resolves.toBe(
+        'database-role-retirement kms:GenerateDataKey database-url: ImplicitlyDenied',
+      );
+      await expect(kms('database-role-retirement', 'kms:Decrypt', 'auth-secret')).resolves.toBe(
+        'database-role-retirement kms:Decrypt auth-secret: ImplicitlyDenied',
+      );
     });
 
     test('tags: rotation functions write only the rollout record, the retirement only its own key', async () => {
       const s = stack(env);
       const tag = (name: string, secret: string, keys: string[]) =>
-        evaluate({ ...s.who(name), action: 'secretsmanager:TagResource', resource: s.secretArn(secret), context: { 'aws:TagKeys': keys } }).then((d) => `${name} ${keys.join(',')}: ${d}`);
+        evaluate({
+          ...s.who(name),
+          action: 'secretsmanager:TagResource',
+          resource: s.secretArn(secret),
+          context: { 'aws:TagKeys': keys },
+        }).then((d) => `${name} ${keys.join(',')}: ${d}`);
       const rollout = ['fleapo:rollout-version', 'fleapo:rollout-deployment'];
       for (const [name, own] of Object.entries(ROTATION_FUNCTIONS)) {
         await expect(tag(name, own, rollout)).resolves.toBe(`${name} ${rollout.join(',')}: Allowed`);
         await expect(tag(name, own, ['fleapo:retired-deployment'])).resolves.toBe(`${name} fleapo:retired-deployment: ImplicitlyDenied`);
       }
-      await expect(tag('database-role-retirement', 'database-url', ['fleapo:retired-deployment'])).resolves.toBe('database-role-retirement fleapo:retired-deployment: Allowed');
-      await expect(tag('database-role-retirement', 'database-url', ['fleapo:rollout-deployment'])).resolves.toBe('database-role-retirement fleapo:rollout-deployment: ImplicitlyDenied');
-      await expect(tag('database-role-retirement', 'database-url', ['fleapo:retired-deployment', 'owner'])).resolves.toBe('database-role-retirement fleapo:retired-deployment,owner: ImplicitlyDenied');
+      await expect(tag('database-role-retirement', 'database-url', ['fleapo:retired-deployment'])).resolves.toBe(
+        'database-role-retirement fleapo:retired-deployment: Allowed',
+      );
+      await expect(tag('database-role-retirement', 'database-url', ['fleapo:rollout-deployment'])).resolves.toBe(
+        'database-role-retirement fleapo:rollout-deployment: ImplicitlyDenied',
+      );
+      await expect(tag('database-role-retirement', 'database-url', ['fleapo:retired-deployment', 'owner'])).resolves.toBe(
+        'database-role-retirement fleapo:retired-deployment,owner: ImplicitlyDenied',
+      );
     });
 
     test('the ECS execution role still injects the five secrets, pulls the image and writes its logs within the boundary', async () => {
       const s = stack(env);
       const roleId = logicalIdOf(s.template, 'AWS::IAM::Role', 'AppExecutionRole');
       expect(s.template.Resources[roleId].Properties.RoleName).toBe(`fleapo-${env}-ecs-execution`);
-      const who = { principal: s.arns[roleId], identityPolicies: rolePolicies(s.template, roleId, at(env)), permissionBoundaries: [boundary(env)], resourceAccount: ACCOUNT };
+      const who = {
+        principal: s.arns[roleId],
+        identityPolicies: rolePolicies(s.template, roleId, at(env)),
+        permissionBoundaries: [boundary(env)],
+        resourceAccount: ACCOUNT,
+      };
       for (const secret of Object.values(ROTATION_FUNCTIONS)) {
         await expect(evaluate({ ...who, action: 'secretsmanager:GetSecretValue', resource: s.secretArn(secret) })).resolves.toBe('Allowed');
-        const context = { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com', 'kms:EncryptionContext:SecretARN': s.secretArn(secret), 'aws:ResourceTag/fleapo:environment': env };
-        await expect(evaluate({ ...who, action: 'kms:Decrypt', resource: s.keyArn, resourcePolicy: s.keyPolicy, context })).resolves.toBe('Allowed');
+        const context = {
+          'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com',
+          'kms:EncryptionContext:SecretARN': s.secretArn(secret),
+          'aws:ResourceTag/fleapo:environment': env,
+        };
+        await expect(evaluate({ ...who, action: 'kms:Decrypt', resource: s.keyArn, resourcePolicy: s.keyPolicy, context })).resolves.toBe(
+          'Allowed',
+        );
       }
-      await expect(evaluate({ ...who, action: 'ecr:BatchGetImage', resource: `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/fleapo-web` })).resolves.toBe('Allowed');
+      await expect(
+        evaluate({ ...who, action: 'ecr:BatchGetImage', resource: `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/fleapo-web` }),
+      ).resolves.toBe('Allowed');
       await expect(evaluate({ ...who, action: 'ecr:GetAuthorizationToken', resource: '*' })).resolves.toBe('Allowed');
-      await expect(evaluate({ ...who, action: 'logs:PutLogEvents', resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/fleapo/${env}/fleapo-web:log-stream:web/App/1` })).resolves.toBe('Allowed');
-      await expect(evaluate({ ...who, action: 'secretsmanager:GetSecretValue', resource: stack(other).secretArn('auth-secret') })).resolves.not.toBe('Allowed');
+      await expect(
+        evaluate({
+          ...who,
+          action: 'logs:PutLogEvents',
+          resource: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/fleapo/${env}/fleapo-web:log-stream:web/App/1`,
+        }),
+      ).resolves.toBe('Allowed');
+      await expect(
+        evaluate({ ...who, action: 'secretsmanager:GetSecretValue', resource: stack(other).secretArn('auth-secret') }),
+      ).resolves.not.toBe('Allowed');
     });
 
     test('ecs:UpdateService: a forced new deployment of the own service only; no other task definition, exec, network or size', async () => {
@@ -199,7 +308,11 @@ describe.each(['staging', 'prod'])('%s', (env) => {
         ['forceNewDeployment alone', {}, 'Allowed'],
         ['the same task definition', { 'ecs:task-definition': s.taskDefinitionArn }, 'Allowed'],
         ['its own subnets', { 'ecs:subnet': [subnet] }, 'Allowed'],
-        ['another task definition', { 'ecs:task-definition': `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition/attacker:1` }, 'ImplicitlyDenied'],
+        [
+          'another task definition',
+          { 'ecs:task-definition': `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition/attacker:1` },
+          'ImplicitlyDenied',
+        ],
         ['enabling execute command', { 'ecs:enable-execute-command': 'true' }, 'ImplicitlyDenied'],
         ['another subnet', { 'ecs:subnet': [subnet, 'subnet-0123456789abcdef0'] }, 'ImplicitlyDenied'],
         ['a public IP', { 'ecs:auto-assign-public-ip': 'true' }, 'ImplicitlyDenied'],
@@ -217,7 +330,9 @@ describe.each(['staging', 'prod'])('%s', (env) => {
         await expect(update(name, { 'ecs:cluster': o.cluster }, o.serviceArn)).resolves.toBe('ExplicitlyDenied');
       }
       await expect(update('database-role-retirement', {})).resolves.toBe('ImplicitlyDenied');
-      await expect(evaluate({ ...s.who('database-role-retirement'), action: 'ecs:DescribeServices', resource: s.serviceArn })).resolves.toBe('Allowed');
+      await expect(
+        evaluate({ ...s.who('database-role-retirement'), action: 'ecs:DescribeServices', resource: s.serviceArn }),
+      ).resolves.toBe('Allowed');
     });
   });
 });

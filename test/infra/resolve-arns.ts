@@ -57,7 +57,10 @@ export function physicalArns(template: Template, where: StackLocation): Record<s
   return arns;
 }
 
-/** Resolves the intrinsic functions policies use (Ref, Fn::GetAtt …Arn, Fn::Sub of plain names, Fn::Join, Fn::Select, Fn::Split, pseudo parameters). */
+/**
+ * Resolves the intrinsic functions policies use (Ref, Fn::GetAtt …Arn, Fn::Sub of plain names, Fn::Join,
+ * Fn::Select, Fn::Split, pseudo parameters).
+ */
 export function resolveIntrinsics(value: unknown, arns: Record<string, string>, where: StackLocation): any {
   const resolve = (v: unknown): any => resolveIntrinsics(v, arns, where);
   if (Array.isArray(value)) return value.map(resolve);
@@ -104,9 +107,15 @@ const AWS_MANAGED_POLICIES: Record<string, any> = {
       {
         Effect: 'Allow',
         Action: [
-          'logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'ec2:CreateNetworkInterface',
-          'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface',
-          'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
+          'logs:CreateLogGroup',
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          'ec2:CreateNetworkInterface',
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DescribeSubnets',
+          'ec2:DeleteNetworkInterface',
+          'ec2:AssignPrivateIpAddresses',
+          'ec2:UnassignPrivateIpAddresses',
         ],
         Resource: '*',
       },
@@ -123,7 +132,9 @@ export function rolePolicies(template: Template, roleLogicalId: string, where: S
     .filter((r) => r.Type === 'AWS::IAM::Policy' && (r.Properties.Roles ?? []).some((ref: any) => ref.Ref === roleLogicalId))
     .map((r) => r.Properties.PolicyDocument);
   const managed = (role.Properties?.ManagedPolicyArns ?? []).map((arn: unknown) => {
-    const name = String(resolveIntrinsics(arn, arns, where)).split('/').pop()!;
+    const name = String(resolveIntrinsics(arn, arns, where))
+      .split('/')
+      .pop()!;
     if (!AWS_MANAGED_POLICIES[name]) throw new Error(`role ${roleLogicalId} has managed policy ${name}: add its document to evaluate it`);
     return AWS_MANAGED_POLICIES[name];
   });

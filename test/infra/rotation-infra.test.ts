@@ -20,16 +20,26 @@ function stack(env: string) {
   const template = templates[`Fleapo-${env}`];
   const arns = physicalArns(template, at(env));
   const fnId = (name: string) =>
-    Object.entries(resourcesOfType(template, 'AWS::Lambda::Function')).find(([, r]) => r.Properties.FunctionName === `fleapo-${env}-${name}`)![0];
+    Object.entries(resourcesOfType(template, 'AWS::Lambda::Function')).find(
+      ([, r]) => r.Properties.FunctionName === `fleapo-${env}-${name}`,
+    )![0];
   const fnRole = (name: string) => template.Resources[fnId(name)].Properties.Role['Fn::GetAtt'][0] as string;
   const secretArn = (suffix: string) =>
-    arns[Object.entries(resourcesOfType(template, 'AWS::SecretsManager::Secret')).find(([, r]) => r.Properties.Name === `fleapo/${env}/${suffix}`)![0]];
+    arns[
+      Object.entries(resourcesOfType(template, 'AWS::SecretsManager::Secret')).find(
+        ([, r]) => r.Properties.Name === `fleapo/${env}/${suffix}`,
+      )![0]
+    ];
   const keyId = logicalIdOf(template, 'AWS::KMS::Key', 'SecretsKey');
   return {
     template,
     arns,
     fnId,
-    principal: (name: string) => ({ principal: arns[fnRole(name)], identityPolicies: rolePolicies(template, fnRole(name), at(env)), resourceAccount: WHERE.account }),
+    principal: (name: string) => ({
+      principal: arns[fnRole(name)],
+      identityPolicies: rolePolicies(template, fnRole(name), at(env)),
+      resourceAccount: WHERE.account,
+    }),
     secretArn,
     serviceArn: arns[logicalIdOf(template, 'AWS::ECS::Service', 'AppService')],
     /** What ECS puts in the request context of UpdateService: the service's cluster. */
@@ -44,7 +54,7 @@ const rules = (template: Template) => Object.values(resourcesOfType(template, 'A
 describe.each(['staging', 'prod'])('rotation in %s', (env) => {
   const other = env === 'prod' ? 'staging' : 'prod';
 
-  test('CloudFormation manages no tag of the secrets (their tags are the rotation\'s rollout record)', () => {
+  test("CloudFormation manages no tag of the secrets (their tags are the rotation's rollout record)", () => {
     const secrets = Object.values(resourcesOfType(stack(env).template, 'AWS::SecretsManager::Secret'));
     expect(secrets).toHaveLength(5);
     for (const secret of secrets) expect(secret.Properties.Tags).toBeUndefined();
@@ -52,7 +62,9 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
 
   test('AUTH_SECRET rotates on the configured cron in a two-hour window, never at deploy time', () => {
     const s = stack(env);
-    const schedules = Object.values(resourcesOfType(s.template, 'AWS::SecretsManager::RotationSchedule')).map((r) => resolveIntrinsics(r.Properties, s.arns, WHERE));
+    const schedules = Object.values(resourcesOfType(s.template, 'AWS::SecretsManager::RotationSchedule')).map((r) =>
+      resolveIntrinsics(r.Properties, s.arns, WHERE),
+    );
     const auth = schedules.find((p) => p.SecretId === s.secretArn('auth-secret'));
     expect(auth).toMatchObject({
       RotationRules: { ScheduleExpression: 'cron(0 4 ? * SUN *)', Duration: '2h' },
@@ -61,17 +73,26 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
     });
     expect(auth.RotationRules.AutomaticallyAfterDays).toBeUndefined();
     const db = schedules.find((p) => p.SecretId === s.secretArn('database-url'));
-    expect(db).toMatchObject({ RotationRules: { ScheduleExpression: 'rate(30 days)' }, RotationLambdaARN: s.arns[s.fnId('database-url-rotation')] });
+    expect(db).toMatchObject({
+      RotationRules: { ScheduleExpression: 'rate(30 days)' },
+      RotationLambdaARN: s.arns[s.fnId('database-url-rotation')],
+    });
     expect(db.RotationRules.AutomaticallyAfterDays).toBeUndefined();
     expect(schedules).toHaveLength(5);
   });
 
-  test('the Stripe and PostHog secrets rotate on demand only, each with a function of its own that knows the environment\'s Stripe mode', () => {
+  test("the Stripe and PostHog secrets rotate on demand only, each with a function of its own that knows the environment's Stripe mode", () => {
     const s = stack(env);
-    const schedules = Object.values(resourcesOfType(s.template, 'AWS::SecretsManager::RotationSchedule')).map((r) => resolveIntrinsics(r.Properties, s.arns, WHERE));
+    const schedules = Object.values(resourcesOfType(s.template, 'AWS::SecretsManager::RotationSchedule')).map((r) =>
+      resolveIntrinsics(r.Properties, s.arns, WHERE),
+    );
     for (const kind of ['stripe-secret-key', 'stripe-webhook-secret', 'posthog-api-key']) {
       const schedule = schedules.find((p) => p.SecretId === s.secretArn(kind));
-      expect(schedule).toEqual({ SecretId: s.secretArn(kind), RotationLambdaARN: s.arns[s.fnId(`${kind}-rotation`)], RotateImmediatelyOnUpdate: false });
+      expect(schedule).toEqual({
+        SecretId: s.secretArn(kind),
+        RotationLambdaARN: s.arns[s.fnId(`${kind}-rotation`)],
+        RotateImmediatelyOnUpdate: false,
+      });
       const fn = s.template.Resources[s.fnId(`${kind}-rotation`)].Properties;
       expect(fn.Environment.Variables).toMatchObject({
         EXTERNAL_SECRET_KIND: kind,
@@ -93,7 +114,9 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
         expect(`${kind} -> ${target}: ${decision}`).toBe(`${kind} -> ${target}: ${target === kind ? 'Allowed' : 'ImplicitlyDenied'}`);
       }
       await expect(evaluate({ ...who, action: 'ecs:UpdateService', resource: s.serviceArn, context: s.cluster })).resolves.toBe('Allowed');
-      await expect(evaluate({ ...who, action: 'ecs:UpdateService', resource: stack(other).serviceArn, context: stack(other).cluster })).resolves.toBe('ImplicitlyDenied');
+      await expect(
+        evaluate({ ...who, action: 'ecs:UpdateService', resource: stack(other).serviceArn, context: stack(other).cluster }),
+      ).resolves.toBe('ImplicitlyDenied');
     }
   });
 
@@ -109,19 +132,31 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
     const databaseSg = env === 'prod' ? 'sg-0f1e2d3c4b5a60020' : 'sg-0a1b2c3d4e5f60020';
     const ingress = Object.values(resourcesOfType(s.template, 'AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties);
     expect(ingress.filter((i) => typeof i.GroupId === 'string')).toEqual([
-      expect.objectContaining({ GroupId: databaseSg, IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, SourceSecurityGroupId: { 'Fn::GetAtt': [sgId, 'GroupId'] } }),
+      expect.objectContaining({
+        GroupId: databaseSg,
+        IpProtocol: 'tcp',
+        FromPort: 5432,
+        ToPort: 5432,
+        SourceSecurityGroupId: { 'Fn::GetAtt': [sgId, 'GroupId'] },
+      }),
     ]);
     const egress = [
       ...(s.template.Resources[sgId].Properties.SecurityGroupEgress ?? []),
-      ...Object.values(resourcesOfType(s.template, 'AWS::EC2::SecurityGroupEgress')).filter((r) => r.Properties.GroupId['Fn::GetAtt']?.[0] === sgId).map((r) => r.Properties),
+      ...Object.values(resourcesOfType(s.template, 'AWS::EC2::SecurityGroupEgress'))
+        .filter((r) => r.Properties.GroupId['Fn::GetAtt']?.[0] === sgId)
+        .map((r) => r.Properties),
     ];
     const endpoints = Object.values(resourcesOfType(s.template, 'AWS::EC2::VPCEndpoint')).map((r) => r.Properties);
-    const describe = (e: any) => `${e.CidrIp ?? e.DestinationSecurityGroupId?.['Fn::GetAtt']?.[0] ?? e.DestinationSecurityGroupId}:${e.FromPort}`;
+    const describe = (e: any) =>
+      `${e.CidrIp ?? e.DestinationSecurityGroupId?.['Fn::GetAtt']?.[0] ?? e.DestinationSecurityGroupId}:${e.FromPort}`;
     if (env === 'prod') {
       // prod creates its own Secrets Manager and ECS endpoints: HTTPS goes to them and nowhere else.
       const endpointSg = logicalIdOf(s.template, 'AWS::EC2::SecurityGroup', 'DatabaseUrlRotationEndpointSecurityGroup');
       expect(egress.map(describe).sort()).toEqual([`${endpointSg}:443`, 'sg-0f1e2d3c4b5a60020:5432']);
-      expect(endpoints.map((e) => resolveIntrinsics(e.ServiceName, s.arns, WHERE)).sort()).toEqual(['com.amazonaws.us-east-1.ecs', 'com.amazonaws.us-east-1.secretsmanager']);
+      expect(endpoints.map((e) => resolveIntrinsics(e.ServiceName, s.arns, WHERE)).sort()).toEqual([
+        'com.amazonaws.us-east-1.ecs',
+        'com.amazonaws.us-east-1.secretsmanager',
+      ]);
       // Private DNS off: only the functions use them (see interface-endpoints.test.ts).
       expect(endpoints.every((e) => e.PrivateDnsEnabled === false && e.VpcEndpointType === 'Interface')).toBe(true);
     } else {
@@ -135,17 +170,39 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
     const s = stack(env);
     const all = rules(s.template).map((r) => resolveIntrinsics(r, s.arns, WHERE));
     const retirementArn = s.arns[s.fnId('database-role-retirement')];
-    const onDeployment = all.find((r) => r.EventPattern?.['detail-type']?.[0] === 'ECS Deployment State Change' && r.Targets[0].Arn === retirementArn);
-    expect(onDeployment.EventPattern).toEqual({ source: ['aws.ecs'], 'detail-type': ['ECS Deployment State Change'], resources: [s.serviceArn] });
+    const onDeployment = all.find(
+      (r) => r.EventPattern?.['detail-type']?.[0] === 'ECS Deployment State Change' && r.Targets[0].Arn === retirementArn,
+    );
+    expect(onDeployment.EventPattern).toEqual({
+      source: ['aws.ecs'],
+      'detail-type': ['ECS Deployment State Change'],
+      resources: [s.serviceArn],
+    });
     expect(all.find((r) => r.ScheduleExpression === 'rate(15 minutes)').Targets[0].Arn).toBe(retirementArn);
 
     const topic = s.arns[logicalIdOf(s.template, 'AWS::SNS::Topic', 'AlertsTopic')];
     const toTopic = all.filter((r) => r.Targets[0].Arn === topic).map((r) => r.EventPattern);
     expect(toTopic).toEqual(
       expect.arrayContaining([
-        { source: ['aws.secretsmanager'], detail: { eventName: ['RotationFailed', 'RotationAbandoned'], additionalEventData: { SecretId: [{ prefix: `arn:aws:secretsmanager:us-east-1:111111111111:secret:fleapo/${env}/` }] } } },
-        { source: ['aws.ecs'], 'detail-type': ['ECS Deployment State Change'], resources: [s.serviceArn], detail: { eventName: ['SERVICE_DEPLOYMENT_FAILED'] } },
-        { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], resources: [{ prefix: `arn:aws:cloudwatch:us-east-1:111111111111:alarm:fleapo-${env}-` }], detail: { state: { value: ['ALARM'] } } },
+        {
+          source: ['aws.secretsmanager'],
+          detail: {
+            eventName: ['RotationFailed', 'RotationAbandoned'],
+            additionalEventData: { SecretId: [{ prefix: `arn:aws:secretsmanager:us-east-1:111111111111:secret:fleapo/${env}/` }] },
+          },
+        },
+        {
+          source: ['aws.ecs'],
+          'detail-type': ['ECS Deployment State Change'],
+          resources: [s.serviceArn],
+          detail: { eventName: ['SERVICE_DEPLOYMENT_FAILED'] },
+        },
+        {
+          source: ['aws.cloudwatch'],
+          'detail-type': ['CloudWatch Alarm State Change'],
+          resources: [{ prefix: `arn:aws:cloudwatch:us-east-1:111111111111:alarm:fleapo-${env}-` }],
+          detail: { state: { value: ['ALARM'] } },
+        },
       ]),
     );
     const alarms = Object.values(resourcesOfType(s.template, 'AWS::CloudWatch::Alarm')).map((r) => r.Properties);
@@ -157,9 +214,22 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
       `fleapo-${env}-rotation-rollout-not-recorded`,
     ]);
     const stalled = alarms.find((a) => a.AlarmName.endsWith('-stalled'));
-    expect(stalled).toMatchObject({ MetricName: 'RetirementStalled', Dimensions: [{ Name: 'Environment', Value: env }], Period: 900, EvaluationPeriods: 2, DatapointsToAlarm: 2, Threshold: 1 });
+    expect(stalled).toMatchObject({
+      MetricName: 'RetirementStalled',
+      Dimensions: [{ Name: 'Environment', Value: env }],
+      Period: 900,
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      Threshold: 1,
+    });
     const blocked = alarms.find((a) => a.AlarmName.endsWith('-blocked'));
-    expect(blocked).toMatchObject({ Namespace: 'Fleapo/SecretsRotation', MetricName: 'RetirementBlocked', Dimensions: [{ Name: 'Environment', Value: env }], Period: 900, EvaluationPeriods: 4 });
+    expect(blocked).toMatchObject({
+      Namespace: 'Fleapo/SecretsRotation',
+      MetricName: 'RetirementBlocked',
+      Dimensions: [{ Name: 'Environment', Value: env }],
+      Period: 900,
+      EvaluationPeriods: 4,
+    });
   });
 
   test('each rotation function may stage only its own secret; only the database ones read the master secret', async () => {
@@ -179,7 +249,12 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
       [db, 'secretsmanager:PutSecretValue', s.secretArn('database-url'), 'Allowed'],
       [db, 'secretsmanager:GetSecretValue', master, 'Allowed'],
       [db, 'secretsmanager:PutSecretValue', s.secretArn('auth-secret'), 'ImplicitlyDenied'],
-      [db, 'secretsmanager:GetSecretValue', `arn:aws:secretsmanager:us-east-1:111111111111:secret:rds!cluster-${other}-AbCdEf`, 'ImplicitlyDenied'],
+      [
+        db,
+        'secretsmanager:GetSecretValue',
+        `arn:aws:secretsmanager:us-east-1:111111111111:secret:rds!cluster-${other}-AbCdEf`,
+        'ImplicitlyDenied',
+      ],
       [db, 'secretsmanager:PutSecretValue', o.secretArn('database-url'), 'ImplicitlyDenied'],
       [retirement, 'secretsmanager:GetSecretValue', s.secretArn('database-url'), 'Allowed'],
       [retirement, 'secretsmanager:GetSecretValue', master, 'Allowed'],
@@ -187,7 +262,9 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
       [retirement, 'secretsmanager:UpdateSecretVersionStage', s.secretArn('database-url'), 'ImplicitlyDenied'],
     ];
     for (const [who, action, resource, decision] of cases) {
-      await expect(evaluate({ ...who, action, resource }).then((d) => `${action} ${resource}: ${d}`)).resolves.toBe(`${action} ${resource}: ${decision}`);
+      await expect(evaluate({ ...who, action, resource }).then((d) => `${action} ${resource}: ${d}`)).resolves.toBe(
+        `${action} ${resource}: ${decision}`,
+      );
     }
   });
 
@@ -197,26 +274,55 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
     for (const name of ['auth-secret-rotation', 'database-url-rotation']) {
       const who = s.principal(name);
       await expect(evaluate({ ...who, action: 'ecs:UpdateService', resource: s.serviceArn, context: s.cluster })).resolves.toBe('Allowed');
-      await expect(evaluate({ ...who, action: 'ecs:UpdateService', resource: o.serviceArn, context: o.cluster })).resolves.toBe('ImplicitlyDenied');
+      await expect(evaluate({ ...who, action: 'ecs:UpdateService', resource: o.serviceArn, context: o.cluster })).resolves.toBe(
+        'ImplicitlyDenied',
+      );
       const own = s.secretArn(name === 'auth-secret-rotation' ? 'auth-secret' : 'database-url');
-      await expect(evaluate({ ...who, action: 'secretsmanager:TagResource', resource: own, context: { 'aws:TagKeys': ['fleapo:rollout-version', 'fleapo:rollout-deployment'] } })).resolves.toBe('Allowed');
-      await expect(evaluate({ ...who, action: 'secretsmanager:TagResource', resource: own, context: { 'aws:TagKeys': ['fleapo:rollout-version', 'owner'] } })).resolves.toBe('ImplicitlyDenied');
+      await expect(
+        evaluate({
+          ...who,
+          action: 'secretsmanager:TagResource',
+          resource: own,
+          context: { 'aws:TagKeys': ['fleapo:rollout-version', 'fleapo:rollout-deployment'] },
+        }),
+      ).resolves.toBe('Allowed');
+      await expect(
+        evaluate({
+          ...who,
+          action: 'secretsmanager:TagResource',
+          resource: own,
+          context: { 'aws:TagKeys': ['fleapo:rollout-version', 'owner'] },
+        }),
+      ).resolves.toBe('ImplicitlyDenied');
       // Why a step failed, recorded for fleapo-secrets: on its own secret only.
       const refusal = { 'aws:TagKeys': ['fleapo:refused-version', 'fleapo:refusal'] };
       await expect(evaluate({ ...who, action: 'secretsmanager:TagResource', resource: own, context: refusal })).resolves.toBe('Allowed');
-      await expect(evaluate({ ...who, action: 'secretsmanager:TagResource', resource: s.secretArn('stripe-secret-key'), context: refusal })).resolves.toBe('ImplicitlyDenied');
+      await expect(
+        evaluate({ ...who, action: 'secretsmanager:TagResource', resource: s.secretArn('stripe-secret-key'), context: refusal }),
+      ).resolves.toBe('ImplicitlyDenied');
     }
     for (const kind of ['stripe-secret-key', 'stripe-webhook-secret', 'posthog-api-key']) {
       const who = s.principal(`${kind}-rotation`);
       const refusal = { 'aws:TagKeys': ['fleapo:refused-version', 'fleapo:refusal'] };
-      await expect(evaluate({ ...who, action: 'secretsmanager:TagResource', resource: s.secretArn(kind), context: refusal })).resolves.toBe('Allowed');
-      await expect(evaluate({ ...who, action: 'secretsmanager:TagResource', resource: s.secretArn('auth-secret'), context: refusal })).resolves.toBe('ImplicitlyDenied');
+      await expect(evaluate({ ...who, action: 'secretsmanager:TagResource', resource: s.secretArn(kind), context: refusal })).resolves.toBe(
+        'Allowed',
+      );
+      await expect(
+        evaluate({ ...who, action: 'secretsmanager:TagResource', resource: s.secretArn('auth-secret'), context: refusal }),
+      ).resolves.toBe('ImplicitlyDenied');
     }
     const retirement = s.principal('database-role-retirement');
     await expect(
-      evaluate({ ...retirement, action: 'secretsmanager:TagResource', resource: s.secretArn('database-url'), context: { 'aws:TagKeys': ['fleapo:refusal'] } }),
+      evaluate({
+        ...retirement,
+        action: 'secretsmanager:TagResource',
+        resource: s.secretArn('database-url'),
+        context: { 'aws:TagKeys': ['fleapo:refusal'] },
+      }),
     ).resolves.toBe('ImplicitlyDenied');
-    await expect(evaluate({ ...retirement, action: 'ecs:UpdateService', resource: s.serviceArn, context: s.cluster })).resolves.toBe('ImplicitlyDenied');
+    await expect(evaluate({ ...retirement, action: 'ecs:UpdateService', resource: s.serviceArn, context: s.cluster })).resolves.toBe(
+      'ImplicitlyDenied',
+    );
     await expect(evaluate({ ...retirement, action: 'ecs:DescribeServices', resource: s.serviceArn })).resolves.toBe('Allowed');
   });
 
@@ -229,14 +335,26 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
     const cases: [string, string, Record<string, string>, string][] = [
       ['ecs:DescribeServices', s.serviceArn, {}, 'Allowed'],
       ['ecs:DescribeServices', o.serviceArn, {}, 'ImplicitlyDenied'],
-      ['ecs:ListTasks', `arn:aws:ecs:us-east-1:111111111111:container-instance/fleapo-${env}/abc`, { 'ecs:cluster': cluster(env) }, 'Allowed'],
-      ['ecs:ListTasks', `arn:aws:ecs:us-east-1:111111111111:container-instance/fleapo-${other}/abc`, { 'ecs:cluster': cluster(other) }, 'ImplicitlyDenied'],
+      [
+        'ecs:ListTasks',
+        `arn:aws:ecs:us-east-1:111111111111:container-instance/fleapo-${env}/abc`,
+        { 'ecs:cluster': cluster(env) },
+        'Allowed',
+      ],
+      [
+        'ecs:ListTasks',
+        `arn:aws:ecs:us-east-1:111111111111:container-instance/fleapo-${other}/abc`,
+        { 'ecs:cluster': cluster(other) },
+        'ImplicitlyDenied',
+      ],
       ['ecs:DescribeTasks', taskOf(env), { 'ecs:cluster': cluster(env) }, 'Allowed'],
       ['ecs:DescribeTasks', taskOf(other), { 'ecs:cluster': cluster(other) }, 'ImplicitlyDenied'],
       ['ecs:StopTask', taskOf(env), { 'ecs:cluster': cluster(env) }, 'ImplicitlyDenied'],
     ];
     for (const [action, resource, context, expected] of cases) {
-      await expect(evaluate({ ...who, action, resource, context }).then((d) => `${action} ${resource}: ${d}`)).resolves.toBe(`${action} ${resource}: ${expected}`);
+      await expect(evaluate({ ...who, action, resource, context }).then((d) => `${action} ${resource}: ${d}`)).resolves.toBe(
+        `${action} ${resource}: ${expected}`,
+      );
     }
   });
 
@@ -246,23 +364,50 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
     const who = s.principal('stripe-revoke-notice');
     const topic = (t: ReturnType<typeof stack>) => t.arns[logicalIdOf(t.template, 'AWS::SNS::Topic', 'AlertsTopic')];
     const alertsKeyId = logicalIdOf(s.template, 'AWS::KMS::Key', 'AlertsKey');
-    const alertsKey = { resource: s.arns[alertsKeyId], resourcePolicy: resolveIntrinsics(s.template.Resources[alertsKeyId].Properties.KeyPolicy, s.arns, at(env)) };
+    const alertsKey = {
+      resource: s.arns[alertsKeyId],
+      resourcePolicy: resolveIntrinsics(s.template.Resources[alertsKeyId].Properties.KeyPolicy, s.arns, at(env)),
+    };
     await expect(evaluate({ ...who, action: 'sns:Publish', resource: topic(s) })).resolves.toBe('Allowed');
     await expect(evaluate({ ...who, action: 'sns:Publish', resource: topic(o) })).resolves.toBe('ImplicitlyDenied');
     const viaSns = { 'kms:ViaService': 'sns.us-east-1.amazonaws.com' };
     for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
       await expect(evaluate({ ...who, action, ...alertsKey, context: viaSns })).resolves.toBe('Allowed');
-      await expect(evaluate({ ...who, action, ...alertsKey, context: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } })).resolves.toBe('ImplicitlyDenied');
+      await expect(
+        evaluate({ ...who, action, ...alertsKey, context: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } }),
+      ).resolves.toBe('ImplicitlyDenied');
     }
-    await expect(evaluate({ ...who, action: 'kms:Decrypt', resource: s.keyArn, resourcePolicy: s.keyPolicy, context: viaSns })).resolves.toBe('ImplicitlyDenied');
+    await expect(
+      evaluate({ ...who, action: 'kms:Decrypt', resource: s.keyArn, resourcePolicy: s.keyPolicy, context: viaSns }),
+    ).resolves.toBe('ImplicitlyDenied');
     for (const kind of ['stripe-secret-key', 'stripe-webhook-secret']) {
       await expect(evaluate({ ...who, action: 'secretsmanager:DescribeSecret', resource: s.secretArn(kind) })).resolves.toBe('Allowed');
-      await expect(evaluate({ ...who, action: 'secretsmanager:GetSecretValue', resource: s.secretArn(kind) })).resolves.toBe('ImplicitlyDenied');
-      await expect(evaluate({ ...who, action: 'secretsmanager:TagResource', resource: s.secretArn(kind), context: { 'aws:TagKeys': ['fleapo:revoke-notice-version'] } })).resolves.toBe('Allowed');
-      await expect(evaluate({ ...who, action: 'secretsmanager:TagResource', resource: s.secretArn(kind), context: { 'aws:TagKeys': ['fleapo:rollout-version'] } })).resolves.toBe('ImplicitlyDenied');
-      await expect(evaluate({ ...who, action: 'secretsmanager:DescribeSecret', resource: o.secretArn(kind) })).resolves.toBe('ImplicitlyDenied');
+      await expect(evaluate({ ...who, action: 'secretsmanager:GetSecretValue', resource: s.secretArn(kind) })).resolves.toBe(
+        'ImplicitlyDenied',
+      );
+      await expect(
+        evaluate({
+          ...who,
+          action: 'secretsmanager:TagResource',
+          resource: s.secretArn(kind),
+          context: { 'aws:TagKeys': ['fleapo:revoke-notice-version'] },
+        }),
+      ).resolves.toBe('Allowed');
+      await expect(
+        evaluate({
+          ...who,
+          action: 'secretsmanager:TagResource',
+          resource: s.secretArn(kind),
+          context: { 'aws:TagKeys': ['fleapo:rollout-version'] },
+        }),
+      ).resolves.toBe('ImplicitlyDenied');
+      await expect(evaluate({ ...who, action: 'secretsmanager:DescribeSecret', resource: o.secretArn(kind) })).resolves.toBe(
+        'ImplicitlyDenied',
+      );
     }
-    await expect(evaluate({ ...who, action: 'secretsmanager:DescribeSecret', resource: s.secretArn('posthog-api-key') })).resolves.toBe('ImplicitlyDenied');
+    await expect(evaluate({ ...who, action: 'secretsmanager:DescribeSecret', resource: s.secretArn('posthog-api-key') })).resolves.toBe(
+      'ImplicitlyDenied',
+    );
     const rule = rules(s.template).find((r) => r.Description?.includes('announce an old Stripe key'));
     expect(resolveIntrinsics(rule.EventPattern, s.arns, at(env))).toEqual({
       source: ['aws.ecs'],
@@ -289,13 +434,27 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
       ['ecs:DescribeTasks', task(env), { 'ecs:cluster': cluster(env) }, 'Allowed'],
       ['ecs:DescribeTasks', task(other), { 'ecs:cluster': cluster(other) }, 'ImplicitlyDenied'],
       ['ecs:StopTask', task(env), { 'ecs:cluster': cluster(env) }, 'ImplicitlyDenied'],
-      ['ecs:RunTask', `arn:aws:ecs:us-east-1:111111111111:task-definition/fleapo-web:1`, { 'ecs:cluster': cluster(env) }, 'ImplicitlyDenied'],
+      [
+        'ecs:RunTask',
+        `arn:aws:ecs:us-east-1:111111111111:task-definition/fleapo-web:1`,
+        { 'ecs:cluster': cluster(env) },
+        'ImplicitlyDenied',
+      ],
     ];
     for (const [action, resource, context, decision] of cases) {
-      await expect(evaluate({ ...retirement, action, resource, context }).then((d) => `${action} ${resource}: ${d}`)).resolves.toBe(`${action} ${resource}: ${decision}`);
+      await expect(evaluate({ ...retirement, action, resource, context }).then((d) => `${action} ${resource}: ${d}`)).resolves.toBe(
+        `${action} ${resource}: ${decision}`,
+      );
     }
     // The rotation functions do not get them.
-    await expect(evaluate({ ...s.principal('database-url-rotation'), action: 'ecs:ListTasks', resource: instances(env), context: { 'ecs:cluster': cluster(env) } })).resolves.toBe('ImplicitlyDenied');
+    await expect(
+      evaluate({
+        ...s.principal('database-url-rotation'),
+        action: 'ecs:ListTasks',
+        resource: instances(env),
+        context: { 'ecs:cluster': cluster(env) },
+      }),
+    ).resolves.toBe('ImplicitlyDenied');
   });
 
   test('rotation functions use only their environment key, through Secrets Manager', async () => {
@@ -306,9 +465,23 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
       const who = s.principal(name);
       const own = s.secretArn(name === 'auth-secret-rotation' ? 'auth-secret' : 'database-url');
       const ec = { 'kms:EncryptionContext:SecretARN': own };
-      await expect(evaluate({ ...who, action: 'kms:GenerateDataKey', resource: s.keyArn, resourcePolicy: s.keyPolicy, context: { ...via, ...ec } })).resolves.toBe('Allowed');
-      await expect(evaluate({ ...who, action: 'kms:Decrypt', resource: s.keyArn, resourcePolicy: s.keyPolicy, context: ec }).then((d) => `without ViaService: ${d}`)).resolves.toBe('without ViaService: ImplicitlyDenied');
-      await expect(evaluate({ ...who, action: 'kms:Decrypt', resource: o.keyArn, resourcePolicy: o.keyPolicy, context: { ...via, 'kms:EncryptionContext:SecretARN': o.secretArn('auth-secret') } }).then((d) => `other key: ${d}`)).resolves.toBe('other key: ImplicitlyDenied');
+      await expect(
+        evaluate({ ...who, action: 'kms:GenerateDataKey', resource: s.keyArn, resourcePolicy: s.keyPolicy, context: { ...via, ...ec } }),
+      ).resolves.toBe('Allowed');
+      await expect(
+        evaluate({ ...who, action: 'kms:Decrypt', resource: s.keyArn, resourcePolicy: s.keyPolicy, context: ec }).then(
+          (d) => `without ViaService: ${d}`,
+        ),
+      ).resolves.toBe('without ViaService: ImplicitlyDenied');
+      await expect(
+        evaluate({
+          ...who,
+          action: 'kms:Decrypt',
+          resource: o.keyArn,
+          resourcePolicy: o.keyPolicy,
+          context: { ...via, 'kms:EncryptionContext:SecretARN': o.secretArn('auth-secret') },
+        }).then((d) => `other key: ${d}`),
+      ).resolves.toBe('other key: ImplicitlyDenied');
     }
   });
 });

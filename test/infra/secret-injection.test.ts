@@ -36,9 +36,7 @@ describe.each(ENVIRONMENTS)('the %s environment', (name) => {
   test('has exactly the five secrets, named fleapo/<env>/..., each encrypted with its own environment key', () => {
     const { template } = environment(name);
     const secrets = Object.values(resourcesOfType(template, 'AWS::SecretsManager::Secret'));
-    expect(secrets.map((s) => s.Properties.Name).sort()).toEqual(
-      SECRET_NAMES.map((s) => `fleapo/${name}/${SECRETS[s].suffix}`).sort(),
-    );
+    expect(secrets.map((s) => s.Properties.Name).sort()).toEqual(SECRET_NAMES.map((s) => `fleapo/${name}/${SECRETS[s].suffix}`).sort());
     const keyId = logicalIdOf(template, 'AWS::KMS::Key', 'SecretsKey');
     for (const secret of secrets) expect(secret.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
     expect(template.Resources[keyId].Properties.EnableKeyRotation).toBe(true);
@@ -65,9 +63,7 @@ describe.each(ENVIRONMENTS)('the %s environment', (name) => {
     const generator = auth.Properties.GenerateSecretString;
     expect(generator.PasswordLength).toBe(128);
     // What remains of Secrets Manager's alphabet after the exclusions is exactly 0-9a-f.
-    const alphabet = [...'abcdefghijklmnopqrstuvwxyz0123456789'].filter(
-      (c) => !generator.ExcludeCharacters.includes(c),
-    );
+    const alphabet = [...'abcdefghijklmnopqrstuvwxyz0123456789'].filter((c) => !generator.ExcludeCharacters.includes(c));
     expect(alphabet.join('')).toBe('abcdef0123456789');
     expect(generator.ExcludeUppercase).toBe(true);
     expect(generator.ExcludePunctuation).toBe(true);
@@ -82,9 +78,7 @@ describe.each(ENVIRONMENTS)('the %s environment', (name) => {
     const [taskDefinition] = Object.values(resourcesOfType(template, 'AWS::ECS::TaskDefinition'));
     const [container] = taskDefinition.Properties.ContainerDefinitions;
     const arns = physicalArns(template, at(name));
-    const injected = Object.fromEntries(
-      container.Secrets.map((s: any) => [s.Name, resolveIntrinsics(s.ValueFrom, arns, WHERE)]),
-    );
+    const injected = Object.fromEntries(container.Secrets.map((s: any) => [s.Name, resolveIntrinsics(s.ValueFrom, arns, WHERE)]));
     expect(Object.keys(injected).sort()).toEqual([...SECRET_NAMES].sort());
     expect(Object.values(injected).sort()).toEqual([...secretArns].sort());
     for (const [variable, arn] of Object.entries(injected)) {
@@ -98,7 +92,13 @@ describe.each(ENVIRONMENTS)('the %s environment', (name) => {
     expect(env.secretArns).toHaveLength(5);
     for (const secret of env.secretArns) {
       await expect(
-        evaluate({ principal: env.executionRole.arn, identityPolicies: env.executionRole.policies, action: 'secretsmanager:GetSecretValue', resource: secret, resourceAccount: WHERE.account }),
+        evaluate({
+          principal: env.executionRole.arn,
+          identityPolicies: env.executionRole.policies,
+          action: 'secretsmanager:GetSecretValue',
+          resource: secret,
+          resourceAccount: WHERE.account,
+        }),
       ).resolves.toBe('Allowed');
     }
   });
@@ -108,8 +108,14 @@ describe.each(ENVIRONMENTS)('the %s environment', (name) => {
     const role = { principal: env.executionRole.arn, identityPolicies: env.executionRole.policies, resourceAccount: WHERE.account };
     const denied = [
       ...environment(other).secretArns.map((resource) => ({ action: 'secretsmanager:GetSecretValue', resource })),
-      { action: 'secretsmanager:GetSecretValue', resource: `arn:aws:secretsmanager:us-east-1:111111111111:secret:fleapo/${name}/other-AbCdEf` },
-      { action: 'secretsmanager:GetSecretValue', resource: `arn:aws:secretsmanager:us-east-1:111111111111:secret:rds!cluster-${name}-AbCdEf` },
+      {
+        action: 'secretsmanager:GetSecretValue',
+        resource: `arn:aws:secretsmanager:us-east-1:111111111111:secret:fleapo/${name}/other-AbCdEf`,
+      },
+      {
+        action: 'secretsmanager:GetSecretValue',
+        resource: `arn:aws:secretsmanager:us-east-1:111111111111:secret:rds!cluster-${name}-AbCdEf`,
+      },
       ...env.secretArns.flatMap((resource) => [
         { action: 'secretsmanager:DescribeSecret', resource },
         { action: 'secretsmanager:PutSecretValue', resource },
@@ -133,14 +139,21 @@ describe.each(ENVIRONMENTS)('the %s environment', (name) => {
       });
     const viaSecretsManager = 'secretsmanager.us-east-1.amazonaws.com';
     for (const secret of env.secretArns) {
-      await expect(decrypt(env.keyArn, env.keyPolicy, { 'kms:ViaService': viaSecretsManager, 'kms:EncryptionContext:SecretARN': secret })).resolves.toBe('Allowed');
+      await expect(
+        decrypt(env.keyArn, env.keyPolicy, { 'kms:ViaService': viaSecretsManager, 'kms:EncryptionContext:SecretARN': secret }),
+      ).resolves.toBe('Allowed');
     }
     const [own] = env.secretArns;
     await expect(decrypt(env.keyArn, env.keyPolicy, { 'kms:EncryptionContext:SecretARN': own })).resolves.toBe('ImplicitlyDenied');
-    await expect(decrypt(env.keyArn, env.keyPolicy, { 'kms:ViaService': 's3.us-east-1.amazonaws.com', 'kms:EncryptionContext:SecretARN': own })).resolves.toBe('ImplicitlyDenied');
+    await expect(
+      decrypt(env.keyArn, env.keyPolicy, { 'kms:ViaService': 's3.us-east-1.amazonaws.com', 'kms:EncryptionContext:SecretARN': own }),
+    ).resolves.toBe('ImplicitlyDenied');
     const foreign = environment(other);
     await expect(
-      decrypt(foreign.keyArn, foreign.keyPolicy, { 'kms:ViaService': viaSecretsManager, 'kms:EncryptionContext:SecretARN': foreign.secretArns[0] }),
+      decrypt(foreign.keyArn, foreign.keyPolicy, {
+        'kms:ViaService': viaSecretsManager,
+        'kms:EncryptionContext:SecretARN': foreign.secretArns[0],
+      }),
     ).resolves.toBe('ImplicitlyDenied');
   });
 
@@ -148,7 +161,13 @@ describe.each(ENVIRONMENTS)('the %s environment', (name) => {
     const env = environment(name);
     for (const secret of [...env.secretArns, ...environment(other).secretArns]) {
       await expect(
-        evaluate({ principal: env.taskRole.arn, identityPolicies: env.taskRole.policies, action: 'secretsmanager:GetSecretValue', resource: secret, resourceAccount: WHERE.account }),
+        evaluate({
+          principal: env.taskRole.arn,
+          identityPolicies: env.taskRole.policies,
+          action: 'secretsmanager:GetSecretValue',
+          resource: secret,
+          resourceAccount: WHERE.account,
+        }),
       ).resolves.toBe('ImplicitlyDenied');
     }
     await expect(

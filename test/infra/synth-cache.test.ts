@@ -69,12 +69,20 @@ describe('CachedCloudFormationValidatePlugin', () => {
     } finally {
       if (saved !== undefined) process.env.FLEAPO_VALIDATION_CACHE_DIR = saved;
     }
-    expect(fs.readdirSync(path.join(outdir, '.fleapo-cache', 'cloudformation-validate')).filter((f) => f.endsWith('.json'))).toHaveLength(1);
+    expect(fs.readdirSync(path.join(outdir, '.fleapo-cache', 'cloudformation-validate')).filter((f) => f.endsWith('.json'))).toHaveLength(
+      1,
+    );
   });
 
-  test('the key changes with the engine, its rules, the plugin props and each stack; the version is the engine\'s', () => {
+  test("the key changes with the engine, its rules, the plugin props and each stack; the version is the engine's", () => {
     const identity = validationEngineIdentity();
-    const stack = { stackConstructPath: 'S', templatePath: '/a/S.template.json', accountId: '123456789012', region: 'us-east-1', content: '{}' };
+    const stack = {
+      stackConstructPath: 'S',
+      templatePath: '/a/S.template.json',
+      accountId: '123456789012',
+      region: 'us-east-1',
+      content: '{}',
+    };
     const key = validationCacheKey(identity, {}, [stack]);
     const others = [
       validationCacheKey({ ...identity, engineVersion: `${identity.engineVersion}-next` }, {}, [stack]),

@@ -16,7 +16,9 @@ export interface Template {
  * stack's template by stack name. Lambda bundling is skipped unless `bundle` is set. With no options, the
  * templates are those jest's globalSetup synthesized once for the run with the same app and settings.
  */
-export function synthesizeApp(options: { config?: FleapoConfig; context?: Record<string, unknown>; bundle?: boolean } = {}): Record<string, Template> {
+export function synthesizeApp(
+  options: { config?: FleapoConfig; context?: Record<string, unknown>; bundle?: boolean } = {},
+): Record<string, Template> {
   const shared = process.env[ASSEMBLY_DIR_ENV];
   if (shared && !options.config && !options.context && !options.bundle) return readAssembly(shared);
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleapo-synth-'));

@@ -9,7 +9,8 @@ import { RotationHarness } from '../support/rotation-harness';
 const h = new RotationHarness(false);
 const rotate = invoker(handler);
 const hex = () => crypto.randomBytes(64).toString('hex');
-const ring = (arn: string, stage = 'AWSCURRENT') => JSON.parse(h.sm.value(arn, stage)!) as { current: string; next?: string; previous?: string };
+const ring = (arn: string, stage = 'AWSCURRENT') =>
+  JSON.parse(h.sm.value(arn, stage)!) as { current: string; next?: string; previous?: string };
 
 beforeAll(async () => {
   await h.start();
@@ -28,6 +29,8 @@ async function rotatedOnce(): Promise<string> {
 }
 
 test('the first rotation publishes a next key and keeps signing with the generated one; each later one signs with the published key, publishes a fresh one and keeps the last as previous', async () => {
+  // The CommonJS module object the handler's bundle calls into: jest.spyOn replaces randomBytes on it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const cryptoModule: typeof crypto = require('node:crypto');
   const spy = jest.spyOn(cryptoModule, 'randomBytes');
   const first = hex();
@@ -64,7 +67,10 @@ describe('a rotation that would sign with the next key is refused at createSecre
   const cases: [string, { before?: () => void; after?: (arn: string) => void }][] = [
     ['the rotation’s deployment is still in progress', {}],
     ['the deployment failed (circuit breaker rolled back to the old tasks)', { after: () => void h.ecs.failDeployment() }],
-    ['the deployment failed and vanished from DescribeServices', { after: () => void h.ecs.failDeployment(undefined, { visibleForPolls: 0 }) }],
+    [
+      'the deployment failed and vanished from DescribeServices',
+      { after: () => void h.ecs.failDeployment(undefined, { visibleForPolls: 0 }) },
+    ],
     [
       'the deployment completed but a standalone task created before it still runs',
       { before: () => void h.ecs.runTask('migration'), after: () => h.ecs.completeDeployment() },
@@ -153,7 +159,9 @@ function untag(arn: string): Promise<unknown> {
   const p = (async () => {
     const { SecretsManagerClient, UntagResourceCommand } = await import('@aws-sdk/client-secrets-manager');
     const client = new SecretsManagerClient({});
-    await client.send(new UntagResourceCommand({ SecretId: arn, TagKeys: [TAG_ROLLOUT_VERSION, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_CREATED_AT] }));
+    await client.send(
+      new UntagResourceCommand({ SecretId: arn, TagKeys: [TAG_ROLLOUT_VERSION, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_CREATED_AT] }),
+    );
     client.destroy();
   })();
   pendingOps.push(p);
@@ -229,9 +237,15 @@ test('testSecret refuses a pending value that is not the next step of the curren
   const current = ring(arn);
   const bad: [string, string][] = [
     ['not hex', 'NOT-HEX-' + crypto.randomBytes(60).toString('hex')],
-    ['a fresh ring unrelated to the current one (would sign everyone out)', JSON.stringify({ current: hex(), next: hex(), previous: hex() })],
+    [
+      'a fresh ring unrelated to the current one (would sign everyone out)',
+      JSON.stringify({ current: hex(), next: hex(), previous: hex() }),
+    ],
     ['a ring that skips the published next key', JSON.stringify({ current: hex(), next: hex(), previous: current.current })],
-    ['a ring that drops the current key instead of keeping it as previous', JSON.stringify({ current: current.next, next: hex(), previous: hex() })],
+    [
+      'a ring that drops the current key instead of keeping it as previous',
+      JSON.stringify({ current: current.next, next: hex(), previous: hex() }),
+    ],
     ['a ring whose next is the current key', JSON.stringify({ current: current.next, next: current.next, previous: current.current })],
   ];
   for (const [, value] of bad) {
@@ -240,7 +254,14 @@ test('testSecret refuses a pending value that is not the next step of the curren
         // Someone wrote AWSPENDING by hand.
         const { SecretsManagerClient, PutSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
         const client = new SecretsManagerClient({});
-        await client.send(new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: event.ClientRequestToken, SecretString: value, VersionStages: ['AWSPENDING'] }));
+        await client.send(
+          new PutSecretValueCommand({
+            SecretId: arn,
+            ClientRequestToken: event.ClientRequestToken,
+            SecretString: value,
+            VersionStages: ['AWSPENDING'],
+          }),
+        );
         client.destroy();
       }
       await rotate(event);
@@ -250,7 +271,9 @@ test('testSecret refuses a pending value that is not the next step of the curren
     h.extraSecrets.push(value);
     const { SecretsManagerClient, UpdateSecretVersionStageCommand } = await import('@aws-sdk/client-secrets-manager');
     const client = new SecretsManagerClient({});
-    await client.send(new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: 'AWSPENDING', RemoveFromVersionId: result.token }));
+    await client.send(
+      new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: 'AWSPENDING', RemoveFromVersionId: result.token }),
+    );
     client.destroy();
   }
 });

@@ -15,7 +15,10 @@ const metric = (name: string) => h.capture.jsonLines().filter((l) => name in l &
 
 beforeAll(async () => {
   await h.start();
-  process.env.MASTER_SECRET_ARN = h.sm.createSecret('fleapo/test/master', JSON.stringify({ username: 'postgres', password: 'unused-master-pw' }));
+  process.env.MASTER_SECRET_ARN = h.sm.createSecret(
+    'fleapo/test/master',
+    JSON.stringify({ username: 'postgres', password: 'unused-master-pw' }),
+  );
   arn = h.sm.createSecret('fleapo/test/database-url', 'postgres://app:unused-url-pw@127.0.0.1:1/fleapo'); // secretlint-disable-line -- test fixture, not a credential
   process.env.SECRET_ARN = arn;
   Object.assign(process.env, { DB_HOST: '127.0.0.1', DB_PORT: '1', DB_NAME: 'fleapo', DB_APP_USER: 'app' });
@@ -32,8 +35,12 @@ test('ECS double: UpdateService starts a PRIMARY deployment, DescribeServices li
   expect(h.ecs.rollCount).toBe(before + 1);
   h.ecs.completeDeployment();
   const described = await ecs.send(new DescribeServicesCommand({ cluster: h.ecs.clusterArn, services: [h.ecs.serviceName] }));
-  expect(described.services?.[0].deployments).toEqual([expect.objectContaining({ id: primary?.id, status: 'PRIMARY', rolloutState: 'COMPLETED' })]);
-  await expect(ecs.send(new UpdateServiceCommand({ cluster: h.ecs.clusterArn, service: 'nope', forceNewDeployment: true }))).rejects.toMatchObject({
+  expect(described.services?.[0].deployments).toEqual([
+    expect.objectContaining({ id: primary?.id, status: 'PRIMARY', rolloutState: 'COMPLETED' }),
+  ]);
+  await expect(
+    ecs.send(new UpdateServiceCommand({ cluster: h.ecs.clusterArn, service: 'nope', forceNewDeployment: true })),
+  ).rejects.toMatchObject({
     name: 'ServiceNotFoundException',
   });
   ecs.destroy();
@@ -45,7 +52,10 @@ const stall = () => metric('RetirementStalled');
 /** AWSCURRENT moves to a new version (as finishSecret does); returns the version id. */
 async function moveCurrent(): Promise<string> {
   const sm = h.sm.sdkClient();
-  const out = await sm.send(new PutSecretValueCommand({ SecretId: arn, SecretString: 'postgres://app_clone:unused-url-pw2@127.0.0.1:1/fleapo' })); // secretlint-disable-line -- test fixture, not a credential
+  const out = await sm.send(
+    // secretlint-disable-next-line -- test fixture, not a credential
+    new PutSecretValueCommand({ SecretId: arn, SecretString: 'postgres://app_clone:unused-url-pw2@127.0.0.1:1/fleapo' }),
+  );
   sm.destroy();
   return out.VersionId!;
 }
@@ -74,7 +84,9 @@ async function rollAndRecordFor(version: string): Promise<string> {
 test('unsupported events and other services are ignored; no previous version: nothing to retire', async () => {
   await expect(retire(scheduledEvent())).resolves.toEqual({ outcome: 'nothing-to-retire' });
   await expect(retire({ source: 'aws.s3', 'detail-type': 'Object Created' })).resolves.toEqual({ outcome: 'ignored' });
-  await expect(retire(deploymentEvent('arn:aws:ecs:us-east-1:111111111111:service/fleapo/other', 'SERVICE_DEPLOYMENT_COMPLETED', 'ecs-svc/1'))).resolves.toEqual({
+  await expect(
+    retire(deploymentEvent('arn:aws:ecs:us-east-1:111111111111:service/fleapo/other', 'SERVICE_DEPLOYMENT_COMPLETED', 'ecs-svc/1')),
+  ).resolves.toEqual({
     outcome: 'ignored',
   });
 });
@@ -83,7 +95,9 @@ test('AWSCURRENT moved but its rollout is not recorded (UpdateService kept faili
   await moveCurrent();
   const before = stall();
   await expect(retire(scheduledEvent())).resolves.toEqual({ outcome: 'stalled' });
-  await expect(retire(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_COMPLETED', h.ecs.primary.id))).resolves.toEqual({ outcome: 'stalled' });
+  await expect(retire(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_COMPLETED', h.ecs.primary.id))).resolves.toEqual({
+    outcome: 'stalled',
+  });
   expect(stall()).toBe(before + 2);
   expect(h.capture.jsonLines().some((l) => l.level === 'ERROR' && String(l.message).includes('not recorded'))).toBe(true);
 });
@@ -100,7 +114,9 @@ test('rolled out: waits quietly while in progress; an overlapping deploy that co
   h.ecs.completeDeployment(deploy.id);
   expect(h.ecs.deployment(ours)).toMatchObject({ status: 'INACTIVE', rolloutState: 'IN_PROGRESS' });
   const blocked = metric('RetirementBlocked');
-  await expect(retire(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_COMPLETED', deploy.id))).resolves.toEqual({ outcome: 'blocked' });
+  await expect(retire(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_COMPLETED', deploy.id))).resolves.toEqual({
+    outcome: 'blocked',
+  });
   expect(metric('RetirementBlocked')).toBe(blocked + 1);
   const line = h.capture.jsonLines().find((l) => l.level === 'WARN' && Array.isArray(l.taskArns));
   expect(line?.taskArns).toEqual([job.taskArn]);
@@ -141,9 +157,15 @@ test('ECS double: overlapping deployments, a rollback that keeps the previous ta
   const rollback = h.ecs.failDeployment(second.id!)!;
   const described = await ecs.send(new DescribeServicesCommand({ cluster: h.ecs.clusterArn, services: [h.ecs.serviceArn] }));
   expect(described.services![0].deployments!.map((d) => d.id)).toEqual([rollback.id]); // the failed one is gone at once
-  expect(described.services![0].deployments![0]).toMatchObject({ rolloutState: 'IN_PROGRESS', rolloutStateReason: expect.stringContaining('rolling back') });
+  expect(described.services![0].deployments![0]).toMatchObject({
+    rolloutState: 'IN_PROGRESS',
+    rolloutStateReason: expect.stringContaining('rolling back'),
+  });
   // The running tasks are the previous deployment's, kept by the rollback: they read the old version.
-  expect(h.ecs.liveTasks.filter((t) => t.group.startsWith('service:')).map((t) => t.secrets.DATABASE_URL.versionId)).toEqual(['v-old', 'v-old']);
+  expect(h.ecs.liveTasks.filter((t) => t.group.startsWith('service:')).map((t) => t.secrets.DATABASE_URL.versionId)).toEqual([
+    'v-old',
+    'v-old',
+  ]);
 
   h.ecs.runTask('job');
   h.ecs.pageSize = 1;
@@ -152,12 +174,20 @@ test('ECS double: overlapping deployments, a rollback that keeps the previous ta
   expect(listed.nextToken).toBeDefined();
   h.ecs.pageSize = 100;
   const tasks = await ecs.send(new DescribeTasksCommand({ cluster: h.ecs.clusterArn, tasks: h.ecs.liveTasks.map((t) => t.taskArn) }));
-  expect(tasks.tasks!.map((t) => t.group).sort()).toEqual(['family:fleapo-web', `service:${h.ecs.serviceName}`, `service:${h.ecs.serviceName}`]);
+  expect(tasks.tasks!.map((t) => t.group).sort()).toEqual([
+    'family:fleapo-web',
+    `service:${h.ecs.serviceName}`,
+    `service:${h.ecs.serviceName}`,
+  ]);
   expect(tasks.tasks![0].startedAt).toBeInstanceOf(Date);
 
   h.ecs.updateServiceError = new AwsError('AccessDeniedException', 'not authorized');
-  await expect(ecs.send(new UpdateServiceCommand({ cluster: h.ecs.clusterArn, service: h.ecs.serviceArn, forceNewDeployment: true }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
-  await expect(ecs.send(new UpdateServiceCommand({ cluster: h.ecs.clusterArn, service: h.ecs.serviceArn, forceNewDeployment: true }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
+  await expect(
+    ecs.send(new UpdateServiceCommand({ cluster: h.ecs.clusterArn, service: h.ecs.serviceArn, forceNewDeployment: true })),
+  ).rejects.toMatchObject({ name: 'AccessDeniedException' });
+  await expect(
+    ecs.send(new UpdateServiceCommand({ cluster: h.ecs.clusterArn, service: h.ecs.serviceArn, forceNewDeployment: true })),
+  ).rejects.toMatchObject({ name: 'AccessDeniedException' });
   h.ecs.updateServiceError = undefined;
   h.ecs.readSecrets = () => ({});
   ecs.destroy();

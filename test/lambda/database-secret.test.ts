@@ -1,11 +1,5 @@
-import { createHash, createHmac } from 'node:crypto';
-import {
-  alternateRole,
-  baseRole,
-  formatPostgresUrl,
-  parseDatabaseSecret,
-  parsePostgresUrl,
-} from '../../lambda/postgres/database-secret';
+import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
+import { alternateRole, baseRole, formatPostgresUrl, parseDatabaseSecret, parsePostgresUrl } from '../../lambda/postgres/database-secret';
 import { nextDatabaseUrl } from '../../lambda/playbooks/database-url-playbook';
 import { scramSha256Verifier } from '../../lambda/postgres/scram-verifier';
 import { isConfiguredService } from '../../lambda/retirement/retirement-trigger';
@@ -16,12 +10,25 @@ describe('postgres URL and bootstrap JSON', () => {
   test('round-trips a URL, preserving the query', () => {
     const value = 'postgres://app:p%2Fw@db.example.com:6432/fleapo?sslmode=require'; // secretlint-disable-line -- test fixture, not a credential
     const url = parsePostgresUrl(value, 'x');
-    expect(url).toMatchObject({ user: 'app', password: 'p/w', host: 'db.example.com', port: 6432, database: 'fleapo', query: '?sslmode=require' });
+    expect(url).toMatchObject({
+      user: 'app',
+      password: 'p/w',
+      host: 'db.example.com',
+      port: 6432,
+      database: 'fleapo',
+      query: '?sslmode=require',
+    });
     expect(formatPostgresUrl(url)).toBe(value);
   });
 
   test('errors name the secret, never the value', () => {
-    for (const value of ['mysql://u:hunter2hunter2@h/db', 'not a url hunter2hunter2', '{"username":"u","password":"hunter2hunter2"}', 'postgres://u@h/db']) { // secretlint-disable-line -- test fixtures, not credentials
+    for (const value of [
+      // secretlint-disable-next-line -- test fixture, not a credential
+      'mysql://u:hunter2hunter2@h/db',
+      'not a url hunter2hunter2',
+      '{"username":"u","password":"hunter2hunter2"}',
+      'postgres://u@h/db',
+    ]) {
       let message = '';
       try {
         parseDatabaseSecret(value, 'Secret fleapo/prod/database-url: AWSCURRENT');
@@ -34,7 +41,10 @@ describe('postgres URL and bootstrap JSON', () => {
   });
 
   test('bootstrap JSON becomes a URL for the same user', () => {
-    const current = parseDatabaseSecret('{"username":"app","password":"x","host":"h","port":5432,"dbname":"fleapo","sslmode":"require"}', 'x');
+    const current = parseDatabaseSecret(
+      '{"username":"app","password":"x","host":"h","port":5432,"dbname":"fleapo","sslmode":"require"}',
+      'x',
+    );
     expect(current.kind).toBe('bootstrap');
     expect(formatPostgresUrl(nextDatabaseUrl(current, 'newpw'))).toBe('postgres://app:newpw@h:5432/fleapo?sslmode=require'); // secretlint-disable-line -- test fixture, not a credential
   });
@@ -53,7 +63,7 @@ test('SCRAM-SHA-256 verifier matches RFC 7677 derivation', () => {
   const verifier = scramSha256Verifier('pencil', salt, 4096);
   const [, iterSalt, keys] = /^SCRAM-SHA-256\$(.*)\$(.*)$/.exec(verifier)!;
   expect(iterSalt).toBe(`4096:${salt.toString('base64')}`);
-  const salted = require('node:crypto').pbkdf2Sync('pencil', salt, 4096, 32, 'sha256');
+  const salted = pbkdf2Sync('pencil', salt, 4096, 32, 'sha256');
   const stored = createHash('sha256').update(createHmac('sha256', salted).update('Client Key').digest()).digest('base64');
   const server = createHmac('sha256', salted).update('Server Key').digest('base64');
   expect(keys).toBe(`${stored}:${server}`);
@@ -71,7 +81,12 @@ describe('retirement triggers', () => {
 test('EMF record shape', () => {
   const rec = JSON.parse(emfRecord('RetirementBlocked', 1, 'prod', 0));
   expect(rec).toEqual({
-    _aws: { Timestamp: 0, CloudWatchMetrics: [{ Namespace: 'Fleapo/SecretsRotation', Dimensions: [['Environment']], Metrics: [{ Name: 'RetirementBlocked', Unit: 'Count' }] }] },
+    _aws: {
+      Timestamp: 0,
+      CloudWatchMetrics: [
+        { Namespace: 'Fleapo/SecretsRotation', Dimensions: [['Environment']], Metrics: [{ Name: 'RetirementBlocked', Unit: 'Count' }] },
+      ],
+    },
     Environment: 'prod',
     RetirementBlocked: 1,
   });

@@ -22,9 +22,11 @@ const retire = (event: unknown) => recordingErrors(h, () => retirementHandler(ev
 const INTRUDER = 'intruder';
 const intruderPassword = 'Intruder-pw-' + Math.random().toString(36).slice(2, 12);
 
-const url = (user: string, password: string, port: number, database = DATABASE) => `postgres://${user}:${password}@127.0.0.1:${port}/${database}`;
+const url = (user: string, password: string, port: number, database = DATABASE) =>
+  `postgres://${user}:${password}@127.0.0.1:${port}/${database}`;
 const password = () => `pw-${Math.random().toString(36).slice(2, 14)}-${Date.now()}`;
-const json = (fields: Record<string, unknown>) => JSON.stringify({ password: password(), host: '127.0.0.1', port: h.proxy.port, dbname: DATABASE, ...fields });
+const json = (fields: Record<string, unknown>) =>
+  JSON.stringify({ password: password(), host: '127.0.0.1', port: h.proxy.port, dbname: DATABASE, ...fields });
 
 /** pg_authid as a comparable string (holds SCRAM verifiers, never plaintext; compared, never printed). */
 async function roles(): Promise<string> {
@@ -34,7 +36,12 @@ async function roles(): Promise<string> {
 }
 
 /** Runs a whole rotation of a fresh secret holding `value`; it must fail at `step` and change nothing. */
-async function expectRotationRefused(value: string, step: string, message: RegExp, invoke: (e: RotationEvent) => Promise<void> = rotate): Promise<string> {
+async function expectRotationRefused(
+  value: string,
+  step: string,
+  message: RegExp,
+  invoke: (e: RotationEvent) => Promise<void> = rotate,
+): Promise<string> {
   const arn = h.sm.createSecret(`fleapo/test/database-url-${Math.random().toString(36).slice(2, 8)}`, value);
   const rolesBefore = await roles();
   const current = h.sm.value(arn, 'AWSCURRENT');
@@ -64,7 +71,9 @@ afterAll(async () => {
 
 test('the trap catches a password sent to it (so a trap that stays empty means nothing was sent)', async () => {
   const probe = password();
-  await expect(connect({ host: '127.0.0.1', port: trap.port, user: 'probe', password: probe, database: DATABASE })).rejects.toThrow(/password authentication failed/);
+  await expect(connect({ host: '127.0.0.1', port: trap.port, user: 'probe', password: probe, database: DATABASE })).rejects.toThrow(
+    /password authentication failed/,
+  );
   expect(trap.passwords.includes(probe)).toBe(true);
   expect(trap.receivedAny(probe)).toBe(true);
   trap.connections = 0;
@@ -77,21 +86,31 @@ describe('a secret naming another database target is refused, and the master pas
     await expectRotationRefused(
       json({ username: BASE_ROLE, port: trap.port }),
       'createSecret',
-      new RegExp(`AWSCURRENT points at database 127\\.0\\.0\\.1:${trap.port}/${DATABASE}, not the configured 127\\.0\\.0\\.1:${h.proxy.port}/${DATABASE} \\(DB_HOST, DB_PORT, DB_NAME\\)`),
+      new RegExp(
+        `AWSCURRENT points at database 127\\.0\\.0\\.1:${trap.port}/${DATABASE}, not the configured 127\\.0\\.0\\.1:${h.proxy.port}/${DATABASE} \\(DB_HOST, DB_PORT, DB_NAME\\)`,
+      ),
     );
     expect(trap.connections).toBe(0);
     expect(trap.receivedAny(h.pg.masterPassword)).toBe(false);
   });
 
   test('a URL naming another port, host or database: refused at createSecret', async () => {
-    await expectRotationRefused(url(BASE_ROLE, password(), trap.port), 'createSecret', /AWSCURRENT points at database 127\.0\.0\.1:\d+\/fleapo, not the configured/);
+    await expectRotationRefused(
+      url(BASE_ROLE, password(), trap.port),
+      'createSecret',
+      /AWSCURRENT points at database 127\.0\.0\.1:\d+\/fleapo, not the configured/,
+    );
     await expectRotationRefused(
       `postgres://${BASE_ROLE}:${password()}@localhost:${h.proxy.port}/${DATABASE}`,
       'createSecret',
       new RegExp(`AWSCURRENT points at database localhost:${h.proxy.port}/${DATABASE}, not the configured 127\\.0\\.0\\.1`),
     );
     // The same server, another database: the master's session would act there.
-    await expectRotationRefused(url(BASE_ROLE, password(), h.proxy.port, 'postgres'), 'createSecret', /AWSCURRENT points at database 127\.0\.0\.1:\d+\/postgres, not the configured/);
+    await expectRotationRefused(
+      url(BASE_ROLE, password(), h.proxy.port, 'postgres'),
+      'createSecret',
+      /AWSCURRENT points at database 127\.0\.0\.1:\d+\/postgres, not the configured/,
+    );
     expect(trap.connections).toBe(0);
   });
 
@@ -101,12 +120,22 @@ describe('a secret naming another database target is refused, and the master pas
     const hostile = async (event: RotationEvent) => {
       if (event.Step === 'createSecret') {
         await sm.send(
-          new PutSecretValueCommand({ SecretId: event.SecretId, ClientRequestToken: event.ClientRequestToken, SecretString: url(BASE_ROLE, password(), trap.port), VersionStages: ['AWSPENDING'] }),
+          new PutSecretValueCommand({
+            SecretId: event.SecretId,
+            ClientRequestToken: event.ClientRequestToken,
+            SecretString: url(BASE_ROLE, password(), trap.port),
+            VersionStages: ['AWSPENDING'],
+          }),
         );
       }
       await rotate(event);
     };
-    await expectRotationRefused(json({ username: BASE_ROLE }), 'setSecret', /AWSPENDING points at database 127\.0\.0\.1:\d+\/fleapo, not the configured/, hostile);
+    await expectRotationRefused(
+      json({ username: BASE_ROLE }),
+      'setSecret',
+      /AWSPENDING points at database 127\.0\.0\.1:\d+\/fleapo, not the configured/,
+      hostile,
+    );
     sm.destroy();
     expect(trap.connections).toBe(0);
     expect(trap.receivedAny(h.pg.masterPassword)).toBe(false);
@@ -125,8 +154,16 @@ describe('only the application role and its alternate, never the master user', (
   });
 
   test('the master user in the secret: refused, the master password is unchanged', async () => {
-    await expectRotationRefused(json({ username: h.pg.masterUser }), 'createSecret', /AWSCURRENT names role postgres, which is neither the application role app nor app_clone/);
-    await expectRotationRefused(url(h.pg.masterUser, h.pg.masterPassword, h.proxy.port), 'createSecret', /AWSCURRENT names role postgres, which is neither/);
+    await expectRotationRefused(
+      json({ username: h.pg.masterUser }),
+      'createSecret',
+      /AWSCURRENT names role postgres, which is neither the application role app nor app_clone/,
+    );
+    await expectRotationRefused(
+      url(h.pg.masterUser, h.pg.masterPassword, h.proxy.port),
+      'createSecret',
+      /AWSCURRENT names role postgres, which is neither/,
+    );
     expect(await urlLogsIn(url(h.pg.masterUser, h.pg.masterPassword, h.proxy.port))).toBe(true);
   });
 
@@ -139,7 +176,11 @@ describe('only the application role and its alternate, never the master user', (
         /The master user postgres of arn:aws:secretsmanager:[^ ]+ is one of the application roles postgres, postgres_clone \(DB_APP_USER\): refusing to use the master user as an application role/,
       );
       // The other role of such a pair would have the master user as its alternate: refused too.
-      await expectRotationRefused(json({ username: `${h.pg.masterUser}_clone` }), 'createSecret', /refusing to use the master user as an application role/);
+      await expectRotationRefused(
+        json({ username: `${h.pg.masterUser}_clone` }),
+        'createSecret',
+        /refusing to use the master user as an application role/,
+      );
     } finally {
       process.env.DB_APP_USER = BASE_ROLE;
     }
@@ -200,7 +241,10 @@ describe('the retirement retires only the other application role, on the configu
   test('an application role configured as the master user: refused before any login', async () => {
     process.env.DB_APP_USER = h.pg.masterUser;
     try {
-      const message = await retirementOf(url(h.pg.masterUser, password(), h.proxy.port), url(`${h.pg.masterUser}_clone`, password(), h.proxy.port));
+      const message = await retirementOf(
+        url(h.pg.masterUser, password(), h.proxy.port),
+        url(`${h.pg.masterUser}_clone`, password(), h.proxy.port),
+      );
       expect(message).toMatch(/refusing to use the master user as an application role/);
     } finally {
       process.env.DB_APP_USER = BASE_ROLE;
@@ -220,7 +264,13 @@ describe('the retirement retires only the other application role, on the configu
     const task = await h.openSession(url(`${BASE_ROLE}_clone`, clonePassword, h.proxy.port));
     const arn = h.sm.createSecret(`fleapo/test/database-url-ok`, url(BASE_ROLE, appPassword, h.proxy.port));
     const sm = h.sm.sdkClient();
-    await sm.send(new PutSecretValueCommand({ SecretId: arn, SecretString: url(`${BASE_ROLE}_clone`, clonePassword, h.proxy.port), VersionStages: ['AWSCURRENT'] }));
+    await sm.send(
+      new PutSecretValueCommand({
+        SecretId: arn,
+        SecretString: url(`${BASE_ROLE}_clone`, clonePassword, h.proxy.port),
+        VersionStages: ['AWSCURRENT'],
+      }),
+    );
     const rollout = h.ecs.deployNewRevision();
     h.ecs.completeDeployment(rollout.id);
     await sm.send(
@@ -235,7 +285,9 @@ describe('the retirement retires only the other application role, on the configu
     );
     sm.destroy();
     process.env.SECRET_ARN = arn;
-    await expect(retire(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_COMPLETED', rollout.id))).resolves.toEqual({ outcome: 'retired' });
+    await expect(retire(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_COMPLETED', rollout.id))).resolves.toEqual({
+      outcome: 'retired',
+    });
     expect(await urlLogsIn(url(BASE_ROLE, appPassword, h.proxy.port))).toBe(false);
     await task.end();
   });

@@ -2,6 +2,7 @@ import '../support/test-env';
 import { handler as rotationHandler } from '../../lambda/database-url-rotation';
 import { handler as retirementHandler } from '../../lambda/database-role-retirement';
 import { TAG_RETIRED_DEPLOYMENT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../lambda/rotation/ecs-rollout';
+import { AwsError } from '../support/aws-json-server';
 import { deploymentEvent, invoker, scheduledEvent } from '../support/events';
 import { RotationEvent } from '../support/fake-secrets-manager';
 import { urlLogsIn } from '../support/postgres-server';
@@ -52,7 +53,7 @@ describe('DATABASE_URL rotation with alternating users and retirement', () => {
     const oldTask = await h.openSession(oldUrl);
     const select = async () => (await oldTask.query('SELECT name FROM items WHERE id = 1')).rows[0].name;
 
-    let duringRotation: string[] = [];
+    const duringRotation: string[] = [];
     const result = await h.rotate(secretArn, async (event) => {
       await rotate(event);
       duringRotation.push(await select());
@@ -76,15 +77,21 @@ describe('DATABASE_URL rotation with alternating users and retirement', () => {
     // Deployment completed but an old task is still connected: refuse, warn, metric.
     h.ecs.completeDeployment();
     const deploymentId = h.ecs.primary.id;
-    await expect(retire(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_COMPLETED', deploymentId))).resolves.toEqual({ outcome: 'blocked' });
+    await expect(retire(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_COMPLETED', deploymentId))).resolves.toEqual({
+      outcome: 'blocked',
+    });
     expect(metricLines('RetirementBlocked')).toHaveLength(1);
     expect(metricLines('RetirementBlocked')[0]).toMatchObject({ Environment: 'test', RetirementBlocked: 1 });
     expect(await select()).toBe('one');
     expect(await urlLogsIn(oldUrl)).toBe(true);
 
     // Events for other services are ignored; any event of ours re-reads the state (which deployment it names does not matter).
-    await expect(retire(deploymentEvent('arn:aws:ecs:us-east-1:111111111111:service/fleapo/other', 'SERVICE_DEPLOYMENT_COMPLETED', deploymentId))).resolves.toEqual({ outcome: 'ignored' });
-    await expect(retire(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_COMPLETED', 'ecs-svc/1'))).resolves.toEqual({ outcome: 'blocked' });
+    await expect(
+      retire(deploymentEvent('arn:aws:ecs:us-east-1:111111111111:service/fleapo/other', 'SERVICE_DEPLOYMENT_COMPLETED', deploymentId)),
+    ).resolves.toEqual({ outcome: 'ignored' });
+    await expect(retire(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_COMPLETED', 'ecs-svc/1'))).resolves.toEqual({
+      outcome: 'blocked',
+    });
     expect(metricLines('RetirementBlocked')).toHaveLength(2);
 
     // The old task goes away; the scheduled tick retires the old role.
@@ -94,7 +101,9 @@ describe('DATABASE_URL rotation with alternating users and retirement', () => {
     expect(h.sm.tags(secretArn)[TAG_RETIRED_DEPLOYMENT]).toBe(deploymentId);
     await expect(retire(scheduledEvent())).resolves.toEqual({ outcome: 'already-retired' });
     const master = await h.master();
-    const role = await master.query('SELECT rolcanlogin, rolpassword IS NULL AS no_password FROM pg_authid WHERE rolname = $1', [BASE_ROLE]);
+    const role = await master.query('SELECT rolcanlogin, rolpassword IS NULL AS no_password FROM pg_authid WHERE rolname = $1', [
+      BASE_ROLE,
+    ]);
     expect(role.rows[0]).toEqual({ rolcanlogin: false, no_password: true });
     expect(await urlLogsIn(newUrl)).toBe(true);
     await newTask.end();
@@ -112,9 +121,18 @@ describe('DATABASE_URL rotation with alternating users and retirement', () => {
 
     const deploymentId = h.ecs.primary.id;
     h.ecs.failDeployment(deploymentId);
-    await expect(retire(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_FAILED', deploymentId))).resolves.toEqual({ outcome: 'refused' });
+    await expect(retire(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_FAILED', deploymentId))).resolves.toEqual({
+      outcome: 'refused',
+    });
     await expect(
-      retire(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_IN_PROGRESS', 'ecs-svc/999', `ECS deployment circuit breaker: rolling back ${deploymentId}`)),
+      retire(
+        deploymentEvent(
+          h.ecs.serviceArn,
+          'SERVICE_DEPLOYMENT_IN_PROGRESS',
+          'ecs-svc/999',
+          `ECS deployment circuit breaker: rolling back ${deploymentId}`,
+        ),
+      ),
     ).resolves.toEqual({ outcome: 'refused' });
     await cloneTask.end();
     await expect(retire(scheduledEvent())).resolves.toEqual({ outcome: 'refused' });
@@ -167,13 +185,36 @@ describe('idempotency and failures', () => {
   const injections: Injection[] = [
     { name: 'Secrets Manager 500 on PutSecretValue', step: 'createSecret', arm: () => h.sm.server.failNext('PutSecretValue') },
     { name: 'Secrets Manager 500 on DescribeSecret', step: 'createSecret', arm: () => h.sm.server.failNext('DescribeSecret') },
-    { name: 'database unreachable', step: 'setSecret', arm: () => (h.proxy.refuseNewConnections = true), disarm: () => (h.proxy.refuseNewConnections = false) },
+    {
+      name: 'database unreachable',
+      step: 'setSecret',
+      arm: () => (h.proxy.refuseNewConnections = true),
+      disarm: () => (h.proxy.refuseNewConnections = false),
+    },
     { name: 'Secrets Manager 500 reading the master secret', step: 'setSecret', arm: () => h.sm.server.failNext('GetSecretValue', 3) },
-    { name: 'database connect timeout', step: 'setSecret', arm: () => (h.proxy.blackholeNewConnections = true), disarm: () => (h.proxy.blackholeNewConnections = false) },
-    { name: 'database unreachable', step: 'testSecret', arm: () => (h.proxy.refuseNewConnections = true), disarm: () => (h.proxy.refuseNewConnections = false) },
-    { name: 'Secrets Manager 500 on UpdateSecretVersionStage', step: 'finishSecret', arm: () => h.sm.server.failNext('UpdateSecretVersionStage') },
+    {
+      name: 'database connect timeout',
+      step: 'setSecret',
+      arm: () => (h.proxy.blackholeNewConnections = true),
+      disarm: () => (h.proxy.blackholeNewConnections = false),
+    },
+    {
+      name: 'database unreachable',
+      step: 'testSecret',
+      arm: () => (h.proxy.refuseNewConnections = true),
+      disarm: () => (h.proxy.refuseNewConnections = false),
+    },
+    {
+      name: 'Secrets Manager 500 on UpdateSecretVersionStage',
+      step: 'finishSecret',
+      arm: () => h.sm.server.failNext('UpdateSecretVersionStage'),
+    },
     { name: 'ECS UpdateService failure', step: 'finishSecret', arm: () => h.ecs.server.failNext('UpdateService') },
-    { name: 'ECS ServiceNotFound', step: 'finishSecret', arm: () => h.ecs.server.failNext('UpdateService', 1, new (require('../support/aws-json-server').AwsError)('ServiceNotFoundException', 'Service not found.')) },
+    {
+      name: 'ECS ServiceNotFound',
+      step: 'finishSecret',
+      arm: () => h.ecs.server.failNext('UpdateService', 1, new AwsError('ServiceNotFoundException', 'Service not found.')),
+    },
   ];
 
   test.each(injections)('$name in $step, then a retry of the whole rotation completes', async ({ step, arm, disarm }) => {
@@ -228,7 +269,10 @@ describe('malformed events are refused without a stage change', () => {
     const currentToken = h.sm.versionIdOf(secretArn, 'AWSCURRENT')!;
     const previousToken = h.sm.versionIdOf(secretArn, 'AWSPREVIOUS')!;
     await expectRefused({ Step: 'dropSecret', SecretId: secretArn, ClientRequestToken: currentToken }, /unknown step "dropSecret"/);
-    await expectRefused({ Step: 'createSecret', SecretId: secretArn, ClientRequestToken: 'no-such-version' }, /version no-such-version is not a version of this secret/);
+    await expectRefused(
+      { Step: 'createSecret', SecretId: secretArn, ClientRequestToken: 'no-such-version' },
+      /version no-such-version is not a version of this secret/,
+    );
     await expectRefused({ Step: 'setSecret', SecretId: secretArn, ClientRequestToken: previousToken }, /is not staged AWSPENDING/);
     await expectRefused({ Step: 'finishSecret', SecretId: secretArn, ClientRequestToken: previousToken }, /is not staged AWSPENDING/);
   });
@@ -249,24 +293,26 @@ describe('malformed events are refused without a stage change', () => {
     expect(h.sm.value(arn, 'AWSPENDING')).toBeUndefined();
   });
 
-  test.each(['MASTER_SECRET_ARN', 'ECS_CLUSTER', 'ECS_SERVICE', 'DB_HOST', 'DB_PORT', 'DB_NAME', 'DB_APP_USER'])('missing %s is named at createSecret, before any stage change', async (name) => {
-    const saved = process.env[name];
-    delete process.env[name];
-    try {
-      const before = JSON.stringify(h.sm.stages(secretArn));
-      const result = await h.rotate(secretArn, rotate);
-      expect(result).toMatchObject({ ok: false, step: 'createSecret' });
-      if (!result.ok) expect(result.error.message).toBe(`Missing required environment variable ${name}`);
-      expect(h.sm.versionIdOf(secretArn, 'AWSCURRENT')).not.toBe(result.token);
-      expect(h.sm.value(secretArn, 'AWSPENDING')).toBeUndefined();
-      process.env[name] = saved;
-      expect(await h.rotate(secretArn, rotate, result.token)).toMatchObject({ ok: true });
-      expect(before).not.toBe(JSON.stringify(h.sm.stages(secretArn)));
-    } finally {
-      process.env[name] = saved;
-    }
-  });
-
+  test.each(['MASTER_SECRET_ARN', 'ECS_CLUSTER', 'ECS_SERVICE', 'DB_HOST', 'DB_PORT', 'DB_NAME', 'DB_APP_USER'])(
+    'missing %s is named at createSecret, before any stage change',
+    async (name) => {
+      const saved = process.env[name];
+      delete process.env[name];
+      try {
+        const before = JSON.stringify(h.sm.stages(secretArn));
+        const result = await h.rotate(secretArn, rotate);
+        expect(result).toMatchObject({ ok: false, step: 'createSecret' });
+        if (!result.ok) expect(result.error.message).toBe(`Missing required environment variable ${name}`);
+        expect(h.sm.versionIdOf(secretArn, 'AWSCURRENT')).not.toBe(result.token);
+        expect(h.sm.value(secretArn, 'AWSPENDING')).toBeUndefined();
+        process.env[name] = saved;
+        expect(await h.rotate(secretArn, rotate, result.token)).toMatchObject({ ok: true });
+        expect(before).not.toBe(JSON.stringify(h.sm.stages(secretArn)));
+      } finally {
+        process.env[name] = saved;
+      }
+    },
+  );
 });
 
 test('no secret value appears in any log line or error message', () => {

@@ -25,7 +25,12 @@ beforeAll(async () => {
   outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleapo-external-bundle-'));
   bundle = path.join(outdir, 'external-secret-rotation.js');
   await Promise.all([bundleHandler(HANDLER_ENTRIES['external-secret-rotation'], bundle), h.start(), issuers.start()]);
-  Object.assign(process.env, { STRIPE_API_BASE: issuers.origin, POSTHOG_API_HOST: issuers.origin, EXTERNAL_SECRET_KIND: 'stripe-secret-key', STRIPE_MODE: 'live' });
+  Object.assign(process.env, {
+    STRIPE_API_BASE: issuers.origin,
+    POSTHOG_API_HOST: issuers.origin,
+    EXTERNAL_SECRET_KIND: 'stripe-secret-key',
+    STRIPE_MODE: 'live',
+  });
 });
 afterAll(async () => {
   await Promise.all([h.stop(), issuers.stop()]);

@@ -20,20 +20,33 @@ describe('FakeSecretsManager: RotateSecret and custom staging labels', () => {
     client.destroy();
     await sm.stop();
   });
-  const errorOf = (p: Promise<unknown>) => p.then(() => 'ok', (e: Error) => `${e.name}: ${e.message}`);
+  const errorOf = (p: Promise<unknown>) =>
+    p.then(
+      () => 'ok',
+      (e: Error) => `${e.name}: ${e.message}`,
+    );
 
   /** A rotation function that copies the staged value into AWSPENDING and moves AWSCURRENT. */
   const copyStaged = (gate?: Promise<void>) => async (event: RotationEvent) => {
     const { SecretId, ClientRequestToken } = event;
     if (event.Step === 'createSecret') {
       const staged = await client.send(new GetSecretValueCommand({ SecretId, VersionStage: 'FLEAPO_STAGED' }));
-      await client.send(new PutSecretValueCommand({ SecretId, ClientRequestToken, SecretString: staged.SecretString, VersionStages: ['AWSPENDING'] }));
+      await client.send(
+        new PutSecretValueCommand({ SecretId, ClientRequestToken, SecretString: staged.SecretString, VersionStages: ['AWSPENDING'] }),
+      );
     }
     if (event.Step === 'testSecret') await gate;
     if (event.Step === 'finishSecret') {
       const d = await client.send(new DescribeSecretCommand({ SecretId }));
       const current = Object.entries(d.VersionIdsToStages!).find(([, s]) => s.includes('AWSCURRENT'))![0];
-      await client.send(new UpdateSecretVersionStageCommand({ SecretId, VersionStage: 'AWSCURRENT', MoveToVersionId: ClientRequestToken, RemoveFromVersionId: current }));
+      await client.send(
+        new UpdateSecretVersionStageCommand({
+          SecretId,
+          VersionStage: 'AWSCURRENT',
+          MoveToVersionId: ClientRequestToken,
+          RemoveFromVersionId: current,
+        }),
+      );
     }
   };
 
@@ -44,10 +57,16 @@ describe('FakeSecretsManager: RotateSecret and custom staging labels', () => {
     const b = await client.send(new PutSecretValueCommand({ SecretId: arn, SecretString: 'v3', VersionStages: ['FLEAPO_STAGED'] }));
     expect(a.VersionId).not.toBe(b.VersionId);
     expect(sm.stages(arn)).toEqual({ [v1]: ['AWSCURRENT'], [b.VersionId!]: ['FLEAPO_STAGED'] });
-    expect(await errorOf(client.send(new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: 'FLEAPO_STAGED', RemoveFromVersionId: a.VersionId })))).toMatch(
-      /^InvalidParameterException/,
+    expect(
+      await errorOf(
+        client.send(
+          new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: 'FLEAPO_STAGED', RemoveFromVersionId: a.VersionId }),
+        ),
+      ),
+    ).toMatch(/^InvalidParameterException/);
+    await client.send(
+      new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: 'FLEAPO_STAGED', RemoveFromVersionId: b.VersionId }),
     );
-    await client.send(new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: 'FLEAPO_STAGED', RemoveFromVersionId: b.VersionId }));
     expect(sm.stages(arn)).toEqual({ [v1]: ['AWSCURRENT'] });
     // A deprecated version (no label) is still readable by id.
     expect((await client.send(new GetSecretValueCommand({ SecretId: arn, VersionId: a.VersionId }))).SecretString).toBe('v2');
@@ -73,7 +92,9 @@ describe('FakeSecretsManager: RotateSecret and custom staging labels', () => {
     expect(sm.stages(arn)[token]).toEqual(['AWSPENDING']);
     expect(sm.versionIdOf(arn, 'AWSCURRENT')).toBe(v1);
     // A second RotateSecret while this one runs: refused, like AWS.
-    expect(await errorOf(client.send(new RotateSecretCommand({ SecretId: arn })))).toMatch(/^InvalidRequestException: A previous rotation isn't complete/);
+    expect(await errorOf(client.send(new RotateSecretCommand({ SecretId: arn })))).toMatch(
+      /^InvalidRequestException: A previous rotation isn't complete/,
+    );
     const d = await client.send(new DescribeSecretCommand({ SecretId: arn }));
     expect(d.RotationEnabled).toBe(true);
     expect(d.RotationLambdaARN).toMatch(/^arn:aws:lambda:/);

@@ -39,7 +39,9 @@ test('a host that does not answer: the check fails after its timeout, naming the
     (e: Error) => e,
   );
   expect(Date.now() - started).toBeLessThan(5000);
-  expect(error?.message).toBe(`The Stripe API at ${host} could not be reached (no answer within 0.3 s); the check is retried with the rotation`);
+  expect(error?.message).toBe(
+    `The Stripe API at ${host} could not be reached (no answer within 0.3 s); the check is retried with the rotation`,
+  );
   expect(error?.message.includes(key)).toBe(false);
 });
 
@@ -50,7 +52,9 @@ test('a redirect is reported, never followed with the credential', async () => {
   await expect(checkPosthogProjectToken(token, origin, { timeoutMs: 2000 })).rejects.toThrow(
     `The PostHog API at ${host} answered a redirect (HTTP 301 to eu.i.posthog.com): set POSTHOG_API_HOST to the final origin`,
   );
-  await expect(checkStripeKey(fakeExternal.stripeSecret('test'), 'test', `${origin}/`, { restricted: false, timeoutMs: 2000 })).rejects.toThrow(
+  await expect(
+    checkStripeKey(fakeExternal.stripeSecret('test'), 'test', `${origin}/`, { restricted: false, timeoutMs: 2000 }),
+  ).rejects.toThrow(
     `The Stripe API at ${host} answered a redirect (HTTP 301 to eu.i.posthog.com): set STRIPE_API_BASE to the final origin`,
   );
 });

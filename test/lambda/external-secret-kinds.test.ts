@@ -8,7 +8,7 @@ const problem = (...args: Parameters<typeof externalSecretFormProblem>) => {
   return p;
 };
 
-test('Stripe secret keys: sk_/rk_ of the environment\'s mode only', () => {
+test("Stripe secret keys: sk_/rk_ of the environment's mode only", () => {
   expect(problem('stripe-secret-key', fakeExternal.stripeSecret('live'), 'live')).toBeUndefined();
   expect(problem('stripe-secret-key', fakeExternal.stripeRestricted('live'), 'live')).toBeUndefined();
   expect(problem('stripe-secret-key', fakeExternal.stripeSecret('test'), 'test')).toBeUndefined();
@@ -27,7 +27,9 @@ test('webhook secrets and PostHog tokens; mode does not matter for them', () => 
   expect(problem('stripe-webhook-secret', fakeExternal.webhookSecret())).toBeUndefined();
   expect(problem('stripe-webhook-secret', fakeExternal.stripeSecret('live'))).toContain('a Stripe webhook signing secret (whsec_');
   expect(problem('posthog-api-key', fakeExternal.posthogProject())).toBeUndefined();
-  expect(problem('posthog-api-key', fakeExternal.posthogPersonal())).toMatch(/^it is a PostHog personal API key \(phx_\): POSTHOG_API_KEY is the project token/);
+  expect(problem('posthog-api-key', fakeExternal.posthogPersonal())).toMatch(
+    /^it is a PostHog personal API key \(phx_\): POSTHOG_API_KEY is the project token/,
+  );
   expect(problem('posthog-api-key', ['phs', fakeExternal.posthogProject().slice(4)].join('_'))).toBe(
     'a PostHog project token (phc_) is expected, but it is a PostHog project secret token (phs_)',
   );
@@ -41,7 +43,9 @@ test('empty, whitespace, truncated and stray characters', () => {
   expect(problem('stripe-secret-key', key.slice(0, 14), 'live')).toBe('it is too short for a Stripe key (14 characters: truncated?)');
   expect(problem('stripe-secret-key', `${key}!`, 'live')).toBe('it contains characters a Stripe key never has');
   expect(problem('posthog-api-key', 'hello world')).toContain('whitespace');
-  expect(problem('posthog-api-key', 'x'.repeat(40))).toBe('a PostHog project token (phc_) is expected, but it is a value with none of the known Stripe or PostHog prefixes');
+  expect(problem('posthog-api-key', 'x'.repeat(40))).toBe(
+    'a PostHog project token (phc_) is expected, but it is a value with none of the known Stripe or PostHog prefixes',
+  );
   expect(isRestrictedStripeKey(fakeExternal.stripeRestricted('test'))).toBe(true);
   expect(isRestrictedStripeKey(key)).toBe(false);
 });

@@ -38,7 +38,11 @@ function configure(kind: Kind, mode?: 'live' | 'test'): void {
 /** A value of `kind` the fake issuer accepts (registered there), remembered for the leak check. */
 function goodValue(kind: Kind, mode: 'live' | 'test' = 'live'): string {
   const value =
-    kind === 'stripe-secret-key' ? fakeExternal.stripeSecret(mode) : kind === 'stripe-webhook-secret' ? fakeExternal.webhookSecret() : fakeExternal.posthogProject();
+    kind === 'stripe-secret-key'
+      ? fakeExternal.stripeSecret(mode)
+      : kind === 'stripe-webhook-secret'
+        ? fakeExternal.webhookSecret()
+        : fakeExternal.posthogProject();
   if (kind === 'stripe-secret-key') issuers.stripeKeys.set(value, { livemode: mode === 'live' });
   if (kind === 'posthog-api-key') issuers.posthogTokens.add(value);
   h.extraSecrets.push(value);
@@ -125,14 +129,18 @@ test('a test-mode key for a live environment (and the reverse) is refused at cre
   await stage(live, goodValue('stripe-secret-key', 'test'));
   const refused = await h.rotate(live, rotate);
   expect(refused).toMatchObject({ ok: false, step: 'createSecret' });
-  expect(message(refused)).toContain('it is a test-mode Stripe secret key (sk_test_), but this environment takes live-mode keys (sk_live_ or rk_live_)');
+  expect(message(refused)).toContain(
+    'it is a test-mode Stripe secret key (sk_test_), but this environment takes live-mode keys (sk_live_ or rk_live_)',
+  );
   expect(h.sm.value(live, 'AWSPENDING')).toBeUndefined();
   expect(Object.keys(holders(live)).sort()).toEqual(['AWSCURRENT', 'AWSPENDING', STAGED_LABEL]);
 
   configure('stripe-secret-key', 'test');
   const testEnv = newSecret('stripe-secret-key', 'test');
   await stage(testEnv, goodValue('stripe-secret-key', 'live'));
-  expect(message(await h.rotate(testEnv, rotate))).toContain('it is a live-mode Stripe secret key (sk_live_), but this environment takes test-mode keys');
+  expect(message(await h.rotate(testEnv, rotate))).toContain(
+    'it is a live-mode Stripe secret key (sk_live_), but this environment takes test-mode keys',
+  );
 });
 
 test('a PostHog personal API key (phx_) is refused with a message saying so', async () => {
@@ -149,7 +157,9 @@ test('a staged value equal to AWSCURRENT is refused as already current', async (
   configure('stripe-webhook-secret');
   const arn = newSecret('stripe-webhook-secret');
   await stage(arn, h.sm.value(arn)!);
-  expect(message(await h.rotate(arn, rotate))).toMatch(/^createSecret: Secret .*: the staged value \(version .*\) is already current: stage the new key$/);
+  expect(message(await h.rotate(arn, rotate))).toMatch(
+    /^createSecret: Secret .*: the staged value \(version .*\) is already current: stage the new key$/,
+  );
 });
 
 test('Stripe 401: testSecret fails, AWSCURRENT stays; a good key staged after it (the failed rotation dropped) completes', async () => {
@@ -161,7 +171,9 @@ test('Stripe 401: testSecret fails, AWSCURRENT stays; a good key staged after it
   await stage(arn, unknownKey);
   const rolls = h.ecs.rollCount;
   const failed = await h.rotate(arn, rotate);
-  expect(message(failed)).toBe(`testSecret: Stripe rejected the key (HTTP 401 authentication_error): it is wrong, expired or already revoked`);
+  expect(message(failed)).toBe(
+    `testSecret: Stripe rejected the key (HTTP 401 authentication_error): it is wrong, expired or already revoked`,
+  );
   expect(h.sm.versionIdOf(arn, 'AWSCURRENT')).toBe(oldVersion);
   expect(h.ecs.rollCount).toBe(rolls);
 
@@ -180,14 +192,16 @@ test('Stripe 401: testSecret fails, AWSCURRENT stays; a good key staged after it
   expect(h.ecs.rollCount).toBe(rolls + 1);
 });
 
-test('Stripe unavailable (503): testSecret fails; Secrets Manager\'s retry with the same token completes once it is back', async () => {
+test("Stripe unavailable (503): testSecret fails; Secrets Manager's retry with the same token completes once it is back", async () => {
   configure('stripe-secret-key', 'live');
   const arn = newSecret('stripe-secret-key');
   const key = goodValue('stripe-secret-key', 'live');
   issuers.stripeKeys.set(key, 'unavailable');
   await stage(arn, key);
   const failed = await h.rotate(arn, rotate);
-  expect(message(failed)).toBe(`testSecret: Stripe at ${issuers.host} answered /v1/balance with HTTP 503 api_error; the check is retried with the rotation`);
+  expect(message(failed)).toBe(
+    `testSecret: Stripe at ${issuers.host} answered /v1/balance with HTTP 503 api_error; the check is retried with the rotation`,
+  );
   issuers.stripeKeys.set(key, { livemode: true });
   expect(message(await h.rotate(arn, rotate, failed.token))).toBe('ok');
   expect(h.sm.value(arn) === key).toBe(true);
@@ -216,7 +230,10 @@ test('a restricted key without Balance read (403) is accepted with a warning', a
   const linesBefore = h.capture.jsonLines().length;
   expect(message(await h.rotate(arn, rotate))).toBe('ok');
   expect(h.sm.value(arn) === key).toBe(true);
-  const warnings = h.capture.jsonLines().slice(linesBefore).filter((l) => l.level === 'WARN');
+  const warnings = h.capture
+    .jsonLines()
+    .slice(linesBefore)
+    .filter((l) => l.level === 'WARN');
   expect(warnings.map((w) => w.message)).toContain(
     'Stripe accepted the restricted key but it lacks the Balance read permission (HTTP 403 invalid_request_error); its mode was checked by its prefix only',
   );
@@ -256,7 +273,9 @@ test('issuer unreachable: testSecret fails naming the host and the problem', asy
     const stripe = newSecret('stripe-secret-key');
     await stage(stripe, goodValue('stripe-secret-key', 'live'));
     const r1 = await h.rotate(stripe, rotate);
-    expect(message(r1)).toBe(`testSecret: The Stripe API at 127.0.0.1:${port} could not be reached (ECONNREFUSED); the check is retried with the rotation`);
+    expect(message(r1)).toBe(
+      `testSecret: The Stripe API at 127.0.0.1:${port} could not be reached (ECONNREFUSED); the check is retried with the rotation`,
+    );
     configure('posthog-api-key');
     const posthog = newSecret('posthog-api-key');
     await stage(posthog, goodValue('posthog-api-key'));
@@ -366,25 +385,33 @@ test('configuration is checked before any step: missing kind, bad kind, missing 
   expect(message(await h.rotate(arn, rotate, r1.token))).toBe('ok');
 });
 
-test('Secrets Manager\'s configuration test (testSecret alone, on an AWSPENDING copy of AWSCURRENT) passes even on the first deploy\'s placeholder', async () => {
+test("Secrets Manager's configuration test (testSecret alone, on an AWSPENDING copy of AWSCURRENT) passes even on the first deploy's placeholder", async () => {
   configure('stripe-secret-key', 'live');
   counter += 1;
   const placeholder = `Placeholder${counter}${'x'.repeat(21)}`; // the stack's first value: random, not a Stripe key
   h.extraSecrets.push(placeholder);
   const arn = h.sm.createSecret(`fleapo/test/config-test-${counter}`, placeholder);
   const token = `config-test-${counter}`;
-  await client.send(new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: token, SecretString: placeholder, VersionStages: ['AWSPENDING'] }));
+  await client.send(
+    new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: token, SecretString: placeholder, VersionStages: ['AWSPENDING'] }),
+  );
   const stagesBefore = JSON.stringify(h.sm.stages(arn));
   const requestsBefore = issuers.requests.length;
-  await expect(handler({ Step: 'testSecret', SecretId: arn, ClientRequestToken: token }, {} as never, () => undefined)).resolves.toBeUndefined();
+  await expect(
+    handler({ Step: 'testSecret', SecretId: arn, ClientRequestToken: token }, {} as never, () => undefined),
+  ).resolves.toBeUndefined();
   expect(issuers.requests.length).toBe(requestsBefore); // nothing new to prove: the issuer is not asked
   expect(JSON.stringify(h.sm.stages(arn))).toBe(stagesBefore);
   // A pending value that differs from AWSCURRENT is still tested in full.
   const other = `Other${counter}${'y'.repeat(27)}`;
   h.extraSecrets.push(other);
   await client.send(new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: 'AWSPENDING', RemoveFromVersionId: token }));
-  await client.send(new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: `${token}-b`, SecretString: other, VersionStages: ['AWSPENDING'] }));
-  await expect(handler({ Step: 'testSecret', SecretId: arn, ClientRequestToken: `${token}-b` }, {} as never, () => undefined)).rejects.toThrow(/AWSPENDING/);
+  await client.send(
+    new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: `${token}-b`, SecretString: other, VersionStages: ['AWSPENDING'] }),
+  );
+  await expect(
+    handler({ Step: 'testSecret', SecretId: arn, ClientRequestToken: `${token}-b` }, {} as never, () => undefined),
+  ).rejects.toThrow(/AWSPENDING/);
 });
 
 test('no Stripe or PostHog value appears in any log line or error message', () => {

@@ -21,21 +21,29 @@ describe('FakeSecretsManager', () => {
     await sm.stop();
   });
 
-  const errorName = (p: Promise<unknown>) => p.then(() => 'ok', (e: Error) => e.name);
+  const errorName = (p: Promise<unknown>) =>
+    p.then(
+      () => 'ok',
+      (e: Error) => e.name,
+    );
 
   test('RotateSecret stages an empty AWSPENDING version before createSecret', async () => {
     const arn = sm.createSecret('double/a', 'v1');
     const seen: Record<string, string[]>[] = [];
     let notFound = '';
-    await sm.rotate(arn, async (event) => {
-      if (event.Step === 'createSecret') {
-        seen.push((await client.send(new DescribeSecretCommand({ SecretId: arn }))).VersionIdsToStages!);
-        notFound = await errorName(
-          client.send(new GetSecretValueCommand({ SecretId: arn, VersionId: event.ClientRequestToken, VersionStage: 'AWSPENDING' })),
-        );
-        throw new Error('stop here');
-      }
-    }, 'tok-1');
+    await sm.rotate(
+      arn,
+      async (event) => {
+        if (event.Step === 'createSecret') {
+          seen.push((await client.send(new DescribeSecretCommand({ SecretId: arn }))).VersionIdsToStages!);
+          notFound = await errorName(
+            client.send(new GetSecretValueCommand({ SecretId: arn, VersionId: event.ClientRequestToken, VersionStage: 'AWSPENDING' })),
+          );
+          throw new Error('stop here');
+        }
+      },
+      'tok-1',
+    );
     expect(seen[0]['tok-1']).toEqual(['AWSPENDING']);
     expect(notFound).toBe('ResourceNotFoundException');
     await expect(sm.rotate(arn, async () => undefined, 'tok-2')).rejects.toThrow("A previous rotation isn't complete");
@@ -44,7 +52,9 @@ describe('FakeSecretsManager', () => {
   test('PutSecretValue idempotency by ClientRequestToken', async () => {
     const arn = sm.createSecret('double/b', 'v1');
     const put = (value: string) =>
-      client.send(new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: 't-1', SecretString: value, VersionStages: ['AWSPENDING'] }));
+      client.send(
+        new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: 't-1', SecretString: value, VersionStages: ['AWSPENDING'] }),
+      );
     await put('v2');
     expect(await errorName(put('v2'))).toBe('ok');
     expect(await errorName(put('v3'))).toBe('ResourceExistsException');
@@ -54,9 +64,18 @@ describe('FakeSecretsManager', () => {
   test('UpdateSecretVersionStage moves AWSPREVIOUS, checks RemoveFromVersionId, leaves AWSPENDING', async () => {
     const arn = sm.createSecret('double/c', 'v1');
     const v1 = sm.versionIdOf(arn, 'AWSCURRENT')!;
-    await client.send(new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: 't-2', SecretString: 'v2', VersionStages: ['AWSPENDING'] }));
+    await client.send(
+      new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: 't-2', SecretString: 'v2', VersionStages: ['AWSPENDING'] }),
+    );
     const move = (from?: string) =>
-      client.send(new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: 'AWSCURRENT', MoveToVersionId: 't-2', RemoveFromVersionId: from }));
+      client.send(
+        new UpdateSecretVersionStageCommand({
+          SecretId: arn,
+          VersionStage: 'AWSCURRENT',
+          MoveToVersionId: 't-2',
+          RemoveFromVersionId: from,
+        }),
+      );
     expect(await errorName(move('t-2'))).toBe('InvalidParameterException');
     expect(await errorName(move(undefined))).toBe('InvalidParameterException');
     await move(v1);
@@ -71,7 +90,9 @@ describe('FakeSecretsManager', () => {
     expect(await errorName(client.send(new GetSecretValueCommand({ SecretId: arn, VersionId: v1, VersionStage: 'AWSPENDING' })))).toBe(
       'ResourceNotFoundException',
     );
-    expect((await client.send(new GetSecretValueCommand({ SecretId: arn, VersionId: v1, VersionStage: 'AWSCURRENT' }))).SecretString).toBe('v1');
+    expect((await client.send(new GetSecretValueCommand({ SecretId: arn, VersionId: v1, VersionStage: 'AWSCURRENT' }))).SecretString).toBe(
+      'v1',
+    );
   });
 
   test('a successful rotation removes AWSPENDING; tags validate characters', async () => {
@@ -79,10 +100,24 @@ describe('FakeSecretsManager', () => {
     const v1 = sm.versionIdOf(arn, 'AWSCURRENT')!;
     const result = await sm.rotate(arn, async (event) => {
       if (event.Step === 'createSecret') {
-        await client.send(new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: event.ClientRequestToken, SecretString: 'v2', VersionStages: ['AWSPENDING'] }));
+        await client.send(
+          new PutSecretValueCommand({
+            SecretId: arn,
+            ClientRequestToken: event.ClientRequestToken,
+            SecretString: 'v2',
+            VersionStages: ['AWSPENDING'],
+          }),
+        );
       }
       if (event.Step === 'finishSecret') {
-        await client.send(new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: 'AWSCURRENT', MoveToVersionId: event.ClientRequestToken, RemoveFromVersionId: v1 }));
+        await client.send(
+          new UpdateSecretVersionStageCommand({
+            SecretId: arn,
+            VersionStage: 'AWSCURRENT',
+            MoveToVersionId: event.ClientRequestToken,
+            RemoveFromVersionId: v1,
+          }),
+        );
       }
     });
     expect(result.ok).toBe(true);

@@ -20,7 +20,13 @@ describe('TLS use of the database functions', () => {
     expect(sslUse(target, settings)).toBe(expected);
   });
 
-  const target = () => ({ host: '127.0.0.1', port: server.port, database: 'postgres', user: server.masterUser, password: server.masterPassword });
+  const target = () => ({
+    host: '127.0.0.1',
+    port: server.port,
+    database: 'postgres',
+    user: server.masterUser,
+    password: server.masterPassword,
+  });
   const settings = (ssl: 'require' | 'disable') => ({ ssl, connectTimeoutMs: 3000 });
 
   test('DB_SSL=disable (tests only) reaches a server without TLS in plain text', async () => {

@@ -19,16 +19,29 @@ const task = (id: string, createdS: number, group = 'service:api', lastStatus = 
   lastStatus,
 });
 
-test('the rotation\'s own deployment completed and only new tasks run: rolled out', () => {
-  expect(rolloutVerdict(T, 'api', [dep('d1', 0, 'COMPLETED')], [task('a', 5), task('b', 6)])).toEqual({ state: 'rolled-out', deploymentId: 'd1' });
+test("the rotation's own deployment completed and only new tasks run: rolled out", () => {
+  expect(rolloutVerdict(T, 'api', [dep('d1', 0, 'COMPLETED')], [task('a', 5), task('b', 6)])).toEqual({
+    state: 'rolled-out',
+    deploymentId: 'd1',
+  });
 });
 
-test('an overlapping deploy: the rotation\'s deployment never completes and vanishes; the newer one carries the value', () => {
-  expect(rolloutVerdict(T, 'api', [dep('d2', 30, 'IN_PROGRESS'), dep('d1', 0, 'IN_PROGRESS', 'ACTIVE'), dep('d0', -600, 'COMPLETED', 'ACTIVE')], [task('old', -500), task('n', 10)])).toEqual({
+test("an overlapping deploy: the rotation's deployment never completes and vanishes; the newer one carries the value", () => {
+  expect(
+    rolloutVerdict(
+      T,
+      'api',
+      [dep('d2', 30, 'IN_PROGRESS'), dep('d1', 0, 'IN_PROGRESS', 'ACTIVE'), dep('d0', -600, 'COMPLETED', 'ACTIVE')],
+      [task('old', -500), task('n', 10)],
+    ),
+  ).toEqual({
     state: 'in-progress',
     deploymentIds: ['d2', 'd1'],
   });
-  expect(rolloutVerdict(T, 'api', [dep('d2', 30, 'COMPLETED')], [task('n1', 40), task('n2', 41)])).toEqual({ state: 'rolled-out', deploymentId: 'd2' });
+  expect(rolloutVerdict(T, 'api', [dep('d2', 30, 'COMPLETED')], [task('n1', 40), task('n2', 41)])).toEqual({
+    state: 'rolled-out',
+    deploymentId: 'd2',
+  });
 });
 
 test('a deployment created before T proves nothing, even COMPLETED and PRIMARY', () => {
@@ -39,12 +52,29 @@ test('a deployment created before T proves nothing, even COMPLETED and PRIMARY',
 
 test('a failed deployment, its rollback (in progress, then completed with the old tasks), and the failed one gone', () => {
   const old = [task('o1', -500), task('o2', -400)];
-  expect(rolloutVerdict(T, 'api', [dep('d1', 0, 'FAILED', 'ACTIVE'), dep('rb', 60, 'IN_PROGRESS', 'PRIMARY', 'ECS deployment circuit breaker: rolling back to deploymentId d0.')], old)).toMatchObject({
+  expect(
+    rolloutVerdict(
+      T,
+      'api',
+      [
+        dep('d1', 0, 'FAILED', 'ACTIVE'),
+        dep('rb', 60, 'IN_PROGRESS', 'PRIMARY', 'ECS deployment circuit breaker: rolling back to deploymentId d0.'),
+      ],
+      old,
+    ),
+  ).toMatchObject({
     state: 'failed',
     reason: expect.stringContaining('d1 FAILED'),
   });
   // The failed deployment already vanished from DescribeServices: the rollback's reason says it.
-  expect(rolloutVerdict(T, 'api', [dep('rb', 60, 'IN_PROGRESS', 'PRIMARY', 'ECS deployment circuit breaker: rolling back to deploymentId d0.')], old)).toMatchObject({
+  expect(
+    rolloutVerdict(
+      T,
+      'api',
+      [dep('rb', 60, 'IN_PROGRESS', 'PRIMARY', 'ECS deployment circuit breaker: rolling back to deploymentId d0.')],
+      old,
+    ),
+  ).toMatchObject({
     state: 'failed',
     reason: expect.stringContaining('rollback'),
   });
@@ -57,9 +87,17 @@ test('a failed deployment, its rollback (in progress, then completed with the ol
 
 test('a standalone task of the family created before T keeps the verdict at old-tasks until it stops', () => {
   const job = task('migrate', -30, 'family:web');
-  expect(rolloutVerdict(T, 'api', [dep('d1', 0, 'COMPLETED')], [task('n', 5), job])).toEqual({ state: 'old-tasks', deploymentId: 'd1', taskArns: ['arn:task/migrate'] });
-  expect(rolloutVerdict(T, 'api', [dep('d1', 0, 'COMPLETED')], [task('n', 5), { ...job, lastStatus: 'STOPPED' }])).toMatchObject({ state: 'rolled-out' });
-  expect(rolloutVerdict(T, 'api', [dep('d1', 0, 'COMPLETED')], [task('n', 5), task('late-job', 20, 'family:web')])).toMatchObject({ state: 'rolled-out' });
+  expect(rolloutVerdict(T, 'api', [dep('d1', 0, 'COMPLETED')], [task('n', 5), job])).toEqual({
+    state: 'old-tasks',
+    deploymentId: 'd1',
+    taskArns: ['arn:task/migrate'],
+  });
+  expect(rolloutVerdict(T, 'api', [dep('d1', 0, 'COMPLETED')], [task('n', 5), { ...job, lastStatus: 'STOPPED' }])).toMatchObject({
+    state: 'rolled-out',
+  });
+  expect(rolloutVerdict(T, 'api', [dep('d1', 0, 'COMPLETED')], [task('n', 5), task('late-job', 20, 'family:web')])).toMatchObject({
+    state: 'rolled-out',
+  });
 });
 
 test('a task created before T but started after it may have read the old value; a task of unknown age counts as old', () => {
@@ -67,7 +105,9 @@ test('a task created before T but started after it may have read the old value; 
   expect(startedBefore({ taskArn: 'x', createdAt: at(0) }, T)).toBe(false);
   expect(startedBefore({ taskArn: 'x', startedAt: at(1) }, T)).toBe(false);
   expect(startedBefore({ taskArn: 'x' }, T)).toBe(true);
-  expect(rolloutVerdict(T, 'api', [dep('d1', 0, 'COMPLETED')], [{ taskArn: 'x', group: 'family:web', lastStatus: 'DEACTIVATING' }])).toMatchObject({ state: 'old-tasks' });
+  expect(
+    rolloutVerdict(T, 'api', [dep('d1', 0, 'COMPLETED')], [{ taskArn: 'x', group: 'family:web', lastStatus: 'DEACTIVATING' }]),
+  ).toMatchObject({ state: 'old-tasks' });
 });
 
 test('the rollout record: T only for the version it names', () => {

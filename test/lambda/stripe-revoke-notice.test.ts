@@ -53,7 +53,7 @@ async function rotateStripeKey(): Promise<string> {
   return result.token;
 }
 
-test('publishes once the rotation\'s deployment completed, with secret name and version, never a value; once per version', async () => {
+test("publishes once the rotation's deployment completed, with secret name and version, never a value; once per version", async () => {
   const version = await rotateStripeKey();
   const deployment = h.ecs.primary.id;
   const published = sns.published.length;
@@ -71,7 +71,9 @@ test('publishes once the rotation\'s deployment completed, with secret name and 
     {
       topicArn: TOPIC,
       subject: 'fleapo test: the old Stripe key may now be revoked',
-      message: expect.stringContaining(`The rollout carrying version ${version} of fleapo/test/stripe-secret-key has completed (ECS deployment ${deployment})`),
+      message: expect.stringContaining(
+        `The rollout carrying version ${version} of fleapo/test/stripe-secret-key has completed (ECS deployment ${deployment})`,
+      ),
     },
   ]);
   expect(h.sm.tags(stripeArn)[TAG_REVOKE_NOTICE_VERSION]).toBe(version);
@@ -97,7 +99,7 @@ test('a rollback (the failed deployment already gone, the rollback completed) an
   expect(h.sm.tags(stripeArn)[TAG_REVOKE_NOTICE_VERSION]).not.toBe(h.sm.versionIdOf(stripeArn, 'AWSCURRENT'));
 });
 
-test('a code deploy that superseded the rotation\'s deployment completes: announced once, naming that deployment', async () => {
+test("a code deploy that superseded the rotation's deployment completes: announced once, naming that deployment", async () => {
   const version = await rotateStripeKey();
   const ours = h.ecs.primary.id;
   h.ecs.startTasks(ours, 1);
@@ -112,7 +114,9 @@ test('a code deploy that superseded the rotation\'s deployment completes: announ
     {
       topicArn: TOPIC,
       subject: 'fleapo test: the old Stripe key may now be revoked',
-      message: expect.stringContaining(`The rollout carrying version ${version} of fleapo/test/stripe-secret-key has completed (ECS deployment ${deploy.id})`),
+      message: expect.stringContaining(
+        `The rollout carrying version ${version} of fleapo/test/stripe-secret-key has completed (ECS deployment ${deploy.id})`,
+      ),
     },
   ]);
   expect(await handler(event)).toEqual({ announced: [] });
@@ -135,7 +139,11 @@ test('an old standalone task still running: no notice when the deployment comple
   expect(await handler(scheduledEvent())).toEqual({ announced: [stripeArn] });
   expect(h.ecs.rollCount).toBe(rolls); // no deployment was needed
   expect(sns.published.slice(published)).toEqual([
-    expect.objectContaining({ message: expect.stringContaining(`The rollout carrying version ${version} of fleapo/test/stripe-secret-key has completed (ECS deployment ${deployment})`) }),
+    expect.objectContaining({
+      message: expect.stringContaining(
+        `The rollout carrying version ${version} of fleapo/test/stripe-secret-key has completed (ECS deployment ${deployment})`,
+      ),
+    }),
   ]);
   expect(await handler(scheduledEvent())).toEqual({ announced: [] }); // once per version
   expect(h.sm.tags(stripeArn)[TAG_REVOKE_NOTICE_VERSION]).toBe(version);

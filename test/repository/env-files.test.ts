@@ -7,9 +7,12 @@ import { isForbiddenEnvFile, trackedEnvFiles } from '../../lib/guardrails/reposi
 const ROOT = path.join(__dirname, '../..');
 
 test.each(['.env', '.env.local', '.env.production', 'app/.env', 'deploy/prod.env'])('%s is forbidden', (f) =>
-  expect(isForbiddenEnvFile(f)).toBe(true));
+  expect(isForbiddenEnvFile(f)).toBe(true),
+);
 test.each(['.env.example', 'app/.env.example', 'env.ts', 'environment.json', '.envrc.md', 'lib/config/environment-config.ts'])(
-  '%s is allowed', (f) => expect(isForbiddenEnvFile(f)).toBe(false));
+  '%s is allowed',
+  (f) => expect(isForbiddenEnvFile(f)).toBe(false),
+);
 
 describe('on a temporary git repository', () => {
   let dir: string;

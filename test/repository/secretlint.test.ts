@@ -68,7 +68,10 @@ describe('scan-files (second half of lint:secrets)', () => {
     git('init', '-q');
     fs.writeFileSync(path.join(dir, 'settings.ts'), `export const k = '${FAKE[key]}';\n`);
     expect(scanRepository(dir)).toEqual([{ file: 'settings.ts', line: 1, pattern }]);
-    const r = spawnSync(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'lib/guardrails/repository/scan-files.ts')], { cwd: dir, encoding: 'utf8' });
+    const r = spawnSync(path.join(ROOT, 'node_modules/.bin/tsx'), [path.join(ROOT, 'lib/guardrails/repository/scan-files.ts')], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(1);
     expect(`${r.stdout}${r.stderr}`.includes(FAKE[key])).toBe(false);
   });
@@ -97,14 +100,26 @@ test('secretlint passes a clean file', () => {
 describe('.env.example', () => {
   const text = fs.readFileSync(path.join(ROOT, '.env.example'), 'utf8');
   const vars = new Map(
-    text.split('\n').map((l) => l.replace(/^#\s*/, '')).filter((l) => /^[A-Z0-9_]+=/.test(l)).map((l) => {
-      const i = l.indexOf('=');
-      return [l.slice(0, i), l.slice(i + 1)] as const;
-    }),
+    text
+      .split('\n')
+      .map((l) => l.replace(/^#\s*/, ''))
+      .filter((l) => /^[A-Z0-9_]+=/.test(l))
+      .map((l) => {
+        const i = l.indexOf('=');
+        return [l.slice(0, i), l.slice(i + 1)] as const;
+      }),
   );
 
   test('lists every variable the app reads', () => {
-    for (const name of ['AUTH_SECRET', 'BETTER_AUTH_SECRET', 'DATABASE_URL', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'POSTHOG_API_KEY', 'VITE_API_BASE_URL']) {
+    for (const name of [
+      'AUTH_SECRET',
+      'BETTER_AUTH_SECRET',
+      'DATABASE_URL',
+      'STRIPE_SECRET_KEY',
+      'STRIPE_WEBHOOK_SECRET',
+      'POSTHOG_API_KEY',
+      'VITE_API_BASE_URL',
+    ]) {
       expect(vars.has(name)).toBe(true);
     }
   });

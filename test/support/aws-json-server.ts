@@ -3,7 +3,11 @@ import { LocalHttpServer } from './local-http-server';
 
 /** An error the double answers with, in the AWS JSON 1.1 shape `{"__type","message"}`. */
 export class AwsError extends Error {
-  constructor(readonly type: string, message: string, readonly status = 400) {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status = 400,
+  ) {
     super(message);
   }
 }
@@ -41,7 +45,6 @@ export class AwsJsonServer extends LocalHttpServer {
   get endpoint(): string {
     return this.origin;
   }
-
 
   /** The next `count` calls of `operation` fail with `error` (default: HTTP 500 InternalServiceError). */
   failNext(operation: string, count = 1, error = new AwsError('InternalServiceError', 'injected failure', 500)): void {

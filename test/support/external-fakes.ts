@@ -6,7 +6,10 @@ import { randomBytes } from 'node:crypto';
  */
 const alnum = (n: number): string => {
   let out = '';
-  while (out.length < n) out += randomBytes(n).toString('base64').replace(/[^0-9A-Za-z]/g, '');
+  while (out.length < n)
+    out += randomBytes(n)
+      .toString('base64')
+      .replace(/[^0-9A-Za-z]/g, '');
   return out.slice(0, n);
 };
 const u = '_';

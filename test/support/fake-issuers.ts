@@ -30,7 +30,6 @@ export class FakeIssuers extends LocalHttpServer {
     return new URL(this.origin).host;
   }
 
-
   requestsTo(path: string): IssuerRequest[] {
     return this.requests.filter((r) => r.path === path);
   }
@@ -53,7 +52,10 @@ export class FakeIssuers extends LocalHttpServer {
       if (behaviour === 'unavailable') return send(503, { error: { type: 'api_error', message: 'try again later' } });
       if (behaviour === 'no-balance-permission') {
         return send(403, {
-          error: { type: 'invalid_request_error', message: `The provided key '${key}' does not have the required permissions for this endpoint` },
+          error: {
+            type: 'invalid_request_error',
+            message: `The provided key '${key}' does not have the required permissions for this endpoint`,
+          },
         });
       }
       return send(200, { object: 'balance', livemode: behaviour.livemode, available: [], pending: [] });

@@ -295,7 +295,13 @@ export class FakeSecretsManager extends AwsServiceDouble {
   private tagResource(input: Record<string, unknown>) {
     const secret = this.secret(input.SecretId);
     for (const tag of (input.Tags as { Key: string; Value: string }[]) ?? []) {
-      if (!tag.Key || tag.Key.length > 128 || (tag.Value ?? '').length > 256 || !TAG_VALUE.test(tag.Key) || !TAG_VALUE.test(tag.Value ?? '')) {
+      if (
+        !tag.Key ||
+        tag.Key.length > 128 ||
+        (tag.Value ?? '').length > 256 ||
+        !TAG_VALUE.test(tag.Key) ||
+        !TAG_VALUE.test(tag.Value ?? '')
+      ) {
         throw new AwsError('InvalidParameterException', 'Invalid tag key or value');
       }
       secret.tags.set(tag.Key, tag.Value ?? '');

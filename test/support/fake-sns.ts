@@ -28,7 +28,10 @@ export class FakeSns extends LocalHttpServer {
       res.end(xml);
     };
     const error = (code: string, message: string) =>
-      send(400, `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`);
+      send(
+        400,
+        `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+      );
     if (form.get('Action') !== 'Publish') return error('InvalidAction', 'test double: only Publish');
     const topicArn = form.get('TopicArn') ?? '';
     if (!this.topics.has(topicArn)) return error('NotFound', 'Topic does not exist');

@@ -11,6 +11,8 @@ export default async function globalTeardown(): Promise<void> {
   const left = listTree(runTmpDir(runDir)).filter((p) => !tsxCache.test(p) && !/^tsx-\d+\/$/.test(p));
   fs.rmSync(runDir, { recursive: true, force: true });
   if (left.length > 0) {
-    throw new Error(`The test run left ${left.length} file(s) in the temp directory (clean up what a test creates):\n  ${left.slice(0, 30).join('\n  ')}`);
+    throw new Error(
+      `The test run left ${left.length} file(s) in the temp directory (clean up what a test creates):\n  ${left.slice(0, 30).join('\n  ')}`,
+    );
   }
 }

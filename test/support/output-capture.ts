@@ -24,7 +24,10 @@ export class OutputCapture {
     for (const method of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
       const original = console[method];
       console[method] = (...args: unknown[]) => {
-        this.chunks.push(args.map((a) => (a instanceof Error ? `${a.message}\n${a.stack}` : typeof a === 'string' ? a : JSON.stringify(a))).join(' ') + '\n');
+        this.chunks.push(
+          args.map((a) => (a instanceof Error ? `${a.message}\n${a.stack}` : typeof a === 'string' ? a : JSON.stringify(a))).join(' ') +
+            '\n',
+        );
       };
       this.restore.push(() => (console[method] = original));
     }

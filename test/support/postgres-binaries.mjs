@@ -60,6 +60,8 @@ export function usableBinaries() {
         `other users can traverse.`,
     );
   }
-  register('./postgres-binaries-hook.mjs', import.meta.url, { data: { specifier: PLATFORM_PACKAGE, url: pathToFileURL(path.join(copy, 'dist', 'index.js')).href } });
+  register('./postgres-binaries-hook.mjs', import.meta.url, {
+    data: { specifier: PLATFORM_PACKAGE, url: pathToFileURL(path.join(copy, 'dist', 'index.js')).href },
+  });
   return copy;
 }

@@ -62,7 +62,9 @@ export class PostgresServer {
 }
 
 /** Connects a pg client with an 'error' listener (a server shutdown must not crash the test process). */
-export async function connect(config: { host: string; port: number; user: string; password: string; database: string } | string): Promise<Client> {
+export async function connect(
+  config: { host: string; port: number; user: string; password: string; database: string } | string,
+): Promise<Client> {
   const client = new Client(typeof config === 'string' ? { connectionString: config } : config);
   client.on('error', () => undefined);
   await client.connect();

@@ -16,14 +16,22 @@ export type Job = {
   steps?: Step[];
   [k: string]: unknown;
 };
-export type Step = { name?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, unknown>; [k: string]: unknown };
+export type Step = {
+  name?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, unknown>;
+  [k: string]: unknown;
+};
 
 export interface NamedWorkflow {
   readonly file: string;
   readonly workflow: Workflow;
 }
 
-const stepLabel = (w: NamedWorkflow, jobId: string, i: number, s: Step) => `${w.file} job ${jobId} step ${i + 1}${s.name ? ` (${s.name})` : ''}`;
+const stepLabel = (w: NamedWorkflow, jobId: string, i: number, s: Step) =>
+  `${w.file} job ${jobId} step ${i + 1}${s.name ? ` (${s.name})` : ''}`;
 
 function* steps(w: NamedWorkflow): Generator<{ jobId: string; job: Job; i: number; step: Step }> {
   for (const [jobId, job] of Object.entries(w.workflow.jobs ?? {})) {
@@ -95,7 +103,8 @@ export function oidcPermissionProblems(w: NamedWorkflow): string[] {
   return out;
 }
 
-const STATIC_KEY_INPUT = /\b(?:aws-access-key-id|aws-secret-access-key|aws-session-token|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN)\b/;
+const STATIC_KEY_INPUT =
+  /\b(?:aws-access-key-id|aws-secret-access-key|aws-session-token|AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN)\b/;
 
 /** Long-lived AWS keys: as action inputs or env anywhere in the file. */
 export function staticKeyProblems(file: string, text: string): string[] {
@@ -112,7 +121,8 @@ export function secretStepProblems(w: NamedWorkflow): string[] {
   for (const { jobId, i, step } of steps(w)) {
     if (typeof step.run !== 'string') continue;
     const touches = /\bsecrets\./.test(step.run) || /\bsecrets\./.test(JSON.stringify(step.env ?? {}));
-    if (touches && !/^\s*set \+x\b/.test(step.run)) out.push(`${stepLabel(w, jobId, i, step)}: references secrets but does not start with set +x`);
+    if (touches && !/^\s*set \+x\b/.test(step.run))
+      out.push(`${stepLabel(w, jobId, i, step)}: references secrets but does not start with set +x`);
   }
   return out;
 }
@@ -122,7 +132,8 @@ export function unpinnedActions(w: NamedWorkflow): string[] {
   const out: string[] = [];
   for (const { jobId, i, step } of steps(w)) {
     if (typeof step.uses !== 'string' || step.uses.startsWith('./') || step.uses.startsWith('docker://')) continue;
-    if (!/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/.test(step.uses)) out.push(`${stepLabel(w, jobId, i, step)}: ${step.uses} is not pinned by commit SHA`);
+    if (!/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/.test(step.uses))
+      out.push(`${stepLabel(w, jobId, i, step)}: ${step.uses} is not pinned by commit SHA`);
   }
   return out;
 }

@@ -17,7 +17,10 @@ import {
 
 const ROOT = path.join(__dirname, '../..');
 const DIR = path.join(ROOT, '.github/workflows');
-const files = fs.readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
+const files = fs
+  .readdirSync(DIR)
+  .filter((f) => /\.ya?ml$/.test(f))
+  .sort();
 const texts = Object.fromEntries(files.map((f) => [f, fs.readFileSync(path.join(DIR, f), 'utf8')]));
 const workflows: NamedWorkflow[] = files.map((file) => ({ file, workflow: parse(texts[file]) as Workflow }));
 const byFile = (f: string) => workflows.find((w) => w.file === f)!.workflow;
@@ -172,10 +175,15 @@ jobs:
     expect(perms).toContain('job other: assumes an AWS role but has no job-level permissions block');
     expect(secretStepProblems(bad)).toHaveLength(2);
     expect(unpinnedActions(bad)).toHaveLength(3);
-    expect(staticKeyProblems('bad.yml', 'with:\n  aws-access-key-id: x\n  # aws-secret-access-key in a comment is fine\n')).toEqual(['bad.yml:2: long-lived AWS key input or variable']);
+    expect(staticKeyProblems('bad.yml', 'with:\n  aws-access-key-id: x\n  # aws-secret-access-key in a comment is fine\n')).toEqual([
+      'bad.yml:2: long-lived AWS key input or variable',
+    ]);
   });
   test('set +x satisfies the secrets check', () => {
-    const ok: NamedWorkflow = { file: 'ok.yml', workflow: { jobs: { j: { steps: [{ run: 'set +x\necho "${{ secrets.T }}" > /dev/null' }] } } } };
+    const ok: NamedWorkflow = {
+      file: 'ok.yml',
+      workflow: { jobs: { j: { steps: [{ run: 'set +x\necho "${{ secrets.T }}" > /dev/null' }] } } },
+    };
     expect(secretStepProblems(ok)).toEqual([]);
   });
 });

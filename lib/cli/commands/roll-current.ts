@@ -19,12 +19,25 @@ export interface RollCurrentOptions {
  * reports the current value rolled out everywhere. Idempotent: run again, it rolls nothing when nothing is wrong.
  * Returns the exit code: 0 only when rolled out everywhere (only then the revoke instruction), 1 otherwise.
  */
-export async function runRollCurrent(target: SecretTarget, clients: CliClients, options: RollCurrentOptions, io: CommandIo): Promise<number> {
+export async function runRollCurrent(
+  target: SecretTarget,
+  clients: CliClients,
+  options: RollCurrentOptions,
+  io: CommandIo,
+): Promise<number> {
   const { progress } = io;
   let step = 'roll-current';
   try {
-    progress.step(`bringing the current value of ${target.secretId} to every task of ${target.service} (${target.environment}, ${target.region})`);
-    const plan = await rollCurrent(new SecretStore(clients.sm), clients.ecs, target.secretId, { cluster: target.cluster, service: target.service }, (line) => progress.info(line));
+    progress.step(
+      `bringing the current value of ${target.secretId} to every task of ${target.service} (${target.environment}, ${target.region})`,
+    );
+    const plan = await rollCurrent(
+      new SecretStore(clients.sm),
+      clients.ecs,
+      target.secretId,
+      { cluster: target.cluster, service: target.service },
+      (line) => progress.info(line),
+    );
     progress.done(`version ${plan.versionId} is AWSCURRENT; its rollout started at ${plan.since.toISOString()}`);
     step = 'wait-for-rollout';
     progress.step(`waiting for ${target.service} to run version ${plan.versionId} everywhere`);

@@ -84,7 +84,13 @@ export function rollCurrentCommand(target: SecretTarget): string {
  * StepFailure at step wait-for-rollout when it failed or rolled back, nothing rolls it, or the wait timed out; on
  * success returns the deployment that completed it.
  */
-export async function followUntilRolledOut(target: SecretTarget, clients: CliClients, since: Date, options: RotationRunOptions, progress: Progress): Promise<string> {
+export async function followUntilRolledOut(
+  target: SecretTarget,
+  clients: CliClients,
+  since: Date,
+  options: RotationRunOptions,
+  progress: Progress,
+): Promise<string> {
   const step = 'wait-for-rollout';
   const rollout = await followRollout(
     clients.ecs,
@@ -100,7 +106,10 @@ export async function followUntilRolledOut(target: SecretTarget, clients: CliCli
         `the rollout failed: ${rollout.reason}. Running tasks may still hold the previous value. Fix the cause (ECS service events, the app's logs), then run ${rollCurrentCommand(target)}`,
       );
     case 'timeout':
-      throw new StepFailure(step, `the value current since ${since.toISOString()} is not rolled out everywhere within ${options.timeoutSeconds} s: ${rollout.detail}`);
+      throw new StepFailure(
+        step,
+        `the value current since ${since.toISOString()} is not rolled out everywhere within ${options.timeoutSeconds} s: ${rollout.detail}`,
+      );
   }
 }
 
@@ -109,7 +118,13 @@ export async function followUntilRolledOut(target: SecretTarget, clients: CliCli
  * rotation (reporting a refusal the function recorded within one poll), then follow the rollout it started, and
  * only then say what may be revoked. Returns the exit code (0 done, 1 refused or failed).
  */
-export async function runRotation(target: SecretTarget, clients: CliClients, options: RotationRunOptions, io: CommandIo, value?: string): Promise<number> {
+export async function runRotation(
+  target: SecretTarget,
+  clients: CliClients,
+  options: RotationRunOptions,
+  io: CommandIo,
+  value?: string,
+): Promise<number> {
   const { secretId } = target;
   const { progress } = io;
   let step = 'check';
@@ -121,7 +136,10 @@ export async function runRotation(target: SecretTarget, clients: CliClients, opt
       progress.step(`checking the value's form as ${target.name}${target.external.mode ? ` (${target.external.mode} mode)` : ''}`);
       const problem = externalSecretFormProblem(target.external.kind, value, target.external.mode);
       if (problem !== undefined) {
-        throw new StepFailure('check', `the value is refused as ${target.external.kind}${target.external.mode ? ` (${target.external.mode} mode)` : ''}: ${problem}`);
+        throw new StepFailure(
+          'check',
+          `the value is refused as ${target.external.kind}${target.external.mode ? ` (${target.external.mode} mode)` : ''}: ${problem}`,
+        );
       }
       progress.done('the value has the form of a new ' + target.name);
     }
@@ -146,7 +164,9 @@ export async function runRotation(target: SecretTarget, clients: CliClients, opt
         );
       }
       step = 'abandon-incomplete';
-      await clients.sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: AWSPENDING, RemoveFromVersionId: pendingId }));
+      await clients.sm.send(
+        new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: AWSPENDING, RemoveFromVersionId: pendingId }),
+      );
       progress.info(`dropped AWSPENDING from version ${pendingId} (the incomplete rotation); AWSCURRENT is untouched`);
     }
     if (target.external && value === undefined && stagedVersionId(stages) === undefined) {
@@ -160,7 +180,9 @@ export async function runRotation(target: SecretTarget, clients: CliClients, opt
     if (value !== undefined) {
       step = 'stage';
       progress.step(`staging the new value (label ${STAGED_LABEL})`);
-      const put = await clients.sm.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: value, VersionStages: [STAGED_LABEL] }));
+      const put = await clients.sm.send(
+        new PutSecretValueCommand({ SecretId: secretId, SecretString: value, VersionStages: [STAGED_LABEL] }),
+      );
       staged = true;
       progress.done(`staged as version ${put.VersionId} (label ${STAGED_LABEL}); AWSCURRENT is still version ${currentBefore}`);
     }

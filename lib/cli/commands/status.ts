@@ -1,6 +1,19 @@
-import { DescribeSecretCommand, ListSecretVersionIdsCommand, type DescribeSecretResponse, type SecretVersionsListEntry } from '@aws-sdk/client-secrets-manager';
+import {
+  DescribeSecretCommand,
+  ListSecretVersionIdsCommand,
+  type DescribeSecretResponse,
+  type SecretVersionsListEntry,
+} from '@aws-sdk/client-secrets-manager';
 import { STAGED_LABEL } from '../../../lambda/external/staging';
-import { recordedRolloutStart, TAG_DATABASE_ROLE, TAG_REFUSAL, TAG_REFUSED_VERSION, TAG_RETIRED_DEPLOYMENT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../../lambda/rotation/rollout-tags';
+import {
+  recordedRolloutStart,
+  TAG_DATABASE_ROLE,
+  TAG_REFUSAL,
+  TAG_REFUSED_VERSION,
+  TAG_RETIRED_DEPLOYMENT,
+  TAG_ROLLOUT_DEPLOYMENT,
+  TAG_ROLLOUT_VERSION,
+} from '../../../lambda/rotation/rollout-tags';
 import { alternateRole } from '../../../lambda/postgres/database-secret';
 import { AWSCURRENT, AWSPENDING, versionWithStage } from '../../../lambda/rotation/secret-store';
 import { awsProblem, type CliClients } from '../aws';
@@ -45,7 +58,11 @@ export interface SecretStatus {
 const iso = (d: Date | undefined): string | undefined => (d === undefined ? undefined : d.toISOString());
 
 /** Pure: the status of one secret from DescribeSecret and ListSecretVersionIds (ECS looked at separately). */
-export function secretStatusFrom(target: SecretTarget, d: DescribeSecretResponse, versions: SecretVersionsListEntry[]): Omit<SecretStatus, 'rollout'> & { rolloutDeployment?: string; rolloutVersion?: string } {
+export function secretStatusFrom(
+  target: SecretTarget,
+  d: DescribeSecretResponse,
+  versions: SecretVersionsListEntry[],
+): Omit<SecretStatus, 'rollout'> & { rolloutDeployment?: string; rolloutVersion?: string } {
   const stages = d.VersionIdsToStages ?? {};
   const tags = Object.fromEntries((d.Tags ?? []).filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? '']));
   const created = new Map(versions.map((v) => [v.VersionId, iso(v.CreatedDate)]));
@@ -53,7 +70,14 @@ export function secretStatusFrom(target: SecretTarget, d: DescribeSecretResponse
   // AWSPENDING on the current version: finishSecret moved AWSCURRENT but the rotation has not ended yet.
   const pendingVersion = pending;
   const refusal = pendingVersion !== undefined && tags[TAG_REFUSED_VERSION] === pendingVersion ? tags[TAG_REFUSAL] : undefined;
-  const rotation = pendingVersion !== undefined ? (refusal !== undefined ? 'refused' : 'in-progress') : d.LastRotatedDate === undefined && tags[TAG_ROLLOUT_VERSION] === undefined ? 'never' : 'complete';
+  const rotation =
+    pendingVersion !== undefined
+      ? refusal !== undefined
+        ? 'refused'
+        : 'in-progress'
+      : d.LastRotatedDate === undefined && tags[TAG_ROLLOUT_VERSION] === undefined
+        ? 'never'
+        : 'complete';
   const labelled = Object.entries(stages)
     .map(([id, s]) => ({ id, stages: [...s].sort(), created: created.get(id) }))
     .sort((a, b) => (b.created ?? '').localeCompare(a.created ?? ''));
@@ -69,7 +93,9 @@ export function secretStatusFrom(target: SecretTarget, d: DescribeSecretResponse
     ...(refusal !== undefined ? { refusal } : {}),
     ...(versionWithStage(stages, STAGED_LABEL) !== undefined ? { stagedVersion: versionWithStage(stages, STAGED_LABEL) } : {}),
     ...(tags[TAG_ROLLOUT_DEPLOYMENT] ? { rolloutDeployment: tags[TAG_ROLLOUT_DEPLOYMENT], rolloutVersion: tags[TAG_ROLLOUT_VERSION] } : {}),
-    ...(target.name === 'DATABASE_URL' && tags[TAG_DATABASE_ROLE] ? { currentRole: tags[TAG_DATABASE_ROLE], previousRole: alternateRole(tags[TAG_DATABASE_ROLE]) } : {}),
+    ...(target.name === 'DATABASE_URL' && tags[TAG_DATABASE_ROLE]
+      ? { currentRole: tags[TAG_DATABASE_ROLE], previousRole: alternateRole(tags[TAG_DATABASE_ROLE]) }
+      : {}),
     ...(target.name === 'DATABASE_URL' && tags[TAG_ROLLOUT_DEPLOYMENT]
       ? { previousRoleRetired: tags[TAG_RETIRED_DEPLOYMENT] !== undefined && tags[TAG_RETIRED_DEPLOYMENT] === tags[TAG_ROLLOUT_DEPLOYMENT] }
       : {}),
@@ -98,11 +124,24 @@ export async function secretStatus(target: SecretTarget, clients: CliClients): P
   }
   try {
     const since = recordedRolloutStart(d.Tags ? Object.fromEntries(d.Tags.map((t) => [t.Key ?? '', t.Value ?? ''])) : {}, rolloutVersion);
-    if (since === undefined) return { ...status, rollout: { versionId: rolloutVersion, current, deploymentId: rolloutDeployment, state: 'UNKNOWN', error: 'no rollout start time recorded (fleapo:rollout-created-at)' } };
+    if (since === undefined)
+      return {
+        ...status,
+        rollout: {
+          versionId: rolloutVersion,
+          current,
+          deploymentId: rolloutDeployment,
+          state: 'UNKNOWN',
+          error: 'no rollout start time recorded (fleapo:rollout-created-at)',
+        },
+      };
     const snapshot = await rolloutSnapshot(clients.ecs, { cluster: target.cluster, service: target.service, since });
     return { ...status, rollout: { versionId: rolloutVersion, current, deploymentId: rolloutDeployment, ...snapshot } };
   } catch (error) {
-    return { ...status, rollout: { versionId: rolloutVersion, current, deploymentId: rolloutDeployment, state: 'UNKNOWN', error: awsProblem(error) } };
+    return {
+      ...status,
+      rollout: { versionId: rolloutVersion, current, deploymentId: rolloutDeployment, state: 'UNKNOWN', error: awsProblem(error) },
+    };
   }
 }
 
@@ -130,14 +169,18 @@ export function renderStatus(environment: string, statuses: SecretStatus[]): str
     if (s.rollout) {
       const r = s.rollout;
       const detail = 'error' in r ? `UNKNOWN (${r.error})` : `${r.state}: ${r.detail}`;
-      lines.push(`  rollout        deployment ${r.deploymentId} for version ${r.versionId}${r.current ? '' : ' (not the current version)'}: ${detail}`);
+      lines.push(
+        `  rollout        deployment ${r.deploymentId} for version ${r.versionId}${r.current ? '' : ' (not the current version)'}: ${detail}`,
+      );
     } else {
       lines.push('  rollout        none recorded');
     }
     if (s.currentRole) lines.push(`  current role   ${s.currentRole}`);
     if (s.previousRoleRetired !== undefined) {
       const which = s.previousRole ? `${s.previousRole}: ` : '';
-      lines.push(`  previous role  ${which}${s.previousRoleRetired ? 'retired (NOLOGIN)' : 'still valid: retired once the rollout completed and its sessions are gone'}`);
+      lines.push(
+        `  previous role  ${which}${s.previousRoleRetired ? 'retired (NOLOGIN)' : 'still valid: retired once the rollout completed and its sessions are gone'}`,
+      );
     }
   }
   return `${lines.join('\n')}\n`;

@@ -25,7 +25,8 @@ export const CREDENTIAL_PROPERTIES: Readonly<Record<string, readonly string[]>> 
  * Property names that end like a secret's but are not one: a custom resource's provider, idempotency
  * tokens, and KMS keys (`EncryptionKey`, `KmsKey`: a key id, alias or ARN, never key material).
  */
-const NOT_CREDENTIALS = /(?:^|_)(?:SERVICE_TOKEN|CLIENT_TOKEN|CLIENT_REQUEST_TOKEN|IDEMPOTENCY_TOKEN|NEXT_TOKEN|ENCRYPTION_KEY|KMS_KEY|SIGNING_KEY)$/;
+const NOT_CREDENTIALS =
+  /(?:^|_)(?:SERVICE_TOKEN|CLIENT_TOKEN|CLIENT_REQUEST_TOKEN|IDEMPOTENCY_TOKEN|NEXT_TOKEN|ENCRYPTION_KEY|KMS_KEY|SIGNING_KEY)$/;
 
 function isCredentialName(name: string): boolean {
   return isSecretName(name) && !NOT_CREDENTIALS.test(normalizeName(name));
@@ -37,7 +38,9 @@ const REFERENCE_VALUE = /^(?:arn:aws[a-z-]*:|alias\/)/;
 /** True when a property value, as CloudFormation may assemble it, has literal content besides secret references. */
 function literalIn(value: unknown, template: StackInput['template']): boolean {
   if (typeof value === 'boolean' || typeof value === 'number') return false; // ManageMasterUserPassword: true, GenerateSecret: true
-  return assembleStrings(value, template).texts.some((t) => !/^(?:true|false)$/i.test(t.trim()) && !REFERENCE_VALUE.test(t.trim()) && literalRemainder(t) !== '');
+  return assembleStrings(value, template).texts.some(
+    (t) => !/^(?:true|false)$/i.test(t.trim()) && !REFERENCE_VALUE.test(t.trim()) && literalRemainder(t) !== '',
+  );
 }
 
 /**
@@ -54,7 +57,9 @@ function literalIn(value: unknown, template: StackInput['template']): boolean {
  */
 export function literalCredentialRule(stack: StackInput, bindings: readonly EnvBinding[] = []): Finding[] {
   const out: Finding[] = [];
-  const envLocations = new Set(bindings.filter((b) => b.filePath === stack.templatePath).map((b) => `${b.logicalId}:${b.location.split('#')[0]}`));
+  const envLocations = new Set(
+    bindings.filter((b) => b.filePath === stack.templatePath).map((b) => `${b.logicalId}:${b.location.split('#')[0]}`),
+  );
   for (const [logicalId, res] of Object.entries(stack.template.Resources ?? {})) {
     const constructPath = resourcePath(stack, logicalId, res);
     const report = (location: string, what: string): void => {
@@ -68,7 +73,15 @@ export function literalCredentialRule(stack: StackInput, bindings: readonly EnvB
         location,
       });
     };
-    const extra = (CREDENTIAL_PROPERTIES[res.Type] ?? []).map((p) => new RegExp(`^Properties/${p.split('/').map((s) => (s === '*' ? '\\d+' : s)).join('/')}$`));
+    const extra = (CREDENTIAL_PROPERTIES[res.Type] ?? []).map(
+      (p) =>
+        new RegExp(
+          `^Properties/${p
+            .split('/')
+            .map((s) => (s === '*' ? '\\d+' : s))
+            .join('/')}$`,
+        ),
+    );
     const walk = (v: unknown, p: string, key: string | undefined): void => {
       if (envLocations.has(`${logicalId}:${p}`)) return;
       if (res.Type === 'AWS::SecretsManager::Secret' && p === 'Properties/SecretString') return;
@@ -81,12 +94,15 @@ export function literalCredentialRule(stack: StackInput, bindings: readonly EnvB
       if (typeof v === 'string') {
         const t = v.trim();
         if (!t.startsWith('{') && !t.startsWith('[')) return;
-        const field = namedValues(t).find((f) => isCredentialName(f.name) && literalRemainder(f.value) !== '' && !/^(?:true|false)$/i.test(f.value));
+        const field = namedValues(t).find(
+          (f) => isCredentialName(f.name) && literalRemainder(f.value) !== '' && !/^(?:true|false)$/i.test(f.value),
+        );
         if (field) report(p, `the field "${field.name}" of the JSON in ${key ?? p}`);
         return;
       }
       if (Array.isArray(v)) v.forEach((x, i) => walk(x, join(p, String(i)), key));
-      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, join(p, k), k.startsWith('Fn::') || k === 'Ref' ? key : k);
+      else if (v && typeof v === 'object')
+        for (const [k, x] of Object.entries(v)) walk(x, join(p, k), k.startsWith('Fn::') || k === 'Ref' ? key : k);
     };
     walk(res.Properties, 'Properties', undefined);
   }

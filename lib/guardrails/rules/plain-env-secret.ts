@@ -5,7 +5,8 @@ import type { GuardrailRule } from '../rule';
 
 export const PLAIN_ENV_SECRET = 'FLEAPO-PLAIN-ENV-SECRET';
 
-const DEFAULT_FIX = 'Pass a reference to the secret (its ARN or name) and read it at run time, or use the resource\'s own secret-store setting.';
+const DEFAULT_FIX =
+  "Pass a reference to the secret (its ARN or name) and read it at run time, or use the resource's own secret-store setting.";
 
 /**
  * A secret handed over as a plain environment variable, on any resource of the environment table

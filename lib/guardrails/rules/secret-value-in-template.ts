@@ -6,7 +6,7 @@ import type { GuardrailRule } from '../rule';
 export const SECRET_VALUE_IN_TEMPLATE = 'FLEAPO-SECRET-VALUE-IN-TEMPLATE';
 
 const FIX =
-  'Remove the value from the app. Store it in Secrets Manager (set out of band, see the runbook) and pass a reference: ' +
+  'Remove the value from the app. Store it in Secrets Manager (set out of band: `npx fleapo-secrets stage`, README "Bootstrap order") and pass a reference: ' +
   'ECS `secrets`, a secret ARN plus grantRead for Lambda, or a dynamic reference where CloudFormation supports one for that property. ' +
   'If the key was ever committed or deployed, rotate it now.';
 
@@ -29,7 +29,9 @@ export function templateStrings(template: StackInput['template']): Array<{ path:
         // Fn::If may choose between objects (whole property values): walk those as well.
         const arg = (v as Record<string, unknown>)[keys[0]];
         if (keys[0] === 'Fn::If' && Array.isArray(arg)) {
-          arg.forEach((x, i) => { if (x && typeof x === 'object' && !Array.isArray(x) && !isIntrinsic(x)) walk(x, join(join(p, keys[0]), String(i))); });
+          arg.forEach((x, i) => {
+            if (x && typeof x === 'object' && !Array.isArray(x) && !isIntrinsic(x)) walk(x, join(join(p, keys[0]), String(i)));
+          });
         }
         return;
       }

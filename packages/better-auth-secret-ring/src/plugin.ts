@@ -92,7 +92,10 @@ async function resignRequestCookies(ctx: HookContext, current: string, accepted:
   if (resigned.size === 0) return;
 
   const requestHeaders = new Headers(headers);
-  requestHeaders.set('cookie', pairs.map(([name, raw]) => `${name}=${resigned.has(name) ? encodeURIComponent(resigned.get(name)!) : raw}`).join('; '));
+  requestHeaders.set(
+    'cookie',
+    pairs.map(([name, raw]) => `${name}=${resigned.has(name) ? encodeURIComponent(resigned.get(name)!) : raw}`).join('; '),
+  );
   const dontRemember = pairs.some(([name]) => name === authCookies.dontRememberToken.name);
   for (const [name, value] of resigned) {
     ctx.setCookie(name, value, reissueAttributes(name, authCookies, sessionConfig.expiresIn, dontRemember));
@@ -118,7 +121,14 @@ async function resignCompactCache(decoded: string, current: string, accepted: st
   } catch {
     return undefined;
   }
-  if (!parsed || typeof parsed !== 'object' || typeof parsed.signature !== 'string' || !parsed.session || typeof parsed.expiresAt !== 'number') return undefined;
+  if (
+    !parsed ||
+    typeof parsed !== 'object' ||
+    typeof parsed.signature !== 'string' ||
+    !parsed.session ||
+    typeof parsed.expiresAt !== 'number'
+  )
+    return undefined;
   const data = JSON.stringify({ ...parsed.session, expiresAt: parsed.expiresAt });
   const matches = async (key: string) => constantTimeEqual(await hmacBase64Url(data, key), parsed.signature as string);
   if (await matches(current)) return undefined;
@@ -156,7 +166,8 @@ function reissueAttributes(
   dontRemember: boolean,
 ): CookieAttributes {
   if (name === cookies.sessionToken.name) return { ...cookies.sessionToken.attributes, maxAge: dontRemember ? undefined : expiresIn };
-  if (name === cookies.sessionData.name) return { ...cookies.sessionData.attributes, maxAge: dontRemember ? undefined : cookies.sessionData.attributes.maxAge };
+  if (name === cookies.sessionData.name)
+    return { ...cookies.sessionData.attributes, maxAge: dontRemember ? undefined : cookies.sessionData.attributes.maxAge };
   if (name === cookies.dontRememberToken.name) return { ...cookies.dontRememberToken.attributes };
   const { maxAge: _ignored, ...session } = cookies.sessionToken.attributes;
   return session;

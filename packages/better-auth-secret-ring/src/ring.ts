@@ -38,7 +38,8 @@ export function parseAuthSecretRing(value: string | undefined, name = 'AUTH_SECR
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`${name} is not a JSON object`);
   const ring = parsed as Record<string, unknown>;
   for (const key of Object.keys(ring)) {
-    if (!(RING_FIELDS as readonly string[]).includes(key)) throw new Error(`${name}: unknown field "${key}" (expected current, next, previous)`);
+    if (!(RING_FIELDS as readonly string[]).includes(key))
+      throw new Error(`${name}: unknown field "${key}" (expected current, next, previous)`);
   }
   for (const field of RING_FIELDS) {
     const key = ring[field];

@@ -67,7 +67,11 @@ export async function http(auth: Instance, jar: CookieJar, path: string, body?: 
   headers.set('origin', BASE_URL);
   if (body !== undefined) headers.set('content-type', 'application/json');
   const response = await auth.handler(
-    new Request(`${BASE_URL}/api/auth${path}`, { method: body === undefined ? 'GET' : 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body) }),
+    new Request(`${BASE_URL}/api/auth${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }),
   );
   jar.apply(response.headers);
   return response;

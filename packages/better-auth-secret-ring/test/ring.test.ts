@@ -26,8 +26,16 @@ test.each<[string, Record<string, string | undefined>, string]>([
   ['upper-case', { AUTH_SECRET: key().toUpperCase() }, 'AUTH_SECRET is neither 128 lower-case hex characters nor a JSON key ring'],
   ['broken JSON', { AUTH_SECRET: `{"current":"${key()}"` }, 'AUTH_SECRET is not valid JSON'],
   ['no current', { AUTH_SECRET: JSON.stringify({ next: key() }) }, 'AUTH_SECRET: field "current" must be 128 lower-case hex characters'],
-  ['bad next', { AUTH_SECRET: JSON.stringify({ current: key(), next: 'x'.repeat(128) }) }, 'AUTH_SECRET: field "next" must be 128 lower-case hex characters'],
-  ['unknown field', { AUTH_SECRET: JSON.stringify({ current: key(), nxt: key() }) }, 'AUTH_SECRET: unknown field "nxt" (expected current, next, previous)'],
+  [
+    'bad next',
+    { AUTH_SECRET: JSON.stringify({ current: key(), next: 'x'.repeat(128) }) },
+    'AUTH_SECRET: field "next" must be 128 lower-case hex characters',
+  ],
+  [
+    'unknown field',
+    { AUTH_SECRET: JSON.stringify({ current: key(), nxt: key() }) },
+    'AUTH_SECRET: unknown field "nxt" (expected current, next, previous)',
+  ],
   ['bad AUTH_SECRET_OLD', { AUTH_SECRET: key(), AUTH_SECRET_OLD: 'abc' }, 'AUTH_SECRET_OLD must be 128 lower-case hex characters'],
 ])('%s: a clear error that names the problem, not the value', (_, env, message) => {
   expect(() => authSecretRingFromEnv(env)).toThrow(new Error(message));

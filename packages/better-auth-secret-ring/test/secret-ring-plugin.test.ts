@@ -140,7 +140,10 @@ test('compact and jwt caches are re-signed under the new key (served from the ca
 test('with versioned secrets (BETTER_AUTH_SECRETS) for encrypted data, cookies are signed with the ring and the jwe cache decrypts with any listed version', async () => {
   const db = sharedDatabase();
   const v = versions();
-  const secrets = [{ version: 2, value: newKey() }, { version: 1, value: newKey() }];
+  const secrets = [
+    { version: 2, value: newKey() },
+    { version: 1, value: newKey() },
+  ];
   const jar = new CookieJar();
   const user = await signUp(instance(db, v.v1, { cookieCache: 'jwe', secrets }), jar);
   expect(signedUnder(jar, SESSION, v.keys)).toBe('A');
@@ -156,8 +159,12 @@ test('with only AUTH_SECRET (a single key) it is plain better-auth: same cookies
   const plainJar = new CookieJar();
   const user = await signUp(instance(db, parseAuthSecretRing(key)), ringJar);
   for (const [k, value] of ringJar.cookies) plainJar.cookies.set(k, value);
-  const withRing = await instance(db, parseAuthSecretRing(key)).handler(new Request('http://fleapo.test/api/auth/get-session', { headers: ringJar.headers() }));
-  const plain = await instance(db, { plainSecret: key }).handler(new Request('http://fleapo.test/api/auth/get-session', { headers: plainJar.headers() }));
+  const withRing = await instance(db, parseAuthSecretRing(key)).handler(
+    new Request('http://fleapo.test/api/auth/get-session', { headers: ringJar.headers() }),
+  );
+  const plain = await instance(db, { plainSecret: key }).handler(
+    new Request('http://fleapo.test/api/auth/get-session', { headers: plainJar.headers() }),
+  );
   expect(withRing.headers.getSetCookie()).toEqual(plain.headers.getSetCookie());
   expect(((await withRing.json()) as { user: { id: string } }).user.id).toBe(user);
   expect(((await plain.json()) as { user: { id: string } }).user.id).toBe(user);
