@@ -3,7 +3,8 @@
  * rotation started has completed and pg_stat_activity shows the switch. Invoked by EventBridge:
  * "ECS Deployment State Change" events and a scheduled retry tick (every 15 min).
  */
-import { ENV_FLEAPO_ENVIRONMENT, ENV_SECRET_ARN, optionalEnv, readDatabaseSettings, readEcsTarget, requireEnv } from './config/env';
+import { ENV_FLEAPO_ENVIRONMENT, ENV_SECRET_ARN } from '../catalog/env-vars';
+import { optionalEnv, readDatabaseSettings, readEcsTarget, requireEnv } from './config/env';
 import { ecsClient, secretsManagerClient } from './rotation/aws-clients';
 import { SecretStore } from './rotation/secret-store';
 import { retireOldRole, RetirementOutcome } from './retirement/role-retirement';

@@ -4,7 +4,8 @@
  * STRIPE_SECRET_KEY or STRIPE_WEBHOOK_SECRET has completed (secret name, version id, deployment id; no value).
  */
 import { SNSClient } from '@aws-sdk/client-sns';
-import { ENV_ALERT_TOPIC_ARN, ENV_FLEAPO_ENVIRONMENT, ENV_NOTICE_SECRET_ARNS, optionalEnv, readEcsTarget, requireEnv } from './config/env';
+import { ENV_ALERT_TOPIC_ARN, ENV_FLEAPO_ENVIRONMENT, ENV_NOTICE_SECRET_ARNS } from '../catalog/env-vars';
+import { optionalEnv, readEcsTarget, requireEnv } from './config/env';
 import { announceRevocableKeys } from './external/revoke-notice';
 import { parseRetirementTrigger } from './retirement/retirement-trigger';
 import { ecsClient, secretsManagerClient } from './rotation/aws-clients';

@@ -1,32 +1,7 @@
 /**
  * The handlers' reading of their environment. The variable names are the CDK side's and the handlers' shared contract,
- * written once in catalog/env-vars.ts and re-exported here.
+ * written once in catalog/env-vars.ts.
  */
-export {
-  ENV_POWERTOOLS_SERVICE_NAME,
-  ENV_POWERTOOLS_LOG_LEVEL,
-  ENV_ECS_CLUSTER,
-  ENV_ECS_SERVICE,
-  ENV_MASTER_SECRET_ARN,
-  ENV_DB_SSL,
-  ENV_DB_HOST,
-  ENV_DB_PORT,
-  ENV_DB_NAME,
-  ENV_DB_APP_USER,
-  ENV_DB_CONNECT_TIMEOUT_MS,
-  ENV_AWS_ENDPOINT_URL_SECRETS_MANAGER,
-  ENV_AWS_ENDPOINT_URL_ECS,
-  ENV_SECRET_ARN,
-  ENV_FLEAPO_ENVIRONMENT,
-  ENV_EXTERNAL_SECRET_KIND,
-  ENV_STRIPE_MODE,
-  ENV_STRIPE_API_BASE,
-  ENV_POSTHOG_API_HOST,
-  ENV_NOTICE_SECRET_ARNS,
-  ENV_ALERT_TOPIC_ARN,
-  PRODUCTION_ENVIRONMENT_NAMES,
-  isProductionEnvironment,
-} from '../../catalog/env-vars';
 
 import {
   ENV_DB_APP_USER,

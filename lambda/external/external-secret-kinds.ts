@@ -7,15 +7,6 @@
  * any part of the value itself.
  */
 
-export {
-  EXTERNAL_SECRET_KINDS,
-  STRIPE_MODES,
-  isExternalSecretKind,
-  isStripeMode,
-  kindNeedsMode,
-  type ExternalSecretKind,
-  type StripeMode,
-} from '../../catalog/secrets';
 import { assertNever } from '../../catalog/assert-never';
 import type { ExternalSecretKind, StripeMode } from '../../catalog/secrets';
 

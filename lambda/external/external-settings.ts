@@ -1,21 +1,13 @@
-import {
-  DEFAULT_POSTHOG_API_HOST,
-  DEFAULT_STRIPE_API_BASE,
-  ENV_EXTERNAL_SECRET_KIND,
-  ENV_POSTHOG_API_HOST,
-  ENV_STRIPE_API_BASE,
-  ENV_STRIPE_MODE,
-  optionalEnv,
-  requireEnv,
-} from '../config/env';
+import { ENV_EXTERNAL_SECRET_KIND, ENV_POSTHOG_API_HOST, ENV_STRIPE_API_BASE, ENV_STRIPE_MODE } from '../../catalog/env-vars';
+import { DEFAULT_POSTHOG_API_HOST, DEFAULT_STRIPE_API_BASE, optionalEnv, requireEnv } from '../config/env';
 import {
   EXTERNAL_SECRET_KINDS,
   ExternalSecretKind,
+  StripeMode,
   isExternalSecretKind,
   isStripeMode,
   kindNeedsMode,
-  StripeMode,
-} from './external-secret-kinds';
+} from '../../catalog/secrets';
 
 /** The external-secret rotation function's configuration (no ECS part: see readEcsTarget). */
 export interface ExternalSecretSettings {

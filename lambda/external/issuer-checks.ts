@@ -6,7 +6,7 @@
  * `authentication_error`), never the value and never the response text (Stripe's message quotes the key's last
  * characters; a proxy might echo more).
  */
-import type { StripeMode } from './external-secret-kinds';
+import { type StripeMode } from '../../catalog/secrets';
 
 export const DEFAULT_ISSUER_TIMEOUT_MS = 10_000;
 

@@ -4,7 +4,8 @@ import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { EcsTarget } from '../config/env';
 import { isConfiguredService, type RetirementTrigger } from '../retirement/retirement-trigger';
 import { currentRolloutVerdict } from '../rotation/rollout-follow';
-import { recordedRolloutStart, TAG_REVOKE_NOTICE_VERSION, TAG_ROLLOUT_VERSION } from '../rotation/rollout-tags';
+import { TAG_REVOKE_NOTICE_VERSION, TAG_ROLLOUT_VERSION } from '../../catalog/tags';
+import { recordedRolloutStart } from '../rotation/rollout-tags';
 import { describeVerdict } from '../rotation/rollout-verdict';
 import { AWSCURRENT, versionWithStage, type SecretDescription, type SecretStore } from '../rotation/secret-store';
 

@@ -1,7 +1,6 @@
 import { SecretsManagerClient, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import { versionWithStage } from '../rotation/secret-store';
 
-export { STAGED_LABEL } from '../../catalog/labels';
 import { STAGED_LABEL } from '../../catalog/labels';
 
 /** The version carrying STAGED_LABEL, from DescribeSecret's VersionIdsToStages. */

@@ -1,11 +1,3 @@
-export {
-  METRIC_NAMESPACE,
-  METRIC_RETIREMENT_BLOCKED,
-  METRIC_RETIREMENT_REFUSED,
-  METRIC_ROLE_RETIRED,
-  METRIC_RETIREMENT_STALLED,
-  METRIC_ROLLOUT_NOT_RECORDED,
-} from '../../catalog/metrics';
 import { METRIC_NAMESPACE } from '../../catalog/metrics';
 
 /**

@@ -17,7 +17,7 @@ import { actAsBaseRole, createLoginRole, roleExists, sessionCount, setLoginPassw
 import { scramSha256Verifier } from '../postgres/scram-verifier';
 import { ecsClient } from '../rotation/aws-clients';
 import { rollServiceOnce } from '../rotation/ecs-rollout';
-import { TAG_DATABASE_ROLE } from '../rotation/rollout-tags';
+import { TAG_DATABASE_ROLE } from '../../catalog/tags';
 import type { RotationContext, RotationPlaybook } from '../rotation/rotation-engine';
 import { AWSCURRENT, SecretStore } from '../rotation/secret-store';
 

@@ -6,14 +6,14 @@ import {
   METRIC_RETIREMENT_REFUSED,
   METRIC_RETIREMENT_STALLED,
   METRIC_ROLE_RETIRED,
-  publishCountMetric,
-} from '../observability/emf-metric';
+} from '../../catalog/metrics';
+import { publishCountMetric } from '../observability/emf-metric';
 import { parseDatabaseSecret, parsePostgresUrl } from '../postgres/database-secret';
 import { parseMasterCredentials } from '../postgres/master-credentials';
 import { withConnection } from '../postgres/pg-connection';
 import { checkApplicationRole, checkConfiguredSecret, checkMasterIsNotApplicationRole, masterLogin } from '../postgres/database-target';
 import { retireRole, roleExists, sessionCount } from '../postgres/role-admin';
-import { TAG_RETIRED_DEPLOYMENT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../rotation/ecs-rollout';
+import { TAG_RETIRED_DEPLOYMENT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../catalog/tags';
 import { currentRolloutVerdict } from '../rotation/rollout-follow';
 import { recordedRolloutStart } from '../rotation/rollout-tags';
 import { describeVerdict } from '../rotation/rollout-verdict';

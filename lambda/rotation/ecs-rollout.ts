@@ -1,14 +1,14 @@
 import { DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { ENV_FLEAPO_ENVIRONMENT, EcsTarget, optionalEnv } from '../config/env';
-import { METRIC_ROLLOUT_NOT_RECORDED, publishCountMetric } from '../observability/emf-metric';
+import { ENV_FLEAPO_ENVIRONMENT } from '../../catalog/env-vars';
+import { EcsTarget, optionalEnv } from '../config/env';
+import { METRIC_ROLLOUT_NOT_RECORDED } from '../../catalog/metrics';
+import { publishCountMetric } from '../observability/emf-metric';
 import { logger } from '../observability/logger';
 import type { RotationContext } from './rotation-engine';
 import type { ObservedDeployment, ObservedTask } from './rollout-verdict';
 import type { SecretStore } from './secret-store';
 
-import { TAG_ROLLOUT_CREATED_AT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from './rollout-tags';
-
-export { TAG_RETIRED_DEPLOYMENT, TAG_ROLLOUT_CREATED_AT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from './rollout-tags';
+import { TAG_ROLLOUT_CREATED_AT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../catalog/tags';
 
 /** The deployment an UpdateService(forceNewDeployment) started, as ECS reports it. */
 export interface StartedDeployment {

@@ -1,17 +1,4 @@
-/** Reading and writing the rollout tags; their keys are in catalog/tags.ts (re-exported here). */
-export {
-  TAG_ROLLOUT_VERSION,
-  TAG_ROLLOUT_DEPLOYMENT,
-  TAG_ROLLOUT_CREATED_AT,
-  TAG_RETIRED_DEPLOYMENT,
-  TAG_DATABASE_ROLE,
-  TAG_REFUSED_VERSION,
-  TAG_REFUSAL,
-  TAG_REVOKE_NOTICE_VERSION,
-  ROLLOUT_TAG_KEYS,
-  REFUSAL_TAG_KEYS,
-  ROTATION_TAG_KEYS,
-} from '../../catalog/tags';
+/** Reading and writing the rollout tags; their keys are in catalog/tags.ts. */
 import { TAG_ROLLOUT_CREATED_AT, TAG_ROLLOUT_VERSION } from '../../catalog/tags';
 
 /** A tag value holds at most 256 of these characters: letters, digits, white space and `_ . : / = + - @`. */

@@ -1,7 +1,8 @@
 import type { SecretsManagerRotationEvent, SecretsManagerRotationEventStep, SecretsManagerRotationHandler } from 'aws-lambda';
 import { logger } from '../observability/logger';
 import { secretsManagerClient } from './aws-clients';
-import { REFUSAL_TAG_KEYS, TAG_REFUSAL, TAG_REFUSED_VERSION, toTagValue } from './rollout-tags';
+import { REFUSAL_TAG_KEYS, TAG_REFUSAL, TAG_REFUSED_VERSION } from '../../catalog/tags';
+import { toTagValue } from './rollout-tags';
 import { AWSCURRENT, AWSPENDING, SecretDescription, SecretStore, versionWithStage } from './secret-store';
 
 /** What a playbook's hooks get to know about the rotation in progress. */

@@ -3,7 +3,7 @@ import { DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListTasksComm
 import { PutSecretValueCommand, TagResourceCommand } from '@aws-sdk/client-secrets-manager';
 import { AwsError } from '../support/aws-json-server';
 import { handler } from '../../lambda/database-role-retirement';
-import { TAG_ROLLOUT_CREATED_AT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../lambda/rotation/ecs-rollout';
+import { TAG_ROLLOUT_CREATED_AT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../catalog/tags';
 import { deploymentEvent, scheduledEvent } from '../support/events';
 import { recordingErrors, RotationHarness } from '../support/rotation-harness';
 

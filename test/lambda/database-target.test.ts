@@ -2,7 +2,7 @@ import '../support/test-env';
 import { PutSecretValueCommand, TagResourceCommand } from '@aws-sdk/client-secrets-manager';
 import { handler as retirementHandler } from '../../lambda/database-role-retirement';
 import { handler as rotationHandler } from '../../lambda/database-url-rotation';
-import { TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../lambda/rotation/ecs-rollout';
+import { TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../catalog/tags';
 import { deploymentEvent, invoker } from '../support/events';
 import { RotationEvent } from '../support/fake-secrets-manager';
 import { PasswordTrap } from '../support/password-trap';

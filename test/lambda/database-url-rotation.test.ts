@@ -1,7 +1,7 @@
 import '../support/test-env';
 import { handler as rotationHandler } from '../../lambda/database-url-rotation';
 import { handler as retirementHandler } from '../../lambda/database-role-retirement';
-import { TAG_RETIRED_DEPLOYMENT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../lambda/rotation/ecs-rollout';
+import { TAG_RETIRED_DEPLOYMENT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../catalog/tags';
 import { AwsError } from '../support/aws-json-server';
 import { deploymentEvent, invoker, scheduledEvent } from '../support/events';
 import { RotationEvent } from '../support/fake-secrets-manager';

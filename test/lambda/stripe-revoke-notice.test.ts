@@ -1,8 +1,8 @@
 import '../support/test-env';
 import { handler } from '../../lambda/stripe-revoke-notice';
 import { handler as externalHandler } from '../../lambda/external-secret-rotation';
-import { STAGED_LABEL } from '../../lambda/external/staging';
-import { TAG_REVOKE_NOTICE_VERSION } from '../../lambda/rotation/rollout-tags';
+import { STAGED_LABEL } from '../../catalog/labels';
+import { TAG_REVOKE_NOTICE_VERSION } from '../../catalog/tags';
 import { deploymentEvent, invoker, scheduledEvent } from '../support/events';
 import { fakeExternal } from '../support/external-fakes';
 import { FakeIssuers } from '../support/fake-issuers';

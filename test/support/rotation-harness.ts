@@ -6,7 +6,7 @@ import { OutputCapture, leakedSecretIndices, secretForms } from './output-captur
 import { connect, PostgresServer } from './postgres-server';
 import { TcpProxy } from './tcp-proxy';
 import { useLocalAws } from './aws-env';
-import { REFUSAL_TAG_KEYS } from '../../lambda/rotation/rollout-tags';
+import { REFUSAL_TAG_KEYS } from '../../catalog/tags';
 
 export const DATABASE = 'fleapo';
 export const BASE_ROLE = 'app';

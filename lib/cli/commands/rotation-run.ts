@@ -5,8 +5,10 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { externalSecretFormProblem } from '../../../lambda/external/external-secret-kinds';
-import { STAGED_LABEL, stagedVersionId } from '../../../lambda/external/staging';
-import { recordedRolloutStart, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../../lambda/rotation/rollout-tags';
+import { STAGED_LABEL } from '../../../catalog/labels';
+import { stagedVersionId } from '../../../lambda/external/staging';
+import { TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../../catalog/tags';
+import { recordedRolloutStart } from '../../../lambda/rotation/rollout-tags';
 import { AWSCURRENT, AWSPENDING, versionWithStage } from '../../../lambda/rotation/secret-store';
 import { awsProblem, type CliClients } from '../aws';
 import { describeView, followRotation } from '../follow-rotation';

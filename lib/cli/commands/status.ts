@@ -4,16 +4,16 @@ import {
   type DescribeSecretResponse,
   type SecretVersionsListEntry,
 } from '@aws-sdk/client-secrets-manager';
-import { STAGED_LABEL } from '../../../lambda/external/staging';
+import { STAGED_LABEL } from '../../../catalog/labels';
 import {
-  recordedRolloutStart,
   TAG_DATABASE_ROLE,
   TAG_REFUSAL,
   TAG_REFUSED_VERSION,
   TAG_RETIRED_DEPLOYMENT,
   TAG_ROLLOUT_DEPLOYMENT,
   TAG_ROLLOUT_VERSION,
-} from '../../../lambda/rotation/rollout-tags';
+} from '../../../catalog/tags';
+import { recordedRolloutStart } from '../../../lambda/rotation/rollout-tags';
 import { alternateRole } from '../../../lambda/postgres/database-secret';
 import { AWSCURRENT, AWSPENDING, versionWithStage } from '../../../lambda/rotation/secret-store';
 import { awsProblem, type CliClients } from '../aws';
