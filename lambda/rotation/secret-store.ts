@@ -19,20 +19,21 @@ export interface SecretDescription {
   tags: Record<string, string>;
 }
 
+/** DescribeSecret's tag list as a record (a tag without a key is no tag). */
+export function tagRecord(tags: readonly { Key?: string; Value?: string }[] | undefined): Record<string, string> {
+  return Object.fromEntries((tags ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key as string, t.Value ?? '']));
+}
+
 /** Thin, value-safe wrapper over the Secrets Manager calls the rotation code makes. */
 export class SecretStore {
   constructor(private readonly client: SecretsManagerClient) {}
 
   async describe(secretId: string): Promise<SecretDescription> {
     const out = await this.client.send(new DescribeSecretCommand({ SecretId: secretId }));
-    const tags: Record<string, string> = {};
-    for (const tag of out.Tags ?? []) {
-      if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
-    }
     return {
       rotationEnabled: out.RotationEnabled === true,
       versionIdsToStages: out.VersionIdsToStages ?? {},
-      tags,
+      tags: tagRecord(out.Tags),
     };
   }
 

@@ -1,6 +1,6 @@
 import { DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { TAG_REFUSAL, TAG_REFUSED_VERSION } from '../../catalog/tags';
-import { AWSCURRENT, AWSPENDING, versionWithStage } from '../../lambda/rotation/secret-store';
+import { AWSCURRENT, AWSPENDING, tagRecord, versionWithStage } from '../../lambda/rotation/secret-store';
 
 /** How a rotation the CLI started ended, as DescribeSecret reports it (no value is read). */
 export type RotationOutcome =
@@ -28,7 +28,7 @@ export async function describeView(sm: SecretsManagerClient, secretId: string): 
   const d = await sm.send(new DescribeSecretCommand({ SecretId: secretId }));
   return {
     stages: d.VersionIdsToStages ?? {},
-    tags: Object.fromEntries((d.Tags ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key!, t.Value ?? ''])),
+    tags: tagRecord(d.Tags),
   };
 }
 

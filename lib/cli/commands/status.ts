@@ -15,7 +15,7 @@ import {
 } from '../../../catalog/tags';
 import { recordedRolloutStart } from '../../../lambda/rotation/rollout-tags';
 import { alternateRole } from '../../../lambda/postgres/database-secret';
-import { AWSCURRENT, AWSPENDING, versionWithStage } from '../../../lambda/rotation/secret-store';
+import { AWSCURRENT, AWSPENDING, tagRecord, versionWithStage } from '../../../lambda/rotation/secret-store';
 import { awsProblem, type CliClients } from '../aws';
 import { rolloutSnapshot, type RolloutSnapshot } from '../rollout-follow';
 import type { SecretTarget } from '../targets';
@@ -62,9 +62,9 @@ export function secretStatusFrom(
   target: SecretTarget,
   d: DescribeSecretResponse,
   versions: SecretVersionsListEntry[],
-): Omit<SecretStatus, 'rollout'> & { rolloutDeployment?: string; rolloutVersion?: string } {
+): Omit<SecretStatus, 'rollout'> & { rolloutDeployment?: string; rolloutVersion?: string; rolloutSince?: Date } {
   const stages = d.VersionIdsToStages ?? {};
-  const tags = Object.fromEntries((d.Tags ?? []).filter((t) => t.Key).map((t) => [t.Key!, t.Value ?? '']));
+  const tags = tagRecord(d.Tags);
   const created = new Map(versions.map((v) => [v.VersionId, iso(v.CreatedDate)]));
   const pending = versionWithStage(stages, AWSPENDING);
   // AWSPENDING on the current version: finishSecret moved AWSCURRENT but the rotation has not ended yet.
@@ -92,7 +92,13 @@ export function secretStatusFrom(
     ...(pendingVersion !== undefined ? { pendingVersion } : {}),
     ...(refusal !== undefined ? { refusal } : {}),
     ...(versionWithStage(stages, STAGED_LABEL) !== undefined ? { stagedVersion: versionWithStage(stages, STAGED_LABEL) } : {}),
-    ...(tags[TAG_ROLLOUT_DEPLOYMENT] ? { rolloutDeployment: tags[TAG_ROLLOUT_DEPLOYMENT], rolloutVersion: tags[TAG_ROLLOUT_VERSION] } : {}),
+    ...(tags[TAG_ROLLOUT_DEPLOYMENT]
+      ? {
+          rolloutDeployment: tags[TAG_ROLLOUT_DEPLOYMENT],
+          rolloutVersion: tags[TAG_ROLLOUT_VERSION],
+          rolloutSince: recordedRolloutStart(tags, tags[TAG_ROLLOUT_VERSION]),
+        }
+      : {}),
     ...(target.name === 'DATABASE_URL' && tags[TAG_DATABASE_ROLE]
       ? { currentRole: tags[TAG_DATABASE_ROLE], previousRole: alternateRole(tags[TAG_DATABASE_ROLE]) }
       : {}),
@@ -111,7 +117,7 @@ export async function secretStatus(target: SecretTarget, clients: CliClients): P
   } catch (error) {
     return { secret: target.name, secretId: target.secretId, error: awsProblem(error), versions: [] };
   }
-  const { rolloutDeployment, rolloutVersion, ...status } = secretStatusFrom(target, d, versions);
+  const { rolloutDeployment, rolloutVersion, rolloutSince: since, ...status } = secretStatusFrom(target, d, versions);
   if (rolloutDeployment === undefined || rolloutVersion === undefined) return status;
   const currentVersion = versionWithStage(d.VersionIdsToStages ?? {}, AWSCURRENT);
   const current = currentVersion === rolloutVersion;
@@ -123,7 +129,6 @@ export async function secretStatus(target: SecretTarget, clients: CliClients): P
     return { ...status, rollout: { versionId: rolloutVersion, current, deploymentId: rolloutDeployment, state: 'not-recorded', detail } };
   }
   try {
-    const since = recordedRolloutStart(d.Tags ? Object.fromEntries(d.Tags.map((t) => [t.Key ?? '', t.Value ?? ''])) : {}, rolloutVersion);
     if (since === undefined)
       return {
         ...status,
