@@ -17,6 +17,10 @@ import { readValue } from './read-value';
 import { environmentTargets, findEnvironment, secretNameArgument, secretTarget, UsageError } from './targets';
 import { safeCommanderMessage } from './safe-errors';
 import packageJson from '../../package.json';
+import { EXTERNAL_SECRET_NAMES, SECRET_NAMES, SECRETS, type SecretName } from '../../catalog/secrets';
+
+/** How a `<secret>` argument may be written: the catalog's names, or their path suffixes. */
+const secretsArgument = (names: readonly SecretName[]) => `${names.join(' | ')} (or ${SECRETS[names[0]].suffix}, ...)`;
 
 export const PROGRAM = 'fleapo-secrets';
 
@@ -144,6 +148,21 @@ Examples:
     );
 
   const config = (opts: CommonOptions) => loadCliConfig(opts.config);
+  /** Progress on stderr, the outcome on stdout. */
+  const reportingTo = (progress: ReturnType<typeof createProgress>) => ({ progress, out: (l: string) => io.stdout.write(`${l}\n`) });
+  /** `<secret> --env <env>` resolved to its target, then `run` with the environment's clients; its exit code. */
+  const onSecret = (
+    secretArg: string,
+    opts: CommonOptions,
+    run: (
+      target: ReturnType<typeof secretTarget>,
+      clients: ReturnType<typeof cliClients>,
+      reporting: ReturnType<typeof reportingTo>,
+    ) => Promise<number>,
+  ): Promise<number> => {
+    const target = secretTarget(findEnvironment(config(opts), opts.env), secretNameArgument(secretArg));
+    return withClients(target.region, opts.profile, io, (clients, progress) => run(target, clients, reportingTo(progress)));
+  };
 
   addWaits(
     addCommon(
@@ -152,7 +171,7 @@ Examples:
         .description(
           'Stage a new STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET or POSTHOG_API_KEY created at the issuer, rotate to it, and follow the rotation and the ECS rollout; then say when the old key may be revoked',
         )
-        .argument('<secret>', 'STRIPE_SECRET_KEY | STRIPE_WEBHOOK_SECRET | POSTHOG_API_KEY (or stripe-secret-key, ...)'),
+        .argument('<secret>', secretsArgument(EXTERNAL_SECRET_NAMES)),
       true,
     ),
   )
@@ -180,7 +199,7 @@ Examples:
       }
       setExit(
         await withClients(target.region, opts.profile, io, (clients, progress) =>
-          runRotation(target, clients, waitOptions(opts), { progress, out: (l) => io.stdout.write(`${l}\n`) }, value),
+          runRotation(target, clients, waitOptions(opts), reportingTo(progress), value),
         ),
       );
     });
@@ -190,10 +209,7 @@ Examples:
       program
         .command('rotate')
         .description('Rotate one secret now (RotateSecret) and follow the rotation and the ECS rollout to the end')
-        .argument(
-          '<secret>',
-          'AUTH_SECRET | DATABASE_URL | STRIPE_SECRET_KEY | STRIPE_WEBHOOK_SECRET | POSTHOG_API_KEY (or auth-secret, ...)',
-        ),
+        .argument('<secret>', secretsArgument(SECRET_NAMES)),
       true,
     ),
   )
@@ -201,15 +217,9 @@ Examples:
       'after',
       '\nAUTH_SECRET is a key ring: one rotation is one key step and signs nobody out; it is refused until the previous\nrollout is done. The Stripe and PostHog secrets rotate only to a value staged with `stage` (which rotates by\nitself): rotate them only to finish a staged value whose rotation never started.',
     )
-    .action(async (secretArg: string, opts: CommonOptions & WaitFlags) => {
-      const name = secretNameArgument(secretArg);
-      const target = secretTarget(findEnvironment(config(opts), opts.env), name);
-      setExit(
-        await withClients(target.region, opts.profile, io, (clients, progress) =>
-          runRotation(target, clients, waitOptions(opts), { progress, out: (l) => io.stdout.write(`${l}\n`) }),
-        ),
-      );
-    });
+    .action(async (secretArg: string, opts: CommonOptions & WaitFlags) =>
+      setExit(await onSecret(secretArg, opts, (target, clients, reporting) => runRotation(target, clients, waitOptions(opts), reporting))),
+    );
 
   addTimes(
     addCommon(
@@ -218,10 +228,7 @@ Examples:
         .description(
           'Recovery after a failed rotation or rollout, with no new value: bring the value that is AWSCURRENT now to every task, and follow it until ECS reports it rolled out everywhere',
         )
-        .argument(
-          '<secret>',
-          'AUTH_SECRET | DATABASE_URL | STRIPE_SECRET_KEY | STRIPE_WEBHOOK_SECRET | POSTHOG_API_KEY (or auth-secret, ...)',
-        ),
+        .argument('<secret>', secretsArgument(SECRET_NAMES)),
       true,
     ),
     'longest wait for the rollout',
@@ -239,15 +246,11 @@ It reads no value and never moves AWSCURRENT. In order:
 Run it again at any time: when nothing is wrong it rolls nothing. Permissions beyond status: UpdateSecretVersionStage
 and TagResource (the rollout keys) on the secret, ecs:UpdateService, ecs:ListTasks and ecs:DescribeTasks.`,
     )
-    .action(async (secretArg: string, opts: CommonOptions & WaitFlags) => {
-      const name = secretNameArgument(secretArg);
-      const target = secretTarget(findEnvironment(config(opts), opts.env), name);
+    .action(async (secretArg: string, opts: CommonOptions & WaitFlags) =>
       setExit(
-        await withClients(target.region, opts.profile, io, (clients, progress) =>
-          runRollCurrent(target, clients, waitOptions(opts), { progress, out: (l) => io.stdout.write(`${l}\n`) }),
-        ),
-      );
-    });
+        await onSecret(secretArg, opts, (target, clients, reporting) => runRollCurrent(target, clients, waitOptions(opts), reporting)),
+      ),
+    );
 
   addCommon(
     program
