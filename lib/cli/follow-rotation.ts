@@ -1,6 +1,6 @@
-import { DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { TAG_REFUSAL, TAG_REFUSED_VERSION } from '../../catalog/tags';
-import { AWSCURRENT, AWSPENDING, tagRecord, versionWithStage } from '../../lambda/rotation/secret-store';
+import { AWSCURRENT, AWSPENDING, SecretStore, versionWithStage, type SecretDescription } from '../../lambda/rotation/secret-store';
 
 /** How a rotation the CLI started ended, as DescribeSecret reports it (no value is read). */
 export type RotationOutcome =
@@ -19,29 +19,19 @@ export interface FollowRotationOptions {
   readonly onChange?: (text: string) => void;
 }
 
-export interface SecretView {
-  readonly stages: Record<string, string[]>;
-  readonly tags: Record<string, string>;
-}
-
-export async function describeView(sm: SecretsManagerClient, secretId: string): Promise<SecretView> {
-  const d = await sm.send(new DescribeSecretCommand({ SecretId: secretId }));
-  return {
-    stages: d.VersionIdsToStages ?? {},
-    tags: tagRecord(d.Tags),
-  };
-}
-
 /** Pure: what one DescribeSecret says about the rotation of `versionId`; undefined while it is still running. */
-export function rotationState(view: SecretView, versionId: string): Exclude<RotationOutcome, { kind: 'timeout' }> | undefined {
-  const current = versionWithStage(view.stages, AWSCURRENT);
-  const pending = versionWithStage(view.stages, AWSPENDING);
+export function rotationState(
+  view: Pick<SecretDescription, 'versionIdsToStages' | 'tags'>,
+  versionId: string,
+): Exclude<RotationOutcome, { kind: 'timeout' }> | undefined {
+  const current = versionWithStage(view.versionIdsToStages, AWSCURRENT);
+  const pending = versionWithStage(view.versionIdsToStages, AWSPENDING);
   const currentMoved = current === versionId;
   if (currentMoved && pending === undefined) return { kind: 'done', versionId };
   if (view.tags[TAG_REFUSED_VERSION] === versionId) {
     return { kind: 'refused', versionId, reason: view.tags[TAG_REFUSAL] ?? 'no reason recorded', currentMoved };
   }
-  if (view.stages[versionId] === undefined) return { kind: 'vanished', versionId };
+  if (view.versionIdsToStages[versionId] === undefined) return { kind: 'vanished', versionId };
   return undefined;
 }
 
@@ -57,12 +47,13 @@ export async function followRotation(
   options: FollowRotationOptions,
 ): Promise<RotationOutcome> {
   const deadline = Date.now() + options.timeoutMs;
+  const store = new SecretStore(sm);
   let moved = false;
   for (;;) {
-    const view = await describeView(sm, secretId);
+    const view = await store.describe(secretId);
     const state = rotationState(view, versionId);
     if (state) return state;
-    if (!moved && versionWithStage(view.stages, AWSCURRENT) === versionId) {
+    if (!moved && versionWithStage(view.versionIdsToStages, AWSCURRENT) === versionId) {
       moved = true;
       options.onChange?.(`AWSCURRENT moved to version ${versionId}; the function is rolling the service`);
     }

@@ -57,8 +57,8 @@ test("DATABASE_URL: the previous role is retired only when the retirement names 
 });
 
 test('a refusal record counts only for the version still AWSPENDING', () => {
-  const view = (stages: Record<string, string[]>, refused: string) => ({
-    stages,
+  const view = (versionIdsToStages: Record<string, string[]>, refused: string) => ({
+    versionIdsToStages,
     tags: { 'fleapo:refused-version': refused, 'fleapo:refusal': 'testSecret: Stripe rejected the key' },
   });
   expect(rotationState(view({ v1: ['AWSCURRENT'], v2: ['AWSPENDING'] }, 'v2'), 'v2')).toEqual({

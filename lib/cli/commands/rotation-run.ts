@@ -9,9 +9,9 @@ import { STAGED_LABEL } from '../../../catalog/labels';
 import { stagedVersionId } from '../../../lambda/external/staging';
 import { TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../../catalog/tags';
 import { recordedRolloutStart } from '../../../lambda/rotation/rollout-tags';
-import { AWSCURRENT, AWSPENDING, versionWithStage } from '../../../lambda/rotation/secret-store';
+import { AWSCURRENT, AWSPENDING, SecretStore, versionWithStage } from '../../../lambda/rotation/secret-store';
 import { awsProblem, type CliClients } from '../aws';
-import { describeView, followRotation } from '../follow-rotation';
+import { followRotation } from '../follow-rotation';
 import type { Progress } from '../progress';
 import { followRollout } from '../rollout-follow';
 import type { SecretTarget } from '../targets';
@@ -223,7 +223,7 @@ export async function runRotation(
     progress.done(`AWSCURRENT is now version ${token}; the previous value is AWSPREVIOUS`);
 
     step = 'wait-for-rollout';
-    const { tags } = await describeView(clients.sm, secretId);
+    const { tags } = await new SecretStore(clients.sm).describe(secretId);
     const deploymentId = tags[TAG_ROLLOUT_DEPLOYMENT];
     const since = recordedRolloutStart(tags, token);
     if (since === undefined || !deploymentId) {
