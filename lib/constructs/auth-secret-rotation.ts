@@ -2,7 +2,7 @@ import type { AppService } from './app-service';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ROTATION_TAG_KEYS } from '../../catalog/tags';
-import { ENV_ECS_CLUSTER, ENV_ECS_SERVICE, ENV_FLEAPO_ENVIRONMENT, ENV_POWERTOOLS_SERVICE_NAME } from '../../catalog/env-vars';
+import { ENV_ECS_CLUSTER, ENV_ECS_SERVICE, ENV_FLEAPO_ENVIRONMENT } from '../../catalog/env-vars';
 import { grantSecretTagging } from './environment-secrets';
 import { RotationFunction } from './rotation-function';
 import { scheduleRotation, type RotationTiming } from './rotation-schedule';
@@ -42,7 +42,6 @@ export class AuthSecretRotation extends Construct {
         [ENV_ECS_CLUSTER]: props.service.cluster.clusterArn,
         [ENV_ECS_SERVICE]: props.service.serviceArn,
         [ENV_FLEAPO_ENVIRONMENT]: env,
-        [ENV_POWERTOOLS_SERVICE_NAME]: `fleapo-${env}-auth-secret-rotation`,
       },
     });
 

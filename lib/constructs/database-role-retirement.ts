@@ -4,7 +4,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { ENV_POWERTOOLS_SERVICE_NAME, ENV_SECRET_ARN } from '../../catalog/env-vars';
+import { ENV_SECRET_ARN } from '../../catalog/env-vars';
 import { METRIC_NAMESPACE, METRIC_RETIREMENT_BLOCKED, METRIC_RETIREMENT_REFUSED, METRIC_RETIREMENT_STALLED } from '../../catalog/metrics';
 import { TAG_RETIRED_DEPLOYMENT } from '../../catalog/tags';
 import { databaseFunctionEnvironment, grantMasterSecretRead, type DatabaseFunctionsProps } from './database-functions';
@@ -47,7 +47,6 @@ export class DatabaseRoleRetirement extends Construct {
       environment: {
         ...databaseFunctionEnvironment(props),
         [ENV_SECRET_ARN]: props.secret.secretArn,
-        [ENV_POWERTOOLS_SERVICE_NAME]: `fleapo-${env}-database-role-retirement`,
       },
       vpc: props.placement,
     });

@@ -9,7 +9,6 @@ import { allowApiAccess, databaseFunctionEnvironment, grantMasterSecretRead, typ
 import { DatabaseRoleRetirement } from './database-role-retirement';
 import { grantSecretTagging } from './environment-secrets';
 import { RotationFunction } from './rotation-function';
-import { ENV_POWERTOOLS_SERVICE_NAME } from '../../catalog/env-vars';
 import { scheduleRotation } from './rotation-schedule';
 
 export { RETIREMENT_BLOCKED_ALARM_AFTER, RETIREMENT_RETRY_INTERVAL } from './database-role-retirement';
@@ -85,7 +84,7 @@ export class DatabaseUrlRotation extends Construct {
       handler: 'database-url-rotation',
       functionName: `fleapo-${env}-database-url-rotation`,
       description: `Rotates fleapo/${env}/database-url (alternating roles) and rolls the ${env} service`,
-      environment: { ...databaseFunctionEnvironment(functions), [ENV_POWERTOOLS_SERVICE_NAME]: `fleapo-${env}-database-url-rotation` },
+      environment: databaseFunctionEnvironment(functions),
       vpc: functions.placement,
     });
     scheduleRotation(secret, this.rotationFunction, {

@@ -10,7 +10,6 @@ import {
   ENV_EXTERNAL_SECRET_KIND,
   ENV_FLEAPO_ENVIRONMENT,
   ENV_POSTHOG_API_HOST,
-  ENV_POWERTOOLS_SERVICE_NAME,
   ENV_STRIPE_MODE,
 } from '../../catalog/env-vars';
 import { SECRETS, type ExternalSecretName } from '../../catalog/secrets';
@@ -57,7 +56,6 @@ export class ExternalSecretRotation extends Construct {
         [ENV_ECS_CLUSTER]: props.service.cluster.clusterArn,
         [ENV_ECS_SERVICE]: props.service.serviceArn,
         [ENV_FLEAPO_ENVIRONMENT]: env,
-        [ENV_POWERTOOLS_SERVICE_NAME]: `fleapo-${env}-${kind}-rotation`,
       },
     });
     attachOnDemandRotation(props.secret, this.function);

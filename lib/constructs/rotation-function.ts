@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ENV_POWERTOOLS_SERVICE_NAME } from '../../catalog/env-vars';
 import { handlerEntry, type HandlerName } from '../../catalog/handlers';
 import { lambdaSourceHash } from '../bundling/lambda-source-hash';
 import { ESBUILD_TARGET } from '../node-version';
@@ -18,7 +19,7 @@ export interface RotationFunctionProps {
   readonly functionName: string;
   /** What the function does, shown in the Lambda console. */
   readonly description: string;
-  /** The handler's environment (names in `catalog/env-vars.ts`). */
+  /** The handler's environment (names in `catalog/env-vars.ts`); `POWERTOOLS_SERVICE_NAME` is the function's name. */
   readonly environment: Record<string, string>;
   /**
    * Placement in the database's VPC, for functions that reach the database.
@@ -82,7 +83,8 @@ export class RotationFunction extends Construct implements iam.IGrantable {
       role: this.role,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
-      environment: props.environment,
+      // The service name of its structured logs (Powertools) is the function's name.
+      environment: { ...props.environment, [ENV_POWERTOOLS_SERVICE_NAME]: props.functionName },
       // Hashed by its inputs, so a synth whose cdk.out already holds this bundle does not build it again.
       bundling: { ...bundling, assetHash: lambdaSourceHash(entry, bundling) },
       ...(props.vpc ? { vpc: props.vpc.vpc, vpcSubnets: { subnets: props.vpc.subnets }, securityGroups: [props.vpc.securityGroup] } : {}),

@@ -10,7 +10,6 @@ import {
   ENV_ECS_SERVICE,
   ENV_FLEAPO_ENVIRONMENT,
   ENV_NOTICE_SECRET_ARNS,
-  ENV_POWERTOOLS_SERVICE_NAME,
 } from '../../catalog/env-vars';
 import { TAG_REVOKE_NOTICE_VERSION } from '../../catalog/tags';
 import type { AppService } from './app-service';
@@ -57,7 +56,6 @@ export class StripeRevokeNotice extends Construct {
         [ENV_ECS_CLUSTER]: props.service.cluster.clusterArn,
         [ENV_ECS_SERVICE]: props.service.serviceArn,
         [ENV_FLEAPO_ENVIRONMENT]: env,
-        [ENV_POWERTOOLS_SERVICE_NAME]: `fleapo-${env}-stripe-revoke-notice`,
       },
       timeout: Duration.seconds(30),
     });
