@@ -1,15 +1,12 @@
-import * as path from 'path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENV_POWERTOOLS_SERVICE_NAME } from '../../catalog/env-vars';
-import { handlerEntry, type HandlerName } from '../../catalog/handlers';
-import { lambdaSourceHash } from '../bundling/lambda-source-hash';
-import { ESBUILD_TARGET } from '../node-version';
+import type { HandlerName } from '../../catalog/handlers';
+import { BUNDLE_HANDLER, handlerCode } from '../bundling/handler-code';
 
 /** Props of {@link RotationFunction}. */
 export interface RotationFunctionProps {
@@ -47,7 +44,7 @@ export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
  * of the grants on what it uses (e.g. `grantSecretRotation(secret, fn)`, `service.grantRolloutReads(fn)`).
  */
 export class RotationFunction extends Construct implements iam.IGrantable {
-  public readonly function: nodejs.NodejsFunction;
+  public readonly function: lambda.Function;
   /** The function's execution role: its own log group, and what the grant methods add. */
   public readonly role: iam.Role;
   public readonly grantPrincipal: iam.IPrincipal;
@@ -69,11 +66,10 @@ export class RotationFunction extends Construct implements iam.IGrantable {
     this.role.addToPolicy(
       new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
     );
-    const entry = path.join(__dirname, '..', '..', handlerEntry(props.handler));
-    const bundling = { minify: true, target: ESBUILD_TARGET, forceDockerBundling: false, logLevel: nodejs.LogLevel.WARNING };
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry,
-      handler: 'handler',
+    this.function = new lambda.Function(this, 'Function', {
+      // Bundled by esbuild as NodejsFunction would, hashed by its inputs (lib/bundling/handler-code.ts).
+      code: handlerCode(props.handler, FUNCTION_RUNTIME),
+      handler: BUNDLE_HANDLER,
       functionName: props.functionName,
       description: props.description,
       runtime: FUNCTION_RUNTIME,
@@ -85,8 +81,6 @@ export class RotationFunction extends Construct implements iam.IGrantable {
       loggingFormat: lambda.LoggingFormat.JSON,
       // The service name of its structured logs (Powertools) is the function's name.
       environment: { ...props.environment, [ENV_POWERTOOLS_SERVICE_NAME]: props.functionName },
-      // Hashed by its inputs, so a synth whose cdk.out already holds this bundle does not build it again.
-      bundling: { ...bundling, assetHash: lambdaSourceHash(entry, bundling) },
       ...(props.vpc ? { vpc: props.vpc.vpc, vpcSubnets: { subnets: props.vpc.subnets }, securityGroups: [props.vpc.securityGroup] } : {}),
     });
 

@@ -502,6 +502,7 @@ test('a real synth bundles each handler with esbuild into a small CommonJS file 
   const functions = Object.values(resourcesOfType(template, 'AWS::Lambda::Function')).filter((r) => r.Properties.Code?.S3Key);
   expect(functions).toHaveLength(7);
   for (const fn of functions) {
+    expect(fn.Properties.Handler).toBe('index.handler');
     const bundle = path.join(outdir, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`, 'index.js');
     expect(fs.statSync(bundle).size).toBeLessThan(300 * 1024);
     // As in the Lambda runtime, the AWS SDK v3 comes from outside the bundle (here: this project's node_modules).

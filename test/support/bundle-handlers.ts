@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { build } from 'esbuild';
-import { ESBUILD_TARGET } from '../../lib/node-version';
+import { HANDLER_BUNDLE_OPTIONS } from '../../lib/bundling/handler-code';
 import { handlerEntry, HANDLERS, type HandlerName } from '../../catalog/handlers';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '../..');
@@ -13,25 +13,9 @@ export const HANDLER_ENTRIES = Object.fromEntries(
 ) as Record<HandlerName, string>;
 export type { HandlerName };
 
-/**
- * Bundles like aws-cdk-lib's NodejsFunction does for the functions' runtime: esbuild, platform node,
- * target ESBUILD_TARGET (node24 for nodejs24.x), CommonJS, minified, AWS SDK v3 left to the runtime (NodejsFunction's default
- * externalModules; pg's optional `pg-native` is a guarded require that esbuild leaves alone).
- */
-export const NODEJS_FUNCTION_EXTERNALS = ['@aws-sdk/*'];
-
+/** Bundles a handler exactly as the app does (lib/bundling/handler-code.ts: the same esbuild options). */
 export async function bundleHandler(entry: string, outfile: string): Promise<number> {
-  await build({
-    entryPoints: [path.join(PROJECT_ROOT, entry)],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: ESBUILD_TARGET,
-    format: 'cjs',
-    minify: true,
-    external: NODEJS_FUNCTION_EXTERNALS,
-    logLevel: 'silent',
-  });
+  await build({ ...HANDLER_BUNDLE_OPTIONS, entryPoints: [path.join(PROJECT_ROOT, entry)], outfile, logLevel: 'silent' });
   return fs.statSync(outfile).size;
 }
 
