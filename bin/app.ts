@@ -1,6 +1,14 @@
 #!/usr/bin/env node
-import { ConfigError } from '../lib/config/validate-config';
-import { createFleapoApp } from '../lib/fleapo-app';
+import { ValidationWorker } from '../lib/validation/validation-worker';
+
+// The CloudFormation validation engine starts on another thread before the app's modules load: it takes seconds to
+// start, and is ready by the time the templates are written.
+ValidationWorker.start();
+
+/* eslint-disable @typescript-eslint/no-require-imports -- loaded once the worker has started */
+const { createFleapoApp } = require('../lib/fleapo-app') as typeof import('../lib/fleapo-app');
+const { ConfigError } = require('../lib/config/validate-config') as typeof import('../lib/config/validate-config');
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 // Every stack of every configured environment; `npm run synth` writes them to cdk.out with no AWS access.
 try {

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CloudFormationValidatePlugin, type CloudFormationValidatePluginProps } from 'aws-cdk-lib';
 import type { IPolicyValidationContext, PolicyValidationPluginReport } from 'aws-cdk-lib';
+import { ValidationWorker } from './validation-worker';
 
 /** Environment variable naming a directory for the cache (tests share one per run). */
 export const VALIDATION_CACHE_DIR_ENV = 'FLEAPO_VALIDATION_CACHE_DIR';
@@ -106,16 +107,19 @@ export class CachedCloudFormationValidatePlugin extends CloudFormationValidatePl
     const file = dir ? path.join(dir, `${key}.json`) : undefined;
     const cached = file ? readCached(file, context) : undefined;
     if (cached) return cached;
-    const report = sharedEngine(this.pluginProps).validate(context);
+    // On the worker thread (its engine possibly started already), else here with the same plugin of aws-cdk-lib.
+    const pending = ValidationWorker.start().validate(this.pluginProps, context);
+    const report = pending.report() ?? inProcessEngine(this.pluginProps).validate(context);
     if (file) writeCached(file, report, context);
     return report;
   }
 }
 
 // One aws-cdk-lib plugin (so one WASM engine, which it keeps and grows by resource type) per set of props, shared by
-// every app of the process, as aws-cdk-lib shares its automatic instance: starting an engine takes seconds.
+// every app of the process, as aws-cdk-lib shares its automatic instance: starting an engine takes seconds. Used
+// only when the worker thread cannot validate.
 const engines = new Map<string, CloudFormationValidatePlugin>();
-function sharedEngine(props: CloudFormationValidatePluginProps): CloudFormationValidatePlugin {
+function inProcessEngine(props: CloudFormationValidatePluginProps): CloudFormationValidatePlugin {
   const key = JSON.stringify(props);
   let engine = engines.get(key);
   if (!engine) engines.set(key, (engine = new CloudFormationValidatePlugin(props)));

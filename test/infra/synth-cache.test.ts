@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, CfnResource, CloudFormationValidatePlugin, Stack, Validations } from 'aws-cdk-lib';
 import { HANDLER_SOURCE_DIRS, lambdaSourceHash } from '../../lib/bundling/lambda-source-hash';
+import { ValidationWorker } from '../../lib/validation/validation-worker';
 import {
   CachedCloudFormationValidatePlugin,
   validationCacheKey,
@@ -32,8 +33,8 @@ const ruleNames = (report: any): string[] => report.pluginReports.flatMap((r: an
 describe('CachedCloudFormationValidatePlugin', () => {
   let engine: jest.SpyInstance;
   beforeEach(() => {
-    // The engine: aws-cdk-lib's own plugin (the caching subclass delegates to one such instance on a miss).
-    engine = jest.spyOn(CloudFormationValidatePlugin.prototype, 'validate');
+    // The engine: aws-cdk-lib's own plugin, on the worker thread (the caching subclass posts each miss to it).
+    engine = jest.spyOn(ValidationWorker.prototype, 'validate');
   });
   afterEach(() => engine.mockRestore());
 
