@@ -37,6 +37,6 @@ module.exports = {
   // One temp directory per run (nothing may be left in it), the real app synthesized once, a shared validation cache.
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-  // Each test file's own temp directory, removed after it.
-  setupFilesAfterEnv: ['<rootDir>/test/support/per-file-tmp.ts'],
+  // Each test file's own temp directory, removed after it; its validation worker thread, stopped after it.
+  setupFilesAfterEnv: ['<rootDir>/test/support/per-file-tmp.ts', '<rootDir>/test/support/stop-validation-worker.ts'],
 };

@@ -79,7 +79,8 @@ export function validationCacheKey(
  * aws-cdk-lib's CloudFormation validation (the same engine, the same default rules, findings as errors with
  * `@aws-cdk/core:validateAgainstDefaultRules`), remembering its report by the hash of everything that decides it
  * ({@link validationCacheKey}). A synth of unchanged templates reuses the report instead of starting the engine
- * (about two thirds of this app's synth time); any changed byte of any template is validated again.
+ * (about two thirds of this app's synth time); any changed byte of any template is validated again, by aws-cdk-lib's
+ * plugin on the {@link ValidationWorker} thread (or, if that cannot, in this thread).
  *
  * Registered on the App, it replaces aws-cdk-lib's automatically added instance (aws-cdk-lib adds its own only
  * when none is registered), so every check still runs exactly once.

@@ -33,8 +33,6 @@ function badAssembly(): string {
   return outdir;
 }
 
-afterAll(() => ValidationWorker.stop());
-
 test('the worker reports what the in-process plugin reports: the real app (no finding) and a bad template (F3002)', () => {
   const inProcess = new CloudFormationValidatePlugin();
   const contexts = [contextOf(process.env[ASSEMBLY_DIR_ENV] ?? ''), contextOf(badAssembly())];

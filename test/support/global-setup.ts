@@ -8,6 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { createFleapoApp } from '../../lib/fleapo-app';
 import { VALIDATION_CACHE_DIR_ENV } from '../../lib/validation/cached-cloudformation-validate-plugin';
+import { ValidationWorker } from '../../lib/validation/validation-worker';
 import { ASSEMBLY_DIR_ENV, RUN_DIR_ENV, runTmpDir } from './test-run';
 
 export default async function globalSetup(): Promise<void> {
@@ -28,5 +29,7 @@ export default async function globalSetup(): Promise<void> {
     process.env[ASSEMBLY_DIR_ENV] = assemblyDir;
   } catch {
     // A failing app is reported by the tests that synthesize it themselves (they do when this is unset).
+  } finally {
+    await ValidationWorker.stop(); // not needed again in this process
   }
 }
