@@ -2,9 +2,10 @@
  * npm run bench — measured side by side in one run:
  * 0. `npm run synth` (the cdk CLI with cdk.json's app) against an empty CDK app (one empty stack, plain JavaScript)
  *    synthesized by the same CLI, interleaved: a cold synth (new cdk.out) and a warm one (cdk.out of an earlier
- *    synth: validation report and bundles reused), as ratios to the empty app; and the phases of `npm test` (each
- *    alone, then the whole command) as shares of it. `--no-suite` skips the suite, `--only-synth` does only 0.
- * 1. each handler's bundle (esbuild, NodejsFunction options) size and cold import time in a fresh
+ *    synth: validation report and bundles reused), as ratios to the empty app, with where a cold synth's time goes
+ *    (scripts/synth-phases.ts); and the phases of `npm test` (each alone, then the whole command) as shares of it.
+ *    `--no-suite` skips the suite, `--only-synth` does only 0.
+ * 1. each handler's bundle (esbuild, lib/bundling/handler-code.ts options) size and cold import time in a fresh
  *    `node` process (median of several runs, interleaved), against a baseline handler that only
  *    imports the same AWS SDK v3 clients, as ratios;
  * 2. the time of each rotation step (in-process handlers, local Secrets Manager/ECS doubles, real
@@ -65,6 +66,7 @@ function benchSynth(): string[] {
       t.cold.push(timedRun(cdk, ['synth', '--quiet', '--no-notices', '-o', path.join(dir, `cold${i}.out`)], { cwd: PROJECT_ROOT }));
       t.warm.push(timedRun(cdk, ['synth', '--quiet', '--no-notices', '-o', warmOut], { cwd: PROJECT_ROOT }));
     }
+    const phases = synthPhases(dir);
     const e = median(t.empty);
     const line = (label: string, xs: number[]) =>
       `  ${label.padEnd(52)} ${`${median(xs).toFixed(2)} s`.padStart(9)} ${(median(xs) / e).toFixed(2).padStart(7)}x   (min ${Math.min(...xs).toFixed(2)} s)`;
@@ -73,10 +75,69 @@ function benchSynth(): string[] {
       line('empty app (one empty stack, node app.js)', t.empty),
       line('npm run synth, warm (cdk.out of an earlier synth)', t.warm),
       line('npm run synth, cold (new cdk.out)', t.cold),
+      '',
+      `Where a cold synth's time goes: the app alone in one node process (cdk.json's flags, no CLI), median of ${SYNTH_RUNS}:`,
+      ...phases,
     ];
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The milestones of scripts/synth-phases.ts over SYNTH_RUNS cold synths, as lines of durations. */
+function synthPhases(dir: string): string[] {
+  type Phases = {
+    processStart: number;
+    modulesLoaded: number;
+    constructed: number;
+    templatesWritten: number;
+    synthesized: number;
+    plugins: Record<string, number>;
+  };
+  const runs: Phases[] = [];
+  for (let i = 0; i < SYNTH_RUNS; i++) {
+    const out = execFileSync(
+      process.execPath,
+      ['--liftoff-only', '--import', 'tsx', path.join(PROJECT_ROOT, 'scripts', 'synth-phases.ts'), path.join(dir, `phases${i}.out`)],
+      // As the CLI runs the app (no construct stack traces).
+      {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ 'aws:cdk:disable-stack-trace': true }) },
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
+    runs.push(JSON.parse(out.toString().trim().split('\n').pop()!) as Phases);
+  }
+  const m = (f: (p: Phases) => number) => median(runs.map(f));
+  const row = (label: string, msValue: number) => `  ${label.padEnd(52)} ${`${(msValue / 1000).toFixed(2)} s`.padStart(9)}`;
+  return [
+    row(
+      'node and tsx start',
+      m((p) => p.processStart),
+    ),
+    row(
+      "the app's modules load",
+      m((p) => p.modulesLoaded - p.processStart),
+    ),
+    row(
+      'the app is constructed (bundling included)',
+      m((p) => p.constructed - p.modulesLoaded),
+    ),
+    row(
+      'templates are written',
+      m((p) => p.templatesWritten - p.constructed),
+    ),
+    ...Object.keys(runs[0].plugins).map((name) =>
+      row(
+        `validation: ${name}`,
+        m((p) => p.plugins[name]),
+      ),
+    ),
+    row(
+      'total (to the end of synth)',
+      m((p) => p.synthesized),
+    ),
+  ];
 }
 
 function benchSuite(): string[] {
