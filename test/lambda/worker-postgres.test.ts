@@ -70,7 +70,7 @@ async function serverOfExitingProcess(how: 'returns' | 'is killed'): Promise<{ p
       (how === 'is killed' ? `  process.kill(process.pid, 'SIGKILL');\n` : '') +
       `});\n`,
   );
-  const env = { ...process.env, TMPDIR: os.tmpdir() };
+  const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: os.tmpdir() };
   delete env[RUN_DIR_ENV]; // its server in this file's temp directory, not the run's
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: path.resolve(__dirname, '../..'),
