@@ -4,12 +4,14 @@
  *    synthesized by the same CLI, interleaved: a cold synth (new cdk.out) and a warm one (cdk.out of an earlier
  *    synth: validation report and bundles reused), as ratios to the empty app, with where a cold synth's time goes
  *    (scripts/synth-phases.ts); and the phases of `npm test` (each alone, then the whole command) as shares of it.
- *    `--no-suite` skips the suite, `--only-synth` does only 0.
+ *    `--no-suite` skips the suite, `--only-synth` does only 0, `--only-postgres` only 3.
  * 1. each handler's bundle (esbuild, lib/bundling/handler-code.ts options) size and cold import time in a fresh
  *    `node` process (median of several runs, interleaved), against a baseline handler that only
  *    imports the same AWS SDK v3 clients, as ratios;
  * 2. the time of each rotation step (in-process handlers, local Secrets Manager/ECS doubles, real
- *    embedded PostgreSQL), median over several rotations, and of the role retirement.
+ *    embedded PostgreSQL), median over several rotations, and of the role retirement;
+ * 3. what a PostgreSQL test file pays before its first test: a server of its own (initdb, start, its database,
+ *    stop) against its own database on the jest worker's shared server (create, drop), interleaved, as a ratio.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -21,6 +23,7 @@ import { bundleAll, bundleHandler, PROJECT_ROOT } from '../test/support/bundle-h
 const IMPORT_RUNS = 9;
 const SYNTH_RUNS = 3;
 const ROTATIONS = 5;
+const PG_RUNS = 3;
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -256,15 +259,47 @@ async function benchSteps(): Promise<string[]> {
   return lines;
 }
 
+async function benchPostgres(): Promise<string[]> {
+  const { PostgresServer, workerPostgres } = await import('../test/support/postgres-server');
+  const shared = await workerPostgres();
+  const t: Record<'own' | 'shared', number[]> = { own: [], shared: [] };
+  for (let i = 0; i < PG_RUNS; i++) {
+    let start = performance.now();
+    const server = new PostgresServer();
+    await server.start();
+    const own = await server.master();
+    await own.query('CREATE DATABASE bench');
+    await own.end();
+    await server.stop();
+    t.own.push(performance.now() - start);
+    start = performance.now();
+    const master = await shared.master();
+    await master.query(`CREATE DATABASE bench_${i}`);
+    await master.query(`DROP DATABASE bench_${i} WITH (FORCE)`);
+    await master.end();
+    t.shared.push(performance.now() - start);
+  }
+  const base = median(t.own);
+  const line = (label: string, xs: number[]) =>
+    `  ${label.padEnd(60)} ${ms(median(xs)).padStart(10)} ${(median(xs) / base).toFixed(2).padStart(7)}x   (min ${ms(Math.min(...xs))})`;
+  return [
+    `PostgreSQL per test file (test/support/postgres-server.ts), interleaved, median of ${PG_RUNS}; x = ratio to a server of its own:`,
+    line('a server of its own (initdb, start, CREATE DATABASE, stop)', t.own),
+    line("its own database on the worker's server (CREATE, DROP)", t.shared),
+  ];
+}
+
 async function main() {
   const args = process.argv.slice(2);
   const header = [`node ${process.version}, ${os.cpus().length} CPU(s), load average ${os.loadavg()[0].toFixed(1)}`, ''];
+  if (args.includes('--only-postgres')) return console.log([...header, ...(await benchPostgres())].join('\n'));
   const synthLines = benchSynth();
   if (args.includes('--only-synth')) return console.log([...header, ...synthLines].join('\n'));
   const suiteLines = args.includes('--no-suite') ? [] : ['', ...benchSuite()];
   const bundleLines = await benchBundles();
   const stepLines = await benchSteps();
-  console.log([...header, ...synthLines, ...suiteLines, '', ...bundleLines, '', ...stepLines].join('\n'));
+  const postgresLines = await benchPostgres();
+  console.log([...header, ...synthLines, ...suiteLines, '', ...bundleLines, '', ...stepLines, '', ...postgresLines].join('\n'));
 }
 
 main().catch((error) => {

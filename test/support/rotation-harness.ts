@@ -3,23 +3,30 @@ import { Client } from 'pg';
 import { FakeEcs } from './fake-ecs';
 import { FakeSecretsManager, RotationInvoker, RotationResult } from './fake-secrets-manager';
 import { OutputCapture, leakedSecretIndices, secretForms } from './output-capture';
-import { connect, PostgresServer } from './postgres-server';
+import { connect, PostgresAccess, workerPostgres } from './postgres-server';
 import { TcpProxy } from './tcp-proxy';
 import { useLocalAws } from './aws-env';
 import { REFUSAL_TAG_KEYS } from '../../catalog/tags';
 
-export const DATABASE = 'fleapo';
-export const BASE_ROLE = 'app';
+/**
+ * This test file's own names on the worker's shared PostgreSQL (jest evaluates this module once per test file):
+ * every database and role a file creates has FILE_ID in its name, and RotationHarness.stop() drops them all.
+ */
+export const FILE_ID = randomBytes(4).toString('hex');
+export const DATABASE = `fleapo_${FILE_ID}`;
+export const BASE_ROLE = `app_${FILE_ID}`;
+/** A role name of this file's own (dropped with the file's other roles): `<name>_<FILE_ID>`. */
+export const fileRole = (name: string): string => `${name}_${FILE_ID}`;
 
 /**
- * Everything a rotation test needs: Secrets Manager + ECS doubles, a real PostgreSQL behind a
- * TCP proxy (to make it unreachable), the env-var contract set, and output capture for the
- * no-secret-in-logs assertion.
+ * Everything a rotation test needs: Secrets Manager + ECS doubles, a real PostgreSQL (the worker's, shared with the
+ * worker's other test files: this file has its own database and roles, see FILE_ID) behind a TCP proxy (to make it
+ * unreachable), the env-var contract set, and output capture for the no-secret-in-logs assertion.
  */
 export class RotationHarness {
   readonly sm = new FakeSecretsManager();
   readonly ecs = new FakeEcs();
-  readonly pg = new PostgresServer();
+  pg!: PostgresAccess;
   proxy!: TcpProxy;
   readonly capture = new OutputCapture();
   /** Every secret value the tests created outside the double (checked against all output). */
@@ -31,7 +38,11 @@ export class RotationHarness {
 
   async start(): Promise<void> {
     this.capture.start();
-    await Promise.all([this.sm.start(), this.ecs.start(), this.withPostgres ? this.pg.start() : Promise.resolve()]);
+    await Promise.all([
+      this.sm.start(),
+      this.ecs.start(),
+      this.withPostgres ? workerPostgres().then((pg) => (this.pg = pg)) : Promise.resolve(),
+    ]);
     useLocalAws({ secretsManager: this.sm.endpoint, ecs: this.ecs.endpoint });
     Object.assign(process.env, {
       ECS_CLUSTER: this.ecs.clusterArn,
@@ -60,8 +71,22 @@ export class RotationHarness {
   async stop(): Promise<void> {
     await Promise.all(this.clients.map((c) => c.end().catch(() => undefined)));
     await this.proxy?.stop();
-    await Promise.all([this.sm.stop(), this.ecs.stop(), this.withPostgres ? this.pg.stop() : Promise.resolve()]);
+    await Promise.all([this.sm.stop(), this.ecs.stop(), this.withPostgres && this.pg ? this.dropFileObjects() : Promise.resolve()]);
     this.capture.stop();
+  }
+
+  /** Drops every database and role of this file (FILE_ID in the name): the worker's next file finds the server as it was. */
+  async dropFileObjects(): Promise<void> {
+    const master = await this.pg.master();
+    try {
+      const pattern = `%${FILE_ID}%`;
+      const databases = await master.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname LIKE $1', [pattern]);
+      for (const { datname } of databases.rows) await master.query(`DROP DATABASE ${master.escapeIdentifier(datname)} WITH (FORCE)`);
+      const roles = await master.query<{ rolname: string }>('SELECT rolname FROM pg_roles WHERE rolname LIKE $1', [pattern]);
+      for (const { rolname } of roles.rows) await master.query(`DROP ROLE ${master.escapeIdentifier(rolname)}`);
+    } finally {
+      await master.end();
+    }
   }
 
   /** Superuser client on the test database (direct, not through the proxy). */
