@@ -4,6 +4,12 @@
  */
 import { main } from '../lib/cli/main';
 
+// A reader that stops early (`fleapo-secrets status --json | head`) closes the pipe: that ends the output, quietly.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

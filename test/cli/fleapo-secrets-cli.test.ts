@@ -601,6 +601,15 @@ describe('arguments', () => {
     }
   });
 
+  test('a reader that closes the pipe early (| head) ends the output quietly: exit 0, nothing on stderr', async () => {
+    const child = spawn(process.execPath, [cli.file, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // closed before the first write
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+  });
+
   test('--help: the program and each command', async () => {
     const env = environment();
     const top = await env.run(['--help']).done;

@@ -5,6 +5,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { parse } from 'yaml';
 import { FUNCTION_RUNTIME } from '../../lib/constructs/rotation-function';
 import { ESBUILD_TARGET, NODE_MAJOR } from '../../lib/node-version';
+import { HANDLER_BUNDLE_OPTIONS } from '../../lib/bundling/handler-code';
+import { CLI_BUILD_OPTIONS } from '../../scripts/build-cli';
 
 const root = path.join(__dirname, '..', '..');
 const read = (file: string) => fs.readFileSync(path.join(root, file), 'utf8');
@@ -12,6 +14,8 @@ const read = (file: string) => fs.readFileSync(path.join(root, file), 'utf8');
 test('one Node major everywhere, and it is the latest Node.js Lambda runtime aws-cdk-lib knows', () => {
   expect(FUNCTION_RUNTIME.name).toBe(`nodejs${NODE_MAJOR}.x`);
   expect(ESBUILD_TARGET).toBe(`node${NODE_MAJOR}`);
+  // The functions' bundles and the operator command are built for it.
+  expect([HANDLER_BUNDLE_OPTIONS.target, CLI_BUILD_OPTIONS.target]).toEqual([ESBUILD_TARGET, ESBUILD_TARGET]);
   expect(read('.nvmrc').trim()).toBe(String(NODE_MAJOR));
   expect(JSON.parse(read('package.json')).engines.node).toBe(`>=${NODE_MAJOR}`);
   // cdk-nag AwsSolutions-L1 wants the family's latest runtime.

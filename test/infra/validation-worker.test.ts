@@ -73,5 +73,5 @@ test('a stopped worker is replaced by a new one on the next start', async () => 
   await ValidationWorker.stop();
   const second = ValidationWorker.start();
   expect(second).not.toBe(first);
-  expect(second.validate({}, contextOf(badAssembly())).report()?.success).toBe(false);
+  expect(ValidationWorker.start()).toBe(second); // one per process
 });
