@@ -1,8 +1,9 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { AssetHashType } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { BuildOptions } from 'esbuild';
-import { handlerEntry, type HandlerName } from '../../catalog/handlers';
+import { handlerEntry, HANDLERS, type HandlerName } from '../../catalog/handlers';
 import { ESBUILD_TARGET } from '../node-version';
 import { lambdaSourceHash, PROJECT_ROOT } from './lambda-source-hash';
 
@@ -24,20 +25,40 @@ export const HANDLER_BUNDLE_OPTIONS = {
 /** Lambda's `handler` setting for a bundle of {@link handlerCode}: the `handler` export of its `index.js`. */
 export const BUNDLE_HANDLER = 'index.handler';
 
+// Loaded only when a bundle is built: a synth whose cdk.out holds every bundle does not load esbuild.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const esbuild = () => require('esbuild') as typeof import('esbuild');
+
+/** Per cloud assembly directory: where this process bundled every handler at once. */
+const allBundles = new Map<string, string>();
+
 /**
- * Bundles one handler's entry (relative to the repository's root) into `outfile`, in this process through esbuild's
- * JavaScript API: one esbuild call, no shell and no `npx` (which NodejsFunction's local bundling starts for every
- * function, and which made up most of a cold synth's bundling time).
+ * Every handler's bundle, built in this process through esbuild's JavaScript API (no shell, no `npx`, which
+ * NodejsFunction's local bundling starts for every function and which made up most of a cold synth's bundling time),
+ * by one call the first time a synth into `assemblyDir` needs one: starting esbuild from a synth's large process
+ * costs more than bundling, and a cold synth needs them all. Each bundle is byte for byte what a build of its entry
+ * alone gives (a test compares). Kept in a directory of the assembly, removed when the process exits. Returns the
+ * path of `handler`'s `index.js`.
  */
-export function bundleHandlerSync(entry: string, outfile: string): void {
-  // Loaded only when a bundle is built: a synth whose cdk.out holds every bundle does not load esbuild.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const esbuild = require('esbuild') as typeof import('esbuild');
-  esbuild.buildSync({ ...HANDLER_BUNDLE_OPTIONS, entryPoints: [path.join(PROJECT_ROOT, entry)], outfile });
+export function bundleOfEveryHandler(handler: HandlerName, assemblyDir: string): string {
+  let dir = allBundles.get(assemblyDir);
+  if (!dir || !fs.existsSync(dir)) {
+    const built = fs.mkdtempSync(path.join(assemblyDir, '.fleapo-bundles-'));
+    process.once('exit', () => fs.rmSync(built, { recursive: true, force: true }));
+    esbuild().buildSync({
+      ...HANDLER_BUNDLE_OPTIONS,
+      entryPoints: Object.fromEntries(
+        (Object.keys(HANDLERS) as HandlerName[]).map((name) => [`${name}/index`, path.join(PROJECT_ROOT, handlerEntry(name))]),
+      ),
+      outdir: built,
+    });
+    allBundles.set(assemblyDir, (dir = built));
+  }
+  return path.join(dir, handler, 'index.js');
 }
 
 /**
- * A handler's Lambda code: its bundle (built by {@link bundleHandlerSync}, on this machine: never Docker), as an
+ * A handler's Lambda code: its bundle (built by {@link bundleOfEveryHandler}, on this machine: never Docker), as an
  * asset hashed by its inputs ({@link lambdaSourceHash}), so a synth whose cdk.out already holds the bundle reuses it.
  * Pair it with `handler: BUNDLE_HANDLER` and `runtime`.
  */
@@ -51,7 +72,8 @@ export function handlerCode(handler: HandlerName, runtime: lambda.Runtime): lamb
       image: runtime.bundlingImage,
       local: {
         tryBundle(outputDir: string): boolean {
-          bundleHandlerSync(entry, path.join(outputDir, 'index.js'));
+          // outputDir is a directory of the cloud assembly (aws-cdk-lib's bundling-temp-<hash>).
+          fs.copyFileSync(bundleOfEveryHandler(handler, path.dirname(outputDir)), path.join(outputDir, 'index.js'));
           return true;
         },
       },

@@ -7,6 +7,8 @@ import { evaluate } from './iam-evaluator';
 import { logicalIdOf, physicalArns, resolveIntrinsics, rolePolicies, type StackLocation } from './resolve-arns';
 import { resourcesOfType, synthesizeApp, type Template } from './synthesized-app';
 import { OutputCapture } from '../support/output-capture';
+import { bundleAll } from '../support/bundle-handlers';
+import { HANDLERS } from '../../catalog/handlers';
 
 const WHERE: StackLocation = { account: '111111111111', region: 'us-east-1' };
 const at = (env: string): StackLocation => ({ ...WHERE, stackName: `Fleapo-${env}` });
@@ -486,7 +488,7 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
   });
 });
 
-test('a real synth bundles each handler with esbuild into a small CommonJS file that exports handler', () => {
+test('a real synth bundles each handler with esbuild into a small CommonJS file that exports handler', async () => {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleapo-bundle-'));
   const output = new OutputCapture(); // aws-cdk-lib announces each bundle on stderr
   output.start();
@@ -501,10 +503,17 @@ test('a real synth bundles each handler with esbuild into a small CommonJS file 
   const template = assembly.getStackByName('Fleapo-prod').template as Template;
   const functions = Object.values(resourcesOfType(template, 'AWS::Lambda::Function')).filter((r) => r.Properties.Code?.S3Key);
   expect(functions).toHaveLength(7);
+  // Each bundle is, byte for byte, a bundle of one handler's entry as the handler tests build and run them.
+  const built = await bundleAll(fs.mkdtempSync(path.join(os.tmpdir(), 'fleapo-each-')));
+  const handlerOf = new Map(Object.entries(built).map(([name, { file }]) => [fs.readFileSync(file, 'utf8'), name]));
+  const deployed = new Set<string>();
   for (const fn of functions) {
     expect(fn.Properties.Handler).toBe('index.handler');
     const bundle = path.join(outdir, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`, 'index.js');
     expect(fs.statSync(bundle).size).toBeLessThan(300 * 1024);
+    const handler = handlerOf.get(fs.readFileSync(bundle, 'utf8'));
+    expect({ bundle, handler }).toEqual({ bundle, handler: expect.any(String) });
+    deployed.add(handler!);
     // As in the Lambda runtime, the AWS SDK v3 comes from outside the bundle (here: this project's node_modules).
     const exported = execFileSync(process.execPath, ['-e', `process.stdout.write(typeof require(${JSON.stringify(bundle)}).handler)`], {
       env: { ...process.env, NODE_PATH: path.join(__dirname, '..', '..', 'node_modules') },
@@ -512,6 +521,7 @@ test('a real synth bundles each handler with esbuild into a small CommonJS file 
     });
     expect(exported).toBe('function');
   }
+  expect([...deployed].sort()).toEqual(Object.keys(HANDLERS).sort());
 
   // Synthesized again into the same cdk.out, nothing is bundled again (the bundles are keyed by their inputs) and
   // the template is the same.
