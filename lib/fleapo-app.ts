@@ -71,7 +71,8 @@ export function createFleapoApp(options: FleapoAppOptions = {}): App {
   }
 
   // aws-cdk-lib's CloudFormation validation, run by us so that unchanged templates reuse their report; aws-cdk-lib
-  // then adds no instance of its own.
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new SecretGuardrails(), new CachedCloudFormationValidatePlugin());
+  // then adds no instance of its own. Its starter, first, has the engine validate while cdk-nag and the guardrails run.
+  const cloudFormation = new CachedCloudFormationValidatePlugin();
+  Validations.of(app).addPlugins(cloudFormation.starter, new AwsSolutionsChecks(app), new SecretGuardrails(), cloudFormation);
   return app;
 }

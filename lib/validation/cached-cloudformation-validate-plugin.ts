@@ -2,8 +2,8 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CloudFormationValidatePlugin, type CloudFormationValidatePluginProps } from 'aws-cdk-lib';
-import type { IPolicyValidationContext, PolicyValidationPluginReport } from 'aws-cdk-lib';
-import { ValidationWorker } from './validation-worker';
+import type { IPolicyValidationContext, IPolicyValidationPlugin, PolicyValidationPluginReport } from 'aws-cdk-lib';
+import { ValidationWorker, type PendingValidation } from './validation-worker';
 
 /** Environment variable naming a directory for the cache (tests share one per run). */
 export const VALIDATION_CACHE_DIR_ENV = 'FLEAPO_VALIDATION_CACHE_DIR';
@@ -101,18 +101,45 @@ export class CachedCloudFormationValidatePlugin extends CloudFormationValidatePl
     return validationEngineIdentity().engineVersion;
   }
 
+  /**
+   * A plugin to register before all others (`addPlugins(cfn.starter, ..., cfn)`): it starts this plugin's validation
+   * of the templates on the worker thread (unless the report is cached) and reports nothing itself, so that the
+   * plugins in between (cdk-nag, the guardrails) run on this thread while the engine validates. This plugin's own
+   * `validate` then takes that report, if the templates are still the same (the cache key decides), else validates.
+   */
+  get starter(): IPolicyValidationPlugin {
+    return {
+      name: `${this.name} (started early)`,
+      version: this.version,
+      validate: (context: IPolicyValidationContext): PolicyValidationPluginReport => {
+        const { key, cached } = this.lookup(context);
+        if (!cached && !this.started.has(key)) this.started.set(key, ValidationWorker.start().validate(this.pluginProps, context));
+        return { success: true, violations: [] };
+      },
+    };
+  }
+
+  /** Validations started by {@link starter}, by cache key, until this plugin's `validate` takes them. */
+  private readonly started = new Map<string, PendingValidation>();
+
   validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
+    const { key, file, cached } = this.lookup(context);
+    if (cached) return cached;
+    // On the worker thread (started early, or now), else here with the same plugin of aws-cdk-lib.
+    const pending = this.started.get(key) ?? ValidationWorker.start().validate(this.pluginProps, context);
+    this.started.delete(key);
+    const report = pending.report() ?? inProcessEngine(this.pluginProps).validate(context);
+    if (file) writeCached(file, report, context);
+    return report;
+  }
+
+  /** The cache key of these templates, the cache file, and the report it holds if any. */
+  private lookup(context: IPolicyValidationContext): { key: string; file?: string; cached?: PolicyValidationPluginReport } {
     const stacks = context.stackTemplates.map((s) => ({ ...s, content: fs.readFileSync(s.templatePath, 'utf8') }));
     const key = validationCacheKey(validationEngineIdentity(), this.pluginProps, stacks);
     const dir = this.cacheDir ?? process.env[VALIDATION_CACHE_DIR_ENV] ?? defaultCacheDir(context);
     const file = dir ? path.join(dir, `${key}.json`) : undefined;
-    const cached = file ? readCached(file, context) : undefined;
-    if (cached) return cached;
-    // On the worker thread (its engine possibly started already), else here with the same plugin of aws-cdk-lib.
-    const pending = ValidationWorker.start().validate(this.pluginProps, context);
-    const report = pending.report() ?? inProcessEngine(this.pluginProps).validate(context);
-    if (file) writeCached(file, report, context);
-    return report;
+    return { key, file, cached: file ? readCached(file, context) : undefined };
   }
 }
 

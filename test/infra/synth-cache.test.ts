@@ -61,6 +61,51 @@ describe('CachedCloudFormationValidatePlugin', () => {
     expect(broken.error).toMatch(/F3002/);
   });
 
+  test('its starter, registered first, has the worker validate while the plugins in between run: once per synth', () => {
+    const outdir = tmp('synth-');
+    const app = new App({ outdir, context: { '@aws-cdk/core:validateAgainstDefaultRules': true } });
+    const cfn = new CachedCloudFormationValidatePlugin({ cacheDir: tmp('cfn-cache-') });
+    let postedBeforeMiddle = -1;
+    const middle = {
+      name: 'Middle',
+      validate: () => {
+        postedBeforeMiddle = engine.mock.calls.length;
+        return { success: true, violations: [] };
+      },
+    };
+    Validations.of(app).addPlugins(cfn.starter, middle, cfn);
+    const stack = new Stack(app, 'Topics', { env: { account: '123456789012', region: 'us-east-1' } });
+    new CfnResource(stack, 'Topic', { type: 'AWS::SNS::Topic', properties: { TopicName: 'a', NoSuchProperty: true } });
+    expect(() => app.synth()).toThrow(/F3002/);
+    expect(postedBeforeMiddle).toBe(1); // started before the middle plugin ran
+    expect(engine).toHaveBeenCalledTimes(1); // and taken by the plugin itself, not validated again
+    const report = JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
+    const fromStarter = report.pluginReports.filter((r: any) => r.pluginName === cfn.starter.name).flatMap((r: any) => r.violations ?? []);
+    expect(fromStarter).toEqual([]); // every finding is the plugin's own
+    expect(ruleNames(report)).toContain('F3002');
+  });
+
+  test('a template changed after the starter ran is validated again: the report is always of the templates as they are', () => {
+    const outdir = tmp('synth-');
+    const app = new App({ outdir, builtinCloudFormationValidation: false }); // the test runs the plugin itself
+    const stack = new Stack(app, 'Topics', { env: { account: '123456789012', region: 'us-east-1' } });
+    new CfnResource(stack, 'Topic', { type: 'AWS::SNS::Topic', properties: { TopicName: 'a', NoSuchProperty: true } });
+    const templatePath = path.join(app.synth().directory, 'Topics.template.json');
+    const context = {
+      templatePaths: [templatePath],
+      stackTemplates: [{ stackConstructPath: 'Topics', templatePath, accountId: '123456789012', region: 'us-east-1' }],
+    } as any;
+    engine.mockClear();
+    const cfn = new CachedCloudFormationValidatePlugin({ cacheDir: tmp('cfn-cache-') });
+    cfn.starter.validate(context); // started on the bad template
+    const fixed = JSON.parse(fs.readFileSync(templatePath, 'utf8'));
+    delete fixed.Resources.Topic.Properties.NoSuchProperty;
+    fs.writeFileSync(templatePath, JSON.stringify(fixed));
+    const report = cfn.validate(context);
+    expect(engine).toHaveBeenCalledTimes(2);
+    expect(report.violations.map((v) => v.ruleName)).not.toContain('F3002');
+  });
+
   test('by default the cache is inside the cloud assembly', () => {
     const outdir = tmp('synth-');
     const saved = process.env.FLEAPO_VALIDATION_CACHE_DIR;
