@@ -4,6 +4,10 @@ import type { CloudFormationValidatePluginProps, IPolicyValidationContext, Polic
 
 /** How long a synth waits for the worker's report before validating in its own thread instead. */
 const WORKER_TIMEOUT_MS = 5 * 60_000;
+/** How often a waiting synth looks whether the worker could not start. */
+const WAIT_SLICE_MS = 50;
+/** The worker's state word: set to this when it could not start. */
+const STATE_FAILED = 1;
 
 /** What the worker validates: the context without the construct tree (which cannot cross threads). */
 type WorkerContext = Pick<IPolicyValidationContext, 'templatePaths' | 'stackTemplates' | 'accountId' | 'region'>;
@@ -18,7 +22,14 @@ export interface PendingValidation {
 // run on another thread. Plain CommonJS evaluated by the worker (no TypeScript loader needed, also under jest).
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('worker_threads');
-const { CloudFormationValidatePlugin } = require(workerData.awsCdkLib);
+let CloudFormationValidatePlugin;
+try {
+  ({ CloudFormationValidatePlugin } = require(workerData.awsCdkLib));
+} catch (error) {
+  // A worker that cannot start says so at once: a synth waiting for it validates in its own thread instead.
+  Atomics.store(workerData.state, 0, 1);
+  throw error;
+}
 // The first engine of a process compiles the engine's bundled schemas and rules (seconds); engines built later
 // reuse that work. Done now, while the app is still being constructed on the main thread.
 try {
@@ -56,19 +67,23 @@ parentPort.on('message', ({ props, context, port, signal }) => {
 export class ValidationWorker {
   private static instance?: ValidationWorker;
 
-  /** The process's worker, started now if it is not running yet. */
-  static start(): ValidationWorker {
-    return (ValidationWorker.instance ??= new ValidationWorker());
+  /**
+   * The process's worker, started now if it is not running yet.
+   * @param options.awsCdkLib the module the worker loads aws-cdk-lib's plugin from (tests: one that cannot load)
+   */
+  static start(options: { awsCdkLib?: string } = {}): ValidationWorker {
+    return (ValidationWorker.instance ??= new ValidationWorker(options.awsCdkLib ?? require.resolve('aws-cdk-lib')));
   }
 
   private readonly worker: Worker;
+  /** Shared with the worker: {@link STATE_FAILED} once it could not start (readable while this thread waits). */
+  private readonly state = new Int32Array(new SharedArrayBuffer(4));
   private failed = false;
 
-  private constructor() {
-    const awsCdkLib = require.resolve('aws-cdk-lib');
+  private constructor(awsCdkLib: string) {
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { awsCdkLib, awsCdkLibRoot: path.dirname(require.resolve('aws-cdk-lib/package.json')) },
+      workerData: { awsCdkLib, awsCdkLibRoot: path.dirname(require.resolve('aws-cdk-lib/package.json')), state: this.state },
       stdout: false,
       stderr: false,
     });
@@ -121,8 +136,12 @@ export class ValidationWorker {
   }
 
   private take(signal: Int32Array, port: MessagePort): PolicyValidationPluginReport | undefined {
-    // The worker's 'exit' cannot be seen while this thread waits: the reply or the timeout ends the wait.
-    const waited = Atomics.wait(signal, 0, 0, WORKER_TIMEOUT_MS);
+    // The worker's 'exit' cannot be seen while this thread waits: the reply, a worker that could not start, or the
+    // timeout ends the wait.
+    const deadline = Date.now() + WORKER_TIMEOUT_MS;
+    let waited: ReturnType<typeof Atomics.wait>;
+    do waited = Atomics.wait(signal, 0, 0, WAIT_SLICE_MS);
+    while (waited === 'timed-out' && Atomics.load(this.state, 0) !== STATE_FAILED && Date.now() < deadline);
     const reply = receiveMessageOnPort(port)?.message as { report?: PolicyValidationPluginReport; error?: string } | undefined;
     port.close();
     if (waited === 'timed-out' || !reply) {

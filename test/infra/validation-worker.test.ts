@@ -75,3 +75,15 @@ test('a stopped worker is replaced by a new one on the next start', async () => 
   expect(second).not.toBe(first);
   expect(ValidationWorker.start()).toBe(second); // one per process
 });
+
+test('a worker that cannot start is given up at once, not after the timeout: the synth validates in its own thread', async () => {
+  await ValidationWorker.stop();
+  const broken = ValidationWorker.start({ awsCdkLib: path.join(tmp('no-lib-'), 'missing.js') });
+  const started = Date.now();
+  expect(broken.validate({}, contextOf(badAssembly())).report()).toBeUndefined();
+  expect(Date.now() - started).toBeLessThan(60_000); // the timeout is five minutes
+  // Given up: the next start is a new worker, which validates.
+  const next = ValidationWorker.start();
+  expect(next).not.toBe(broken);
+  expect(next.validate({}, contextOf(badAssembly())).report()?.success).toBe(false);
+});
