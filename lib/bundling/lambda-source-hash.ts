@@ -7,7 +7,8 @@ export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
 const SOURCE_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs', '.json']);
 
-function sourceFiles(dir: string): string[] {
+/** Every source file (TypeScript, JavaScript, JSON) under `dir`, sorted, outside node_modules. */
+export function sourceFiles(dir: string): string[] {
   return fs
     .readdirSync(dir, { withFileTypes: true })
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))

@@ -4,7 +4,8 @@
  * typed (a refused argument may be a pasted key). Exit codes: 0 done, 1 refused or failed, 2 usage.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { loadConfig, CONFIG_FILE_CONTEXT, type ContextSource } from '../config/load-config';
+import { CONFIG_FILE_CONTEXT } from '../config/config-sources';
+import { loadConfig, type ContextSource } from '../config/load-config';
 import { ConfigError } from '../config/validate-config';
 import type { FleapoConfig } from '../config/environment-config';
 import * as fs from 'node:fs';

@@ -1,15 +1,9 @@
 import * as fs from 'fs';
+import { CONFIG_CONTEXT, CONFIG_FILE_CONTEXT, CONFIG_FILE_ENV } from './config-sources';
 import type { FleapoConfig } from './environment-config';
 import { EXAMPLE_CONFIG } from './example-config';
 import { mergePatch } from './json-merge-patch';
 import { ConfigError, validateConfig } from './validate-config';
-
-/** cdk context key: path of a JSON file whose fields override the example configuration. */
-export const CONFIG_FILE_CONTEXT = 'fleapo:configFile';
-/** Environment variable alternative to the context key above. */
-export const CONFIG_FILE_ENV = 'FLEAPO_CONFIG_FILE';
-/** cdk context key: an object (or JSON text) whose fields override the configuration, applied last. */
-export const CONFIG_CONTEXT = 'fleapo:config';
 
 /** Where cdk context comes from: a construct's `node` (the app's), or nothing outside a synth. */
 export interface ContextSource {

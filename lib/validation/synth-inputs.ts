@@ -1,30 +1,18 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { PROJECT_ROOT, sourceFiles } from '../bundling/lambda-source-hash';
+import { CONFIG_FILE_CONTEXT, CONFIG_FILE_ENV } from '../config/config-sources';
 
-/** The project root (bin/, lib/, catalog/, lambda/). */
-const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
-/** What a synth's templates are made from: these folders' files, and these files. */
+/** What a synth's templates are made from: the source files of these folders, and these files. */
 const SOURCE_DIRS = ['bin', 'lib', 'catalog', 'lambda'];
 const SOURCE_FILES = ['package-lock.json', 'cdk.json', 'cdk.context.json', 'tsconfig.json'];
 /** Where the fingerprint of the last synth into a cloud assembly is kept, inside it. */
 export const LAST_SYNTH_FILE = '.fleapo-cache/last-synth-inputs.json';
 
-function files(dir: string): string[] {
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  return entries
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .flatMap((e) => (e.isDirectory() ? (e.name === 'node_modules' ? [] : files(path.join(dir, e.name))) : [path.join(dir, e.name)]));
-}
-
 /**
- * A cheap fingerprint of what decides a synth's templates: the name, size and modification time of every file under
- * bin/, lib/, catalog/ and lambda/ and of the lock file and the CDK settings, the context the CLI passes
+ * A cheap fingerprint of what decides a synth's templates: the name, size and modification time of every source file
+ * under bin/, lib/, catalog/ and lambda/ and of the lock file and the CDK settings, the context the CLI passes
  * (`CDK_CONTEXT_JSON`: cdk.json's and every `-c`), the `CDK_*` and `FLEAPO_*` environment, and the configuration
  * file named by them. Only a guess that the templates are the same: it decides whether to start the validation
  * engine early, never whether to validate.
@@ -35,14 +23,14 @@ export function synthInputsFingerprint(root: string = PROJECT_ROOT, env: NodeJS.
     .filter(([k]) => k.startsWith('CDK_') || k.startsWith('FLEAPO_'))
     .sort(([a], [b]) => (a < b ? -1 : 1));
   hash.update(JSON.stringify(vars));
-  let configFile = env.FLEAPO_CONFIG_FILE;
+  let configFile = env[CONFIG_FILE_ENV];
   try {
-    configFile = (JSON.parse(env.CDK_CONTEXT_JSON ?? '{}') as Record<string, unknown>)['fleapo:configFile']?.toString() ?? configFile;
+    configFile = (JSON.parse(env.CDK_CONTEXT_JSON ?? '{}') as Record<string, unknown>)[CONFIG_FILE_CONTEXT]?.toString() ?? configFile;
   } catch {
     // Unreadable context: the app reports it.
   }
   const inputs = [
-    ...SOURCE_DIRS.flatMap((d) => files(path.join(root, d))),
+    ...SOURCE_DIRS.flatMap((d) => sourceFiles(path.join(root, d))),
     ...SOURCE_FILES.map((f) => path.join(root, f)),
     ...(configFile ? [path.resolve(root, configFile)] : []),
   ];

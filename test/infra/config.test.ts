@@ -4,7 +4,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { EXAMPLE_CONFIG } from '../../lib/config/example-config';
-import { CONFIG_CONTEXT, CONFIG_FILE_CONTEXT, loadConfig, mergeConfig } from '../../lib/config/load-config';
+import { CONFIG_CONTEXT, CONFIG_FILE_CONTEXT } from '../../lib/config/config-sources';
+import { loadConfig, mergeConfig } from '../../lib/config/load-config';
 import { ConfigError, checkRotationCron, validateConfig } from '../../lib/config/validate-config';
 
 /** The example configuration with `override` merged in, validated. */
