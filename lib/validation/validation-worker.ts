@@ -27,7 +27,7 @@ try {
   ({ CloudFormationValidatePlugin } = require(workerData.awsCdkLib));
 } catch (error) {
   // A worker that cannot start says so at once: a synth waiting for it validates in its own thread instead.
-  Atomics.store(workerData.state, 0, 1);
+  Atomics.store(workerData.state, 0, ${STATE_FAILED});
   throw error;
 }
 // The first engine of a process compiles the engine's bundled schemas and rules (seconds); engines built later
@@ -46,8 +46,8 @@ parentPort.on('message', ({ props, context, port, signal }) => {
     let plugin = plugins.get(key);
     if (!plugin) plugins.set(key, (plugin = new CloudFormationValidatePlugin(props)));
     reply = { report: plugin.validate(context) };
-  } catch (error) {
-    reply = { error: String((error && error.stack) || error) };
+  } catch {
+    reply = {}; // validated again in the synth's own thread, where the same error reaches the synth
   }
   port.postMessage(reply);
   port.close();
@@ -107,7 +107,7 @@ export class ValidationWorker {
     if (this.failed) return none;
     const workerContext: WorkerContext = {
       templatePaths: context.templatePaths,
-      stackTemplates: context.stackTemplates.map((s) => ({ ...s })),
+      stackTemplates: context.stackTemplates,
       accountId: context.accountId,
       region: context.region,
     };
@@ -142,7 +142,7 @@ export class ValidationWorker {
     let waited: ReturnType<typeof Atomics.wait>;
     do waited = Atomics.wait(signal, 0, 0, WAIT_SLICE_MS);
     while (waited === 'timed-out' && Atomics.load(this.state, 0) !== STATE_FAILED && Date.now() < deadline);
-    const reply = receiveMessageOnPort(port)?.message as { report?: PolicyValidationPluginReport; error?: string } | undefined;
+    const reply = receiveMessageOnPort(port)?.message as { report?: PolicyValidationPluginReport } | undefined;
     port.close();
     if (waited === 'timed-out' || !reply) {
       // Hung or gone: not used again.
