@@ -18,6 +18,7 @@ export const DEFAULT_CDK_QUALIFIER = 'hnb659fds';
 const ACCOUNT = /^\d{12}$/;
 const ARN_PARTITION = '(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc)';
 const SECRET_ARN = new RegExp(`^arn:${ARN_PARTITION}:secretsmanager:[a-z0-9-]+:\\d{12}:secret:[A-Za-z0-9/_+=.@!-]+$`);
+const IAM_ROLE_ARN = new RegExp(`^arn:${ARN_PARTITION}:iam::\\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$`);
 const KMS_KEY_ARN = new RegExp(`^arn:${ARN_PARTITION}:kms:[a-z0-9-]+:\\d{12}:key/[A-Za-z0-9-]+$`);
 /** An image reference that pins a tag or a digest: `repo:tag`, `repo@sha256:...` (a port in the host is not a tag). */
 const PINNED_IMAGE = /^[a-z0-9][a-z0-9.-]*(:\d+)?(\/[a-z0-9._-]+)+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$/;
@@ -262,6 +263,13 @@ export const environmentSchema = section({
       "and not the account's own qualifier.",
   ),
   terminationProtection: flag().describe("Protect the environment's stack against deletion (prod)."),
+  breakGlassRoleArn: text('an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)', IAM_ROLE_ARN)
+    .optional()
+    .describe(
+      "An existing IAM role of this environment's account for emergencies: besides the environment's own functions, " +
+        "execution role and deploy chain, the only principal that may read and write the environment's secret values " +
+        'and assume its bootstrap roles. Every use is recorded by CloudTrail. Unset: no principal outside the app may.',
+    ),
 })
   .check(
     crossCheck<ZonesOf>(['region', 'network.availabilityZones'], (env, report) => {
@@ -275,6 +283,13 @@ export const environmentSchema = section({
       if (!env.database.masterSecretArn.includes(`:${env.region}:${env.account}:`)) {
         const expected = `a secret of this environment's account ${env.account} and region ${env.region}`;
         report(`field "masterSecretArn" must be ${expected}`, ['database']);
+      }
+    }),
+  )
+  .check(
+    crossCheck<{ account: string; breakGlassRoleArn?: string }>(['account', 'breakGlassRoleArn'], (env, report) => {
+      if (env.breakGlassRoleArn !== undefined && !env.breakGlassRoleArn.includes(`::${env.account}:role/`)) {
+        report(`field "breakGlassRoleArn" must be a role of this environment's account ${env.account}`);
       }
     }),
   )

@@ -65,6 +65,16 @@ describe('the configuration', () => {
       /field "masterSecretArn" must be a secret of this environment's account/,
     ],
     [
+      'a break-glass role of another account',
+      { environments: { prod: { breakGlassRoleArn: 'arn:aws:iam::999999999999:role/break-glass' } } },
+      /environment "prod": field "breakGlassRoleArn" must be a role of this environment's account/,
+    ],
+    [
+      'a break-glass value that is not a role ARN',
+      { environments: { prod: { breakGlassRoleArn: 'arn:aws:iam::111111111111:user/admin' } } },
+      /environment "prod": field "breakGlassRoleArn" must be an IAM role ARN/,
+    ],
+    [
       'a subnet in another region',
       { environments: { prod: { network: { availabilityZones: ['eu-west-1a', 'us-east-1b', 'us-east-1c'] } } } },
       /availability zone "eu-west-1a" is not in region us-east-1/,
