@@ -127,6 +127,23 @@ describe('placeholders', () => {
     expect(load({}, { FLEAPO_CONFIG_FILE: file }).config.environments.map((e) => e.name)).toEqual(['qa']);
   });
 
+  test('every team file example in the docs (a JSON block with "$schema") is a complete team configuration', () => {
+    const docs = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs'), { recursive: true }).map((f) => path.join('docs', String(f)))];
+    const examples = docs
+      .filter((f) => f.endsWith('.md'))
+      .flatMap((f) =>
+        [...fs.readFileSync(path.join(ROOT, f), 'utf8').matchAll(/```json\n(\{\n\s*"\$schema"[\s\S]*?)```/g)].map((m) => ({
+          f,
+          json: m[1],
+        })),
+      );
+    expect(examples.length).toBeGreaterThan(0);
+    for (const { f, json } of examples) {
+      const loaded = load({}, { FLEAPO_CONFIG_FILE: writeFile(JSON.parse(json)) });
+      expect([f, loaded.config.environments.length]).toEqual([f, expect.any(Number)]);
+    }
+  });
+
   test('an empty FLEAPO_CONFIG_FILE (a workflow variable left unset) is no file: the example', () => {
     expect(load({}, { FLEAPO_CONFIG_FILE: '' }).sources).toEqual([]);
   });
