@@ -40,8 +40,9 @@ interface CommonOptions {
 }
 
 /**
- * The directory of the project's `cdk.json`: `cwd` or the nearest directory above it that has one, as the CDK CLI
- * finds its project; undefined when there is none.
+ * The directory of the project's `cdk.json`: `cwd` or the nearest directory above it that has one (as git finds its
+ * repository), so that the command means the same project from any of its subdirectories; undefined when there is
+ * none. (The CDK CLI itself reads only the current directory's cdk.json: run `cdk` from the project's root.)
  */
 export function findProjectDir(cwd: string): string | undefined {
   for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {

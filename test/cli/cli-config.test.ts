@@ -1,6 +1,6 @@
 /**
- * How `fleapo-secrets` finds its configuration: the project's cdk.json upward from the current directory (as the CDK
- * CLI finds its project), a relative `fleapo:configFile` read from that project, and one line on stderr that names
+ * How `fleapo-secrets` finds its configuration: the project's cdk.json upward from the current directory (the same
+ * project from any subdirectory), a relative `fleapo:configFile` read from that project, and one line on stderr that names
  * what was loaded (stdout stays for the result, `--json`). In process: no build, no AWS call.
  */
 import * as fs from 'fs';
