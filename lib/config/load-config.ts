@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import { CONFIG_CONTEXT, CONFIG_FILE_CONTEXT, CONFIG_FILE_ENV, unknownSourceNames } from './config-sources';
+import { CONFIG_CONTEXT, CONFIG_FILE_CONTEXT, CONFIG_FILE_ENV, REQUIRE_TEAM_CONFIG_ENV, unknownSourceNames } from './config-sources';
 import type { FleapoConfig } from './environment-config';
 import { EXAMPLE_CONFIG } from './example-config';
 import { mergePatch } from './json-merge-patch';
@@ -45,8 +45,8 @@ export interface LoadedConfig {
  *
  * It cannot half-apply: a team configuration (any override) must give every placeholder field of the example
  * (`PLACEHOLDER_FIELDS`) in each environment it keeps, and an unknown `fleapo:*` context key or `FLEAPO_*` variable
- * (a typo of a source's name, which would silently load the example) is refused. Throws a `ConfigError` that lists
- * every problem.
+ * (a typo of a source's name, which would silently load the example) is refused; with `FLEAPO_REQUIRE_TEAM_CONFIG`
+ * (the deploy workflow) the example itself is. Throws a `ConfigError` that lists every problem.
  */
 export function loadConfigWithSource(node: ContextSource = NO_CONTEXT, options: LoadConfigOptions = {}): LoadedConfig {
   const env = options.env ?? process.env;
@@ -62,6 +62,12 @@ export function loadConfigWithSource(node: ContextSource = NO_CONTEXT, options: 
     overrides.push({ label: `context ${CONFIG_CONTEXT}`, patch });
   }
 
+  if (overrides.length === 0 && /^(true|1)$/.test(env[REQUIRE_TEAM_CONFIG_ENV] ?? '')) {
+    throw new ConfigError([
+      `no team configuration (${REQUIRE_TEAM_CONFIG_ENV} refuses the example, whose accounts and ids are placeholders): ` +
+        `give it with -c ${CONFIG_FILE_CONTEXT}=FILE or ${CONFIG_FILE_ENV}=FILE`,
+    ]);
+  }
   const merged = overrides.reduce((config, override) => mergeConfig(config, override.patch), EXAMPLE_CONFIG as unknown);
   const left = placeholdersLeft(
     merged,

@@ -147,6 +147,16 @@ describe('placeholders', () => {
   test('an empty FLEAPO_CONFIG_FILE (a workflow variable left unset) is no file: the example', () => {
     expect(load({}, { FLEAPO_CONFIG_FILE: '' }).sources).toEqual([]);
   });
+
+  test('FLEAPO_REQUIRE_TEAM_CONFIG (the deploy workflow) refuses the example, and only the example', () => {
+    expect(problemsOf(() => load({}, { FLEAPO_REQUIRE_TEAM_CONFIG: 'true', FLEAPO_CONFIG_FILE: '' })).problems).toEqual([
+      'no team configuration (FLEAPO_REQUIRE_TEAM_CONFIG refuses the example, whose accounts and ids are placeholders): ' +
+        'give it with -c fleapo:configFile=FILE or FLEAPO_CONFIG_FILE=FILE',
+    ]);
+    const team = { [CONFIG_CONTEXT]: { environments: { staging: null, prod: teamEnvironment('prod') } } };
+    expect(load(team, { FLEAPO_REQUIRE_TEAM_CONFIG: 'true' }).sources).toEqual(['context fleapo:config']);
+    expect(load({}, { FLEAPO_REQUIRE_TEAM_CONFIG: '' }).sources).toEqual([]);
+  });
 });
 
 describe('unknown source names', () => {

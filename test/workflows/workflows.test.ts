@@ -109,6 +109,8 @@ describe('deploy.yml', () => {
     ['deploy-prod', 'arn:aws:iam::${{ vars.PROD_AWS_ACCOUNT_ID }}:role/gha-deploy-prod', '${{ vars.PROD_AWS_REGION }}', "'Fleapo-prod'"],
   ])('%s assumes its role in its own region and deploys its stack only', (job, role, region, stack) => {
     const steps = jobs[job].steps!;
+    // The example configuration (placeholder accounts and ids) is refused: only the team's deploys.
+    expect(jobs[job].env).toEqual({ FLEAPO_REQUIRE_TEAM_CONFIG: 'true' });
     const creds = steps.find((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@'))!;
     expect(creds.with).toMatchObject({ 'role-to-assume': role, 'aws-region': region });
     const deploys = steps.filter((s) => s.run?.includes('cdk deploy'));
@@ -139,6 +141,7 @@ describe('pull-request.yml', () => {
     const job = wf.jobs!['aws-diff'];
     expect(job.if).toContain('github.event.pull_request.head.repo.full_name == github.repository');
     expect(job.permissions).toEqual({ 'id-token': 'write', contents: 'read' });
+    expect(job.env).toEqual({ FLEAPO_REQUIRE_TEAM_CONFIG: 'true' });
     expect(JSON.stringify(job.steps)).toContain('cdk diff --method=template');
     expect(assumedRoles({ file: 'pull-request.yml', workflow: wf }).map((a) => a.role)).toEqual(['gha-pr-diff']);
     // What that role may do, as the app defines it: read templates, no role to assume.
