@@ -41,6 +41,11 @@ export const EXAMPLE_CONFIG = {
       externalServices: { stripeMode: 'test', posthogApiHost: 'https://us.i.posthog.com' },
       alerts: { emails: [] as string[] },
       cdkBootstrapQualifier: 'fleapostg',
+      operators: {
+        trustedPrincipalArns: [
+          'arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_FleapoStagingOperator_0123456789abcdef',
+        ],
+      },
       terminationProtection: false,
     },
     prod: {
@@ -77,6 +82,11 @@ export const EXAMPLE_CONFIG = {
       externalServices: { stripeMode: 'live', posthogApiHost: 'https://us.i.posthog.com' },
       alerts: { emails: [] as string[] },
       cdkBootstrapQualifier: 'fleapoprod',
+      operators: {
+        trustedPrincipalArns: [
+          'arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_FleapoProdOperator_fedcba9876543210',
+        ],
+      },
       terminationProtection: true,
     },
   },
