@@ -518,3 +518,17 @@ test('the operators configuration takes exact IAM role or user ARNs only', () =>
     );
   }
 });
+
+test('without an operators section there are no operator roles, and no secret policy names one', () => {
+  const withoutOperators = { environments: Object.fromEntries(ENVS.map((env) => [env, { operators: null }])) };
+  const synthesized = synthesizeApp({ config: validateConfig(mergeConfig(EXAMPLE_CONFIG, withoutOperators)) });
+  for (const env of ENVS) {
+    const template = synthesized[`Fleapo-${env}`];
+    const roleNames = Object.values(resourcesOfType(template, 'AWS::IAM::Role')).map((r) => r.Properties.RoleName as string);
+    expect(roleNames.filter((n) => n.includes('operator'))).toEqual([]);
+    expect(roleNames).toContain(`fleapo-${env}-ecs-execution`);
+    const policies = JSON.stringify(resourcesOfType(template, 'AWS::SecretsManager::ResourcePolicy'));
+    expect(Object.keys(resourcesOfType(template, 'AWS::SecretsManager::ResourcePolicy'))).toHaveLength(SECRET_NAMES.length);
+    expect(policies).not.toMatch(/Operators/);
+  }
+}, 180_000);
