@@ -376,6 +376,8 @@ describe.each(ENVS)('%s', (env) => {
       evaluate({ ...reader, action, resource, resourceAccount: ACCOUNT, context: { 'ecs:cluster': e.cluster } });
     await expect(ecs('ecs:DescribeServices', e.serviceArn)).resolves.toBe('Allowed');
     await expect(ecs('ecs:UpdateService', e.serviceArn)).resolves.toBe('ImplicitlyDenied');
+    await expect(ecs('ecs:ListTasks', '*')).resolves.toBe('Allowed');
+    await expect(ecs('ecs:DescribeTasks', `arn:aws:ecs:${REGION}:${ACCOUNT}:task/fleapo-${env}/0123456789abcdef`)).resolves.toBe('Allowed');
     await expect(evaluate({ ...reader, action: 'cloudtrail:LookupEvents', resource: '*', resourceAccount: ACCOUNT })).resolves.toBe(
       'Allowed',
     );
@@ -418,6 +420,8 @@ describe.each(ENVS)('%s', (env) => {
     await expect(ecs('ecs:UpdateService', e.serviceArn)).resolves.toBe('Allowed');
     await expect(ecs('ecs:DescribeServices', e.serviceArn)).resolves.toBe('Allowed');
     await expect(ecs('ecs:ListTasks', '*')).resolves.toBe('Allowed');
+    await expect(ecs('ecs:DescribeTasks', `arn:aws:ecs:${REGION}:${ACCOUNT}:task/fleapo-${env}/0123456789abcdef`)).resolves.toBe('Allowed');
+    await expect(ecs('ecs:UpdateService', environment(other).serviceArn)).resolves.not.toBe('Allowed');
     // With AdministratorAccess attached, still no value and no AWSCURRENT move.
     const escalated = { ...op, identityPolicies: [...op.identityPolicies, ADMIN_POLICY], permissionBoundaries: undefined };
     for (const name of SECRET_NAMES) {
