@@ -42,6 +42,11 @@ export const EXAMPLE_CONFIG = {
       externalServices: { stripeMode: 'test', posthogApiHost: 'https://us.i.posthog.com' },
       alerts: { emails: [] as string[] },
       cdkBootstrapQualifier: 'fleapostg',
+      operators: {
+        trustedPrincipalArns: [
+          'arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_FleapoStagingOperator_0123456789abcdef',
+        ],
+      },
       terminationProtection: false,
     },
     prod: {
@@ -78,6 +83,11 @@ export const EXAMPLE_CONFIG = {
       externalServices: { stripeMode: 'live', posthogApiHost: 'https://us.i.posthog.com' },
       alerts: { emails: [] as string[] },
       cdkBootstrapQualifier: 'fleapoprod',
+      operators: {
+        trustedPrincipalArns: [
+          'arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_FleapoProdOperator_fedcba9876543210',
+        ],
+      },
       terminationProtection: true,
     },
   },
@@ -88,7 +98,7 @@ export const EXAMPLE_CONFIG = {
 
 /**
  * The fields of an environment (dotted paths) whose example value above is a placeholder: they describe the team's own
- * AWS accounts, network, cluster, image, database and GitHub repository, which no default can know. A team
+ * AWS accounts, network, cluster, image, database, GitHub repository and operators, which no default can know. A team
  * configuration must give each of them, in its file or inline context, for every environment it keeps (a new
  * environment gives every field anyway); the other fields have defaults a team may keep.
  */
@@ -106,4 +116,7 @@ export const PLACEHOLDER_FIELDS = [
   'database.securityGroupId',
   'github.owner',
   'github.repository',
+  // Who may assume the operator roles: the example's Identity Center roles are in the example account. A team gives
+  // its own principals, or `"operators": null` for no operator roles.
+  'operators',
 ] as const;

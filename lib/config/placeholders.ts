@@ -3,8 +3,9 @@ import { EXAMPLE_CONFIG, PLACEHOLDER_FIELDS } from './example-config';
 /**
  * The placeholder fields (`PLACEHOLDER_FIELDS`) of the example that a team's overrides leave in the environments of
  * the merged configuration: one line per environment, `environment "prod": network.vpcId, database.host`. A field is
- * given when an override sets it (to any value but `null`, even the example's own); an environment the example does
- * not have is the team's own and gives every field anyway.
+ * given when an override sets it (to any value, even the example's own; `null` removes it, which is the team's answer
+ * for an optional section such as `operators` and a schema error for a required field); an environment the example
+ * does not have is the team's own and gives every field anyway.
  */
 export function placeholdersLeft(merged: unknown, overrides: readonly unknown[]): string[] {
   const environments = field(merged, ['environments']);
@@ -25,11 +26,11 @@ export function placeholdersLeft(merged: unknown, overrides: readonly unknown[])
 function given(patch: unknown, path: readonly string[]): boolean {
   let at = patch;
   for (const key of path) {
-    if (!isObject(at)) return at !== undefined && at !== null;
+    if (!isObject(at)) return at !== undefined;
     if (!Object.hasOwn(at, key)) return false;
     at = at[key];
   }
-  return at !== null && at !== undefined;
+  return at !== undefined;
 }
 
 function field(value: unknown, path: readonly string[]): unknown {

@@ -114,6 +114,14 @@ export class EnvironmentSecrets extends Construct {
     );
   }
 
+  /**
+   * Allows `grantee` what `PutSecretValue` needs of this key (`kms:GenerateDataKey`, `kms:Decrypt`), only through
+   * Secrets Manager and only for the given secrets.
+   */
+  public grantKeyForWrites(grantee: iam.IGrantable, secretArns: string[]): iam.Grant {
+    return grantKeyThroughSecretsManager(grantee, this.key, ['kms:Decrypt', 'kms:GenerateDataKey'], secretArns);
+  }
+
   /** Allows `grantee` to decrypt with this key only through Secrets Manager, only for the given secrets. */
   public grantDecryptThroughSecretsManager(grantee: iam.IGrantable, secretArns: string[]): iam.Grant {
     return grantKeyThroughSecretsManager(grantee, this.key, ['kms:Decrypt'], secretArns);

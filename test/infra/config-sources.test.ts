@@ -79,7 +79,7 @@ describe('placeholders', () => {
     expect(problems).toEqual([
       `environment "staging": ${ALL_PLACEHOLDERS}`,
       'environment "prod": region, network.vpcId, network.availabilityZones, network.privateSubnetIds, network.serviceSecurityGroupIds, ' +
-        'service.clusterName, service.image, database.host, database.securityGroupId, github.owner, github.repository',
+        'service.clusterName, service.image, database.host, database.securityGroupId, github.owner, github.repository, operators',
     ]);
   });
 

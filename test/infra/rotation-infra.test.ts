@@ -381,7 +381,7 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
     }
     await expect(
       evaluate({ ...who, action: 'kms:Decrypt', resource: s.keyArn, resourcePolicy: s.keyPolicy, context: viaSns }),
-    ).resolves.toBe('ImplicitlyDenied');
+    ).resolves.toBe('ExplicitlyDenied'); // the secrets key's policy: only through Secrets Manager, only its readers
     for (const kind of ['stripe-secret-key', 'stripe-webhook-secret']) {
       await expect(evaluate({ ...who, action: 'secretsmanager:DescribeSecret', resource: s.secretArn(kind) })).resolves.toBe('Allowed');
       await expect(evaluate({ ...who, action: 'secretsmanager:GetSecretValue', resource: s.secretArn(kind) })).resolves.toBe(
@@ -474,7 +474,7 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
         evaluate({ ...who, action: 'kms:Decrypt', resource: s.keyArn, resourcePolicy: s.keyPolicy, context: ec }).then(
           (d) => `without ViaService: ${d}`,
         ),
-      ).resolves.toBe('without ViaService: ImplicitlyDenied');
+      ).resolves.toBe('without ViaService: ExplicitlyDenied'); // the key policy denies any use not through Secrets Manager
       await expect(
         evaluate({
           ...who,
@@ -483,7 +483,7 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
           resourcePolicy: o.keyPolicy,
           context: { ...via, 'kms:EncryptionContext:SecretARN': o.secretArn('auth-secret') },
         }).then((d) => `other key: ${d}`),
-      ).resolves.toBe('other key: ImplicitlyDenied');
+      ).resolves.toBe('other key: ExplicitlyDenied'); // not among the other key's readers
     }
   });
 });

@@ -19,5 +19,6 @@ export function teamEnvironment(name: string, account = '222222222222', region =
       securityGroupId: 'sg-0123456789abcdef4',
     },
     github: { owner: 'team', repository: 'team-secrets' },
+    operators: { trustedPrincipalArns: [`arn:aws:iam::${account}:role/team-${name}-operator`] },
   };
 }
