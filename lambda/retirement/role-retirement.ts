@@ -8,10 +8,10 @@ import {
   METRIC_ROLE_RETIRED,
 } from '../../catalog/metrics';
 import { publishCountMetric } from '../observability/emf-metric';
-import { parseDatabaseSecret, parsePostgresUrl } from '../postgres/database-secret';
+import { parseDatabaseSecret } from '../postgres/database-secret';
 import { parseMasterCredentials } from '../postgres/master-credentials';
 import { withConnection } from '../postgres/pg-connection';
-import { checkApplicationRole, checkConfiguredSecret, checkMasterIsNotApplicationRole, masterLogin } from '../postgres/database-target';
+import { checkApplicationRole, checkMasterIsNotApplicationRole, masterLogin, readConfiguredUrl } from '../postgres/database-target';
 import { retireRole, roleExists, sessionCount } from '../postgres/role-admin';
 import { TAG_RETIRED_DEPLOYMENT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../catalog/tags';
 import { currentRolloutVerdict } from '../rotation/rollout-follow';
@@ -119,8 +119,7 @@ export async function retireOldRole(trigger: RetirementTrigger, deps: Retirement
   // an application role, AWSPREVIOUS's role must be the other application role (its host is never used: the
   // retirement logs in to the configured database only), and the master user is never one of them.
   const currentWhat = `Secret ${deps.secretArn}: AWSCURRENT`;
-  const current = parsePostgresUrl(await deps.store.getString(deps.secretArn, AWSCURRENT), currentWhat);
-  checkConfiguredSecret(current, deps.db, currentWhat);
+  const current = readConfiguredUrl(await deps.store.getString(deps.secretArn, AWSCURRENT), deps.db, currentWhat);
   const previousValue = await deps.store.findString(deps.secretArn, AWSPREVIOUS);
   const previousWhat = `Secret ${deps.secretArn}: AWSPREVIOUS`;
   const previousUser = previousValue === undefined ? undefined : parseDatabaseSecret(previousValue, previousWhat).url.user;

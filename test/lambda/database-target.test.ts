@@ -114,6 +114,23 @@ describe('a secret naming another database target is refused, and the master pas
     expect(trap.connections).toBe(0);
   });
 
+  test('a URL naming the configured target whose query points pg elsewhere, in plain text: refused, nothing sent', async () => {
+    // pg (pg-connection-string) lets host, port and sslmode in the query override the URL: the app would send its
+    // password, and the next rotation's new one, to the listener in plain text.
+    const redirect = `?host=127.0.0.1&port=${trap.port}&sslmode=disable`;
+    await expectRotationRefused(
+      `${url(BASE_ROLE, password(), h.proxy.port)}${redirect}`,
+      'createSecret',
+      /AWSCURRENT is refused: its query key\(s\) host, port, sslmode \(the configuration asks for no query\)/,
+    );
+    await expectRotationRefused(
+      `${url(`${BASE_ROLE}_clone`, password(), h.proxy.port)}?options=-c%20role%3Dpostgres`,
+      'createSecret',
+      /AWSCURRENT is refused: its query key\(s\) options/,
+    );
+    expect(trap.connections).toBe(0);
+  });
+
   test('an AWSPENDING written by hand to point at the hostile listener: setSecret refuses before any login', async () => {
     const sm = h.sm.sdkClient();
     // The writer of the secret stages its own AWSPENDING before the function's createSecret runs.
