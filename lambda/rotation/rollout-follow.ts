@@ -5,13 +5,40 @@
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { EcsTarget } from '../config/env';
 import { observeService, observeTasks } from './ecs-rollout';
-import { describeVerdict, RolloutVerdict, rolloutVerdict } from './rollout-verdict';
+import { describeVerdict, RolloutVerdict, rolloutStartFromAws, rolloutVerdict } from './rollout-verdict';
+import type { RolloutRecord } from './rollout-tags';
 
 /** The verdict for the value current since `since`, from one DescribeServices and the family's tasks. */
 export async function currentRolloutVerdict(ecs: ECSClient, target: EcsTarget, since: Date): Promise<RolloutVerdict> {
   const service = await observeService(ecs, target);
   const tasks = await observeTasks(ecs, target.cluster, service.families);
   return rolloutVerdict(since, service.serviceName, service.deployments, tasks);
+}
+
+/** What a verdict on a recorded rollout starts from: the record on the secret and the version's CreatedDate from Secrets Manager. */
+export interface RecordedRolloutStart {
+  record: RolloutRecord;
+  versionCreatedAt: Date | undefined;
+}
+
+/**
+ * The verdict for a recorded rollout, from what AWS reports (rolloutStartFromAws): a record that does not fit is
+ * `not-rolled` with `recordMismatch`, and `onRecordMismatch` hears why (the Lambda callers raise RolloutNotRecorded).
+ */
+export async function verifiedRolloutVerdict(
+  ecs: ECSClient,
+  target: EcsTarget,
+  start: RecordedRolloutStart,
+  onRecordMismatch: (problem: string) => void = () => undefined,
+): Promise<RolloutVerdict> {
+  const service = await observeService(ecs, target);
+  const checked = rolloutStartFromAws(start.record, start.versionCreatedAt, service.deployments);
+  if ('problem' in checked) {
+    onRecordMismatch(checked.problem);
+    return { state: 'not-rolled', reason: `the rollout record does not fit what AWS reports: ${checked.problem}`, recordMismatch: true };
+  }
+  const tasks = await observeTasks(ecs, target.cluster, service.families);
+  return rolloutVerdict(checked.since, service.serviceName, service.deployments, tasks);
 }
 
 export interface FollowOptions {
