@@ -54,14 +54,27 @@ export function isFinal(verdict: RolloutVerdict): boolean {
 }
 
 /**
- * Polls until the value current since `since` is rolled out everywhere, the rollout failed, nothing rolls it, or
+ * The verdict from a start: a recorded rollout is checked against AWS (verifiedRolloutVerdict); a bare time is one
+ * this caller just had from ECS itself (the createdAt UpdateService returned).
+ */
+export function rolloutVerdictFrom(ecs: ECSClient, target: EcsTarget, start: Date | RecordedRolloutStart): Promise<RolloutVerdict> {
+  return start instanceof Date ? currentRolloutVerdict(ecs, target, start) : verifiedRolloutVerdict(ecs, target, start);
+}
+
+/**
+ * Polls until the value current since `start` is rolled out everywhere, the rollout failed, nothing rolls it, or
  * `timeoutMs` passed. Returns the last verdict: only `rolled-out` means safe.
  */
-export async function followRollout(ecs: ECSClient, target: EcsTarget, since: Date, options: FollowOptions): Promise<RolloutVerdict> {
+export async function followRollout(
+  ecs: ECSClient,
+  target: EcsTarget,
+  start: Date | RecordedRolloutStart,
+  options: FollowOptions,
+): Promise<RolloutVerdict> {
   const deadline = Date.now() + options.timeoutMs;
   let last = '';
   for (;;) {
-    const verdict = await currentRolloutVerdict(ecs, target, since);
+    const verdict = await rolloutVerdictFrom(ecs, target, start);
     const line = `${verdict.state}: ${describeVerdict(verdict)}`;
     if (line !== last) options.onProgress?.(line);
     last = line;
