@@ -3,11 +3,13 @@ import * as crypto from 'node:crypto';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SecretsManagerClient, TagResourceCommand } from '@aws-sdk/client-secrets-manager';
 import { handler } from '../../lambda/auth-secret-rotation';
+import { handler as retirementHandler } from '../../lambda/database-role-retirement';
+import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { TAG_ROLLOUT_CREATED_AT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../catalog/tags';
 import { currentRolloutVerdict, verifiedRolloutVerdict } from '../../lambda/rotation/rollout-follow';
 import { recordedRollout } from '../../lambda/rotation/rollout-tags';
 import { SecretStore } from '../../lambda/rotation/secret-store';
-import { invoker } from '../support/events';
+import { invoker, scheduledEvent } from '../support/events';
 import { FakeEcs } from '../support/fake-ecs';
 import { RotationHarness } from '../support/rotation-harness';
 
@@ -159,6 +161,39 @@ test('AUTH_SECRET: a forged record makes createSecret refuse (nothing staged) an
   await tag(arn, versionId, rollout.id, rollout.createdAt);
   h.ecs.completeDeployment(rollout.id);
   expect(await h.rotate(arn, rotate, result.token)).toMatchObject({ ok: true });
+});
+
+test('retirement: a forged record stalls it (RetirementStalled and RolloutNotRecorded) before any database login', async () => {
+  h.ecs.completeDeployment();
+  const before = h.ecs.primary;
+  // The configured database is never reached: the verdict comes first (no PostgreSQL in this file).
+  Object.assign(process.env, {
+    MASTER_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:111111111111:secret:fleapo/test/no-master-AbCdEf',
+    DB_HOST: '127.0.0.1',
+    DB_PORT: '9',
+    DB_NAME: 'fleapo',
+    DB_APP_USER: 'app',
+  });
+  const previous = `postgres://app:${crypto.randomBytes(16).toString('hex')}@127.0.0.1:9/fleapo`;
+  const current = `postgres://app_clone:${crypto.randomBytes(16).toString('hex')}@127.0.0.1:9/fleapo`;
+  h.extraSecrets.push(previous, current);
+  const arn = h.sm.createSecret(`fleapo/test/record-db-${crypto.randomBytes(3).toString('hex')}`, previous);
+  await sm.send(new PutSecretValueCommand({ SecretId: arn, SecretString: current, VersionStages: ['AWSCURRENT'] }));
+  const versionId = h.sm.versionIdOf(arn, 'AWSCURRENT')!;
+  const rollout = h.ecs.deployNewRevision();
+  // The old tasks still run; the record claims a start before the version existed.
+  await tag(arn, versionId, rollout.id, before.createdAt);
+  process.env.SECRET_ARN = arn;
+  const count = (name: string) => h.capture.jsonLines().filter((l) => name in l && '_aws' in l).length;
+  const [stalled, notRecorded] = [count('RetirementStalled'), count('RolloutNotRecorded')];
+  await expect(retirementHandler(scheduledEvent())).resolves.toEqual({ outcome: 'stalled' });
+  expect(count('RetirementStalled')).toBe(stalled + 1);
+  expect(count('RolloutNotRecorded')).toBe(notRecorded + 1);
+  // The true record: waits for ECS (the rollout is still in progress), no alarm.
+  await tag(arn, versionId, rollout.id, rollout.createdAt);
+  await expect(retirementHandler(scheduledEvent())).resolves.toEqual({ outcome: 'waiting' });
+  expect(count('RolloutNotRecorded')).toBe(notRecorded + 1);
+  h.ecs.completeDeployment(rollout.id);
 });
 
 test('no value in any output', () => {
