@@ -196,6 +196,12 @@ describe('idempotency and failures', () => {
   const injections: Injection[] = [
     { name: 'Secrets Manager 500 on PutSecretValue', step: 'createSecret', arm: () => h.sm.server.failNext('PutSecretValue') },
     { name: 'Secrets Manager 500 on DescribeSecret', step: 'createSecret', arm: () => h.sm.server.failNext('DescribeSecret') },
+    // The pending marker is written before the value: a retry generates, marks and stores again.
+    {
+      name: 'Secrets Manager 500 on TagResource (the pending marker)',
+      step: 'createSecret',
+      arm: () => h.sm.server.failNext('TagResource'),
+    },
     {
       name: 'database unreachable',
       step: 'setSecret',
