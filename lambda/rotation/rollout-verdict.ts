@@ -142,9 +142,10 @@ export function rolloutStartFromAws(
     }
     return { since: record.createdAt };
   }
-  const times = deployments.map((d) => time(d.createdAt));
-  const oldest = Math.min(...times.map((t) => t ?? -Infinity));
-  if (deployments.length === 0 || oldest < T) {
+  // INACTIVE ones (if ECS still lists any) were drained already: they say nothing about where the value runs.
+  const live = deployments.filter((d) => d.status !== 'INACTIVE');
+  const oldest = Math.min(...live.map((d) => time(d.createdAt) ?? -Infinity));
+  if (live.length === 0 || oldest < T) {
     return {
       problem:
         `ECS does not report the recorded deployment ${record.deploymentId ?? '(none recorded)'} for this service, ` +
