@@ -302,6 +302,12 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
       await expect(
         evaluate({ ...who, action: 'secretsmanager:TagResource', resource: s.secretArn('stripe-secret-key'), context: refusal }),
       ).resolves.toBe('ImplicitlyDenied');
+      // The pending marker (AWSPENDING belongs to the rotation): its own secret only.
+      const marker = { 'aws:TagKeys': ['fleapo:pending'] };
+      await expect(evaluate({ ...who, action: 'secretsmanager:TagResource', resource: own, context: marker })).resolves.toBe('Allowed');
+      await expect(
+        evaluate({ ...who, action: 'secretsmanager:TagResource', resource: s.secretArn('posthog-api-key'), context: marker }),
+      ).resolves.toBe('ImplicitlyDenied');
     }
     for (const kind of ['stripe-secret-key', 'stripe-webhook-secret', 'posthog-api-key']) {
       const who = s.principal(`${kind}-rotation`);
@@ -322,6 +328,17 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
         context: { 'aws:TagKeys': ['fleapo:refusal'] },
       }),
     ).resolves.toBe('ImplicitlyDenied');
+    await expect(
+      evaluate({
+        ...retirement,
+        action: 'secretsmanager:TagResource',
+        resource: s.secretArn('database-url'),
+        context: { 'aws:TagKeys': ['fleapo:pending'] },
+      }),
+    ).resolves.toBe('ImplicitlyDenied');
+    await expect(
+      evaluate({ ...retirement, action: 'secretsmanager:ListSecretVersionIds', resource: s.secretArn('database-url') }),
+    ).resolves.toBe('Allowed');
     await expect(evaluate({ ...retirement, action: 'ecs:UpdateService', resource: s.serviceArn, context: s.cluster })).resolves.toBe(
       'ImplicitlyDenied',
     );
