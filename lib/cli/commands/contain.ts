@@ -22,7 +22,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { issuerDashboard, type SecretName } from '../../../catalog/secrets';
 import { STAGED_LABEL } from '../../../catalog/labels';
-import { TAG_CONTAIN_STARTED, TAG_CONTAIN_VERSION, TAG_REKEY_REQUESTED } from '../../../catalog/tags';
+import { TAG_CONTAIN_STARTED, TAG_CONTAIN_VERSION, TAG_REFUSED_VERSION, TAG_REKEY_REQUESTED } from '../../../catalog/tags';
 import { externalSecretFormProblem } from '../../../lambda/external/external-secret-kinds';
 import { forceNewDeployment, observeService, observeTasks, rolloutRecord } from '../../../lambda/rotation/ecs-rollout';
 import { recordedRolloutStart } from '../../../lambda/rotation/rollout-tags';
@@ -125,7 +125,7 @@ const fail = (r: Running, failure: StepFailure, todo: string[] = []): ContainRes
   version: r.token,
   operatorMustStillDo: [
     ...todo,
-    `run \`fleapo-secrets contain ${r.target.name} --env ${r.target.environment}\` again once the cause is fixed: it continues where this run stopped`,
+    `run \`fleapo-secrets contain ${r.target.name} --env ${r.target.environment}\` again once the cause is fixed: it continues where this run stopped (add --abandon-incomplete to drop a refused rotation and start over)`,
   ],
   failure: `at step ${failure.step}: ${failure.message}`,
 });
@@ -162,7 +162,21 @@ export async function runContain(
           );
         }
         const stages = d.VersionIdsToStages ?? {};
-        const start = containStart(stages, tagRecord(d.Tags), now());
+        const tags = tagRecord(d.Tags);
+        let start = containStart(stages, tags, now());
+        if (start.kind === 'rotating' && tags[TAG_REFUSED_VERSION] === start.token && options.abandonIncomplete) {
+          // The containment's own rotation was refused (e.g. the issuer rejected the value): start over.
+          await clients.sm.send(
+            new UpdateSecretVersionStageCommand({
+              SecretId: r.target.secretId,
+              VersionStage: AWSPENDING,
+              RemoveFromVersionId: start.token,
+            }),
+          );
+          progress.info(`${r.target.name}: dropped AWSPENDING from the refused version ${start.token}; starting over`);
+          stages[start.token] = (stages[start.token] ?? []).filter((label) => label !== AWSPENDING);
+          start = { kind: 'new' };
+        }
         if (start.kind !== 'new') {
           r.token = start.token;
           r.startedAt = start.startedAt;
