@@ -12,6 +12,8 @@ import { EnvironmentSecrets } from '../constructs/environment-secrets';
 import { ExternalSecretRotation } from '../constructs/external-secret-rotation';
 import { RotationAlerts } from '../constructs/rotation-alerts';
 import { StripeRevokeNotice } from '../constructs/stripe-revoke-notice';
+import { UnexpectedReaderAlarm } from '../constructs/unexpected-reader-alarm';
+import { expectedSecretPrincipals } from '../config/secret-principals';
 
 /** Props of {@link EnvironmentStack}. */
 export interface EnvironmentStackProps extends StackProps {
@@ -95,6 +97,12 @@ export class EnvironmentStack extends Stack {
           service: this.app,
         }),
     );
+    new UnexpectedReaderAlarm(this, 'UnexpectedReader', {
+      environmentName: env.name,
+      secretPrefix: env.secretPrefix,
+      expectedRoleArns: expectedSecretPrincipals(env).map((p) => p.arn),
+      alerts: this.alerts,
+    });
     this.stripeRevokeNotice = new StripeRevokeNotice(this, 'StripeRevokeNotice', {
       environmentName: env.name,
       secrets: REVOKE_NOTICE_SECRET_NAMES.map((name) => this.secrets.secrets[name]),
