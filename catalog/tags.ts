@@ -48,5 +48,10 @@ export const TAG_REKEYED_VERSION = 'fleapo:rekeyed-version';
  */
 export const TAG_CONTAIN_STARTED = 'fleapo:contain-started';
 export const TAG_CONTAIN_VERSION = 'fleapo:contain-version';
+/**
+ * On a contained issuer-created secret: when the operator confirmed (`contain --revoked`, after the containment said
+ * "revoke the leaked key now") that the leaked key is revoked at the issuer (ISO time).
+ */
+export const TAG_CONTAIN_REVOKED = 'fleapo:contain-revoked';
 /** The tag keys `fleapo-secrets contain` writes (the operator-rotate role's TagResource is limited to these). */
-export const CONTAIN_TAG_KEYS = [TAG_REKEY_REQUESTED, TAG_CONTAIN_STARTED, TAG_CONTAIN_VERSION];
+export const CONTAIN_TAG_KEYS = [TAG_REKEY_REQUESTED, TAG_CONTAIN_STARTED, TAG_CONTAIN_VERSION, TAG_CONTAIN_REVOKED];

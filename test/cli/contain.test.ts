@@ -269,6 +269,16 @@ test('interrupted (the rollout outlasted --timeout): the next run continues with
   expect(ofSecret('RotateSecret', `${env.prefix}/auth-secret`)).toHaveLength(1);
   expect(ofSecret('RotateSecret', `${env.prefix}/stripe-webhook-secret`)).toHaveLength(1);
   expect(stdout).toContain('STRIPE_WEBHOOK_SECRET: no task runs the leaked value any more: revoke the leaked key now');
+
+  // The operator revoked the key at Stripe and says so: recorded; every later run reports it contained.
+  const confirmed = await env.run(['contain', 'STRIPE_WEBHOOK_SECRET', '--env', 'staging', '--revoked', '--json']).done;
+  expect(confirmed.code).toBe(0);
+  const hook = (JSON.parse(confirmed.stdout) as Report).secrets[0];
+  expect(hook).toMatchObject({ secret: 'STRIPE_WEBHOOK_SECRET', state: 'contained', operatorMustStillDo: [] });
+  expect(hook.stoppedBeingAccepted).toMatch(/Z \(revoke confirmed by the operator\)$/);
+  expect(confirmed.stderr).not.toContain('revoke the leaked key now');
+  const later = await env.run(['contain', 'STRIPE_WEBHOOK_SECRET', '--env', 'staging', '--json']).done;
+  expect((JSON.parse(later.stdout) as Report).secrets[0].stoppedBeingAccepted).toBe(hook.stoppedBeingAccepted);
   expect(h.leaks()).toEqual([]);
 });
 
@@ -286,13 +296,16 @@ test('a value the issuer rejects: the function refuses it, exit 1, "revoke now" 
 
   const good = env.accepted('stripe-secret-key');
   const rolls = h.ecs.rollCount;
-  const second = env.run(['contain', 'STRIPE_SECRET_KEY', '--env', 'staging', '--abandon-incomplete'], good);
+  const second = env.run(['contain', 'STRIPE_SECRET_KEY', '--env', 'staging', '--abandon-incomplete', '--revoked'], good);
   await waitFor('the roll', () => h.ecs.rollCount === rolls + 1);
   h.ecs.completeDeployment();
   const { code, stdout, stderr } = await second.done;
   expect(code).toBe(0);
   expect(stderr).toContain('dropped AWSPENDING from the refused version');
   expect(stdout).toContain('STRIPE_SECRET_KEY: no task runs the leaked value any more: revoke the leaked key now');
+  // --revoked on the run that started the containment is not recorded: nobody may revoke before "revoke now".
+  expect(stderr).toContain('--revoked is not recorded: this run started the containment');
+  expect(stdout).toMatch(/STRIPE_SECRET_KEY\s+revoke-pending/);
   expect(h.sm.value(arn) === good).toBe(true);
   expect(h.leaks()).toEqual([]);
 });

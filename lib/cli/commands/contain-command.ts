@@ -66,6 +66,12 @@ export function registerContain(root: Command, ctx: ContainCommandContext): void
           .argument('[secret...]', `the leaked secret(s): ${SECRET_NAMES.join(', ')}`)
           .addOption(new Option('--all', 'every secret of the environment'))
           .addOption(new Option('--sign-everyone-out', 'required for AUTH_SECRET: the re-key signs every user out'))
+          .addOption(
+            new Option(
+              '--revoked',
+              'confirm that the leaked Stripe/PostHog keys are revoked at the issuer (run again after "revoke the leaked key now")',
+            ),
+          )
           .addOption(new Option('--json', 'print the report as JSON (for scripts) instead of the table')),
         true,
       ),
@@ -93,6 +99,7 @@ revoke at the issuer, 1 otherwise.`,
           timeout: number;
           pollInterval: number;
           abandonIncomplete?: boolean;
+          revoked?: boolean;
         },
       ) => {
         const names = containedNames(args, opts.all === true);
@@ -112,6 +119,7 @@ revoke at the issuer, 1 otherwise.`,
           timeoutSeconds: opts.timeout,
           pollSeconds: opts.pollInterval,
           abandonIncomplete: opts.abandonIncomplete === true,
+          revoked: opts.revoked === true,
         };
         try {
           const results = await runContain(

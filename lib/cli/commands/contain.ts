@@ -22,7 +22,13 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { issuerDashboard, type SecretName } from '../../../catalog/secrets';
 import { STAGED_LABEL } from '../../../catalog/labels';
-import { TAG_CONTAIN_STARTED, TAG_CONTAIN_VERSION, TAG_REFUSED_VERSION, TAG_REKEY_REQUESTED } from '../../../catalog/tags';
+import {
+  TAG_CONTAIN_REVOKED,
+  TAG_CONTAIN_STARTED,
+  TAG_CONTAIN_VERSION,
+  TAG_REFUSED_VERSION,
+  TAG_REKEY_REQUESTED,
+} from '../../../catalog/tags';
 import { externalSecretFormProblem } from '../../../lambda/external/external-secret-kinds';
 import { forceNewDeployment, observeService, observeTasks, rolloutRecord } from '../../../lambda/rotation/ecs-rollout';
 import { recordedRolloutStart } from '../../../lambda/rotation/rollout-tags';
@@ -44,6 +50,12 @@ export interface ContainOptions {
   readonly pollSeconds: number;
   /** Drop an AWSPENDING a failed earlier rotation left (AWSCURRENT untouched). */
   readonly abandonIncomplete: boolean;
+  /**
+   * The operator confirms that the leaked keys of the named issuer-created secrets are revoked at the issuer: recorded
+   * on each (fleapo:contain-revoked) when this run continues a containment whose new value is already current.
+   * @default false
+   */
+  readonly revoked?: boolean;
 }
 
 export interface ContainClients extends CliClients {
@@ -110,6 +122,10 @@ export function revokeNowLine(target: SecretTarget): string {
 
 interface Running {
   readonly target: SecretTarget;
+  /** The secret's tags at the start of the run. */
+  tags?: Record<string, string>;
+  /** Whether this run found the containment's version already current (a continued containment). */
+  continued?: boolean;
   token?: string;
   startedAt?: Date;
   /** T of the rollout of `token`. */
@@ -163,7 +179,9 @@ export async function runContain(
         }
         const stages = d.VersionIdsToStages ?? {};
         const tags = tagRecord(d.Tags);
+        r.tags = tags;
         let start = containStart(stages, tags, now());
+        r.continued = start.kind === 'current';
         if (start.kind === 'rotating' && tags[TAG_REFUSED_VERSION] === start.token && options.abandonIncomplete) {
           // The containment's own rotation was refused (e.g. the issuer rejected the value): start over.
           await clients.sm.send(
@@ -397,6 +415,16 @@ export async function runContain(
       leakedValueLastServed: seenAt.toISOString(),
     };
     if (r.target.external) {
+      const confirmed = await revokeConfirmation(r);
+      if (confirmed !== undefined) {
+        r.result = {
+          ...base,
+          state: 'contained',
+          stoppedBeingAccepted: `${confirmed.toISOString()} (revoke confirmed by the operator)`,
+          operatorMustStillDo: [],
+        };
+        return;
+      }
       io.alert(revokeNowLine(r.target));
       r.result = {
         ...base,
@@ -416,6 +444,25 @@ export async function runContain(
       return;
     }
     r.result = await retire(r, base);
+  }
+
+  /** When the operator confirmed the revoke: recorded by an earlier run, or now (`--revoked` on a continued run). */
+  async function revokeConfirmation(r: Running): Promise<Date | undefined> {
+    const recorded = new Date(r.tags?.[TAG_CONTAIN_REVOKED] ?? '');
+    if (!Number.isNaN(recorded.getTime()) && r.startedAt !== undefined && recorded >= r.startedAt) return recorded;
+    if (!options.revoked) return undefined;
+    if (!r.continued) {
+      progress.info(
+        `${r.target.name}: --revoked is not recorded: this run started the containment; revoke once it says so, then run again`,
+      );
+      return undefined;
+    }
+    const at = now();
+    await clients.sm.send(
+      new TagResourceCommand({ SecretId: r.target.secretId, Tags: [{ Key: TAG_CONTAIN_REVOKED, Value: at.toISOString() }] }),
+    );
+    progress.info(`${r.target.name}: recorded that the leaked key is revoked at the issuer`);
+    return at;
   }
 
   async function retire(r: Running, base: Omit<ContainResult, 'state' | 'operatorMustStillDo'>): Promise<ContainResult> {
