@@ -149,8 +149,9 @@ const fail = (r: Running, failure: StepFailure, todo: string[] = []): ContainRes
 const asFailure = (step: string, error: unknown) => (error instanceof StepFailure ? error : new StepFailure(step, awsProblem(error)));
 
 /**
- * Runs the containment of `targets` (one environment). `values` holds the new value of each issuer-created secret
- * that starts fresh; `needsValue` tells the caller which ones before anything is written.
+ * Runs the containment of `targets` (one environment) and returns one result per target, in order. `readValues` is
+ * asked once, after every secret was described and before anything is written, for the new values of the
+ * issuer-created secrets whose containment starts now; a refused value stops those (the generated secrets go on).
  */
 export async function runContain(
   targets: readonly SecretTarget[],
