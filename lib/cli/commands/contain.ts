@@ -266,6 +266,18 @@ export async function runContain(
         const { secretId } = r.target;
         let step = 'start';
         try {
+          if (start.kind === 'new' && r.target.name === 'DATABASE_URL') {
+            // The rotation re-uses the other of the two roles (AWSPREVIOUS's), and refuses one that still has
+            // sessions. If the last scheduled retirement is still waiting for them, finish it first: its rollout is
+            // complete (the retirement checks), so those sessions are no task's.
+            step = 'retire-previous';
+            const before = await invokeRetirement(step);
+            if (before.outcome === 'retired') {
+              progress.info(
+                `${r.target.name}: the previous role ${before.role ?? ''} was still enabled: retired now, ${before.terminatedSessions ?? 0} session(s) ended`,
+              );
+            }
+          }
           if (start.kind === 'new') {
             r.token = randomUUID();
             r.startedAt = now();
@@ -466,24 +478,29 @@ export async function runContain(
     return at;
   }
 
+  /** The retirement function's answer to the contain input (RequestResponse). */
+  async function invokeRetirement(step: string): Promise<{ outcome?: string; terminatedSessions?: number; role?: string }> {
+    const out = await clients.lambda.send(
+      new InvokeCommand({ FunctionName: clients.retirementFunction, Payload: new TextEncoder().encode(JSON.stringify(CONTAIN_INPUT)) }),
+    );
+    if (out.FunctionError) {
+      throw new StepFailure(
+        step,
+        `the retirement function failed (${out.FunctionError}): see its log (fleapo-secrets status shows the role)`,
+      );
+    }
+    return JSON.parse(new TextDecoder().decode(out.Payload ?? new Uint8Array())) as {
+      outcome?: string;
+      terminatedSessions?: number;
+      role?: string;
+    };
+  }
+
   async function retire(r: Running, base: Omit<ContainResult, 'state' | 'operatorMustStillDo'>): Promise<ContainResult> {
     const end = Date.now() + timeoutMs;
     try {
       for (;;) {
-        const out = await clients.lambda.send(
-          new InvokeCommand({ FunctionName: clients.retirementFunction, Payload: new TextEncoder().encode(JSON.stringify(CONTAIN_INPUT)) }),
-        );
-        if (out.FunctionError) {
-          throw new StepFailure(
-            'retire',
-            `the retirement function failed (${out.FunctionError}): see its log (fleapo-secrets status shows the role)`,
-          );
-        }
-        const answer = JSON.parse(new TextDecoder().decode(out.Payload ?? new Uint8Array())) as {
-          outcome?: string;
-          terminatedSessions?: number;
-          role?: string;
-        };
+        const answer = await invokeRetirement('retire');
         if (answer.outcome === 'retired' || answer.outcome === 'already-retired' || answer.outcome === 'nothing-to-retire') {
           const at = now().toISOString();
           progress.info(
