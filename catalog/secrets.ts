@@ -39,6 +39,12 @@ export interface SecretEntry {
    * @default false
    */
   readonly revokeNotice?: boolean;
+  /**
+   * Issuer-created secrets only: where the operator creates a new value and revokes a leaked one (`fleapo-secrets
+   * contain` prints it next to "revoke the leaked key now").
+   * @default none
+   */
+  readonly issuerDashboard?: string;
 }
 
 /**
@@ -59,14 +65,21 @@ export const SECRETS = {
     playbook: 'external-secret',
     checkedAgainstStripeMode: true,
     revokeNotice: true,
+    issuerDashboard: 'https://dashboard.stripe.com/apikeys',
   },
   STRIPE_WEBHOOK_SECRET: {
     suffix: 'stripe-webhook-secret',
     origin: 'issuer-created',
     playbook: 'external-secret',
     revokeNotice: true,
+    issuerDashboard: 'https://dashboard.stripe.com/webhooks',
   },
-  POSTHOG_API_KEY: { suffix: 'posthog-api-key', origin: 'issuer-created', playbook: 'external-secret' },
+  POSTHOG_API_KEY: {
+    suffix: 'posthog-api-key',
+    origin: 'issuer-created',
+    playbook: 'external-secret',
+    issuerDashboard: 'https://us.posthog.com/settings/project#variables',
+  },
 } as const satisfies Record<string, SecretEntry>;
 
 type Catalog = typeof SECRETS;
@@ -136,4 +149,10 @@ export type StripeMode = (typeof STRIPE_MODES)[number];
 
 export function isStripeMode(value: unknown): value is StripeMode {
   return typeof value === 'string' && (STRIPE_MODES as readonly string[]).includes(value);
+}
+
+/** The issuer's page for `name` (create and revoke keys there), or undefined for a generated secret. */
+export function issuerDashboard(name: SecretName): string | undefined {
+  const entry: SecretEntry = SECRETS[name];
+  return entry.issuerDashboard;
 }

@@ -40,3 +40,28 @@ export const REFUSAL_TAG_KEYS = [TAG_REFUSED_VERSION, TAG_REFUSAL];
  * pending marker. Nobody else may write TAG_PENDING (not the operator's roll-current, which writes the rollout keys).
  */
 export const ROTATION_TAG_KEYS = [...ROLLOUT_TAG_KEYS, ...REFUSAL_TAG_KEYS, TAG_PENDING];
+
+/**
+ * On the auth-secret: an emergency re-key was requested (`fleapo-secrets contain AUTH_SECRET --sign-everyone-out`):
+ * the ISO time of the request. The rotation whose createSecret starts after it (and within
+ * {@link REKEY_REQUEST_MAX_AGE_MS}) makes a fresh ring (new `current` and `next`, no `previous`) instead of the next
+ * step, and its testSecret accepts that fresh ring only under the same request. Written by the operator, never a value.
+ */
+export const TAG_REKEY_REQUESTED = 'fleapo:rekey-requested';
+/** How long a re-key request stays valid: a stale tag never turns a later scheduled rotation into a sign-out. */
+export const REKEY_REQUEST_MAX_AGE_MS = 30 * 60 * 1000;
+/** On the auth-secret: the rotation token that made a fresh ring under a re-key request (written by the function). */
+export const TAG_REKEYED_VERSION = 'fleapo:rekeyed-version';
+/**
+ * On a contained secret: when `fleapo-secrets contain` started containing it (ISO time) and the rotation token it
+ * started. A second run after an interruption reads them and continues where the first stopped.
+ */
+export const TAG_CONTAIN_STARTED = 'fleapo:contain-started';
+export const TAG_CONTAIN_VERSION = 'fleapo:contain-version';
+/**
+ * On a contained issuer-created secret: when the operator confirmed (`contain --revoked`, after the containment said
+ * "revoke the leaked key now") that the leaked key is revoked at the issuer (ISO time).
+ */
+export const TAG_CONTAIN_REVOKED = 'fleapo:contain-revoked';
+/** The tag keys `fleapo-secrets contain` writes (the operator-rotate role's TagResource is limited to these). */
+export const CONTAIN_TAG_KEYS = [TAG_REKEY_REQUESTED, TAG_CONTAIN_STARTED, TAG_CONTAIN_VERSION, TAG_CONTAIN_REVOKED];

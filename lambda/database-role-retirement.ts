@@ -1,17 +1,19 @@
 /**
  * Runbook "DATABASE_URL" step 4: retire the previous database role once the ECS rollout the
  * rotation started has completed and pg_stat_activity shows the switch. Invoked by EventBridge:
- * "ECS Deployment State Change" events and a scheduled retry tick (every 15 min).
+ * "ECS Deployment State Change" events and a scheduled retry tick (every 15 min). `fleapo-secrets contain DATABASE_URL`
+ * invokes it directly with `{"fleapo":"contain","terminateSessions":true}`: the same checks, then the old role's
+ * remaining sessions are ended instead of waited for (the answer says how many).
  */
 import { ENV_FLEAPO_ENVIRONMENT, ENV_SECRET_ARN } from '../catalog/env-vars';
 import { optionalEnv, readDatabaseSettings, readEcsTarget, requireEnv } from './config/env';
 import { ecsClient, secretsManagerClient } from './rotation/aws-clients';
 import { SecretStore } from './rotation/secret-store';
-import { retireOldRole, RetirementOutcome } from './retirement/role-retirement';
+import { retireOldRoleWithResult, type RetirementResult } from './retirement/role-retirement';
 import { parseRetirementTrigger } from './retirement/retirement-trigger';
 
-export const handler = async (event: unknown): Promise<{ outcome: RetirementOutcome }> => {
-  const outcome = await retireOldRole(parseRetirementTrigger(event), {
+export const handler = async (event: unknown): Promise<RetirementResult> =>
+  retireOldRoleWithResult(parseRetirementTrigger(event), {
     store: new SecretStore(secretsManagerClient()),
     ecs: ecsClient(),
     secretArn: requireEnv(ENV_SECRET_ARN),
@@ -19,5 +21,3 @@ export const handler = async (event: unknown): Promise<{ outcome: RetirementOutc
     db: readDatabaseSettings(),
     environment: optionalEnv(ENV_FLEAPO_ENVIRONMENT),
   });
-  return { outcome };
-};

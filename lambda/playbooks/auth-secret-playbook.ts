@@ -2,7 +2,7 @@ import * as crypto from 'node:crypto';
 import { readEcsTarget } from '../config/env';
 import { logger } from '../observability/logger';
 import { ecsClient } from '../rotation/aws-clients';
-import { TAG_ROLLOUT_VERSION } from '../../catalog/tags';
+import { REKEY_REQUEST_MAX_AGE_MS, TAG_REKEY_REQUESTED, TAG_REKEYED_VERSION, TAG_ROLLOUT_VERSION } from '../../catalog/tags';
 import { rollServiceOnce } from '../rotation/ecs-rollout';
 import { verifiedRolloutVerdict } from '../rotation/rollout-follow';
 import { recordedRollout } from '../rotation/rollout-tags';
@@ -70,6 +70,43 @@ export function isSuccessor(current: AuthSecretRing, pending: AuthSecretRing): b
   return pending.current === current.next && pending.previous === current.current;
 }
 
+/** A ring with none of `leaked`'s keys: new `current` and `next`, no `previous` (the emergency re-key). */
+export function freshRing(current: string, next: string): AuthSecretRing {
+  return { current, next };
+}
+
+/** True when `pending` is a fresh ring: no `previous`, and neither of its keys is any key of `leaked`. */
+export function isFreshRing(leaked: AuthSecretRing, pending: AuthSecretRing): boolean {
+  const old = [leaked.current, leaked.next, leaked.previous].filter((k): k is string => k !== undefined);
+  return (
+    pending.previous === undefined &&
+    pending.next !== undefined &&
+    pending.next !== pending.current &&
+    !old.includes(pending.current) &&
+    !old.includes(pending.next)
+  );
+}
+
+/**
+ * The re-key request recorded on the secret (tag fleapo:rekey-requested, an ISO time), if it is valid for the
+ * rotation `token` at `now`: made at most {@link REKEY_REQUEST_MAX_AGE_MS} ago, not in the future, and not consumed by
+ * another rotation (tag fleapo:rekeyed-version `<request>/<token>` naming another token). Pure.
+ */
+export function rekeyRequest(tags: Record<string, string>, token: string, now: Date): string | undefined {
+  const request = tags[TAG_REKEY_REQUESTED];
+  if (request === undefined) return undefined;
+  const at = new Date(request).getTime();
+  if (Number.isNaN(at) || at > now.getTime() + 60_000 || now.getTime() - at > REKEY_REQUEST_MAX_AGE_MS) return undefined;
+  const consumed = tags[TAG_REKEYED_VERSION];
+  if (consumed !== undefined && consumed.startsWith(`${request}/`) && consumed !== rekeyedTagValue(request, token)) return undefined;
+  return request;
+}
+
+/** The fleapo:rekeyed-version value: the request it served and the rotation that served it. */
+export function rekeyedTagValue(request: string, token: string): string {
+  return `${request}/${token}`;
+}
+
 /**
  * Refuses (throws; nothing is staged yet) a rotation that would start signing with the published `next` key while
  * a task that may not accept it could still serve: every task must run the current version, so the current
@@ -111,6 +148,15 @@ export const authSecretPlaybook: RotationPlaybook = {
   },
   generate: async (current, ctx) => {
     const ring = parseRing(current, `Secret ${ctx.secretId}: AWSCURRENT`);
+    const request = rekeyRequest(ctx.description.tags, ctx.token, new Date());
+    if (request !== undefined) {
+      // Emergency re-key (`fleapo-secrets contain AUTH_SECRET --sign-everyone-out`): every key of the leaked ring is
+      // dropped at once. It signs everyone out, so it does not wait for the previous rollout. Recorded before the
+      // value is staged, so testSecret accepts this fresh ring for this token only.
+      await ctx.store.tag(ctx.secretId, { [TAG_REKEYED_VERSION]: rekeyedTagValue(request, ctx.token) });
+      logger.warn('Emergency re-key requested: staging a fresh key ring (every session will be signed out)', { requestedAt: request });
+      return JSON.stringify(freshRing(generateAuthSecret(), generateAuthSecret()));
+    }
     if (ring.next !== undefined) await requireCurrentRolledOut(ctx);
     return JSON.stringify(nextRing(ring, generateAuthSecret()));
   },
@@ -118,6 +164,15 @@ export const authSecretPlaybook: RotationPlaybook = {
   test: async (pending, ctx) => {
     const pendingRing = parseRing(pending, `Secret ${ctx.secretId}: AWSPENDING`);
     const current = parseRing(await ctx.store.getString(ctx.secretId, AWSCURRENT), `Secret ${ctx.secretId}: AWSCURRENT`);
+    const request = rekeyRequest(ctx.description.tags, ctx.token, new Date());
+    if (request !== undefined && ctx.description.tags[TAG_REKEYED_VERSION] === rekeyedTagValue(request, ctx.token)) {
+      if (!isFreshRing(current, pendingRing)) {
+        throw new Error(
+          `Secret ${ctx.secretId}: re-key requested, but ${AWSPENDING} still holds a key of the AWSCURRENT ring, or has a previous key`,
+        );
+      }
+      return;
+    }
     if (!isSuccessor(current, pendingRing)) {
       throw new Error(
         `Secret ${ctx.secretId}: ${AWSPENDING} is not the next step of the AWSCURRENT key ring (its current key must be the published next key)`,

@@ -49,3 +49,12 @@ export async function actAsBaseRole(client: Client, role: string, base: string):
 export async function retireRole(client: Client, role: string): Promise<void> {
   await client.query(`ALTER ROLE ${escapeIdentifier(role)} WITH NOLOGIN PASSWORD NULL`);
 }
+
+/** Ends every session of `role` but our own (pg_terminate_backend); how many were ended. */
+export async function terminateSessions(client: Client, role: string): Promise<number> {
+  const result = await client.query<{ ended: boolean }>(
+    'SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()',
+    [role],
+  );
+  return result.rows.filter((r) => r.ended).length;
+}

@@ -5,7 +5,17 @@
 export type RetirementTrigger =
   | { kind: 'deployment'; serviceArn: string; eventName: string; deploymentId: string; reason: string }
   | { kind: 'tick' }
+  /**
+   * `fleapo-secrets contain DATABASE_URL` after the leak's rotation rolled out: retire the previous role now and end
+   * its remaining sessions (pg_terminate_backend) instead of waiting for them. The rollout must still be complete
+   * as ECS reports it: the input cannot name a role or skip a check.
+   */
+  | { kind: 'contain' }
   | { kind: 'unsupported'; description: string };
+
+/** The explicit input of `fleapo-secrets contain`: `{"fleapo":"contain","terminateSessions":true}`. */
+export const CONTAIN_REQUEST = 'contain';
+export const CONTAIN_INPUT = { fleapo: CONTAIN_REQUEST, terminateSessions: true } as const;
 
 export const DEPLOYMENT_COMPLETED = 'SERVICE_DEPLOYMENT_COMPLETED';
 export const DEPLOYMENT_FAILED = 'SERVICE_DEPLOYMENT_FAILED';
@@ -15,6 +25,7 @@ export function parseRetirementTrigger(event: unknown): RetirementTrigger {
   const e = (event ?? {}) as Record<string, unknown>;
   const detail = (e.detail ?? {}) as Record<string, unknown>;
   if (e.source === 'aws.events' && e['detail-type'] === 'Scheduled Event') return { kind: 'tick' };
+  if (e.fleapo === CONTAIN_REQUEST && e.terminateSessions === true) return { kind: 'contain' };
   if (e.source === 'aws.ecs' && e['detail-type'] === 'ECS Deployment State Change') {
     const resources = Array.isArray(e.resources) ? e.resources : [];
     if (typeof resources[0] === 'string' && typeof detail.eventName === 'string' && typeof detail.deploymentId === 'string') {

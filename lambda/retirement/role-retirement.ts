@@ -12,7 +12,7 @@ import { parseDatabaseSecret } from '../postgres/database-secret';
 import { parseMasterCredentials } from '../postgres/master-credentials';
 import { withConnection } from '../postgres/pg-connection';
 import { checkApplicationRole, checkMasterIsNotApplicationRole, masterLogin, readConfiguredUrl } from '../postgres/database-target';
-import { retireRole, roleExists, sessionCount } from '../postgres/role-admin';
+import { retireRole, roleExists, sessionCount, terminateSessions } from '../postgres/role-admin';
 import { TAG_RETIRED_DEPLOYMENT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../catalog/tags';
 import { verifiedRolloutVerdict } from '../rotation/rollout-follow';
 import { recordedRollout } from '../rotation/rollout-tags';
@@ -30,6 +30,14 @@ export type RetirementOutcome =
   | 'blocked' // rolled out, but a task from before the switch still runs or pg_stat_activity does not show the switch (RetirementBlocked)
   | 'refused' // the rollout failed or rolled back: never retire (RetirementRefused)
   | 'stalled'; // nothing rolls the current value out: no rollout recorded for it, or no deployment since (RetirementStalled)
+
+/** What a retirement did; `terminatedSessions` only for the contain request (sessions of the old role it ended). */
+export interface RetirementResult {
+  readonly outcome: RetirementOutcome;
+  readonly terminatedSessions?: number;
+  /** The retired role (a name, never a credential). */
+  readonly role?: string;
+}
 
 export interface RetirementDeps {
   store: SecretStore;
@@ -51,20 +59,30 @@ export interface RetirementDeps {
  * A rollout still in progress waits quietly; every other reason not to retire is a metric (and an alarm).
  */
 export async function retireOldRole(trigger: RetirementTrigger, deps: RetirementDeps): Promise<RetirementOutcome> {
+  return (await retireOldRoleWithResult(trigger, deps)).outcome;
+}
+
+/**
+ * {@link retireOldRole}, with what it did. On the contain request (`trigger.kind === 'contain'`) the same checks
+ * apply (the rollout must be complete as ECS reports it), but sessions still open on the old role do not block: the
+ * role is made NOLOGIN first (no new session), then its sessions are ended, and how many is returned.
+ */
+export async function retireOldRoleWithResult(trigger: RetirementTrigger, deps: RetirementDeps): Promise<RetirementResult> {
+  const contain = trigger.kind === 'contain';
   if (trigger.kind === 'unsupported') {
     logger.warn('Ignoring unsupported event', { event: trigger.description });
-    return 'ignored';
+    return { outcome: 'ignored' };
   }
   if (trigger.kind === 'deployment' && !isConfiguredService(trigger.serviceArn, deps.ecsTarget.service)) {
     logger.debug('Ignoring deployment event of another service', { serviceArn: trigger.serviceArn });
-    return 'ignored';
+    return { outcome: 'ignored' };
   }
 
   const description = await deps.store.describe(deps.secretArn);
   const currentVersion = versionWithStage(description.versionIdsToStages, AWSCURRENT);
   if (versionWithStage(description.versionIdsToStages, AWSPREVIOUS) === undefined) {
     logger.info('No previous version: nothing to retire', { versionId: currentVersion });
-    return 'nothing-to-retire';
+    return { outcome: 'nothing-to-retire' };
   }
   const rolloutDeployment = description.tags[TAG_ROLLOUT_DEPLOYMENT];
   const logKeys = {
@@ -81,11 +99,11 @@ export async function retireOldRole(trigger: RetirementTrigger, deps: Retirement
       { ...logKeys, recordedVersion: description.tags[TAG_ROLLOUT_VERSION] },
     );
     publishCountMetric(METRIC_RETIREMENT_STALLED, deps.environment);
-    return 'stalled';
+    return { outcome: 'stalled' };
   }
   if (description.tags[TAG_RETIRED_DEPLOYMENT] === rolloutDeployment) {
     logger.debug('Old role already retired for this rollout', logKeys);
-    return 'already-retired';
+    return { outcome: 'already-retired' };
   }
 
   const versionCreatedAt = await deps.store.versionCreatedDate(deps.secretArn, record.versionId);
@@ -99,25 +117,25 @@ export async function retireOldRole(trigger: RetirementTrigger, deps: Retirement
   switch (verdict.state) {
     case 'in-progress':
       logger.info('A deployment carrying the current value is still rolling out', why);
-      return 'waiting';
+      return { outcome: 'waiting' };
     case 'failed':
       logger.error('The rollout of the current value failed or was rolled back; the old database role stays enabled', why);
       publishCountMetric(METRIC_RETIREMENT_REFUSED, deps.environment);
-      return 'refused';
+      return { outcome: 'refused' };
     case 'not-rolled':
       logger.error(
         'No deployment carries the current value; the old database role stays enabled (npx fleapo-secrets roll-current DATABASE_URL --env <env>)',
         why,
       );
       publishCountMetric(METRIC_RETIREMENT_STALLED, deps.environment);
-      return 'stalled';
+      return { outcome: 'stalled' };
     case 'old-tasks':
       logger.warn('Not retiring the old database role: tasks started before the switch still run and may hold the old URL', {
         ...why,
         taskArns: verdict.taskArns,
       });
       publishCountMetric(METRIC_RETIREMENT_BLOCKED, deps.environment);
-      return 'blocked';
+      return { outcome: 'blocked' };
     case 'rolled-out':
       break;
   }
@@ -133,7 +151,7 @@ export async function retireOldRole(trigger: RetirementTrigger, deps: Retirement
   if (previousUser === undefined || previousUser === current.user) {
     logger.info('No previous database role to retire', { ...why, role: current.user });
     await deps.store.tag(deps.secretArn, { [TAG_RETIRED_DEPLOYMENT]: rolloutDeployment });
-    return 'nothing-to-retire';
+    return { outcome: 'nothing-to-retire' };
   }
   checkApplicationRole(previousUser, deps.db.target, previousWhat);
 
@@ -143,6 +161,20 @@ export async function retireOldRole(trigger: RetirementTrigger, deps: Retirement
   const outcome = await withConnection(adminTarget, deps.db, async (client) => {
     const newSessions = await sessionCount(client, current.user);
     const oldSessions = await sessionCount(client, previousUser);
+    if (contain) {
+      // The leak's containment: NOLOGIN first (no session can start), then end the ones still open.
+      if (await roleExists(client, previousUser)) await retireRole(client, previousUser);
+      const terminated = await terminateSessions(client, previousUser);
+      logger.warn('Contain: retired the old database role and ended its sessions', {
+        ...why,
+        oldRole: previousUser,
+        oldRoleSessions: oldSessions,
+        terminatedSessions: terminated,
+        newRole: current.user,
+        newRoleSessions: newSessions,
+      });
+      return { outcome: 'retired' as const, terminated };
+    }
     if (newSessions < 1 || oldSessions > 0) {
       logger.warn('Not retiring the old database role: pg_stat_activity does not show the switch yet', {
         ...why,
@@ -151,17 +183,19 @@ export async function retireOldRole(trigger: RetirementTrigger, deps: Retirement
         oldRole: previousUser,
         oldRoleSessions: oldSessions,
       });
-      return 'blocked' as const;
+      return { outcome: 'blocked' as const, terminated: undefined };
     }
     if (await roleExists(client, previousUser)) await retireRole(client, previousUser);
-    return 'retired' as const;
+    return { outcome: 'retired' as const, terminated: undefined };
   });
-  if (outcome === 'blocked') {
+  if (outcome.outcome === 'blocked') {
     publishCountMetric(METRIC_RETIREMENT_BLOCKED, deps.environment);
-    return outcome;
+    return { outcome: 'blocked' };
   }
   await deps.store.tag(deps.secretArn, { [TAG_RETIRED_DEPLOYMENT]: rolloutDeployment });
   publishCountMetric(METRIC_ROLE_RETIRED, deps.environment);
   logger.info('Retired old database role', { ...why, oldRole: previousUser, newRole: current.user });
-  return outcome;
+  return outcome.terminated === undefined
+    ? { outcome: 'retired' }
+    : { outcome: 'retired', role: previousUser, terminatedSessions: outcome.terminated };
 }

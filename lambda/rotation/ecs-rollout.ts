@@ -8,7 +8,7 @@ import type { RotationContext } from './rotation-engine';
 import type { ObservedDeployment, ObservedTask } from './rollout-verdict';
 import type { SecretStore } from './secret-store';
 
-import { TAG_ROLLOUT_CREATED_AT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../catalog/tags';
+import { TAG_CONTAIN_VERSION, TAG_ROLLOUT_CREATED_AT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../catalog/tags';
 
 /** The deployment an UpdateService(forceNewDeployment) started, as ECS reports it. */
 export interface StartedDeployment {
@@ -91,6 +91,12 @@ export function rolloutRecordMismatch(secretId: string): (problem: string) => vo
  * fail the rotation (see rollAndRecord).
  */
 export async function rollServiceOnce(ctx: RotationContext, ecs: ECSClient, target: EcsTarget): Promise<void> {
+  if (ctx.description.tags[TAG_CONTAIN_VERSION] === ctx.token) {
+    // `fleapo-secrets contain` chose this token before RotateSecret: it rolls the service once for every secret it
+    // contains, and records the rollout on each (a second run rolls it if it was interrupted).
+    logger.info('The containment rolls the service for this version (one deployment for all its secrets)');
+    return;
+  }
   if (ctx.description.tags[TAG_ROLLOUT_VERSION] === ctx.token) {
     logger.info('ECS rollout already started for this version', {
       deploymentId: ctx.description.tags[TAG_ROLLOUT_DEPLOYMENT],

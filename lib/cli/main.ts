@@ -11,6 +11,8 @@ import type { FleapoConfig } from '../config/environment-config';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cliClients } from './aws';
+import { registerAudit } from './commands/audit-command';
+import { registerContain } from './commands/contain-command';
 import { runRollCurrent } from './commands/roll-current';
 import { runRotation, type RotationRunOptions } from './commands/rotation-run';
 import { renderStatus, secretStatus } from './commands/status';
@@ -147,7 +149,7 @@ export function waitOptions(flags: WaitFlags): RotationRunOptions {
 }
 
 /** The subcommands, for usage hints (`Run 'fleapo-secrets <command> --help'`). */
-export const COMMANDS = ['stage', 'rotate', 'roll-current', 'status'] as const;
+export const COMMANDS = ['stage', 'rotate', 'roll-current', 'status', 'contain', 'audit'] as const;
 
 /** Builds the program; `run` receives each command's outcome (an exit code). */
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
@@ -322,6 +324,10 @@ and TagResource (the rollout keys) on the secret, ecs:UpdateService, ecs:ListTas
       else io.stdout.write(results.map((r) => renderStatus(r.environment, r.secrets)).join('\n'));
       setExit(results.some((r) => r.secrets.some((s) => s.error !== undefined)) ? 1 : 0);
     });
+
+  // When a secret leaks (docs/when-a-secret-leaks.md): contain it, and audit who read what.
+  registerContain(program, { io, setExit, addCommon, addWaits, config, program: PROGRAM });
+  registerAudit(program, { io, setExit, addCommon, config, program: PROGRAM });
 
   return program;
 }

@@ -28,3 +28,6 @@ export const bootstrapStackName = (env: EnvironmentConfig): string => `CDKToolki
 export const boundaryPolicyName = (env: EnvironmentConfig): string => `fleapo-${env.name}-boundary`;
 /** The environment's CloudFormation execution policy (`cdk bootstrap --cloudformation-execution-policies`). */
 export const executionPolicyName = (env: EnvironmentConfig): string => `fleapo-${env.name}-cfn-execution`;
+
+/** The environment's database role retirement function (`fleapo-secrets contain DATABASE_URL` invokes it). */
+export const retirementFunctionName = (env: string): string => `fleapo-${env}-database-role-retirement`;

@@ -1,7 +1,7 @@
 import type { AppService } from './app-service';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { ROTATION_TAG_KEYS } from '../../catalog/tags';
+import { ROTATION_TAG_KEYS, TAG_REKEYED_VERSION } from '../../catalog/tags';
 import { ENV_ECS_CLUSTER, ENV_ECS_SERVICE, ENV_FLEAPO_ENVIRONMENT } from '../../catalog/env-vars';
 import { grantSecretTagging } from './environment-secrets';
 import { RotationFunction } from './rotation-function';
@@ -47,7 +47,7 @@ export class AuthSecretRotation extends Construct {
 
     scheduleRotation(props.secret, this.function, { ...props.schedule, rotateImmediatelyOnUpdate: false });
     // Rolls the service after each rotation, records that rollout in the secret's tags, and reads its progress.
-    grantSecretTagging([props.secret], this.function, ROTATION_TAG_KEYS);
+    grantSecretTagging([props.secret], this.function, [...ROTATION_TAG_KEYS, TAG_REKEYED_VERSION]);
     props.service.grantForceNewDeployment(this.function);
     props.service.grantRolloutReads(this.function);
   }

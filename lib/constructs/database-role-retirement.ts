@@ -11,6 +11,7 @@ import { databaseFunctionEnvironment, grantMasterSecretRead, type DatabaseFuncti
 import { grantSecretRead, grantSecretTagging } from './environment-secrets';
 import { alertAlarmName, alertRuleName } from './rotation-alerts';
 import { RotationFunction } from './rotation-function';
+import { retirementFunctionName } from '../config/deploy-names';
 
 /** How often the retirement retries while an old role still has sessions. */
 export const RETIREMENT_RETRY_INTERVAL = Duration.minutes(15);
@@ -42,7 +43,7 @@ export class DatabaseRoleRetirement extends Construct {
     const env = props.environmentName;
     this.function = new RotationFunction(this, 'Retirement', {
       handler: 'database-role-retirement',
-      functionName: `fleapo-${env}-database-role-retirement`,
+      functionName: retirementFunctionName(env),
       description: `Retires the previous fleapo ${env} database role once the rollout completed`,
       environment: {
         ...databaseFunctionEnvironment(props),

@@ -144,6 +144,28 @@ export class RotationAlerts extends Construct {
   }
 
   /**
+   * Makes `rule` publish to the topic, and admits it (this rule of this account only) in the topic's and the key's
+   * policies, as the rules above are admitted.
+   */
+  public publishFromRule(rule: events.Rule): void {
+    const { account, region, partition } = Stack.of(this);
+    rule.addTarget({ bind: () => ({ id: '', arn: this.topic.topicArn }) });
+    const fromRule = {
+      StringEquals: { 'aws:SourceAccount': account },
+      ArnEquals: {
+        'aws:SourceArn': `arn:${partition}:events:${region}:${account}:rule/${(rule.node.defaultChild as events.CfnRule).name}`,
+      },
+    };
+    const principals = [new iam.ServicePrincipal('events.amazonaws.com')];
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({ principals, actions: ['sns:Publish'], resources: [this.topic.topicArn], conditions: fromRule }),
+    );
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({ principals, actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], resources: ['*'], conditions: fromRule }),
+    );
+  }
+
+  /**
    * Allows `grantee` to publish to the topic: `sns:Publish` on it, and the two key actions SNS performs with the
    * topic's key on the publisher's behalf (GenerateDataKey, Decrypt), through SNS only.
    */

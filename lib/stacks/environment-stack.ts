@@ -28,6 +28,8 @@ import { RotationAlerts } from '../constructs/rotation-alerts';
 import type { RotationFunction } from '../constructs/rotation-function';
 import { SecretAccessPolicies, type SecretAccess } from '../constructs/secret-access-policies';
 import { StripeRevokeNotice } from '../constructs/stripe-revoke-notice';
+import { UnexpectedReaderAlarm } from '../constructs/unexpected-reader-alarm';
+import { expectedSecretPrincipals } from '../config/secret-principals';
 
 /** Props of {@link EnvironmentStack}. */
 export interface EnvironmentStackProps extends StackProps {
@@ -113,6 +115,12 @@ export class EnvironmentStack extends Stack {
           service: this.app,
         }),
     );
+    new UnexpectedReaderAlarm(this, 'UnexpectedReader', {
+      environmentName: env.name,
+      secretPrefix: env.secretPrefix,
+      expectedRoleArns: expectedSecretPrincipals(env).map((p) => p.arn),
+      alerts: this.alerts,
+    });
     this.stripeRevokeNotice = new StripeRevokeNotice(this, 'StripeRevokeNotice', {
       environmentName: env.name,
       secrets: REVOKE_NOTICE_SECRET_NAMES.map((name) => this.secrets.secrets[name]),

@@ -140,6 +140,7 @@ describe.each(['staging', 'prod'])('%s', (env) => {
         `fleapo-${env}-alarm-raised`,
         `fleapo-${env}-deployment-failed`,
         `fleapo-${env}-rotation-failed`,
+        `fleapo-${env}-unexpected-secret-reader`,
       ]);
       const ruleArn = (name: string, account = ACCOUNT) => `arn:aws:events:us-east-1:${account}:rule/${name}`;
       const publish = (sourceArn: string | undefined, sourceAccount: string | undefined) => {
