@@ -131,6 +131,8 @@ function createRequests(template: Template, where: StackLocation): CreateRequest
         break;
       case 'AWS::KMS::Key':
         add('kms:CreateKey', '*', requestTag);
+        // CreateKey with Tags: KMS authorizes the tags as kms:TagResource, on a key that carries no tag yet.
+        if (env) add('kms:TagResource', arns[id], requestTag, keyPolicy(id));
         add('kms:PutKeyPolicy', arns[id], resourceTag, keyPolicy(id));
         add('kms:EnableKeyRotation', arns[id], resourceTag, keyPolicy(id));
         break;
@@ -157,7 +159,7 @@ function createRequests(template: Template, where: StackLocation): CreateRequest
         add('iam:PassRole', resolve(p.Role), { 'iam:PassedToService': 'lambda.amazonaws.com' });
         break;
       case 'AWS::Lambda::Permission':
-        add('lambda:AddPermission', resolve(p.FunctionName));
+        add('lambda:AddPermission', resolve(p.FunctionName), { 'lambda:Principal': p.Principal });
         break;
       case 'AWS::Logs::LogGroup':
         add('logs:CreateLogGroup', `arn:aws:logs:${region}:${account}:log-group:${p.LogGroupName}`);
@@ -187,6 +189,11 @@ function createRequests(template: Template, where: StackLocation): CreateRequest
       case 'AWS::EC2::SecurityGroup':
         add('ec2:CreateSecurityGroup', `arn:aws:ec2:${region}:${account}:security-group/sg-0new0000000000000`, requestTag);
         add('ec2:CreateSecurityGroup', `arn:aws:ec2:${region}:${account}:vpc/${p.VpcId}`);
+        if (env)
+          add('ec2:CreateTags', `arn:aws:ec2:${region}:${account}:security-group/sg-0new0000000000000`, {
+            ...requestTag,
+            'ec2:CreateAction': 'CreateSecurityGroup',
+          });
         for (const _ of p.SecurityGroupEgress ?? []) add('ec2:AuthorizeSecurityGroupEgress', sg({ own: id }), resourceTag);
         break;
       case 'AWS::EC2::SecurityGroupIngress':
@@ -208,6 +215,11 @@ function createRequests(template: Template, where: StackLocation): CreateRequest
       case 'AWS::EC2::VPCEndpoint':
         add('ec2:CreateVpcEndpoint', `arn:aws:ec2:${region}:${account}:vpc-endpoint/vpce-0new0000000000000`, requestTag);
         add('ec2:CreateVpcEndpoint', `arn:aws:ec2:${region}:${account}:vpc/${p.VpcId}`);
+        if (env)
+          add('ec2:CreateTags', `arn:aws:ec2:${region}:${account}:vpc-endpoint/vpce-0new0000000000000`, {
+            ...requestTag,
+            'ec2:CreateAction': 'CreateVpcEndpoint',
+          });
         if (p.PrivateDnsEnabled) add('route53:AssociateVPCWithHostedZone', 'arn:aws:route53:::hostedzone/Z0AWSMANAGED00000000');
         break;
       default:
@@ -243,6 +255,162 @@ describe.each([SHARED, SEPARATE])('in %s', (layout) => {
     const other = env === 'prod' ? 'staging' : 'prod';
     const account = () => layout.accounts[env];
     const otherAccount = () => layout.accounts[other];
+
+    /**
+     * The requests of issue 16's findings, each from the principals that could make it before the fixes: the execution
+     * role (a staging deploy's template), and anything created under the boundary with an identity policy that allows
+     * everything (a function or task role of the stack, the bootstrap roles): only the boundary bounds it.
+     */
+    const principals = () => {
+      const a = account();
+      const boundary = policies[`arn:aws:iam::${a}:policy/fleapo-${env}-boundary`];
+      return {
+        execution: asRole(environmentBootstrap(env, a)['cfn-exec'], policies, a),
+        bounded: {
+          principal: `arn:aws:iam::${a}:role/fleapo-${env}-anything`,
+          identityPolicies: [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }],
+          permissionBoundaries: [boundary],
+          resourceAccount: a,
+        },
+      };
+    };
+    type Who = ReturnType<typeof principals>['execution'];
+    // A key with the default key policy: the account root, so IAM (the caller's policies) decides.
+    const defaultKeyPolicy = (keyArn: string) => ({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${keyArn.split(':')[4]}:root` }, Action: 'kms:*', Resource: '*' }],
+    });
+    const decide = (who: Who, action: string, resource: string, context?: Record<string, string | string[]>) =>
+      evaluate({
+        ...who,
+        action,
+        resource,
+        resourceAccount: resource.split(':')[4] || who.resourceAccount,
+        context,
+        resourcePolicy: resource.includes(':key/') ? defaultKeyPolicy(resource) : undefined,
+      }).then((d) => `${action} ${resource} ${JSON.stringify(context ?? {})}: ${d}`);
+    const expectDecision = async (
+      who: Who,
+      expected: 'Allowed' | 'denied',
+      action: string,
+      resource: string,
+      context?: Record<string, string | string[]>,
+    ) => {
+      const line = await decide(who, action, resource, context);
+      if (expected === 'Allowed') expect(line).toMatch(/: Allowed$/);
+      else expect(line).not.toMatch(/: Allowed$/);
+    };
+
+    test('finding 1, re-tag then own: no tag is written or removed on a group, endpoint or key not already tagged for the environment; tags on create still are', async () => {
+      const a = account();
+      const o = otherAccount();
+      const { execution, bounded } = principals();
+      const tag = (value: string) => ({ 'aws:RequestTag/fleapo:environment': value, 'aws:TagKeys': ['fleapo:environment'] });
+      const theirSg = `arn:aws:ec2:${REGION}:${o}:security-group/sg-0${other === 'prod' ? 'f1e2d3c4b5a6' : 'a1b2c3d4e5f6'}0020`;
+      const theirEndpoint = `arn:aws:ec2:${REGION}:${o}:vpc-endpoint/vpce-0theirs000000000`;
+      const defaultSg = `arn:aws:ec2:${REGION}:${a}:security-group/sg-0default00000000`;
+      const theirKey = `arn:aws:kms:${REGION}:${o}:key/0a1b2c3d-theirs`;
+      const untaggedKey = `arn:aws:kms:${REGION}:${a}:key/0a1b2c3d-rds-storage`;
+      const ownKey = `arn:aws:kms:${REGION}:${a}:key/0a1b2c3d-own`;
+      const theirs = { 'aws:ResourceTag/fleapo:environment': other };
+      const own = { 'aws:ResourceTag/fleapo:environment': env };
+      for (const who of [execution, bounded]) {
+        // Before: ec2:CreateTags and kms:TagResource on * with only the request tag; now refused on what is not ours.
+        await expectDecision(who, 'denied', 'ec2:CreateTags', theirSg, { ...tag(env), ...theirs });
+        await expectDecision(who, 'denied', 'ec2:CreateTags', theirEndpoint, { ...tag(env), ...theirs });
+        await expectDecision(who, 'denied', 'ec2:DeleteTags', theirEndpoint, { 'aws:TagKeys': ['fleapo:environment'], ...theirs });
+        await expectDecision(who, 'denied', 'ec2:CreateTags', defaultSg, tag(env));
+        await expectDecision(who, 'denied', 'kms:TagResource', theirKey, { ...tag(env), ...theirs });
+        await expectDecision(who, 'denied', 'kms:UntagResource', theirKey, { 'aws:TagKeys': ['fleapo:environment'], ...theirs });
+        // The legitimate paths: tags of the stack's own create calls, and tags on what is already ours.
+        await expectDecision(who, 'Allowed', 'ec2:CreateTags', `arn:aws:ec2:${REGION}:${a}:security-group/sg-0new0000000000000`, {
+          ...tag(env),
+          'ec2:CreateAction': 'CreateSecurityGroup',
+        });
+        await expectDecision(who, 'Allowed', 'kms:TagResource', ownKey, { ...tag(env), ...own });
+        await expectDecision(who, 'Allowed', 'ec2:CreateTags', `arn:aws:ec2:${REGION}:${a}:security-group/sg-0own00000000000`, {
+          ...tag(env),
+          ...own,
+        });
+      }
+      // An untagged key (the RDS storage key, a key with the default key policy) is tagged by no role under the
+      // boundary; the execution role tags only the keys its stack creates (CreateKey with Tags: the new key has no tag yet;
+      // resource import, the one way to bring an existing key into the stack, is denied by the bootstrap template).
+      await expectDecision(bounded, 'denied', 'kms:TagResource', untaggedKey, tag(env));
+      await expectDecision(bounded, 'denied', 'kms:UntagResource', untaggedKey, { 'aws:TagKeys': ['fleapo:environment'] });
+      await expectDecision(execution, 'Allowed', 'kms:TagResource', `arn:aws:kms:${REGION}:${a}:key/0a1b2c3d-new`, tag(env));
+      await expectDecision(execution, 'denied', 'kms:TagResource', `arn:aws:kms:${REGION}:${a}:key/0a1b2c3d-new`, tag(other));
+      // Tags on create only with this environment's tag, and only for the create calls the stack makes.
+      await expectDecision(execution, 'denied', 'ec2:CreateTags', `arn:aws:ec2:${REGION}:${a}:security-group/sg-0new0000000000000`, {
+        ...tag(other),
+        'ec2:CreateAction': 'CreateSecurityGroup',
+      });
+      await expectDecision(execution, 'denied', 'ec2:CreateTags', `arn:aws:ec2:${REGION}:${a}:security-group/sg-0new0000000000000`, {
+        ...tag(env),
+        'ec2:CreateAction': 'ModifySecurityGroupRules',
+      });
+    });
+
+    test("finding 2, run in the other environment's cluster: tasks and services start only in the environment's own cluster", async () => {
+      const a = account();
+      const { execution, bounded } = principals();
+      const cluster = (e: string, acct: string) => `arn:aws:ecs:${REGION}:${acct}:cluster/fleapo-${e}`;
+      const taskDefinition = `arn:aws:ecs:${REGION}:${a}:task-definition/fleapo-${env}-web:7`;
+      for (const who of [execution, bounded]) {
+        for (const action of ['ecs:RunTask', 'ecs:StartTask']) {
+          await expectDecision(who, 'denied', action, taskDefinition, { 'ecs:cluster': cluster(other, otherAccount()) });
+          await expectDecision(who, 'denied', action, taskDefinition, { 'ecs:cluster': cluster('default', a) });
+          await expectDecision(who, 'Allowed', action, taskDefinition, { 'ecs:cluster': cluster(env, a) });
+        }
+        await expectDecision(who, 'denied', 'ecs:UpdateService', `arn:aws:ecs:${REGION}:${a}:service/fleapo-${env}/fleapo-web`, {
+          'ecs:cluster': cluster(other, otherAccount()),
+        });
+        await expectDecision(who, 'Allowed', 'ecs:UpdateService', `arn:aws:ecs:${REGION}:${a}:service/fleapo-${env}/fleapo-web`, {
+          'ecs:cluster': cluster(env, a),
+        });
+      }
+    });
+
+    test('finding 4, outside principals: only the stack changes trust, key and topic policies; function permissions only for its services; secret policies only with the public-policy block', async () => {
+      const a = account();
+      const { execution, bounded } = principals();
+      const ownRole = `arn:aws:iam::${a}:role/fleapo-${env}-database-url-rotation`;
+      const ownKey = `arn:aws:kms:${REGION}:${a}:key/0a1b2c3d-own`;
+      const ownTopic = `arn:aws:sns:${REGION}:${a}:fleapo-${env}-secrets-alerts`;
+      const ownFunction = `arn:aws:lambda:${REGION}:${a}:function:fleapo-${env}-database-url-rotation`;
+      const ownSecret = `arn:aws:secretsmanager:${REGION}:${a}:secret:fleapo/${env}/auth-secret-AbCdEf`;
+      const own = { 'aws:ResourceTag/fleapo:environment': env };
+      // Anything under the boundary other than the execution role: no trust, key or topic policy change at all.
+      await expectDecision(bounded, 'denied', 'iam:UpdateAssumeRolePolicy', ownRole);
+      await expectDecision(bounded, 'denied', 'kms:PutKeyPolicy', ownKey, own);
+      await expectDecision(bounded, 'denied', 'sns:SetTopicAttributes', ownTopic);
+      await expectDecision(bounded, 'denied', 'sns:AddPermission', ownTopic);
+      // The stack may (its own roles, keys and topic)...
+      await expectDecision(execution, 'Allowed', 'iam:UpdateAssumeRolePolicy', ownRole);
+      await expectDecision(execution, 'Allowed', 'kms:PutKeyPolicy', ownKey, own);
+      await expectDecision(execution, 'Allowed', 'sns:SetTopicAttributes', ownTopic);
+      for (const who of [execution, bounded]) {
+        // ...but a function is invoked only by the services the stack uses, never another account or a public URL,
+        await expectDecision(who, 'denied', 'lambda:AddPermission', ownFunction, { 'lambda:Principal': '999999999999' });
+        await expectDecision(who, 'denied', 'lambda:AddPermission', ownFunction, { 'lambda:Principal': '*' });
+        await expectDecision(who, 'denied', 'lambda:CreateFunctionUrlConfig', ownFunction, { 'lambda:FunctionUrlAuthType': 'NONE' });
+        // a secret's resource policy is refused unless Secrets Manager blocks broad (public) access,
+        await expectDecision(who, 'denied', 'secretsmanager:PutResourcePolicy', ownSecret);
+        await expectDecision(who, 'denied', 'secretsmanager:PutResourcePolicy', ownSecret, { 'secretsmanager:BlockPublicPolicy': 'false' });
+        // and the bootstrap's bucket and repository keep their policies.
+        await expectDecision(who, 'denied', 's3:PutBucketPolicy', `arn:aws:s3:::cdk-${QUALIFIERS[env]}-assets-${a}-${REGION}`);
+        await expectDecision(
+          who,
+          'denied',
+          'ecr:SetRepositoryPolicy',
+          `arn:aws:ecr:${REGION}:${a}:repository/cdk-${QUALIFIERS[env]}-container-assets-${a}-${REGION}`,
+        );
+      }
+      await expectDecision(execution, 'Allowed', 'lambda:AddPermission', ownFunction, { 'lambda:Principal': 'events.amazonaws.com' });
+      await expectDecision(execution, 'Allowed', 'secretsmanager:PutResourcePolicy', ownSecret, {
+        'secretsmanager:BlockPublicPolicy': 'true',
+      });
+    });
 
     test("gha-deploy may assume only its own environment's bootstrap roles (never the execution role, the other environment's or the administrator's)", async () => {
       const own = environmentBootstrap(env, account());

@@ -58,6 +58,9 @@ function renamePolicyKeys(policy: any): any {
 /** Evaluates one request with iam-simulate (an IAM policy evaluation engine) and returns its decision. */
 export async function evaluate(request: EvaluationRequest): Promise<Decision> {
   const context = Object.fromEntries(Object.entries(request.context ?? {}).map(([k, v]) => [renameKey(k), v]));
+  // IAM sets aws:PrincipalArn on every request (a role's ARN for its sessions); iam-simulate leaves it to the caller.
+  const roleArn = /^arn:([^:]+):(?:iam|sts)::(\d{12}):(?:role|assumed-role)\/([^/]+)/.exec(request.principal);
+  if (roleArn && !('aws:PrincipalArn' in context)) context['aws:PrincipalArn'] = `arn:${roleArn[1]}:iam::${roleArn[2]}:role/${roleArn[3]}`;
   const response = await runSimulation(
     {
       identityPolicies: (request.identityPolicies ?? []).map((policy, i) => ({ name: `policy${i}`, policy: renamePolicyKeys(policy) })),
