@@ -125,6 +125,11 @@ function createRequests(template: Template, where: StackLocation): CreateRequest
       case 'AWS::SecretsManager::Secret':
         add('secretsmanager:CreateSecret', arns[id]);
         break;
+      case 'AWS::SecretsManager::ResourcePolicy':
+        add('secretsmanager:PutResourcePolicy', resolve(p.SecretId), {
+          'secretsmanager:BlockPublicPolicy': String(p.BlockPublicPolicy === true),
+        });
+        break;
       case 'AWS::SecretsManager::RotationSchedule':
         add('secretsmanager:RotateSecret', resolve(p.SecretId));
         add('lambda:InvokeFunction', resolve(p.RotationLambdaARN));
@@ -182,6 +187,9 @@ function createRequests(template: Template, where: StackLocation): CreateRequest
         break;
       case 'AWS::SNS::TopicPolicy':
         for (const topic of p.Topics) add('sns:SetTopicAttributes', resolve(topic));
+        break;
+      case 'AWS::CloudWatch::InsightRule':
+        add('cloudwatch:PutInsightRule', `arn:aws:cloudwatch:${region}:${account}:insight-rule/${p.RuleName}`);
         break;
       case 'AWS::CloudWatch::Alarm':
         add('cloudwatch:PutMetricAlarm', `arn:aws:cloudwatch:${region}:${account}:alarm:${p.AlarmName}`);
@@ -349,6 +357,84 @@ describe.each([SHARED, SEPARATE])('in %s', (layout) => {
         ...tag(env),
         'ec2:CreateAction': 'ModifySecurityGroupRules',
       });
+    });
+
+    test("finding 3, the other environment's alarms: they count only records in its own log groups, which no role of this environment can write, create or re-point", async () => {
+      const a = account();
+      const o = otherAccount();
+      const { execution, bounded } = principals();
+      // No alarm reads a metric of its own namespace: CloudWatch Logs extracts an embedded-metric-format record into any
+      // namespace and dimension, from any log group, without cloudwatch:PutMetricData. Each reads AWS/Lambda (Errors of
+      // its own function) or a Contributor Insights rule over the environment's own log groups.
+      for (const e of [env, other]) {
+        const t = templates[`Fleapo-${e}`];
+        const insight = Object.fromEntries(
+          Object.values(resourcesOfType(t, 'AWS::CloudWatch::InsightRule')).map((r) => [
+            r.Properties.RuleName,
+            JSON.parse(r.Properties.RuleBody),
+          ]),
+        );
+        for (const alarm of Object.values(resourcesOfType(t, 'AWS::CloudWatch::Alarm')).map((r) => r.Properties)) {
+          if (alarm.Namespace !== undefined) {
+            expect(`${alarm.AlarmName}: ${alarm.Namespace}`).toBe(`${alarm.AlarmName}: AWS/Lambda`);
+            expect(alarm.Dimensions).toEqual([{ Name: 'FunctionName', Value: expect.anything() }]);
+            continue;
+          }
+          const rule = /^INSIGHT_RULE_METRIC\('([^']+)', 'SampleCount'\)$/.exec(alarm.Metrics?.[0]?.Expression ?? '')?.[1];
+          expect(`${alarm.AlarmName}: ${rule}`).toMatch(new RegExp(`^${alarm.AlarmName}: fleapo-${e}-`));
+          expect(insight[rule!].LogGroupNames.length).toBeGreaterThan(0);
+          for (const group of insight[rule!].LogGroupNames) expect(group).toMatch(new RegExp(`^/aws/lambda/fleapo-${e}-`));
+          // Who may put a record into those log groups: the environment's own function (legitimate)...
+          if (e === env && layout === SHARED) {
+            const fn = Object.entries(resourcesOfType(t, 'AWS::IAM::Role')).find(
+              ([, r]) => r.Properties.RoleName === `fleapo-${env}-database-role-retirement`,
+            )![0];
+            const own = {
+              principal: `arn:aws:iam::${a}:role/fleapo-${env}-database-role-retirement`,
+              identityPolicies: rolePolicies(t, fn, { account: a, region: REGION }),
+              permissionBoundaries: [policies[`arn:aws:iam::${a}:policy/fleapo-${env}-boundary`]],
+              resourceAccount: a,
+            };
+            const stream = `arn:aws:logs:${REGION}:${a}:log-group:/aws/lambda/fleapo-${env}-database-role-retirement:log-stream:2026/01/01/x`;
+            await expectDecision(own, 'Allowed', 'logs:PutLogEvents', stream);
+          }
+        }
+      }
+      // ...and never this environment's roles into the other's (nor a new log group, function or rule under its names).
+      const theirGroup = `arn:aws:logs:${REGION}:${o}:log-group:/aws/lambda/fleapo-${other}-database-role-retirement`;
+      for (const who of [execution, bounded]) {
+        await expectDecision(who, 'denied', 'logs:PutLogEvents', `${theirGroup}:log-stream:2026/01/01/x`);
+        await expectDecision(who, 'denied', 'logs:CreateLogStream', `${theirGroup}:log-stream:2026/01/01/x`);
+        await expectDecision(
+          who,
+          'denied',
+          'logs:CreateLogGroup',
+          `arn:aws:logs:${REGION}:${o}:log-group:/aws/lambda/fleapo-${other}-forged`,
+        );
+        await expectDecision(who, 'denied', 'lambda:CreateFunction', `arn:aws:lambda:${REGION}:${o}:function:fleapo-${other}-forged`);
+        for (const action of ['cloudwatch:PutInsightRule', 'cloudwatch:DeleteInsightRules', 'cloudwatch:DisableInsightRules']) {
+          await expectDecision(
+            who,
+            'denied',
+            action,
+            `arn:aws:cloudwatch:${REGION}:${o}:insight-rule/fleapo-${other}-rotation-rollout-not-recorded`,
+          );
+        }
+        for (const action of ['cloudwatch:SetAlarmState', 'cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms']) {
+          await expectDecision(
+            who,
+            'denied',
+            action,
+            `arn:aws:cloudwatch:${REGION}:${o}:alarm:fleapo-${other}-rotation-rollout-not-recorded`,
+          );
+        }
+      }
+      await expectDecision(
+        execution,
+        'Allowed',
+        'cloudwatch:PutInsightRule',
+        `arn:aws:cloudwatch:${REGION}:${a}:insight-rule/fleapo-${env}-x`,
+      );
     });
 
     test("finding 2, run in the other environment's cluster: tasks and services start only in the environment's own cluster", async () => {
