@@ -1,6 +1,8 @@
 import { EXAMPLE_CONFIG } from '../../lib/config/example-config';
 import { mergeConfig } from '../../lib/config/load-config';
 import { validateConfig } from '../../lib/config/validate-config';
+import type { FleapoConfig } from '../../lib/config/environment-config';
+import { fleapoBootstrapTemplate } from '../../scripts/bootstrap-template';
 import { BOOTSTRAP_MANAGED_POLICIES, bootstrapRoles, type BootstrapRole } from './cdk-bootstrap';
 import { evaluate, type Decision } from './iam-evaluator';
 import { physicalArns, resolveIntrinsics, rolePolicies, type StackLocation } from './resolve-arns';
@@ -24,21 +26,27 @@ interface Layout {
 const SHARED: Layout = { name: 'one shared account', accounts: { staging: '111111111111', prod: '111111111111' } };
 const SEPARATE: Layout = { name: 'an account per environment', accounts: { staging: '222222222222', prod: '111111111111' } };
 
-function synth(layout: Layout): Record<string, Template> {
-  if (layout === SHARED) return synthesizeApp();
-  const config = validateConfig(
-    mergeConfig(EXAMPLE_CONFIG, {
-      environments: {
-        staging: {
-          account: layout.accounts.staging,
-          database: { masterSecretArn: `arn:aws:secretsmanager:${REGION}:${layout.accounts.staging}:secret:rds!cluster-staging-AbCdEf` },
-          service: { image: `${layout.accounts.staging}.dkr.ecr.${REGION}.amazonaws.com/fleapo-web:staging` },
-        },
+/** The layout's configuration as written (before validation), to patch further. */
+function rawConfigOf(layout: Layout): unknown {
+  if (layout === SHARED) return EXAMPLE_CONFIG;
+  return mergeConfig(EXAMPLE_CONFIG, {
+    environments: {
+      staging: {
+        account: layout.accounts.staging,
+        database: { masterSecretArn: `arn:aws:secretsmanager:${REGION}:${layout.accounts.staging}:secret:rds!cluster-staging-AbCdEf` },
+        service: { image: `${layout.accounts.staging}.dkr.ecr.${REGION}.amazonaws.com/fleapo-web:staging` },
       },
-      accounts: { [layout.accounts.staging]: {} },
-    }),
-  );
-  return synthesizeApp({ config });
+    },
+    accounts: { [layout.accounts.staging]: {} },
+  });
+}
+
+function configOf(layout: Layout): FleapoConfig {
+  return validateConfig(rawConfigOf(layout));
+}
+
+function synth(layout: Layout): Record<string, Template> {
+  return layout === SHARED ? synthesizeApp() : synthesizeApp({ config: configOf(layout) });
 }
 
 /** The managed policies of the account stacks, by ARN, resolved. */
@@ -59,8 +67,11 @@ function managedPolicies(templates: Record<string, Template>): Record<string, an
   return out;
 }
 
-/** The README's bootstrap of an environment: its qualifier, its execution policy, its boundary on every role. */
-function environmentBootstrap(env: string, account: string) {
+/**
+ * The README's bootstrap of an environment: the project's bootstrap template (generated for the layout's configuration),
+ * its qualifier, its execution policy, its boundary on every role.
+ */
+function environmentBootstrap(env: string, account: string, layout: Layout, config = configOf(layout)) {
   return bootstrapRoles({
     account,
     region: REGION,
@@ -68,6 +79,7 @@ function environmentBootstrap(env: string, account: string) {
     executionPolicies: [`arn:aws:iam::${account}:policy/fleapo-${env}-cfn-execution`],
     permissionsBoundary: `fleapo-${env}-boundary`,
     applyBoundaryToAllRoles: true,
+    template: fleapoBootstrapTemplate(config),
   });
 }
 
@@ -248,6 +260,7 @@ describe.each([SHARED, SEPARATE])('in %s', (layout) => {
     oidc = Object.fromEntries(Object.entries(templates).filter(([n]) => n.startsWith('FleapoGithubOidc-')));
   });
 
+  const ghaDeployOf = (env: string) => ghaDeploy(env);
   const ghaDeploy = (env: string) => {
     const account = layout.accounts[env];
     const t = oidc[`FleapoGithubOidc-${account}`];
@@ -273,7 +286,7 @@ describe.each([SHARED, SEPARATE])('in %s', (layout) => {
       const a = account();
       const boundary = policies[`arn:aws:iam::${a}:policy/fleapo-${env}-boundary`];
       return {
-        execution: asRole(environmentBootstrap(env, a)['cfn-exec'], policies, a),
+        execution: asRole(environmentBootstrap(env, a, layout)['cfn-exec'], policies, a),
         bounded: {
           principal: `arn:aws:iam::${a}:role/fleapo-${env}-anything`,
           identityPolicies: [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }],
@@ -282,7 +295,13 @@ describe.each([SHARED, SEPARATE])('in %s', (layout) => {
         },
       };
     };
-    type Who = ReturnType<typeof principals>['execution'];
+    /** A request's principal: its identity policies, and its boundary if it has one. */
+    interface Who {
+      readonly principal: string;
+      readonly identityPolicies: any[];
+      readonly permissionBoundaries?: any[];
+      readonly resourceAccount: string;
+    }
     // A key with the default key policy: the account root, so IAM (the caller's policies) decides.
     const defaultKeyPolicy = (keyArn: string) => ({
       Version: '2012-10-17',
@@ -499,8 +518,8 @@ describe.each([SHARED, SEPARATE])('in %s', (layout) => {
     });
 
     test("gha-deploy may assume only its own environment's bootstrap roles (never the execution role, the other environment's or the administrator's)", async () => {
-      const own = environmentBootstrap(env, account());
-      const theirs = environmentBootstrap(other, otherAccount());
+      const own = environmentBootstrap(env, account(), layout);
+      const theirs = environmentBootstrap(other, otherAccount(), layout);
       const admin = bootstrapRoles({ account: account(), region: REGION, qualifier: 'hnb659fds', executionPolicies: [] });
       const assume = (role: BootstrapRole, roleAccount: string) =>
         evaluate({
@@ -518,9 +537,52 @@ describe.each([SHARED, SEPARATE])('in %s', (layout) => {
       await expect(assume(own['cfn-exec'], account())).resolves.not.toBe(`${own['cfn-exec'].arn}: Allowed`);
     });
 
+    test("finding 6, the bootstrap roles: with the project's template only gha-deploy-<env> (and a configured break-glass role) may assume them, not any principal of the account; no resource import", async () => {
+      const a = account();
+      const principal = (name: string, statements: any[]) => ({
+        principal: `arn:aws:iam::${a}:role/${name}`,
+        identityPolicies: [{ Version: '2012-10-17', Statement: statements }],
+        resourceAccount: a,
+      });
+      // PowerUserAccess (everything but IAM, Organizations and Account) and an administrator of the account.
+      const powerUser = principal('power-user', [{ Effect: 'Allow', NotAction: ['iam:*', 'organizations:*', 'account:*'], Resource: '*' }]);
+      const admin = principal('admin', [{ Effect: 'Allow', Action: '*', Resource: '*' }]);
+      const breakGlass = principal('break-glass', [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }]);
+      const otherDeploy = layout === SHARED ? [ghaDeployOf(other)] : [];
+      const assume = (who: Who, role: BootstrapRole) =>
+        evaluate({ ...who, action: 'sts:AssumeRole', resource: role.arn, resourcePolicy: role.trust, resourceAccount: a }).then(
+          (d) => `${who.principal} -> ${role.arn}: ${d}`,
+        );
+      const cli = bootstrapRoles({ account: a, region: REGION, qualifier: QUALIFIERS[env], executionPolicies: [] });
+      const ours = environmentBootstrap(env, a, layout);
+      const withBreakGlass = environmentBootstrap(
+        env,
+        a,
+        layout,
+        validateConfig(mergeConfig(rawConfigOf(layout), { environments: { [env]: { breakGlassRoleArn: breakGlass.principal } } })),
+      );
+      for (const kind of ['deploy', 'file-publishing', 'image-publishing', 'lookup']) {
+        // Before: the CLI's template trusts the account root, so the account's own policies decide.
+        await expect(assume(powerUser, cli[kind])).resolves.toMatch(/: Allowed$/);
+        for (const who of [powerUser, admin, breakGlass, ...otherDeploy])
+          await expect(assume(who, ours[kind])).resolves.not.toMatch(/: Allowed$/);
+        await expect(assume(ghaDeploy(env), ours[kind])).resolves.toMatch(/: Allowed$/);
+        await expect(assume(breakGlass, withBreakGlass[kind])).resolves.toMatch(/: Allowed$/);
+        await expect(assume(ghaDeploy(env), withBreakGlass[kind])).resolves.toMatch(/: Allowed$/);
+        for (const who of [powerUser, admin]) await expect(assume(who, withBreakGlass[kind])).resolves.not.toMatch(/: Allowed$/);
+      }
+      // Resource import would bring an existing resource (an untagged key) under the stack, and so under the execution role.
+      const deploy = asRole(ours.deploy, policies, a);
+      const stack = `arn:aws:cloudformation:${REGION}:${a}:stack/Fleapo-${env}/0a1b2c3d-0000-0000-0000-000000000000`;
+      await expect(
+        decide(deploy, 'cloudformation:CreateChangeSet', stack, { 'cloudformation:ImportResourceTypes': ['AWS::KMS::Key'] }),
+      ).resolves.not.toMatch(/: Allowed$/);
+      await expect(decide(deploy, 'cloudformation:CreateChangeSet', stack)).resolves.toMatch(/: Allowed$/);
+    });
+
     test("its bootstrap roles deploy its own stack and assets only: the deploy role's cloudformation:* on every stack is cut to its stack by the boundary", async () => {
-      const own = environmentBootstrap(env, account());
-      const theirs = environmentBootstrap(other, otherAccount());
+      const own = environmentBootstrap(env, account(), layout);
+      const theirs = environmentBootstrap(other, otherAccount(), layout);
       const stack = (e: string, a: string) =>
         `arn:aws:cloudformation:${REGION}:${a}:stack/Fleapo-${e}/0a1b2c3d-0000-0000-0000-000000000000`;
       const deploy = asRole(own.deploy, policies, account());
@@ -570,7 +632,7 @@ describe.each([SHARED, SEPARATE])('in %s', (layout) => {
     });
 
     test("its execution role may create every resource of its synthesized template, and none of the other environment's", async () => {
-      const role = asRole(environmentBootstrap(env, account())['cfn-exec'], policies, account());
+      const role = asRole(environmentBootstrap(env, account(), layout)['cfn-exec'], policies, account());
       const mine = createRequests(templates[`Fleapo-${env}`], { account: account(), region: REGION, stackName: `Fleapo-${env}` });
       expect(mine.length).toBeGreaterThan(50);
       for (const r of mine) {
@@ -594,7 +656,7 @@ describe.each([SHARED, SEPARATE])('in %s', (layout) => {
     });
 
     test("its execution role can neither read nor change the other environment's secrets, key, functions or service, nor escalate", async () => {
-      const role = asRole(environmentBootstrap(env, account())['cfn-exec'], policies, account());
+      const role = asRole(environmentBootstrap(env, account(), layout)['cfn-exec'], policies, account());
       const a = account();
       const o = otherAccount();
       const boundary = `arn:aws:iam::${a}:policy/fleapo-${env}-boundary`;
