@@ -195,6 +195,13 @@ export const githubSchema = section({
   deployBranch: text('a branch name', /^[A-Za-z0-9_./-]+$/)
     .optional()
     .describe('The branch whose jobs may deploy (subject `repo:ORG/REPO:ref:refs/heads/BRANCH`). Exclusive with `deployEnvironment`.'),
+  deployWorkflow: text('a workflow file such as .github/workflows/deploy.yml', /^\.github\/workflows\/[A-Za-z0-9_.-]+\.ya?ml$/)
+    .default('.github/workflows/deploy.yml')
+    .describe(
+      'The workflow file whose jobs may deploy: the deploy role also requires the token claim `job_workflow_ref` to be ' +
+        '`OWNER/REPO/<this file>@refs/heads/main` (`@refs/heads/<deployBranch>` with `deployBranch`), so a job of another ' +
+        'workflow, or of this one run from another branch, cannot deploy even in the GitHub environment.',
+    ),
 })
   .check(
     crossCheck<Record<string, unknown>>([], (github, report) => {
