@@ -21,6 +21,13 @@ export const TAG_DATABASE_ROLE = 'fleapo:database-role';
 export const TAG_REFUSED_VERSION = 'fleapo:refused-version';
 /** Why it failed: `<step>: <the error message>` (messages never carry a value), cut to a tag value's limits. */
 export const TAG_REFUSAL = 'fleapo:refusal';
+/**
+ * The marker of the AWSPENDING value a rotation created: base64url SHA-256 over the version id, a NUL and the value
+ * (lambda/rotation/pending-marker.ts). Written by the rotation function just before it stores the value; setSecret,
+ * testSecret and finishSecret act only on a pending value that matches it. A commitment, not a value: the values it
+ * covers hold at least 256 random bits, so it cannot be inverted.
+ */
+export const TAG_PENDING = 'fleapo:pending';
 /** On a Stripe secret: the version whose "the old key may now be revoked" notice was published. */
 export const TAG_REVOKE_NOTICE_VERSION = 'fleapo:revoke-notice-version';
 
@@ -28,5 +35,8 @@ export const TAG_REVOKE_NOTICE_VERSION = 'fleapo:revoke-notice-version';
 export const ROLLOUT_TAG_KEYS = [TAG_ROLLOUT_VERSION, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_CREATED_AT];
 /** The tag keys a rotation function writes when a step fails (read by `fleapo-secrets` and its `status`). */
 export const REFUSAL_TAG_KEYS = [TAG_REFUSED_VERSION, TAG_REFUSAL];
-/** Every tag key a rotation function may write on its own secret: the rollout record and the refusal record. */
-export const ROTATION_TAG_KEYS = [...ROLLOUT_TAG_KEYS, ...REFUSAL_TAG_KEYS];
+/**
+ * Every tag key a rotation function may write on its own secret: the rollout record, the refusal record and the
+ * pending marker. Nobody else may write TAG_PENDING (not the operator's roll-current, which writes the rollout keys).
+ */
+export const ROTATION_TAG_KEYS = [...ROLLOUT_TAG_KEYS, ...REFUSAL_TAG_KEYS, TAG_PENDING];

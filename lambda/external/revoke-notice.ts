@@ -3,9 +3,10 @@ import { logger } from '../observability/logger';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { EcsTarget } from '../config/env';
 import { isConfiguredService, type RetirementTrigger } from '../retirement/retirement-trigger';
-import { currentRolloutVerdict } from '../rotation/rollout-follow';
+import { verifiedRolloutVerdict } from '../rotation/rollout-follow';
+import { rolloutRecordMismatch } from '../rotation/ecs-rollout';
 import { TAG_REVOKE_NOTICE_VERSION, TAG_ROLLOUT_VERSION } from '../../catalog/tags';
-import { recordedRolloutStart } from '../rotation/rollout-tags';
+import { recordedRollout, type RolloutRecord } from '../rotation/rollout-tags';
 import { describeVerdict } from '../rotation/rollout-verdict';
 import { AWSCURRENT, versionWithStage, type SecretDescription, type SecretStore } from '../rotation/secret-store';
 
@@ -15,12 +16,12 @@ import { AWSCURRENT, versionWithStage, type SecretDescription, type SecretStore 
  * everywhere is then ECS's answer (rolloutVerdict), not this event's deployment id: a code deploy that superseded the
  * rotation's own deployment carries the new key too. Pure.
  */
-export function revokeNoticeCandidate(secret: SecretDescription): { version: string; since: Date } | undefined {
+export function revokeNoticeCandidate(secret: SecretDescription): { version: string; since: Date; record: RolloutRecord } | undefined {
   const version = versionWithStage(secret.versionIdsToStages, AWSCURRENT);
   if (version === undefined || secret.tags[TAG_ROLLOUT_VERSION] !== version) return undefined;
   if (secret.tags[TAG_REVOKE_NOTICE_VERSION] === version) return undefined;
-  const since = recordedRolloutStart(secret.tags, version);
-  return since === undefined ? undefined : { version, since };
+  const record = recordedRollout(secret.tags, version);
+  return record === undefined ? undefined : { version, since: record.createdAt, record };
 }
 
 /** The notice: names the secret, version and deployment; never a value. */
@@ -69,7 +70,13 @@ export async function announceRevocableKeys(trigger: RetirementTrigger, deps: Re
     const candidate = revokeNoticeCandidate(secret);
     if (candidate === undefined) continue;
     const { version } = candidate;
-    const verdict = await currentRolloutVerdict(deps.ecs, deps.ecsTarget, candidate.since);
+    const versionCreatedAt = await deps.store.versionCreatedDate(arn, version);
+    const verdict = await verifiedRolloutVerdict(
+      deps.ecs,
+      deps.ecsTarget,
+      { record: candidate.record, versionCreatedAt },
+      rolloutRecordMismatch(arn),
+    );
     if (verdict.state !== 'rolled-out') {
       logger.info('The new key is not rolled out everywhere yet: no notice', {
         secretId: arn,

@@ -4,8 +4,9 @@ import { logger } from '../observability/logger';
 import { ecsClient } from '../rotation/aws-clients';
 import { TAG_ROLLOUT_VERSION } from '../../catalog/tags';
 import { rollServiceOnce } from '../rotation/ecs-rollout';
-import { currentRolloutVerdict } from '../rotation/rollout-follow';
-import { recordedRolloutStart } from '../rotation/rollout-tags';
+import { verifiedRolloutVerdict } from '../rotation/rollout-follow';
+import { recordedRollout } from '../rotation/rollout-tags';
+import { rolloutRecordMismatch } from '../rotation/ecs-rollout';
 import { describeVerdict } from '../rotation/rollout-verdict';
 import type { RotationContext, RotationPlaybook } from '../rotation/rotation-engine';
 import { AWSCURRENT, AWSPENDING, versionWithStage } from '../rotation/secret-store';
@@ -78,13 +79,19 @@ export function isSuccessor(current: AuthSecretRing, pending: AuthSecretRing): b
  */
 async function requireCurrentRolledOut(ctx: RotationContext): Promise<void> {
   const currentVersion = versionWithStage(ctx.description.versionIdsToStages, AWSCURRENT);
-  const since = recordedRolloutStart(ctx.description.tags, currentVersion);
-  if (since === undefined) {
+  const record = recordedRollout(ctx.description.tags, currentVersion);
+  if (record === undefined) {
     throw new Error(
       `Secret ${ctx.secretId}: refusing to rotate: no rollout of the current version ${currentVersion ?? '(none)'} is recorded (${TAG_ROLLOUT_VERSION}), so tasks may still run a version that does not accept the next key`,
     );
   }
-  const verdict = await currentRolloutVerdict(ecsClient(), readEcsTarget(), since);
+  const versionCreatedAt = await ctx.store.versionCreatedDate(ctx.secretId, record.versionId);
+  const verdict = await verifiedRolloutVerdict(
+    ecsClient(),
+    readEcsTarget(),
+    { record, versionCreatedAt },
+    rolloutRecordMismatch(ctx.secretId),
+  );
   if (verdict.state !== 'rolled-out') {
     throw new Error(
       `Secret ${ctx.secretId}: refusing to rotate until the rollout of version ${currentVersion} is complete: ${describeVerdict(verdict)}`,

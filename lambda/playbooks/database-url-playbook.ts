@@ -2,16 +2,15 @@ import * as crypto from 'node:crypto';
 import { DatabaseSettings, readDatabaseSettings, readEcsTarget } from '../config/env';
 import { logger } from '../observability/logger';
 import { withConnection, logsIn } from '../postgres/pg-connection';
-import { applicationLogin, checkConfiguredSecret, checkMasterIsNotApplicationRole, masterLogin } from '../postgres/database-target';
 import {
-  alternateRole,
-  baseRole,
-  DatabaseSecret,
-  formatPostgresUrl,
-  parseDatabaseSecret,
-  parsePostgresUrl,
-  PostgresUrl,
-} from '../postgres/database-secret';
+  applicationLogin,
+  buildDatabaseUrl,
+  checkMasterIsNotApplicationRole,
+  masterLogin,
+  readConfiguredSecret,
+  readConfiguredUrl,
+} from '../postgres/database-target';
+import { alternateRole, baseRole, DatabaseSecret, parsePostgresUrl, PostgresUrl } from '../postgres/database-secret';
 import { MasterCredentials, parseMasterCredentials } from '../postgres/master-credentials';
 import { actAsBaseRole, createLoginRole, roleExists, sessionCount, setLoginPassword } from '../postgres/role-admin';
 import { scramSha256Verifier } from '../postgres/scram-verifier';
@@ -29,22 +28,23 @@ export function generateDatabasePassword(): string {
 }
 
 /**
- * The pending URL for a current value:
- * - URL form (alternating users): the other role of the pair, a new password, same host/port/db/query;
- * - bootstrap JSON form: the JSON's own user with a new password, as a URL. The bootstrap password
- *   was never usable by the app (it was not a URL), so nobody to keep logged in; setSecret then
- *   sets the new password on that role via the master user. The next rotation alternates.
+ * The role of the pending URL for a current value:
+ * - URL form (alternating users): the other role of the pair;
+ * - bootstrap JSON form: the JSON's own user. The bootstrap password was never usable by the app (it was not a
+ *   URL), so nobody to keep logged in; setSecret then sets the new password on that role via the master user. The
+ *   next rotation alternates.
+ * The pending URL itself is built from the configuration (buildDatabaseUrl): nothing of the current value but the
+ * role it implies is copied.
  */
-export function nextDatabaseUrl(current: DatabaseSecret, password: string): PostgresUrl {
-  const user = current.kind === 'url' ? alternateRole(current.url.user) : current.url.user;
-  return { ...current.url, user, password };
+export function nextRole(current: DatabaseSecret): string {
+  return current.kind === 'url' ? alternateRole(current.url.user) : current.url.user;
 }
 
 const what = (secretId: string, stage: string) => `Secret ${secretId}: ${stage}`;
 
 /** The role that `pending` may legitimately re-password: never the role AWSCURRENT's tasks use. */
 export function checkPendingRole(current: DatabaseSecret, pending: PostgresUrl, secretId: string): void {
-  const expected = current.kind === 'url' ? alternateRole(current.url.user) : current.url.user;
+  const expected = nextRole(current);
   if (pending.user !== expected) {
     throw new Error(`Secret ${secretId}: AWSPENDING role ${pending.user} is not the expected role ${expected}`);
   }
@@ -57,18 +57,14 @@ async function readMaster(store: SecretStore, settings: DatabaseSettings): Promi
   return master;
 }
 
-/** AWSCURRENT, refused unless it names the configured database and an application role. */
+/** AWSCURRENT, refused unless it is what the configuration produces for an application role (readConfiguredSecret). */
 function readCurrent(currentValue: string, secretId: string, settings: DatabaseSettings): DatabaseSecret {
-  const current = parseDatabaseSecret(currentValue, what(secretId, 'AWSCURRENT'));
-  checkConfiguredSecret(current.url, settings, what(secretId, 'AWSCURRENT'));
-  return current;
+  return readConfiguredSecret(currentValue, settings, what(secretId, 'AWSCURRENT'));
 }
 
-/** AWSPENDING, refused unless it names the configured database and an application role. */
+/** AWSPENDING, refused unless it is the URL the configuration produces for an application role (readConfiguredUrl). */
 function readPending(pendingValue: string, secretId: string, settings: DatabaseSettings): PostgresUrl {
-  const pending = parsePostgresUrl(pendingValue, what(secretId, 'AWSPENDING'));
-  checkConfiguredSecret(pending, settings, what(secretId, 'AWSPENDING'));
-  return pending;
+  return readConfiguredUrl(pendingValue, settings, what(secretId, 'AWSPENDING'));
 }
 
 /**
@@ -78,7 +74,7 @@ function readPending(pendingValue: string, secretId: string, settings: DatabaseS
 export async function generatePendingUrl(currentValue: string, ctx: RotationContext, settings: DatabaseSettings): Promise<string> {
   const current = readCurrent(currentValue, ctx.secretId, settings);
   await readMaster(ctx.store, settings);
-  return formatPostgresUrl(nextDatabaseUrl(current, generateDatabasePassword()));
+  return buildDatabaseUrl(settings, nextRole(current), generateDatabasePassword());
 }
 
 /** Runbook "DATABASE_URL" step 1: provision the pending credentials on the database. */

@@ -60,7 +60,17 @@ export function formatPostgresUrl(url: PostgresUrl): string {
   return `${url.scheme}://${e(url.user)}:${e(url.password)}@${url.host}:${url.port}/${e(url.database)}${url.query}`;
 }
 
-/** Parses the bootstrap RDS JSON form into URL parts. */
+/** The fields of the bootstrap JSON the stack writes (lib/constructs/environment-secrets.ts): nothing else is accepted. */
+export const BOOTSTRAP_FIELDS = ['username', 'password', 'host', 'port', 'dbname', 'sslmode'] as const;
+
+/** A field or query key named in an error: a plain identifier, else only counted (it could be anything a writer put there). */
+export function describeNames(names: readonly string[]): string {
+  const plain = names.filter((n) => /^[A-Za-z_][A-Za-z0-9_-]{0,39}$/.test(n));
+  const others = names.length - plain.length;
+  return [...plain, ...(others > 0 ? [`${others} other${others > 1 ? 's' : ''}`] : [])].join(', ');
+}
+
+/** Parses the bootstrap RDS JSON form into URL parts (only the fields the stack writes: any other is refused). */
 export function parseBootstrapJson(value: string, what: string): PostgresUrl {
   let json: unknown;
   try {
@@ -68,7 +78,11 @@ export function parseBootstrapJson(value: string, what: string): PostgresUrl {
   } catch {
     throw invalid(what, 'is neither a postgres:// URL nor RDS JSON credentials');
   }
-  const j = (json ?? {}) as Record<string, unknown>;
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw invalid(what, 'is neither a postgres:// URL nor RDS JSON credentials');
+  const j = json as Record<string, unknown>;
+  const extra = Object.keys(j).filter((k) => !(BOOTSTRAP_FIELDS as readonly string[]).includes(k));
+  if (extra.length > 0) throw invalid(what, `is JSON credentials with field(s) the stack does not write: ${describeNames(extra)}`);
   if (typeof j.username !== 'string' || j.username === '') throw invalid(what, 'is JSON credentials without a username');
   if (typeof j.password !== 'string' || j.password === '') throw invalid(what, 'is JSON credentials without a password');
   if (typeof j.host !== 'string' || j.host === '') throw invalid(what, 'is JSON credentials without a host');

@@ -4,9 +4,17 @@
  * host of their choosing, nor make the rotation re-password or retire the master user or any role outside the
  * application pair. Every check throws before anything is sent; messages name hosts and roles, never a password.
  */
-import type { DatabaseSettings, DatabaseTarget } from '../config/env';
+import type { DatabaseSettings, DatabaseTarget, DbSslMode } from '../config/env';
 import type { MasterCredentials } from './master-credentials';
-import { CLONE_SUFFIX, type PostgresUrl } from './database-secret';
+import {
+  CLONE_SUFFIX,
+  DatabaseSecret,
+  describeNames,
+  formatPostgresUrl,
+  parseDatabaseSecret,
+  parsePostgresUrl,
+  type PostgresUrl,
+} from './database-secret';
 import type { LoginTarget } from './pg-connection';
 
 const describeTarget = (t: { host: string; port: number; database: string }) => `${t.host}:${t.port}/${t.database}`;
@@ -70,4 +78,79 @@ export function masterLogin(settings: Pick<DatabaseSettings, 'target'>, master: 
 export function applicationLogin(settings: Pick<DatabaseSettings, 'target'>, url: PostgresUrl): LoginTarget {
   const sslmode = new URLSearchParams(url.query).get('sslmode') ?? undefined;
   return configuredLogin(settings, { user: url.user, password: url.password }, sslmode);
+}
+
+/**
+ * The query of every DATABASE_URL the rotation writes: exactly what DB_SSL asks for. `require`: `?sslmode=require`
+ * (TLS; pg 8 treats it as `verify-full`: the certificate is verified against the host); `disable` (a test database
+ * without TLS): no query. Nothing else: pg (pg-connection-string) copies every query key into its connection
+ * settings, and `host`, `port`, `user`, `password`, `sslmode`, `ssl`, `sslcert`/`sslkey`/`sslrootcert` (files read
+ * by the client), `options`, ... there override the URL.
+ */
+export function configuredQuery(ssl: DbSslMode): string {
+  return ssl === 'require' ? '?sslmode=require' : '';
+}
+
+/** The DATABASE_URL for `role` and `password`, built from the configuration alone (host, port, database, TLS). */
+export function buildDatabaseUrl(settings: Pick<DatabaseSettings, 'target' | 'ssl'>, role: string, password: string): string {
+  const { host, port, database } = settings.target;
+  return formatPostgresUrl({ scheme: 'postgres', user: role, password, host, port, database, query: configuredQuery(settings.ssl) });
+}
+
+/** A URL cut into its parts as written (no decoding): `scheme://userinfo@hostport/path?query#fragment`. */
+function urlParts(value: string): Record<'userinfo' | 'hostport' | 'path' | 'query' | 'fragment', string> {
+  const m = /^[a-z]+:\/\/(?:([^@/?#]*)@)?([^/?#]*)([^?#]*)(\?[^#]*)?(#.*)?$/s.exec(value);
+  return { userinfo: m?.[1] ?? '', hostport: m?.[2] ?? '', path: m?.[3] ?? '', query: m?.[4] ?? '', fragment: m?.[5] ?? '' };
+}
+
+/** Which part of `value` differs from `expected`: a part's name (and query key names), never its content. */
+function differingPart(value: string, expected: string): string {
+  const a = urlParts(value);
+  const b = urlParts(expected);
+  if (a.query !== b.query) {
+    const keys = [...new Set(new URLSearchParams(a.query).keys())];
+    const wanted = b.query === '' ? 'no query' : `"${b.query}" only`;
+    return keys.length === 0
+      ? `its query (the configuration asks for ${wanted})`
+      : `its query key(s) ${describeNames(keys)} (the configuration asks for ${wanted})`;
+  }
+  if (a.fragment !== b.fragment) return 'its fragment';
+  if (a.userinfo !== b.userinfo) return 'its user information (role and password, encoded as the rotation writes them)';
+  if (a.hostport !== b.hostport) return 'its host and port (written as the configuration writes them)';
+  if (a.path !== b.path) return 'its path (the configured database name only)';
+  return 'its form';
+}
+
+/**
+ * A DATABASE_URL value as the rotation would write it for its role and password, or refused: target and role (the
+ * messages of checkConfiguredSecret), then the whole string against {@link buildDatabaseUrl} (a query key, a
+ * fragment, another spelling of the host, port or path, a differently encoded user information), naming the part.
+ * Either scheme (`postgres`, `postgresql`) is read the same by pg; the rotation writes `postgres`.
+ */
+export function readConfiguredUrl(value: string, settings: Pick<DatabaseSettings, 'target' | 'ssl'>, what: string): PostgresUrl {
+  const url = parsePostgresUrl(value, what);
+  checkConfiguredSecret(url, settings, what);
+  const expected = buildDatabaseUrl(settings, url.user, url.password).replace(/^postgres:/, `${url.scheme}:`);
+  if (value !== expected) {
+    throw new Error(
+      `${what} is refused: ${differingPart(value, expected)} is not what the configuration produces (DB_HOST, DB_PORT, DB_NAME, DB_SSL); nothing was sent`,
+    );
+  }
+  return url;
+}
+
+/**
+ * Either form of a DATABASE_URL value, refused unless it is what the configuration produces: a URL as
+ * {@link readConfiguredUrl}; the bootstrap JSON with only the stack's fields, the configured target, an application
+ * role and, if it has one, the configured `sslmode`.
+ */
+export function readConfiguredSecret(value: string, settings: Pick<DatabaseSettings, 'target' | 'ssl'>, what: string): DatabaseSecret {
+  const secret = parseDatabaseSecret(value, what);
+  if (secret.kind === 'url') return { kind: 'url', url: readConfiguredUrl(value, settings, what) };
+  checkConfiguredSecret(secret.url, settings, what);
+  const sslmode = new URLSearchParams(secret.url.query).get('sslmode');
+  if (sslmode !== null && sslmode !== settings.ssl) {
+    throw new Error(`${what} is refused: its field "sslmode" is not the configured DB_SSL (${settings.ssl}); nothing was sent`);
+  }
+  return secret;
 }

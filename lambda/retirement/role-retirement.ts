@@ -8,14 +8,15 @@ import {
   METRIC_ROLE_RETIRED,
 } from '../../catalog/metrics';
 import { publishCountMetric } from '../observability/emf-metric';
-import { parseDatabaseSecret, parsePostgresUrl } from '../postgres/database-secret';
+import { parseDatabaseSecret } from '../postgres/database-secret';
 import { parseMasterCredentials } from '../postgres/master-credentials';
 import { withConnection } from '../postgres/pg-connection';
-import { checkApplicationRole, checkConfiguredSecret, checkMasterIsNotApplicationRole, masterLogin } from '../postgres/database-target';
+import { checkApplicationRole, checkMasterIsNotApplicationRole, masterLogin, readConfiguredUrl } from '../postgres/database-target';
 import { retireRole, roleExists, sessionCount } from '../postgres/role-admin';
 import { TAG_RETIRED_DEPLOYMENT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../catalog/tags';
-import { currentRolloutVerdict } from '../rotation/rollout-follow';
-import { recordedRolloutStart } from '../rotation/rollout-tags';
+import { verifiedRolloutVerdict } from '../rotation/rollout-follow';
+import { recordedRollout } from '../rotation/rollout-tags';
+import { rolloutRecordMismatch } from '../rotation/ecs-rollout';
 import { describeVerdict } from '../rotation/rollout-verdict';
 import { AWSCURRENT, AWSPREVIOUS, SecretStore, versionWithStage } from '../rotation/secret-store';
 import { isConfiguredService, RetirementTrigger } from './retirement-trigger';
@@ -72,8 +73,8 @@ export async function retireOldRole(trigger: RetirementTrigger, deps: Retirement
     trigger: trigger.kind,
     eventName: trigger.kind === 'deployment' ? trigger.eventName : undefined,
   };
-  const since = recordedRolloutStart(description.tags, currentVersion);
-  if (since === undefined) {
+  const record = recordedRollout(description.tags, currentVersion);
+  if (record === undefined) {
     logger.error(
       'The rollout of the current version is not recorded on the secret (its rotation failed to roll ECS, or to record the rollout): ' +
         'the previous database role stays enabled until the current value is rolled out (npx fleapo-secrets roll-current DATABASE_URL --env <env>)',
@@ -87,8 +88,14 @@ export async function retireOldRole(trigger: RetirementTrigger, deps: Retirement
     return 'already-retired';
   }
 
-  const verdict = await currentRolloutVerdict(deps.ecs, deps.ecsTarget, since);
-  const why = { ...logKeys, rolloutSince: since.toISOString(), rollout: verdict.state, detail: describeVerdict(verdict) };
+  const versionCreatedAt = await deps.store.versionCreatedDate(deps.secretArn, record.versionId);
+  const verdict = await verifiedRolloutVerdict(
+    deps.ecs,
+    deps.ecsTarget,
+    { record, versionCreatedAt },
+    rolloutRecordMismatch(deps.secretArn),
+  );
+  const why = { ...logKeys, rolloutSince: record.createdAt.toISOString(), rollout: verdict.state, detail: describeVerdict(verdict) };
   switch (verdict.state) {
     case 'in-progress':
       logger.info('A deployment carrying the current value is still rolling out', why);
@@ -119,8 +126,7 @@ export async function retireOldRole(trigger: RetirementTrigger, deps: Retirement
   // an application role, AWSPREVIOUS's role must be the other application role (its host is never used: the
   // retirement logs in to the configured database only), and the master user is never one of them.
   const currentWhat = `Secret ${deps.secretArn}: AWSCURRENT`;
-  const current = parsePostgresUrl(await deps.store.getString(deps.secretArn, AWSCURRENT), currentWhat);
-  checkConfiguredSecret(current, deps.db, currentWhat);
+  const current = readConfiguredUrl(await deps.store.getString(deps.secretArn, AWSCURRENT), deps.db, currentWhat);
   const previousValue = await deps.store.findString(deps.secretArn, AWSPREVIOUS);
   const previousWhat = `Secret ${deps.secretArn}: AWSPREVIOUS`;
   const previousUser = previousValue === undefined ? undefined : parseDatabaseSecret(previousValue, previousWhat).url.user;

@@ -73,6 +73,18 @@ export async function rollAndRecord(
 }
 
 /**
+ * What a Lambda does when a secret's rollout record does not fit what AWS reports (rolloutStartFromAws): log it
+ * (ids and times only) and raise RolloutNotRecorded, the alarm of a rollout the retirement and the notices cannot
+ * follow. The verdict is then "not rolled out".
+ */
+export function rolloutRecordMismatch(secretId: string): (problem: string) => void {
+  return (problem) => {
+    logger.error('The rollout record on the secret does not fit what AWS reports: treated as not rolled out', { secretId, problem });
+    publishCountMetric(METRIC_ROLLOUT_NOT_RECORDED, optionalEnv(ENV_FLEAPO_ENVIRONMENT));
+  };
+}
+
+/**
  * The afterFinish of every playbook: roll the ECS service so new tasks read the new AWSCURRENT,
  * once per rotated version. Done-ness is recorded on the secret as tags, so a retry after a
  * failed UpdateService rolls, and a retry after success does not roll again. A failure to record it does not

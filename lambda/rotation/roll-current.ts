@@ -11,8 +11,8 @@
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { EcsTarget } from '../config/env';
 import { forceNewDeployment, rolloutRecord } from './ecs-rollout';
-import { currentRolloutVerdict } from './rollout-follow';
-import { recordedRolloutStart } from './rollout-tags';
+import { verifiedRolloutVerdict } from './rollout-follow';
+import { recordedRollout } from './rollout-tags';
 import { describeVerdict } from './rollout-verdict';
 import { AWSCURRENT, AWSPENDING, SecretStore, versionWithStage } from './secret-store';
 
@@ -53,12 +53,13 @@ export async function rollCurrent(
     );
   }
 
-  const recorded = recordedRolloutStart(description.tags, versionId);
-  if (recorded !== undefined) {
-    const verdict = await currentRolloutVerdict(ecs, target, recorded);
+  const record = recordedRollout(description.tags, versionId);
+  if (record !== undefined) {
+    const versionCreatedAt = await store.versionCreatedDate(secretId, versionId);
+    const verdict = await verifiedRolloutVerdict(ecs, target, { record, versionCreatedAt });
     if (verdict.state === 'rolled-out' || verdict.state === 'in-progress' || verdict.state === 'old-tasks') {
       actions.push(`the recorded rollout of version ${versionId} is ${verdict.state} (${describeVerdict(verdict)}): not rolling again`);
-      return { versionId, since: recorded, actions: done };
+      return { versionId, since: record.createdAt, actions: done };
     }
     actions.push(`the recorded rollout of version ${versionId} is ${verdict.state} (${describeVerdict(verdict)})`);
   } else {

@@ -5,13 +5,40 @@
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { EcsTarget } from '../config/env';
 import { observeService, observeTasks } from './ecs-rollout';
-import { describeVerdict, RolloutVerdict, rolloutVerdict } from './rollout-verdict';
+import { describeVerdict, RolloutVerdict, rolloutStartFromAws, rolloutVerdict } from './rollout-verdict';
+import type { RolloutRecord } from './rollout-tags';
 
 /** The verdict for the value current since `since`, from one DescribeServices and the family's tasks. */
 export async function currentRolloutVerdict(ecs: ECSClient, target: EcsTarget, since: Date): Promise<RolloutVerdict> {
   const service = await observeService(ecs, target);
   const tasks = await observeTasks(ecs, target.cluster, service.families);
   return rolloutVerdict(since, service.serviceName, service.deployments, tasks);
+}
+
+/** What a verdict on a recorded rollout starts from: the record on the secret and the version's CreatedDate from Secrets Manager. */
+export interface RecordedRolloutStart {
+  record: RolloutRecord;
+  versionCreatedAt: Date | undefined;
+}
+
+/**
+ * The verdict for a recorded rollout, from what AWS reports (rolloutStartFromAws): a record that does not fit is
+ * `not-rolled` with `recordMismatch`, and `onRecordMismatch` hears why (the Lambda callers raise RolloutNotRecorded).
+ */
+export async function verifiedRolloutVerdict(
+  ecs: ECSClient,
+  target: EcsTarget,
+  start: RecordedRolloutStart,
+  onRecordMismatch: (problem: string) => void = () => undefined,
+): Promise<RolloutVerdict> {
+  const service = await observeService(ecs, target);
+  const checked = rolloutStartFromAws(start.record, start.versionCreatedAt, service.deployments);
+  if ('problem' in checked) {
+    onRecordMismatch(checked.problem);
+    return { state: 'not-rolled', reason: `the rollout record does not fit what AWS reports: ${checked.problem}`, recordMismatch: true };
+  }
+  const tasks = await observeTasks(ecs, target.cluster, service.families);
+  return rolloutVerdict(checked.since, service.serviceName, service.deployments, tasks);
 }
 
 export interface FollowOptions {
@@ -27,14 +54,27 @@ export function isFinal(verdict: RolloutVerdict): boolean {
 }
 
 /**
- * Polls until the value current since `since` is rolled out everywhere, the rollout failed, nothing rolls it, or
+ * The verdict from a start: a recorded rollout is checked against AWS (verifiedRolloutVerdict); a bare time is one
+ * this caller just had from ECS itself (the createdAt UpdateService returned).
+ */
+export function rolloutVerdictFrom(ecs: ECSClient, target: EcsTarget, start: Date | RecordedRolloutStart): Promise<RolloutVerdict> {
+  return start instanceof Date ? currentRolloutVerdict(ecs, target, start) : verifiedRolloutVerdict(ecs, target, start);
+}
+
+/**
+ * Polls until the value current since `start` is rolled out everywhere, the rollout failed, nothing rolls it, or
  * `timeoutMs` passed. Returns the last verdict: only `rolled-out` means safe.
  */
-export async function followRollout(ecs: ECSClient, target: EcsTarget, since: Date, options: FollowOptions): Promise<RolloutVerdict> {
+export async function followRollout(
+  ecs: ECSClient,
+  target: EcsTarget,
+  start: Date | RecordedRolloutStart,
+  options: FollowOptions,
+): Promise<RolloutVerdict> {
   const deadline = Date.now() + options.timeoutMs;
   let last = '';
   for (;;) {
-    const verdict = await currentRolloutVerdict(ecs, target, since);
+    const verdict = await rolloutVerdictFrom(ecs, target, start);
     const line = `${verdict.state}: ${describeVerdict(verdict)}`;
     if (line !== last) options.onProgress?.(line);
     last = line;

@@ -11,6 +11,8 @@
  * Rolled out everywhere = some deployment created at/after T has COMPLETED and no task created before T is still
  * running (any last status but STOPPED). Nothing is inferred from which deployment is PRIMARY.
  */
+import type { RolloutRecord } from './rollout-tags';
+
 /** A rollout state reason or event reason that reports a circuit-breaker rollback. */
 export function isRollback(reason: string): boolean {
   return /roll(ing|ed)?[\s-]?back/i.test(reason);
@@ -42,8 +44,11 @@ export type RolloutVerdict =
   | { state: 'failed'; reason: string }
   /** The service rolled out, but standalone tasks created before T still run (they may hold the old value). */
   | { state: 'old-tasks'; deploymentId: string; taskArns: string[] }
-  /** No deployment of the service was created at or after T: the value never rolled. */
-  | { state: 'not-rolled'; reason: string };
+  /**
+   * No deployment of the service was created at or after T: the value never rolled. `recordMismatch`: the rollout
+   * record on the secret does not fit what AWS reports (rolloutStartFromAws), so nothing is believed rolled out.
+   */
+  | { state: 'not-rolled'; reason: string; recordMismatch?: true };
 
 const time = (d: Date | undefined) => d?.getTime();
 
@@ -100,4 +105,52 @@ export function describeVerdict(verdict: RolloutVerdict): string {
     case 'old-tasks':
       return `deployment ${verdict.deploymentId} completed, but ${verdict.taskArns.length} task(s) started before the value became current still run: ${verdict.taskArns.join(', ')}`;
   }
+}
+
+/** The start a verdict may use, or why the record does not fit what AWS reports. */
+export type CheckedRolloutStart = { since: Date } | { problem: string };
+
+/**
+ * The rollout start T to judge from, taken from what AWS reports, never from the record alone (whoever can tag the
+ * secret could write an earlier time, another service's deployment, or an id that never existed). Pure.
+ * - T is never earlier than the AWSCURRENT version's CreatedDate (Secrets Manager): the value cannot have been
+ *   current, let alone rolled, before its version existed.
+ * - The recorded deployment, when DescribeServices still reports it, must have been created exactly at T.
+ * - When it is no longer reported, only a newer deployment that completed can have drained it, so every deployment
+ *   still reported was created at or after T: then T is the oldest of those creation times (ECS's own, never earlier
+ *   than the recorded deployment's), which can only make the verdict wait longer, never say rolled out sooner.
+ * Anything else does not fit: the caller treats the value as not rolled out and raises RolloutNotRecorded.
+ */
+export function rolloutStartFromAws(
+  record: RolloutRecord,
+  versionCreatedAt: Date | undefined,
+  deployments: ObservedDeployment[],
+): CheckedRolloutStart {
+  const T = record.createdAt.getTime();
+  const iso = (d: Date) => d.toISOString();
+  if (versionCreatedAt === undefined) return { problem: `Secrets Manager reports no CreatedDate for version ${record.versionId}` };
+  if (T < versionCreatedAt.getTime()) {
+    return {
+      problem: `the recorded rollout start ${iso(record.createdAt)} is earlier than the CreatedDate ${iso(versionCreatedAt)} of version ${record.versionId}`,
+    };
+  }
+  const recorded = record.deploymentId === undefined ? undefined : deployments.find((d) => d.id === record.deploymentId);
+  if (recorded !== undefined) {
+    if (time(recorded.createdAt) !== T) {
+      const at = recorded.createdAt === undefined ? 'an unknown time' : iso(recorded.createdAt);
+      return { problem: `ECS reports deployment ${recorded.id} created at ${at}, not at the recorded ${iso(record.createdAt)}` };
+    }
+    return { since: record.createdAt };
+  }
+  // INACTIVE ones (if ECS still lists any) were drained already: they say nothing about where the value runs.
+  const live = deployments.filter((d) => d.status !== 'INACTIVE');
+  const oldest = Math.min(...live.map((d) => time(d.createdAt) ?? -Infinity));
+  if (live.length === 0 || oldest < T) {
+    return {
+      problem:
+        `ECS does not report the recorded deployment ${record.deploymentId ?? '(none recorded)'} for this service, ` +
+        `and not every deployment it reports was created since ${iso(record.createdAt)} (as one that superseded it would have been)`,
+    };
+  }
+  return { since: new Date(oldest) };
 }

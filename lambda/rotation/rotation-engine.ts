@@ -1,7 +1,8 @@
 import type { SecretsManagerRotationEvent, SecretsManagerRotationEventStep, SecretsManagerRotationHandler } from 'aws-lambda';
 import { logger } from '../observability/logger';
 import { secretsManagerClient } from './aws-clients';
-import { REFUSAL_TAG_KEYS, TAG_REFUSAL, TAG_REFUSED_VERSION } from '../../catalog/tags';
+import { REFUSAL_TAG_KEYS, TAG_PENDING, TAG_REFUSAL, TAG_REFUSED_VERSION } from '../../catalog/tags';
+import { isRotationsOwnPending, pendingMarkerTag } from './pending-marker';
 import { toTagValue } from './rollout-tags';
 import { AWSCURRENT, AWSPENDING, SecretDescription, SecretStore, versionWithStage } from './secret-store';
 
@@ -83,7 +84,11 @@ export async function runRotationStep(event: unknown, playbook: RotationPlaybook
         await createSecret(playbook, ctx);
         break;
       case 'setSecret':
-        await playbook.set(await store.getString(secretId, AWSPENDING, token), await store.getString(secretId, AWSCURRENT), ctx);
+        await playbook.set(
+          requireOwnPending(ctx, await store.getString(secretId, AWSPENDING, token)),
+          await store.getString(secretId, AWSCURRENT),
+          ctx,
+        );
         break;
       case 'testSecret':
         await testSecret(playbook, ctx);
@@ -115,38 +120,70 @@ export async function recordRefusal(store: SecretStore, secretId: string, token:
   }
 }
 
+/**
+ * The pending value, if this rotation created it (the marker TAG_PENDING matches this version and value, see
+ * pending-marker.ts); otherwise refused: a value someone else staged AWSPENDING (PutSecretValue with any
+ * VersionStages) is never set, tested as ours or promoted.
+ */
+function requireOwnPending(ctx: RotationContext, pending: string): string {
+  if (!isRotationsOwnPending(ctx.description.tags, ctx.token, pending)) {
+    throw new Error(
+      `Secret ${ctx.secretId}: the AWSPENDING value of version ${ctx.token} was not created by this rotation (no matching ${TAG_PENDING} marker): ` +
+        'refused; remove that AWSPENDING (fleapo-secrets roll-current) and rotate again',
+    );
+  }
+  return pending;
+}
+
+/**
+ * Generates the new value, marks it (TAG_PENDING) and stores it as AWSPENDING of the token. The marker is written
+ * first: a retry after a failed PutSecretValue generates and marks again; a retry after a stored value keeps it only
+ * if it is the marked one (a value someone else wrote into this version, even between the two calls, is refused).
+ */
 async function createSecret(playbook: RotationPlaybook, ctx: RotationContext): Promise<void> {
   const { store, secretId, token } = ctx;
   const current = await store.getString(secretId, AWSCURRENT);
-  if ((await store.findString(secretId, AWSPENDING, token)) !== undefined) {
+  const existing = await store.findString(secretId, AWSPENDING, token);
+  if (existing !== undefined) {
+    requireOwnPending(ctx, existing);
     logger.info('AWSPENDING value already exists for this version');
     return;
   }
   const pending = await playbook.generate(current, ctx);
+  await store.tag(secretId, pendingMarkerTag(token, pending));
   await store.putPending(secretId, token, pending);
   logger.info('Stored new AWSPENDING value');
 }
 
 /**
- * testSecret proves the pending value works. When it is the current value itself, there is nothing new to prove:
- * that is Secrets Manager's test of the rotation configuration (RotateImmediatelyOnUpdate false: it runs testSecret
- * alone, on an AWSPENDING copy of AWSCURRENT). A real rotation never stages the current value (every playbook
- * generates a new one, or refuses it).
+ * testSecret proves the pending value this rotation created works, in full. A pending version the rotation did not
+ * create is Secrets Manager's test of the rotation configuration (RotateImmediately false: it "creates an AWSPENDING
+ * version of the secret and then removes it", running testSecret alone; docs/aws-facts.md): when it holds no value,
+ * an empty one or a copy of AWSCURRENT, there is nothing new to prove and nothing is sent or changed; it can never
+ * become AWSCURRENT (setSecret and finishSecret refuse it). Any other value nobody marked is refused.
  */
 async function testSecret(playbook: RotationPlaybook, ctx: RotationContext): Promise<void> {
   const { store, secretId, token } = ctx;
-  const pending = await store.getString(secretId, AWSPENDING, token);
-  if (pending === (await store.getString(secretId, AWSCURRENT))) {
-    logger.info('AWSPENDING is the current value (rotation configuration test): nothing new to test');
+  const pending = await store.findString(secretId, AWSPENDING, token);
+  if (pending !== undefined && isRotationsOwnPending(ctx.description.tags, token, pending)) {
+    await playbook.test(pending, ctx);
     return;
   }
-  await playbook.test(pending, ctx);
+  const content = pending === undefined ? 'no value' : pending === '' ? 'an empty value' : undefined;
+  if (content !== undefined || pending === (await store.getString(secretId, AWSCURRENT))) {
+    logger.info('AWSPENDING is not a value this rotation created (the rotation configuration test): nothing to test, nothing changed', {
+      pendingContent: content ?? 'a copy of AWSCURRENT',
+    });
+    return;
+  }
+  requireOwnPending(ctx, pending!);
 }
 
 async function finishSecret(playbook: RotationPlaybook, ctx: RotationContext): Promise<void> {
   const { store, secretId, token } = ctx;
   const currentVersion = versionWithStage(ctx.description.versionIdsToStages, AWSCURRENT);
   if (currentVersion === undefined) throw new Error(`Secret ${secretId}: no version is staged AWSCURRENT`);
+  requireOwnPending(ctx, await store.getString(secretId, AWSPENDING, token));
   // AWSPENDING stays on the token: Secrets Manager removes it once every step has succeeded.
   await store.moveCurrent(secretId, token, currentVersion);
   logger.info('Moved AWSCURRENT to the new version', { previousVersionId: currentVersion });

@@ -1,6 +1,7 @@
 import {
   DescribeSecretCommand,
   GetSecretValueCommand,
+  ListSecretVersionIdsCommand,
   PutSecretValueCommand,
   ResourceNotFoundException,
   SecretsManagerClient,
@@ -56,6 +57,18 @@ export class SecretStore {
       }
       throw error;
     }
+  }
+
+  /** The CreatedDate Secrets Manager reports for a version (ListSecretVersionIds: no value is read). */
+  async versionCreatedDate(secretId: string, versionId: string): Promise<Date | undefined> {
+    let nextToken: string | undefined;
+    do {
+      const out = await this.client.send(new ListSecretVersionIdsCommand({ SecretId: secretId, MaxResults: 100, NextToken: nextToken }));
+      const version = out.Versions?.find((v) => v.VersionId === versionId);
+      if (version !== undefined) return version.CreatedDate;
+      nextToken = out.NextToken;
+    } while (nextToken);
+    return undefined;
   }
 
   async putPending(secretId: string, token: string, value: string): Promise<void> {

@@ -6,7 +6,7 @@
  * task family created before T still runs. Never "some other PRIMARY deployment".
  */
 import type { ECSClient } from '@aws-sdk/client-ecs';
-import { currentRolloutVerdict, followRollout as followVerdict } from '../../lambda/rotation/rollout-follow';
+import { followRollout as followVerdict, rolloutVerdictFrom, type RecordedRolloutStart } from '../../lambda/rotation/rollout-follow';
 import { describeVerdict, type RolloutVerdict } from '../../lambda/rotation/rollout-verdict';
 
 export interface RolloutTarget {
@@ -14,6 +14,12 @@ export interface RolloutTarget {
   readonly service: string;
   /** T: when the rollout of the current value started (tag fleapo:rollout-created-at). */
   readonly since: Date;
+  /**
+   * The record T comes from, with the version's CreatedDate: when given, the verdict checks it against what AWS
+   * reports (rolloutStartFromAws) and a record that does not fit is "not rolled out". Absent only for a T this process
+   * had from ECS itself (roll-current's own UpdateService).
+   */
+  readonly recorded?: RecordedRolloutStart;
 }
 
 export type RolloutOutcome =
@@ -39,7 +45,7 @@ export interface RolloutSnapshot {
 }
 
 export async function rolloutSnapshot(ecs: ECSClient, target: RolloutTarget): Promise<RolloutSnapshot> {
-  const verdict = await currentRolloutVerdict(ecs, target, target.since);
+  const verdict = await rolloutVerdictFrom(ecs, target, target.recorded ?? target.since);
   return { state: verdict.state, detail: describeVerdict(verdict) };
 }
 
@@ -58,7 +64,7 @@ export function rolloutOutcome(verdict: RolloutVerdict): RolloutOutcome {
 }
 
 export async function followRollout(ecs: ECSClient, target: RolloutTarget, options: FollowRolloutOptions): Promise<RolloutOutcome> {
-  const verdict = await followVerdict(ecs, target, target.since, {
+  const verdict = await followVerdict(ecs, target, target.recorded ?? target.since, {
     timeoutMs: options.timeoutMs,
     pollMs: options.intervalMs,
     onProgress: options.onChange,

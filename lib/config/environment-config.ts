@@ -16,6 +16,7 @@ export type {
   FleapoConfig,
   GithubConfig,
   NetworkConfig,
+  OperatorsConfig,
   RotationConfig,
   ServiceConfig,
 } from './schema';

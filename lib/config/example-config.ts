@@ -1,9 +1,10 @@
 /**
  * Example configuration that ships with the repository, so that `npm run synth` works out of the box.
- * Account `111111111111` and `us-east-1` as in the runbook; every id below is a placeholder.
+ * Account `111111111111` and `us-east-1` as in the runbook; every field of {@link PLACEHOLDER_FIELDS} is a placeholder.
  *
  * A real team does not edit this file: it overrides any field with a JSON file of its own
- * (`cdk synth -c fleapo:configFile=path/to/fleapo.json`, or `FLEAPO_CONFIG_FILE`), deep-merged over this one.
+ * (`cdk synth -c fleapo:configFile=path/to/fleapo.json`, or `FLEAPO_CONFIG_FILE`), merged over this one (JSON Merge
+ * Patch), and must give every placeholder field of each environment it keeps (`loadConfig` refuses it otherwise).
  */
 export const EXAMPLE_CONFIG = {
   environments: {
@@ -41,6 +42,11 @@ export const EXAMPLE_CONFIG = {
       externalServices: { stripeMode: 'test', posthogApiHost: 'https://us.i.posthog.com' },
       alerts: { emails: [] as string[] },
       cdkBootstrapQualifier: 'fleapostg',
+      operators: {
+        trustedPrincipalArns: [
+          'arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_FleapoStagingOperator_0123456789abcdef',
+        ],
+      },
       terminationProtection: false,
     },
     prod: {
@@ -78,6 +84,11 @@ export const EXAMPLE_CONFIG = {
       externalServices: { stripeMode: 'live', posthogApiHost: 'https://us.i.posthog.com' },
       alerts: { emails: [] as string[] },
       cdkBootstrapQualifier: 'fleapoprod',
+      operators: {
+        trustedPrincipalArns: [
+          'arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_FleapoProdOperator_fedcba9876543210',
+        ],
+      },
       terminationProtection: true,
     },
   },
@@ -85,3 +96,28 @@ export const EXAMPLE_CONFIG = {
     '111111111111': { importExistingOidcProvider: false, cdkBootstrapQualifier: 'hnb659fds' },
   },
 };
+
+/**
+ * The fields of an environment (dotted paths) whose example value above is a placeholder: they describe the team's own
+ * AWS accounts, network, cluster, image, database, GitHub repository and operators, which no default can know. A team
+ * configuration must give each of them, in its file or inline context, for every environment it keeps (a new
+ * environment gives every field anyway); the other fields have defaults a team may keep.
+ */
+export const PLACEHOLDER_FIELDS = [
+  'account',
+  'region',
+  'network.vpcId',
+  'network.availabilityZones',
+  'network.privateSubnetIds',
+  'network.serviceSecurityGroupIds',
+  'service.clusterName',
+  'service.image',
+  'database.host',
+  'database.masterSecretArn',
+  'database.securityGroupId',
+  'github.owner',
+  'github.repository',
+  // Who may assume the operator roles: the example's Identity Center roles are in the example account. A team gives
+  // its own principals, or `"operators": null` for no operator roles.
+  'operators',
+] as const;

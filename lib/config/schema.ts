@@ -19,6 +19,8 @@ const ACCOUNT = /^\d{12}$/;
 const ARN_PARTITION = '(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc)';
 const SECRET_ARN = new RegExp(`^arn:${ARN_PARTITION}:secretsmanager:[a-z0-9-]+:\\d{12}:secret:[A-Za-z0-9/_+=.@!-]+$`);
 const IAM_ROLE_ARN = new RegExp(`^arn:${ARN_PARTITION}:iam::\\d{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$`);
+/** An IAM role (any path, e.g. IAM Identity Center's `aws-reserved/sso.amazonaws.com/...`) or user: no wildcard. */
+const IAM_OPERATOR_PRINCIPAL_ARN = new RegExp(`^arn:${ARN_PARTITION}:iam::\\d{12}:(role|user)/[A-Za-z0-9+=,.@_/-]{1,512}$`);
 const KMS_KEY_ARN = new RegExp(`^arn:${ARN_PARTITION}:kms:[a-z0-9-]+:\\d{12}:key/[A-Za-z0-9-]+$`);
 /** An image reference that pins a tag or a digest: `repo:tag`, `repo@sha256:...` (a port in the host is not a tag). */
 const PINNED_IMAGE = /^[a-z0-9][a-z0-9.-]*(:\d+)?(\/[a-z0-9._-]+)+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$/;
@@ -248,6 +250,24 @@ export const alertsSchema = section({
   ),
 }).describe('Who hears about failed rotations and blocked retirements.');
 
+export const operatorsSchema = section({
+  trustedPrincipalArns: list(
+    IAM_OPERATOR_PRINCIPAL_ARN,
+    'IAM role or user ARNs without wildcards (arn:aws:iam::ACCOUNT:role/NAME, arn:aws:iam::ACCOUNT:user/NAME)',
+    1,
+  ).describe(
+    "Who may assume the environment's operator roles `fleapo-<env>-operator-read` and `fleapo-<env>-operator-rotate`: " +
+      "exact role ARNs (with their path: an IAM Identity Center permission set's role is " +
+      '`arn:aws:iam::ACCOUNT:role/aws-reserved/sso.amazonaws.com/[REGION/]AWSReservedSSO_NAME_ID`) or IAM user ARNs. ' +
+      'An IAM user must have signed in with MFA (`aws:MultiFactorAuthPresent`); a role session carries no MFA ' +
+      "information, so require MFA where the role is assumed (IAM Identity Center's MFA settings). " +
+      'docs/who-can-change-a-secret.md.',
+  ),
+}).describe(
+  "The people who operate the environment's secrets with `fleapo-secrets`. Unset: the operator roles are not created " +
+    '(nobody but the deploy chain, the app and the break-glass role touches the secrets).',
+);
+
 /** One environment (without its name, which is its key under `environments`). */
 export const environmentSchema = section({
   account: text('a 12-digit AWS account id', ACCOUNT).describe('12-digit AWS account id.'),
@@ -278,6 +298,7 @@ export const environmentSchema = section({
         "execution role and deploy chain, the only principal that may read and write the environment's secret values " +
         'and assume its bootstrap roles. Every use is recorded by CloudTrail. Unset: no principal outside the app may.',
     ),
+  operators: operatorsSchema.optional(),
 })
   .check(
     crossCheck<ZonesOf>(['region', 'network.availabilityZones'], (env, report) => {
@@ -335,6 +356,8 @@ export type GithubConfig = Readonly<z.output<typeof githubSchema>>;
 export type RotationConfig = Readonly<z.output<typeof rotationSchema>>;
 /** The issuers of the externally created secrets, which their rotation checks new values against. */
 export type ExternalServicesConfig = Readonly<z.output<typeof externalServicesSchema>>;
+/** Who may assume the environment's operator roles. */
+export type OperatorsConfig = Readonly<z.output<typeof operatorsSchema>>;
 /** Who hears about failed rotations and blocked retirements. */
 export type AlertsConfig = Readonly<z.output<typeof alertsSchema>>;
 /** Everything that describes one environment. */

@@ -358,6 +358,11 @@ function runtimeStatements(n: EnvironmentNames): iam.PolicyStatement[] {
       ],
     ),
     allow(
+      "the operator-read role's CloudTrail lookups (fleapo-<env>-operator-read): LookupEvents has no resource-level permission",
+      ['cloudtrail:LookupEvents'],
+      ['*'],
+    ),
+    allow(
       'the network-interface actions Lambda needs to place a function in its VPC; EC2 gives them no useful resource scope',
       ['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
       ['*'],

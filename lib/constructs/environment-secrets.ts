@@ -114,6 +114,14 @@ export class EnvironmentSecrets extends Construct {
     );
   }
 
+  /**
+   * Allows `grantee` what `PutSecretValue` needs of this key (`kms:GenerateDataKey`, `kms:Decrypt`), only through
+   * Secrets Manager and only for the given secrets.
+   */
+  public grantKeyForWrites(grantee: iam.IGrantable, secretArns: string[]): iam.Grant {
+    return grantKeyThroughSecretsManager(grantee, this.key, ['kms:Decrypt', 'kms:GenerateDataKey'], secretArns);
+  }
+
   /** Allows `grantee` to decrypt with this key only through Secrets Manager, only for the given secrets. */
   public grantDecryptThroughSecretsManager(grantee: iam.IGrantable, secretArns: string[]): iam.Grant {
     return grantKeyThroughSecretsManager(grantee, this.key, ['kms:Decrypt'], secretArns);
@@ -122,7 +130,8 @@ export class EnvironmentSecrets extends Construct {
 
 /**
  * Allows `grantee` to run the rotation protocol on `secret` and nothing else: DescribeSecret, GetSecretValue,
- * PutSecretValue, UpdateSecretVersionStage on it; with its key only through Secrets Manager and only for it
+ * PutSecretValue, UpdateSecretVersionStage on it, and ListSecretVersionIds (the AWSCURRENT version's CreatedDate,
+ * which bounds the rollout start a verdict may use); with its key only through Secrets Manager and only for it
  * (`kms:EncryptionContext:SecretARN`): Decrypt to read, GenerateDataKey for PutSecretValue.
  */
 export function grantSecretRotation(secret: secretsmanager.ISecret, grantee: iam.IGrantable): iam.Grant {
@@ -133,6 +142,7 @@ export function grantSecretRotation(secret: secretsmanager.ISecret, grantee: iam
       'secretsmanager:GetSecretValue',
       'secretsmanager:PutSecretValue',
       'secretsmanager:UpdateSecretVersionStage',
+      'secretsmanager:ListSecretVersionIds',
     ],
     resourceArns: [secret.secretArn],
   });
@@ -141,11 +151,14 @@ export function grantSecretRotation(secret: secretsmanager.ISecret, grantee: iam
     : grant;
 }
 
-/** Allows `grantee` to read `secret` (DescribeSecret, GetSecretValue, and Decrypt with its key for it only), not to stage it. */
+/**
+ * Allows `grantee` to read `secret` (DescribeSecret, GetSecretValue, ListSecretVersionIds, and Decrypt with its key
+ * for it only), not to stage it.
+ */
 export function grantSecretRead(secret: secretsmanager.ISecret, grantee: iam.IGrantable): iam.Grant {
   const grant = iam.Grant.addToPrincipal({
     grantee,
-    actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+    actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:ListSecretVersionIds'],
     resourceArns: [secret.secretArn],
   });
   return secret.encryptionKey

@@ -60,10 +60,10 @@ export class StripeRevokeNotice extends Construct {
       timeout: Duration.seconds(30),
     });
     const fn = this.function.function;
-    // Describes (never reads) the Stripe secrets; tags them with the notice's record only.
+    // Describes (never reads) the Stripe secrets and lists their versions (CreatedDate); tags them with the notice's record only.
     iam.Grant.addToPrincipal({
       grantee: this.function,
-      actions: ['secretsmanager:DescribeSecret'],
+      actions: ['secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds'],
       resourceArns: props.secrets.map((s) => s.secretArn),
     });
     iam.Grant.addToPrincipal({

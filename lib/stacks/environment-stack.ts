@@ -1,17 +1,33 @@
 import { Aspects, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { boundaryPolicyName } from '../config/deploy-names';
+import { bootstrapRoleName, boundaryPolicyName } from '../config/deploy-names';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
-import { EXTERNAL_SECRET_NAMES, REVOKE_NOTICE_SECRET_NAMES } from '../../catalog/secrets';
+import {
+  EXTERNAL_SECRET_NAMES,
+  isExternalSecretName,
+  REVOKE_NOTICE_SECRET_NAMES,
+  SECRET_NAMES,
+  type SecretName,
+} from '../../catalog/secrets';
+import {
+  ROLLOUT_TAG_KEYS,
+  ROTATION_TAG_KEYS,
+  TAG_DATABASE_ROLE,
+  TAG_RETIRED_DEPLOYMENT,
+  TAG_REVOKE_NOTICE_VERSION,
+} from '../../catalog/tags';
 import type { EnvironmentConfig } from '../config/environment-config';
 import { AppService } from '../constructs/app-service';
 import { AuthSecretRotation } from '../constructs/auth-secret-rotation';
 import { DatabaseUrlRotation } from '../constructs/database-url-rotation';
 import { EnvironmentSecrets } from '../constructs/environment-secrets';
 import { ExternalSecretRotation } from '../constructs/external-secret-rotation';
+import { OperatorRoles } from '../constructs/operator-roles';
 import { RotationAlerts } from '../constructs/rotation-alerts';
+import type { RotationFunction } from '../constructs/rotation-function';
+import { SecretAccessPolicies, type SecretAccess } from '../constructs/secret-access-policies';
 import { StripeRevokeNotice } from '../constructs/stripe-revoke-notice';
 
 /** Props of {@link EnvironmentStack}. */
@@ -33,6 +49,8 @@ export class EnvironmentStack extends Stack {
   public readonly databaseUrlRotation: DatabaseUrlRotation;
   public readonly externalSecretRotations: ExternalSecretRotation[];
   public readonly stripeRevokeNotice: StripeRevokeNotice;
+  /** The operator roles, when `environments.<env>.operators` trusts someone. */
+  public readonly operators?: OperatorRoles;
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id, props);
@@ -109,5 +127,62 @@ export class EnvironmentStack extends Stack {
       service: this.app,
       alerts: this.alerts,
     });
+
+    const rotationFunctions = Object.fromEntries(SECRET_NAMES.map((name) => [name, this.rotationFunctionOf(name)])) as Record<
+      SecretName,
+      RotationFunction
+    >;
+    if (env.operators) {
+      this.operators = new OperatorRoles(this, 'Operators', {
+        environmentName: env.name,
+        trustedPrincipalArns: env.operators.trustedPrincipalArns,
+        secrets: this.secrets,
+        service: this.app,
+        rotationFunctions: Object.fromEntries(SECRET_NAMES.map((name) => [name, rotationFunctions[name].function])) as Record<
+          SecretName,
+          RotationFunction['function']
+        >,
+      });
+    }
+    new SecretAccessPolicies(this, 'SecretAccess', {
+      secrets: this.secrets,
+      access: Object.fromEntries(SECRET_NAMES.map((name) => [name, this.accessOf(name, rotationFunctions[name])])) as Record<
+        SecretName,
+        SecretAccess
+      >,
+      deployerRoleArn: `arn:${this.partition}:iam::${env.account}:role/${bootstrapRoleName(env.cdkBootstrapQualifier, 'cfn-exec', env.account, env.region)}`,
+      breakGlassRoleArn: env.breakGlassRoleArn,
+    });
+  }
+
+  /** The function that rotates `name`. */
+  private rotationFunctionOf(name: SecretName): RotationFunction {
+    if (name === 'AUTH_SECRET') return this.authSecretRotation.function;
+    if (name === 'DATABASE_URL') return this.databaseUrlRotation.rotationFunction;
+    return this.externalSecretRotations[EXTERNAL_SECRET_NAMES.indexOf(name)].function;
+  }
+
+  /**
+   * Who may read, write, re-label and tag `name` (docs/who-can-change-a-secret.md): the ECS execution role reads
+   * every secret; the secret's rotation function reads, writes and keeps its rotation records; the database role
+   * retirement reads DATABASE_URL and records its retirement; the revoke notice records its notice on the Stripe
+   * secrets; the operator stages, re-labels AWSPENDING and records rollouts of the issuer-created secrets only.
+   */
+  private accessOf(name: SecretName, rotation: RotationFunction): SecretAccess {
+    const fn = rotation.role.roleArn;
+    const operator = isExternalSecretName(name) ? this.operators?.rotateRole.roleArn : undefined;
+    const retirement = name === 'DATABASE_URL' ? this.databaseUrlRotation.retirementFunction.role.roleArn : undefined;
+    const tags: Record<string, string[]> = Object.fromEntries(ROTATION_TAG_KEYS.map((key) => [key, [fn]]));
+    if (operator) for (const key of ROLLOUT_TAG_KEYS) tags[key].push(operator);
+    if (name === 'DATABASE_URL') tags[TAG_DATABASE_ROLE] = [fn];
+    if (retirement) tags[TAG_RETIRED_DEPLOYMENT] = [retirement];
+    if (REVOKE_NOTICE_SECRET_NAMES.includes(name)) tags[TAG_REVOKE_NOTICE_VERSION] = [this.stripeRevokeNotice.function.role.roleArn];
+    return {
+      read: [this.app.executionRole.roleArn, fn, ...(retirement ? [retirement] : [])],
+      write: [fn, ...(operator ? [operator] : [])],
+      pendingLabelOnly: operator ? [operator] : [],
+      tags,
+      rotationFunctionArn: rotation.function.functionArn,
+    };
   }
 }

@@ -567,6 +567,35 @@ describe('status', () => {
     h.ecs.completeDeployment();
     expect((await rotation.done).code).toBe(0);
   });
+  test('a rollout record that does not fit what AWS reports (an earlier time written on the secret): not rolled out', async () => {
+    const env = environment();
+    const rotation = env.run(['rotate', 'auth-secret', '--env', 'staging']);
+    await waitFor('the CLI to follow the rollout', () => rotation.output().includes(FOLLOWING));
+    h.ecs.completeDeployment();
+    expect((await rotation.done).code).toBe(0);
+    const authStatus = async () =>
+      (
+        JSON.parse((await env.run(['status', '--env', 'staging', '--json']).done).stdout) as {
+          secrets: { secret: string; rollout?: { state: string; detail: string } }[];
+        }[]
+      )[0].secrets[0];
+    expect((await authStatus()).rollout).toMatchObject({ state: 'rolled-out' });
+    const { SecretsManagerClient, TagResourceCommand } = await import('@aws-sdk/client-secrets-manager');
+    const sm = new SecretsManagerClient({});
+    await sm.send(
+      new TagResourceCommand({
+        SecretId: env.arns['auth-secret'],
+        Tags: [{ Key: 'fleapo:rollout-created-at', Value: new Date(Date.now() - 86_400_000).toISOString() }],
+      }),
+    );
+    sm.destroy();
+    const forged = (await authStatus()).rollout!;
+    expect(forged.state).toBe('not-rolled');
+    expect(forged.detail).toMatch(
+      /^the rollout record does not fit what AWS reports: the recorded rollout start \S+ is earlier than the CreatedDate/,
+    );
+  });
+
   test("--profile is honoured over the environment's keys: an unknown profile cannot read, exit 1", async () => {
     const env = environment();
     const noFiles = { AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', FLEAPO_CONFIG_FILE: env.config };

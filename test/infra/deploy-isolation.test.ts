@@ -127,6 +127,12 @@ function createRequests(template: Template, where: StackLocation): CreateRequest
     const add = (action: string, resource: string, context?: Record<string, string | string[]>, resourcePolicy?: any) =>
       out.push({ what: `${r.Type} ${id}`, action, resource, context, resourcePolicy });
     const keyPolicy = (keyId: string) => resolve(template.Resources[keyId].Properties.KeyPolicy);
+    const secretPolicy = (secretId: { Ref: string }) =>
+      resolve(
+        Object.values(template.Resources).find(
+          (x) => x.Type === 'AWS::SecretsManager::ResourcePolicy' && x.Properties?.SecretId?.Ref === secretId.Ref,
+        )?.Properties?.ResourcePolicy,
+      );
     const sg = (groupId: unknown) => {
       const g = resolve(groupId);
       return typeof groupId === 'string'
@@ -143,8 +149,26 @@ function createRequests(template: Template, where: StackLocation): CreateRequest
         });
         break;
       case 'AWS::SecretsManager::RotationSchedule':
-        add('secretsmanager:RotateSecret', resolve(p.SecretId));
+        // The secret's resource policy (SecretAccessPolicies) admits the deployer's change of rules and function.
+        add(
+          'secretsmanager:RotateSecret',
+          resolve(p.SecretId),
+          {
+            'secretsmanager:RotationLambdaARN': resolve(p.RotationLambdaARN),
+            'secretsmanager:ModifyRotationRules': String(!!p.RotationRules),
+          },
+          secretPolicy(p.SecretId),
+        );
         add('lambda:InvokeFunction', resolve(p.RotationLambdaARN));
+        break;
+      case 'AWS::SecretsManager::ResourcePolicy':
+        // Replacing the policy: the one in place is the one the template sets.
+        add(
+          'secretsmanager:PutResourcePolicy',
+          resolve(p.SecretId),
+          { 'secretsmanager:BlockPublicPolicy': String(p.BlockPublicPolicy === true) },
+          resolve(p.ResourcePolicy),
+        );
         break;
       case 'AWS::KMS::Key':
         add('kms:CreateKey', '*', requestTag);

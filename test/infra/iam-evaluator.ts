@@ -55,12 +55,24 @@ function renamePolicyKeys(policy: any): any {
   return { ...policy, Statement: statements };
 }
 
+/**
+ * The keys AWS puts in every request of an IAM role or user, which iam-simulate leaves to the caller:
+ * `aws:PrincipalArn` (the role's ARN, also for a session of it) and `aws:PrincipalIsAWSService` (false).
+ */
+function principalKeys(principal: string): Record<string, string> {
+  const session = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/.exec(principal);
+  if (session)
+    return { 'aws:PrincipalArn': `arn:${session[1]}:iam::${session[2]}:role/${session[3]}`, 'aws:PrincipalIsAWSService': 'false' };
+  if (/^arn:[^:]+:iam::\d{12}:(role|user)\//.test(principal))
+    return { 'aws:PrincipalArn': principal, 'aws:PrincipalIsAWSService': 'false' };
+  return {};
+}
+
 /** Evaluates one request with iam-simulate (an IAM policy evaluation engine) and returns its decision. */
 export async function evaluate(request: EvaluationRequest): Promise<Decision> {
-  const context = Object.fromEntries(Object.entries(request.context ?? {}).map(([k, v]) => [renameKey(k), v]));
-  // IAM sets aws:PrincipalArn on every request (a role's ARN for its sessions); iam-simulate leaves it to the caller.
-  const roleArn = /^arn:([^:]+):(?:iam|sts)::(\d{12}):(?:role|assumed-role)\/([^/]+)/.exec(request.principal);
-  if (roleArn && !('aws:PrincipalArn' in context)) context['aws:PrincipalArn'] = `arn:${roleArn[1]}:iam::${roleArn[2]}:role/${roleArn[3]}`;
+  const context = Object.fromEntries(
+    Object.entries({ ...principalKeys(request.principal), ...request.context }).map(([k, v]) => [renameKey(k), v]),
+  );
   const response = await runSimulation(
     {
       identityPolicies: (request.identityPolicies ?? []).map((policy, i) => ({ name: `policy${i}`, policy: renamePolicyKeys(policy) })),

@@ -219,8 +219,9 @@ describe.each(['staging', 'prod'])('%s', (env) => {
       for (const [name, own] of Object.entries(ROTATION_FUNCTIONS)) {
         for (const action of ['kms:Decrypt', 'kms:GenerateDataKey'])
           await expect(kms(name, action, own)).resolves.toBe(`${name} ${action} ${own}: Allowed`);
+        // The key policy denies them to every principal but the deployer (SecretAccessPolicies).
         for (const action of ['kms:Encrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'])
-          await expect(kms(name, action, own)).resolves.toBe(`${name} ${action} ${own}: ImplicitlyDenied`);
+          await expect(kms(name, action, own)).resolves.toBe(`${name} ${action} ${own}: ExplicitlyDenied`);
         // The five secrets share the environment's key: the encryption context keeps each function to its own.
         for (const secret of Object.values(ROTATION_FUNCTIONS).filter((x) => x !== own)) {
           await expect(kms(name, 'kms:Decrypt', secret)).resolves.toBe(`${name} kms:Decrypt ${secret}: ImplicitlyDenied`);
@@ -230,7 +231,7 @@ describe.each(['staging', 'prod'])('%s', (env) => {
         'database-role-retirement kms:Decrypt database-url: Allowed',
       );
       await expect(kms('database-role-retirement', 'kms:GenerateDataKey', 'database-url')).resolves.toBe(
-        'database-role-retirement kms:GenerateDataKey database-url: ImplicitlyDenied',
+        'database-role-retirement kms:GenerateDataKey database-url: ExplicitlyDenied',
       );
       await expect(kms('database-role-retirement', 'kms:Decrypt', 'auth-secret')).resolves.toBe(
         'database-role-retirement kms:Decrypt auth-secret: ImplicitlyDenied',

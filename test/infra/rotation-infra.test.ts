@@ -321,6 +321,12 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
       await expect(
         evaluate({ ...who, action: 'secretsmanager:TagResource', resource: s.secretArn('stripe-secret-key'), context: refusal }),
       ).resolves.toBe('ImplicitlyDenied');
+      // The pending marker (AWSPENDING belongs to the rotation): its own secret only.
+      const marker = { 'aws:TagKeys': ['fleapo:pending'] };
+      await expect(evaluate({ ...who, action: 'secretsmanager:TagResource', resource: own, context: marker })).resolves.toBe('Allowed');
+      await expect(
+        evaluate({ ...who, action: 'secretsmanager:TagResource', resource: s.secretArn('posthog-api-key'), context: marker }),
+      ).resolves.toBe('ImplicitlyDenied');
     }
     for (const kind of ['stripe-secret-key', 'stripe-webhook-secret', 'posthog-api-key']) {
       const who = s.principal(`${kind}-rotation`);
@@ -341,6 +347,17 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
         context: { 'aws:TagKeys': ['fleapo:refusal'] },
       }),
     ).resolves.toBe('ImplicitlyDenied');
+    await expect(
+      evaluate({
+        ...retirement,
+        action: 'secretsmanager:TagResource',
+        resource: s.secretArn('database-url'),
+        context: { 'aws:TagKeys': ['fleapo:pending'] },
+      }),
+    ).resolves.toBe('ImplicitlyDenied');
+    await expect(
+      evaluate({ ...retirement, action: 'secretsmanager:ListSecretVersionIds', resource: s.secretArn('database-url') }),
+    ).resolves.toBe('Allowed');
     await expect(evaluate({ ...retirement, action: 'ecs:UpdateService', resource: s.serviceArn, context: s.cluster })).resolves.toBe(
       'ImplicitlyDenied',
     );
@@ -400,7 +417,7 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
     }
     await expect(
       evaluate({ ...who, action: 'kms:Decrypt', resource: s.keyArn, resourcePolicy: s.keyPolicy, context: viaSns }),
-    ).resolves.toBe('ImplicitlyDenied');
+    ).resolves.toBe('ExplicitlyDenied'); // the secrets key's policy: only through Secrets Manager, only its readers
     for (const kind of ['stripe-secret-key', 'stripe-webhook-secret']) {
       await expect(evaluate({ ...who, action: 'secretsmanager:DescribeSecret', resource: s.secretArn(kind) })).resolves.toBe('Allowed');
       await expect(evaluate({ ...who, action: 'secretsmanager:GetSecretValue', resource: s.secretArn(kind) })).resolves.toBe(
@@ -493,7 +510,7 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
         evaluate({ ...who, action: 'kms:Decrypt', resource: s.keyArn, resourcePolicy: s.keyPolicy, context: ec }).then(
           (d) => `without ViaService: ${d}`,
         ),
-      ).resolves.toBe('without ViaService: ImplicitlyDenied');
+      ).resolves.toBe('without ViaService: ExplicitlyDenied'); // the key policy denies any use not through Secrets Manager
       await expect(
         evaluate({
           ...who,
@@ -502,7 +519,7 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
           resourcePolicy: o.keyPolicy,
           context: { ...via, 'kms:EncryptionContext:SecretARN': o.secretArn('auth-secret') },
         }).then((d) => `other key: ${d}`),
-      ).resolves.toBe('other key: ImplicitlyDenied');
+      ).resolves.toBe('other key: ExplicitlyDenied'); // not among the other key's readers
     }
   });
 });

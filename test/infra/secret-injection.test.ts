@@ -144,17 +144,18 @@ describe.each(ENVIRONMENTS)('the %s environment', (name) => {
       ).resolves.toBe('Allowed');
     }
     const [own] = env.secretArns;
-    await expect(decrypt(env.keyArn, env.keyPolicy, { 'kms:EncryptionContext:SecretARN': own })).resolves.toBe('ImplicitlyDenied');
+    // The key policy denies any use not through Secrets Manager (SecretAccessPolicies), whatever the role's policy says.
+    await expect(decrypt(env.keyArn, env.keyPolicy, { 'kms:EncryptionContext:SecretARN': own })).resolves.toBe('ExplicitlyDenied');
     await expect(
       decrypt(env.keyArn, env.keyPolicy, { 'kms:ViaService': 's3.us-east-1.amazonaws.com', 'kms:EncryptionContext:SecretARN': own }),
-    ).resolves.toBe('ImplicitlyDenied');
+    ).resolves.toBe('ExplicitlyDenied');
     const foreign = environment(other);
     await expect(
       decrypt(foreign.keyArn, foreign.keyPolicy, {
         'kms:ViaService': viaSecretsManager,
         'kms:EncryptionContext:SecretARN': foreign.secretArns[0],
       }),
-    ).resolves.toBe('ImplicitlyDenied');
+    ).resolves.toBe('ExplicitlyDenied'); // not among the other key's readers
   });
 
   test('its task role (the app itself) can read no secret and decrypt nothing', async () => {
@@ -180,7 +181,7 @@ describe.each(ENVIRONMENTS)('the %s environment', (name) => {
         resourceAccount: WHERE.account,
         context: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com', 'kms:EncryptionContext:SecretARN': env.secretArns[0] },
       }),
-    ).resolves.toBe('ImplicitlyDenied');
+    ).resolves.toBe('ExplicitlyDenied'); // not among the key's readers (SecretAccessPolicies)
   });
 
   test('its execution role has nothing beyond secrets, image pull and logs', () => {

@@ -1,7 +1,8 @@
 import '../support/test-env';
 import * as crypto from 'node:crypto';
 import { handler } from '../../lambda/auth-secret-rotation';
-import { TAG_ROLLOUT_CREATED_AT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../catalog/tags';
+import { TAG_PENDING, TAG_ROLLOUT_CREATED_AT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../catalog/tags';
+import { pendingMarker, pendingMarkerTag } from '../../lambda/rotation/pending-marker';
 import { invoker } from '../support/events';
 import { RotationEvent } from '../support/fake-secrets-manager';
 import { RotationHarness } from '../support/rotation-harness';
@@ -55,6 +56,8 @@ test('the first rotation publishes a next key and keeps signing with the generat
       [TAG_ROLLOUT_DEPLOYMENT]: h.ecs.primary.id,
       // T: ECS's createdAt of that deployment, exactly as DescribeServices reports it.
       [TAG_ROLLOUT_CREATED_AT]: new Date(h.ecs.primary.createdAt).toISOString(),
+      // The marker of the pending value this rotation created (now current): a commitment, not the value.
+      [TAG_PENDING]: pendingMarker(result.token, h.sm.value(arn)!),
     });
     h.ecs.completeDeployment();
   }
@@ -251,9 +254,12 @@ test('testSecret refuses a pending value that is not the next step of the curren
   for (const [, value] of bad) {
     const result = await h.rotate(arn, async (event) => {
       if (event.Step === 'createSecret') {
-        // Someone wrote AWSPENDING by hand.
-        const { SecretsManagerClient, PutSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+        // Written by hand, marked as the rotation would mark it (as only the rotation role can): the test step
+        // itself still proves the ring, whoever made the value.
+        const { SecretsManagerClient, PutSecretValueCommand, TagResourceCommand } = await import('@aws-sdk/client-secrets-manager');
         const client = new SecretsManagerClient({});
+        const Tags = Object.entries(pendingMarkerTag(event.ClientRequestToken, value)).map(([Key, Value]) => ({ Key, Value }));
+        await client.send(new TagResourceCommand({ SecretId: arn, Tags }));
         await client.send(
           new PutSecretValueCommand({
             SecretId: arn,
@@ -277,6 +283,57 @@ test('testSecret refuses a pending value that is not the next step of the curren
     client.destroy();
   }
 });
+
+test('an AWSPENDING the rotation did not create (PutSecretValue with VersionStages AWSPENDING, no marker) is refused by every step, and the ring stays', async () => {
+  const arn = await rotatedOnce();
+  const current = ring(arn);
+  const before = h.sm.value(arn)!;
+  const { SecretsManagerClient, PutSecretValueCommand, UpdateSecretVersionStageCommand } = await import('@aws-sdk/client-secrets-manager');
+  const client = new SecretsManagerClient({});
+  // The attacker's successor: signs with the published next key and publishes a key of their choosing.
+  const chosen = JSON.stringify({ current: current.next, next: hex(), previous: current.current });
+  h.extraSecrets.push(chosen);
+  const token = crypto.randomUUID();
+  await client.send(
+    new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: token, SecretString: chosen, VersionStages: ['AWSPENDING'] }),
+  );
+  for (const Step of ['createSecret', 'setSecret', 'finishSecret']) {
+    await expect(rotate({ Step, SecretId: arn, ClientRequestToken: token })).rejects.toThrow(
+      `the AWSPENDING value of version ${token} was not created by this rotation (no matching fleapo:pending marker): refused`,
+    );
+  }
+  // testSecret: not a configuration-test copy either, so refused too.
+  await expect(rotate({ Step: 'testSecret', SecretId: arn, ClientRequestToken: token })).rejects.toThrow(
+    'was not created by this rotation',
+  );
+  expect(h.sm.value(arn) === before).toBe(true);
+  expect(h.sm.stages(arn)[token]).toEqual(['AWSPENDING']);
+  // Secrets Manager's own retry of the whole rotation with that token is refused at createSecret, as is any.
+  expect(await h.rotate(arn, rotate, token)).toMatchObject({ ok: false, step: 'createSecret' });
+  await client.send(new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: 'AWSPENDING', RemoveFromVersionId: token }));
+  client.destroy();
+  expect(await h.rotate(arn, rotate)).toMatchObject({ ok: true }); // after removing it, the next rotation works
+  expect(ring(arn).next).not.toBe(JSON.parse(chosen).next);
+});
+
+test.each(['absent', 'empty', 'copy'] as const)(
+  "Secrets Manager's rotation configuration test (RotateImmediately false; its AWSPENDING: %s) passes and changes nothing, on the stack's first value and on a ring",
+  async (content) => {
+    const { SecretsManagerClient, RotateSecretCommand } = await import('@aws-sdk/client-secrets-manager');
+    const client = new SecretsManagerClient({});
+    h.sm.configurationTestPending = content;
+    for (const arn of [h.sm.createSecret(`fleapo/test/auth-secret-config-${content}`, hex()), await rotatedOnce()]) {
+      h.sm.setRotationInvoker(arn, rotate, { background: false });
+      const before = JSON.stringify([h.sm.stages(arn), h.sm.tags(arn), h.ecs.rollCount]);
+      const current = h.sm.value(arn);
+      await client.send(new RotateSecretCommand({ SecretId: arn, RotateImmediately: false }));
+      expect(h.sm.configurationTests.at(-1)).toMatchObject({ ok: true });
+      expect(JSON.stringify([h.sm.stages(arn), h.sm.tags(arn), h.ecs.rollCount])).toBe(before);
+      expect(h.sm.value(arn) === current).toBe(true);
+    }
+    client.destroy();
+  },
+);
 
 test('a malformed AWSCURRENT is refused at createSecret, naming the problem and not the value', async () => {
   const arn = h.sm.createSecret('fleapo/test/auth-secret-bad', JSON.stringify({ current: hex(), nxt: hex() }));

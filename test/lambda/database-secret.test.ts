@@ -1,6 +1,7 @@
 import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
 import { alternateRole, baseRole, formatPostgresUrl, parseDatabaseSecret, parsePostgresUrl } from '../../lambda/postgres/database-secret';
-import { nextDatabaseUrl } from '../../lambda/playbooks/database-url-playbook';
+import { nextRole } from '../../lambda/playbooks/database-url-playbook';
+import { buildDatabaseUrl } from '../../lambda/postgres/database-target';
 import { scramSha256Verifier } from '../../lambda/postgres/scram-verifier';
 import { isConfiguredService } from '../../lambda/retirement/retirement-trigger';
 import { emfRecord } from '../../lambda/observability/emf-metric';
@@ -46,7 +47,9 @@ describe('postgres URL and bootstrap JSON', () => {
       'x',
     );
     expect(current.kind).toBe('bootstrap');
-    expect(formatPostgresUrl(nextDatabaseUrl(current, 'newpw'))).toBe('postgres://app:newpw@h:5432/fleapo?sslmode=require'); // secretlint-disable-line -- test fixture, not a credential
+    // The new URL is built from the configuration (here the same target, TLS required), for the JSON's own user.
+    const settings = { target: { host: 'h', port: 5432, database: 'fleapo', appUser: 'app' }, ssl: 'require' as const };
+    expect(buildDatabaseUrl(settings, nextRole(current), 'newpw')).toBe('postgres://app:newpw@h:5432/fleapo?sslmode=require'); // secretlint-disable-line -- test fixture, not a credential
   });
 
   test('alternating users', () => {
@@ -54,7 +57,7 @@ describe('postgres URL and bootstrap JSON', () => {
     expect(alternateRole('app_clone')).toBe('app');
     expect(baseRole('app_clone')).toBe('app');
     const current = parseDatabaseSecret('postgres://app_clone:a@h:5432/d', 'x');
-    expect(nextDatabaseUrl(current, 'b').user).toBe('app');
+    expect(nextRole(current)).toBe('app');
   });
 });
 

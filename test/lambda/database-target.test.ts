@@ -1,8 +1,9 @@
 import '../support/test-env';
-import { PutSecretValueCommand, TagResourceCommand } from '@aws-sdk/client-secrets-manager';
+import { PutSecretValueCommand, TagResourceCommand, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
 import { handler as retirementHandler } from '../../lambda/database-role-retirement';
 import { handler as rotationHandler } from '../../lambda/database-url-rotation';
 import { TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../catalog/tags';
+import { pendingMarkerTag } from '../../lambda/rotation/pending-marker';
 import { deploymentEvent, invoker } from '../support/events';
 import { RotationEvent } from '../support/fake-secrets-manager';
 import { PasswordTrap } from '../support/password-trap';
@@ -114,16 +115,37 @@ describe('a secret naming another database target is refused, and the master pas
     expect(trap.connections).toBe(0);
   });
 
+  test('a URL naming the configured target whose query points pg elsewhere, in plain text: refused, nothing sent', async () => {
+    // pg (pg-connection-string) lets host, port and sslmode in the query override the URL: the app would send its
+    // password, and the next rotation's new one, to the listener in plain text.
+    const redirect = `?host=127.0.0.1&port=${trap.port}&sslmode=disable`;
+    await expectRotationRefused(
+      `${url(BASE_ROLE, password(), h.proxy.port)}${redirect}`,
+      'createSecret',
+      /AWSCURRENT is refused: its query key\(s\) host, port, sslmode \(the configuration asks for no query\)/,
+    );
+    await expectRotationRefused(
+      `${url(`${BASE_ROLE}_clone`, password(), h.proxy.port)}?options=-c%20role%3Dpostgres`,
+      'createSecret',
+      /AWSCURRENT is refused: its query key\(s\) options/,
+    );
+    expect(trap.connections).toBe(0);
+  });
+
   test('an AWSPENDING written by hand to point at the hostile listener: setSecret refuses before any login', async () => {
     const sm = h.sm.sdkClient();
     // The writer of the secret stages its own AWSPENDING before the function's createSecret runs.
     const hostile = async (event: RotationEvent) => {
       if (event.Step === 'createSecret') {
+        // Even marked as the rotation's own (which only the rotation role can tag), the target check refuses it.
+        const value = url(BASE_ROLE, password(), trap.port);
+        const Tags = Object.entries(pendingMarkerTag(event.ClientRequestToken, value)).map(([Key, Value]) => ({ Key, Value }));
+        await sm.send(new TagResourceCommand({ SecretId: event.SecretId, Tags }));
         await sm.send(
           new PutSecretValueCommand({
             SecretId: event.SecretId,
             ClientRequestToken: event.ClientRequestToken,
-            SecretString: url(BASE_ROLE, password(), trap.port),
+            SecretString: value,
             VersionStages: ['AWSPENDING'],
           }),
         );
@@ -139,6 +161,71 @@ describe('a secret naming another database target is refused, and the master pas
     sm.destroy();
     expect(trap.connections).toBe(0);
     expect(trap.receivedAny(h.pg.masterPassword)).toBe(false);
+  });
+});
+
+describe('AWSPENDING belongs to the rotation', () => {
+  test("an operator's AWSPENDING for the alternate role with a password of their choosing, then setSecret: refused, the role's password unchanged", async () => {
+    // A completed first rotation: AWSCURRENT is the base role's URL; the alternate role exists with a password of the rotation's.
+    const arn = h.sm.createSecret(`fleapo/test/database-url-own-${Math.random().toString(36).slice(2, 8)}`, h.bootstrapJson());
+    expect(await h.rotate(arn, rotate)).toMatchObject({ ok: true });
+    h.ecs.completeDeployment();
+    expect(await h.rotate(arn, rotate)).toMatchObject({ ok: true });
+    h.ecs.completeDeployment();
+    const current = h.sm.value(arn)!;
+    const alternate = current.includes(`://${BASE_ROLE}_clone:`) ? BASE_ROLE : `${BASE_ROLE}_clone`;
+    const chosen = password();
+    h.extraSecrets.push(chosen);
+    const rolesBefore = await roles();
+    const sm = h.sm.sdkClient();
+    const token = `operator-${Math.random().toString(36).slice(2, 10)}`;
+    await sm.send(
+      new PutSecretValueCommand({
+        SecretId: arn,
+        ClientRequestToken: token,
+        SecretString: url(alternate, chosen, h.proxy.port),
+        VersionStages: ['AWSPENDING'],
+      }),
+    );
+    const error = await rotate({ Step: 'setSecret', SecretId: arn, ClientRequestToken: token }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    h.capture.add(`${error?.message}\n`);
+    expect(error?.message).toBe(
+      `Secret ${arn}: the AWSPENDING value of version ${token} was not created by this rotation (no matching fleapo:pending marker): refused; remove that AWSPENDING (fleapo-secrets roll-current) and rotate again`,
+    );
+    await expect(rotate({ Step: 'finishSecret', SecretId: arn, ClientRequestToken: token })).rejects.toThrow(
+      'not created by this rotation',
+    );
+    expect((await roles()) === rolesBefore).toBe(true);
+    expect(await urlLogsIn(url(alternate, chosen, h.proxy.port))).toBe(false);
+    expect(h.sm.value(arn) === current).toBe(true);
+    // The same value written into the version of a rotation in progress, before its createSecret: refused there.
+    await sm.send(new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: 'AWSPENDING', RemoveFromVersionId: token }));
+    const preStaged = async (event: RotationEvent) => {
+      if (event.Step === 'createSecret') {
+        await sm.send(
+          new PutSecretValueCommand({
+            SecretId: arn,
+            ClientRequestToken: event.ClientRequestToken,
+            SecretString: url(alternate, chosen, h.proxy.port),
+            VersionStages: ['AWSPENDING'],
+          }),
+        );
+      }
+      await rotate(event);
+    };
+    const result = await h.rotate(arn, preStaged);
+    expect(result).toMatchObject({ ok: false, step: 'createSecret' });
+    if (!result.ok) expect(result.error.message).toContain('was not created by this rotation');
+    expect((await roles()) === rolesBefore).toBe(true);
+    expect(await urlLogsIn(url(alternate, chosen, h.proxy.port))).toBe(false);
+    sm.destroy();
+    // Leave the roles as the other tests expect them (the base role only, NOLOGIN).
+    const master = await h.master();
+    await master.query(`DROP ROLE ${BASE_ROLE}_clone`);
+    await master.query(`ALTER ROLE ${BASE_ROLE} NOLOGIN PASSWORD NULL`);
   });
 });
 

@@ -5,6 +5,7 @@ import { TAG_RETIRED_DEPLOYMENT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } f
 import { AwsError } from '../support/aws-json-server';
 import { deploymentEvent, invoker, scheduledEvent } from '../support/events';
 import { RotationEvent } from '../support/fake-secrets-manager';
+import { parseIntoClientConfig } from 'pg-connection-string';
 import { urlLogsIn } from '../support/postgres-server';
 import { BASE_ROLE, recordingErrors, RotationHarness } from '../support/rotation-harness';
 
@@ -34,6 +35,14 @@ describe('DATABASE_URL rotation with alternating users and retirement', () => {
     const url = current();
     expect(userOf(url)).toBe(BASE_ROLE);
     expect(await urlLogsIn(url)).toBe(true);
+    // Built from the configuration: what pg reads from it is the configured target (DB_SSL=disable here: no query).
+    expect(parseIntoClientConfig(url)).toMatchObject({
+      host: '127.0.0.1',
+      port: h.proxy.port,
+      user: BASE_ROLE,
+      database: process.env.DB_NAME,
+    });
+    expect(url).not.toContain('?');
     expect(h.ecs.rollCount).toBe(1);
     expect(h.sm.tags(secretArn)).toMatchObject({
       [TAG_ROLLOUT_VERSION]: result.token,
@@ -63,6 +72,8 @@ describe('DATABASE_URL rotation with alternating users and retirement', () => {
 
     const newUrl = current();
     expect(userOf(newUrl)).toBe(`${BASE_ROLE}_clone`);
+    expect(parseIntoClientConfig(newUrl)).toMatchObject({ host: '127.0.0.1', port: h.proxy.port, user: `${BASE_ROLE}_clone` });
+    expect(Object.keys(parseIntoClientConfig(newUrl)).sort()).toEqual(['database', 'host', 'password', 'port', 'user']);
     expect(h.sm.tags(secretArn)['fleapo:database-role']).toBe(`${BASE_ROLE}_clone`);
     expect(h.ecs.rollCount).toBe(2);
     const newTask = await h.openSession(newUrl);
@@ -185,6 +196,12 @@ describe('idempotency and failures', () => {
   const injections: Injection[] = [
     { name: 'Secrets Manager 500 on PutSecretValue', step: 'createSecret', arm: () => h.sm.server.failNext('PutSecretValue') },
     { name: 'Secrets Manager 500 on DescribeSecret', step: 'createSecret', arm: () => h.sm.server.failNext('DescribeSecret') },
+    // The pending marker is written before the value: a retry generates, marks and stores again.
+    {
+      name: 'Secrets Manager 500 on TagResource (the pending marker)',
+      step: 'createSecret',
+      arm: () => h.sm.server.failNext('TagResource'),
+    },
     {
       name: 'database unreachable',
       step: 'setSecret',

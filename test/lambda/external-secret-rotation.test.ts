@@ -1,6 +1,13 @@
 import '../support/test-env';
 import * as net from 'node:net';
-import { PutSecretValueCommand, SecretsManagerClient, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
+import {
+  PutSecretValueCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
+  TagResourceCommand,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
+import { pendingMarkerTag } from '../../lambda/rotation/pending-marker';
 import { handler } from '../../lambda/external-secret-rotation';
 import { STAGED_LABEL } from '../../catalog/labels';
 import { TAG_ROLLOUT_VERSION } from '../../catalog/tags';
@@ -385,33 +392,61 @@ test('configuration is checked before any step: missing kind, bad kind, missing 
   expect(message(await h.rotate(arn, rotate, r1.token))).toBe('ok');
 });
 
-test("Secrets Manager's configuration test (testSecret alone, on an AWSPENDING copy of AWSCURRENT) passes even on the first deploy's placeholder", async () => {
+describe.each(['absent', 'empty', 'copy'] as const)(
+  "Secrets Manager's configuration test (RotateSecret with RotateImmediately false: testSecret alone, on an AWSPENDING version it creates and removes; its content: %s)",
+  (content) => {
+    test.each([
+      ['stripe-secret-key', 'live'],
+      ['stripe-webhook-secret', undefined],
+      ['posthog-api-key', undefined],
+    ] as [Kind, 'live' | undefined][])(
+      "passes on the first deploy's placeholder of %s: nothing asked of the issuer, nothing changed",
+      async (kind, mode) => {
+        configure(kind, mode);
+        counter += 1;
+        const placeholder = `Placeholder${counter}${'x'.repeat(21)}`; // the stack's first value: random, not a key of any kind
+        h.extraSecrets.push(placeholder);
+        const arn = h.sm.createSecret(`fleapo/test/config-test-${content}-${counter}`, placeholder);
+        h.sm.setRotationInvoker(arn, rotate, { background: false });
+        h.sm.configurationTestPending = content;
+        const stagesBefore = JSON.stringify(h.sm.stages(arn));
+        const tagsBefore = JSON.stringify(h.sm.tags(arn));
+        const requestsBefore = issuers.requests.length;
+        const rolls = h.ecs.rollCount;
+        await client.send(new RotateSecretCommand({ SecretId: arn, RotateImmediately: false }));
+        expect(h.sm.configurationTests.at(-1)).toMatchObject({ ok: true });
+        expect(issuers.requests.length).toBe(requestsBefore); // nothing new to prove: the issuer is not asked
+        expect(JSON.stringify(h.sm.stages(arn))).toBe(stagesBefore); // the test's AWSPENDING is gone, AWSCURRENT stayed
+        expect(JSON.stringify(h.sm.tags(arn))).toBe(tagsBefore);
+        expect(h.sm.value(arn) === placeholder).toBe(true);
+        expect(h.ecs.rollCount).toBe(rolls);
+      },
+    );
+  },
+);
+
+test('a pending value that differs from AWSCURRENT is still tested in full: refused unmarked, and tested (form, issuer) when the rotation made it', async () => {
   configure('stripe-secret-key', 'live');
   counter += 1;
-  const placeholder = `Placeholder${counter}${'x'.repeat(21)}`; // the stack's first value: random, not a Stripe key
+  const placeholder = `Placeholder${counter}${'x'.repeat(21)}`;
   h.extraSecrets.push(placeholder);
   const arn = h.sm.createSecret(`fleapo/test/config-test-${counter}`, placeholder);
   const token = `config-test-${counter}`;
-  await client.send(
-    new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: token, SecretString: placeholder, VersionStages: ['AWSPENDING'] }),
-  );
-  const stagesBefore = JSON.stringify(h.sm.stages(arn));
-  const requestsBefore = issuers.requests.length;
-  await expect(
-    handler({ Step: 'testSecret', SecretId: arn, ClientRequestToken: token }, {} as never, () => undefined),
-  ).resolves.toBeUndefined();
-  expect(issuers.requests.length).toBe(requestsBefore); // nothing new to prove: the issuer is not asked
-  expect(JSON.stringify(h.sm.stages(arn))).toBe(stagesBefore);
-  // A pending value that differs from AWSCURRENT is still tested in full.
   const other = `Other${counter}${'y'.repeat(27)}`;
   h.extraSecrets.push(other);
-  await client.send(new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: 'AWSPENDING', RemoveFromVersionId: token }));
   await client.send(
     new PutSecretValueCommand({ SecretId: arn, ClientRequestToken: `${token}-b`, SecretString: other, VersionStages: ['AWSPENDING'] }),
   );
   await expect(
     handler({ Step: 'testSecret', SecretId: arn, ClientRequestToken: `${token}-b` }, {} as never, () => undefined),
   ).rejects.toThrow(/AWSPENDING/);
+  // Marked as the rotation's own (only the rotation role can tag it): the full test runs and refuses the form.
+  const Tags = Object.entries(pendingMarkerTag(`${token}-b`, other)).map(([Key, Value]) => ({ Key, Value }));
+  await client.send(new TagResourceCommand({ SecretId: arn, Tags }));
+  await expect(
+    handler({ Step: 'testSecret', SecretId: arn, ClientRequestToken: `${token}-b` }, {} as never, () => undefined),
+  ).rejects.toThrow(/AWSPENDING is refused as stripe-secret-key/);
+  await client.send(new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: 'AWSPENDING', RemoveFromVersionId: `${token}-b` }));
 });
 
 test('no Stripe or PostHog value appears in any log line or error message', () => {

@@ -1,7 +1,9 @@
 import {
   DescribeSecretCommand,
   GetSecretValueCommand,
+  ListSecretVersionIdsCommand,
   PutSecretValueCommand,
+  RotateSecretCommand,
   SecretsManagerClient,
   TagResourceCommand,
   UpdateSecretVersionStageCommand,
@@ -128,4 +130,41 @@ describe('FakeSecretsManager', () => {
     );
     expect(sm.tags(arn)).toEqual({ 'fleapo:rollout-deployment': 'ecs-svc/123' });
   });
+
+  test.each(['absent', 'empty', 'copy'] as const)(
+    'RotateSecret with RotateImmediately false (%s): testSecret alone on an AWSPENDING version it creates, then removes; AWSCURRENT stays',
+    async (content) => {
+      const arn = sm.createSecret(`config-test-${content}`, 'v1');
+      const v1 = sm.versionIdOf(arn, 'AWSCURRENT')!;
+      const seen: { step: string; stages: Record<string, string[]>; value: string }[] = [];
+      sm.setRotationInvoker(arn, async (event) => {
+        const value = await client
+          .send(new GetSecretValueCommand({ SecretId: arn, VersionId: event.ClientRequestToken, VersionStage: 'AWSPENDING' }))
+          .then(
+            (out) => `value:${out.SecretString}`,
+            (e: Error) => e.name,
+          );
+        seen.push({ step: event.Step, stages: sm.stages(arn), value });
+      });
+      sm.configurationTestPending = content;
+      const out = await client.send(new RotateSecretCommand({ SecretId: arn, RotateImmediately: false }));
+      expect(seen).toHaveLength(1);
+      expect(seen[0].step).toBe('testSecret');
+      expect(seen[0].stages).toEqual({ [v1]: ['AWSCURRENT'], [out.VersionId!]: ['AWSPENDING'] });
+      expect(seen[0].value).toBe({ absent: 'ResourceNotFoundException', empty: 'value:', copy: 'value:v1' }[content]);
+      expect(sm.stages(arn)).toEqual({ [v1]: ['AWSCURRENT'] });
+      const versions = await client.send(new ListSecretVersionIdsCommand({ SecretId: arn, IncludeDeprecated: true }));
+      expect(versions.Versions?.map((v) => v.VersionId).sort()).toEqual([v1, out.VersionId].sort());
+      expect(versions.Versions?.every((v) => v.CreatedDate instanceof Date)).toBe(true);
+      // A failing testSecret fails the call, and the label is removed all the same.
+      sm.setRotationInvoker(arn, async () => {
+        throw new Error('refused');
+      });
+      expect(await errorName(client.send(new RotateSecretCommand({ SecretId: arn, RotateImmediately: false })))).toBe(
+        'InvalidRequestException',
+      );
+      expect(sm.stages(arn)).toEqual({ [v1]: ['AWSCURRENT'] });
+      expect(sm.configurationTests.at(-1)).toMatchObject({ ok: false, step: 'testSecret' });
+    },
+  );
 });

@@ -1,4 +1,10 @@
-import { ObservedDeployment, ObservedTask, rolloutVerdict, startedBefore } from '../../lambda/rotation/rollout-verdict';
+import {
+  ObservedDeployment,
+  ObservedTask,
+  rolloutStartFromAws,
+  rolloutVerdict,
+  startedBefore,
+} from '../../lambda/rotation/rollout-verdict';
 import { TAG_ROLLOUT_CREATED_AT, TAG_ROLLOUT_VERSION } from '../../catalog/tags';
 import { recordedRolloutStart } from '../../lambda/rotation/rollout-tags';
 
@@ -117,4 +123,31 @@ test('the rollout record: T only for the version it names', () => {
   expect(recordedRolloutStart(tags, 'v3')).toBeUndefined();
   expect(recordedRolloutStart({ [TAG_ROLLOUT_VERSION]: 'v2' }, 'v2')).toBeUndefined();
   expect(recordedRolloutStart({ ...tags, [TAG_ROLLOUT_CREATED_AT]: 'garbage' }, 'v2')).toBeUndefined();
+});
+
+test('rolloutStartFromAws: the recorded start only when AWS backs it, else the oldest time ECS reports, else a problem', () => {
+  const at = (ms: number) => new Date(T.getTime() + ms);
+  const record = { versionId: 'v2', deploymentId: 'd1', createdAt: T };
+  const d = (id: string, ms: number, status = 'PRIMARY', rolloutState = 'IN_PROGRESS'): ObservedDeployment => ({
+    id,
+    status,
+    rolloutState,
+    createdAt: at(ms),
+  });
+  expect(rolloutStartFromAws(record, at(-5), [d('d0', -10, 'ACTIVE', 'COMPLETED'), d('d1', 0)])).toEqual({ since: T });
+  expect(rolloutStartFromAws(record, at(1), [d('d1', 0)])).toMatchObject({
+    problem: expect.stringContaining('earlier than the CreatedDate'),
+  });
+  expect(rolloutStartFromAws(record, undefined, [d('d1', 0)])).toMatchObject({ problem: expect.stringContaining('no CreatedDate') });
+  expect(rolloutStartFromAws(record, at(-5), [d('d1', 3)])).toMatchObject({ problem: expect.stringContaining('not at the recorded') });
+  // Gone: every live deployment created since T, the oldest one's time is used (never the record's).
+  expect(rolloutStartFromAws(record, at(-5), [d('d2', 7, 'ACTIVE', 'COMPLETED'), d('d3', 9)])).toEqual({ since: at(7) });
+  expect(rolloutStartFromAws(record, at(-5), [d('d0', -10, 'INACTIVE', 'COMPLETED'), d('d2', 7, 'PRIMARY', 'COMPLETED')])).toEqual({
+    since: at(7),
+  });
+  expect(rolloutStartFromAws(record, at(-5), [d('d0', -10, 'ACTIVE', 'COMPLETED'), d('d2', 7)])).toMatchObject({
+    problem: expect.stringContaining('ECS does not report the recorded deployment d1'),
+  });
+  expect(rolloutStartFromAws(record, at(-5), [])).toMatchObject({ problem: expect.stringContaining('ECS does not report') });
+  expect(rolloutStartFromAws({ ...record, deploymentId: undefined }, at(-5), [d('d1', 0)])).toEqual({ since: T });
 });

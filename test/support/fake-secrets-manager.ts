@@ -15,6 +15,14 @@ export interface RotationEvent {
 export type RotationInvoker = (event: RotationEvent) => Promise<unknown>;
 export type RotationResult = { ok: true; token: string } | { ok: false; token: string; step: string; error: Error };
 
+/**
+ * What the AWSPENDING version of Secrets Manager's rotation configuration test holds (RotateSecret with
+ * RotateImmediately false). AWS documents only that "the test creates an AWSPENDING version of the secret and then
+ * removes it" (docs/aws-facts.md, "The deploy-time rotation test"), not its content: `absent` (a version without a
+ * value, as a rotation's own version before createSecret), `empty` (SecretString ''), `copy` (AWSCURRENT's value).
+ */
+export type ConfigurationTestPending = 'absent' | 'empty' | 'copy';
+
 interface Version {
   id: string;
   /** undefined: the empty version Secrets Manager creates with AWSPENDING when a rotation starts. */
@@ -63,6 +71,10 @@ export class FakeSecretsManager extends AwsServiceDouble {
   readonly storedValues: string[] = [];
   /** Outcomes of the rotations RotateSecret started, in the order they ended. */
   readonly rotationResults: RotationResult[] = [];
+  /** The content of the AWSPENDING version of a rotation configuration test (not documented: tests run each). */
+  configurationTestPending: ConfigurationTestPending = 'absent';
+  /** Outcomes of the rotation configuration tests (RotateImmediately false), in order. */
+  readonly configurationTests: RotationResult[] = [];
   private readonly running = new Set<Promise<RotationResult>>();
   readonly server = new AwsJsonServer('secretsmanager', {
     DescribeSecret: (i) => this.describeSecret(i),
@@ -173,13 +185,43 @@ export class FakeSecretsManager extends AwsServiceDouble {
     return { ok: true, token };
   }
 
+  /**
+   * RotateSecret with RotateImmediately false: "Secrets Manager tests the rotation configuration by running the
+   * testSecret step of the Lambda rotation function. The test creates an AWSPENDING version of the secret and then
+   * removes it." (RotateSecret API reference). The version's content is `configurationTestPending`; AWSCURRENT never
+   * moves and no other step runs. Modelled beyond the documentation (marked so in docs/aws-facts.md): the test runs
+   * before RotateSecret answers, a failed testSecret fails the call (InvalidRequestException naming the step), and the
+   * label is removed either way (the version stays, deprecated).
+   */
+  private async testRotationConfiguration(secret: Secret, invoke: RotationInvoker, token: string) {
+    if (!secret.rotationEnabled) throw new AwsError('InvalidRequestException', 'Rotation is not enabled for this secret');
+    const pending = this.holder(secret, AWSPENDING);
+    if (pending && !pending.stages.has(AWSCURRENT)) {
+      throw new AwsError('InvalidRequestException', "A previous rotation isn't complete. That rotation will be reattempted.");
+    }
+    if (secret.versions.has(token))
+      throw new AwsError('ResourceExistsException', `A version with ClientRequestToken ${token} already exists`);
+    const version: Version = { id: token, stages: new Set(), createdAt: Date.now() };
+    if (this.configurationTestPending === 'copy') version.value = this.holder(secret, AWSCURRENT)?.value;
+    if (this.configurationTestPending === 'empty') version.value = '';
+    secret.versions.set(token, version);
+    this.attach(secret, version, AWSPENDING);
+    let result: RotationResult = { ok: true, token };
+    try {
+      await invoke({ Step: 'testSecret', SecretId: secret.arn, ClientRequestToken: token });
+    } catch (error) {
+      result = { ok: false, token, step: 'testSecret', error: error as Error };
+    }
+    version.stages.delete(AWSPENDING);
+    this.configurationTests.push(result);
+    if (!result.ok) throw new AwsError('InvalidRequestException', 'test double: the rotation configuration test (testSecret) failed');
+    return { ARN: secret.arn, Name: secret.name, VersionId: token };
+  }
+
   // ---- protocol operations ----
 
   private rotateSecret(input: Record<string, unknown>) {
     const secret = this.secret(input.SecretId);
-    if (input.RotateImmediately === false) {
-      throw new AwsError('InvalidParameterException', 'test double: RotateImmediately=false (testSecret only) is not modelled');
-    }
     if (input.RotationLambdaARN !== undefined || input.RotationRules !== undefined) {
       throw new AwsError('InvalidParameterException', 'test double: configure rotation with setRotationInvoker, not RotateSecret');
     }
@@ -187,6 +229,7 @@ export class FakeSecretsManager extends AwsServiceDouble {
       throw new AwsError('InvalidRequestException', 'No Lambda rotation function ARN is associated with this secret.');
     }
     const token = (input.ClientRequestToken as string | undefined) ?? randomUUID();
+    if (input.RotateImmediately === false) return this.testRotationConfiguration(secret, secret.rotation.invoke, token);
     this.beginRotation(secret, token);
     const run = this.runRotationSteps(secret, secret.rotation.invoke, token).then((result) => {
       this.rotationResults.push(result);

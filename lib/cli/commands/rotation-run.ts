@@ -8,7 +8,8 @@ import { externalSecretFormProblem } from '../../../lambda/external/external-sec
 import { STAGED_LABEL } from '../../../catalog/labels';
 import { stagedVersionId } from '../../../lambda/external/staging';
 import { TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../../catalog/tags';
-import { recordedRolloutStart } from '../../../lambda/rotation/rollout-tags';
+import { recordedRollout } from '../../../lambda/rotation/rollout-tags';
+import type { RecordedRolloutStart } from '../../../lambda/rotation/rollout-follow';
 import { AWSCURRENT, AWSPENDING, SecretStore, versionWithStage } from '../../../lambda/rotation/secret-store';
 import { awsProblem, type CliClients } from '../aws';
 import { followRotation } from '../follow-rotation';
@@ -92,11 +93,12 @@ export async function followUntilRolledOut(
   since: Date,
   options: RotationRunOptions,
   progress: Progress,
+  recorded?: RecordedRolloutStart,
 ): Promise<string> {
   const step = 'wait-for-rollout';
   const rollout = await followRollout(
     clients.ecs,
-    { cluster: target.cluster, service: target.service, since },
+    { cluster: target.cluster, service: target.service, since, recorded },
     { timeoutMs: options.timeoutSeconds * 1000, intervalMs: options.pollSeconds * 1000, onChange: (t) => progress.info(t) },
   );
   switch (rollout.kind) {
@@ -225,15 +227,18 @@ export async function runRotation(
     step = 'wait-for-rollout';
     const { tags } = await new SecretStore(clients.sm).describe(secretId);
     const deploymentId = tags[TAG_ROLLOUT_DEPLOYMENT];
-    const since = recordedRolloutStart(tags, token);
-    if (since === undefined || !deploymentId) {
+    const record = recordedRollout(tags, token);
+    const since = record?.createdAt;
+    if (record === undefined || since === undefined || !deploymentId) {
       throw new StepFailure(
         step,
         `the rotation did not record its ECS deployment on the secret (tag ${TAG_ROLLOUT_VERSION} is not version ${token}), so nothing here can tell whether the new value is rolled out; run ${rollCurrentCommand(target)}: it rolls once more if needed, records the rollout and follows it`,
       );
     }
     progress.step(`waiting for ${target.service} to run version ${token} everywhere (ECS deployment ${deploymentId} or a later one)`);
-    const completedBy = await followUntilRolledOut(target, clients, since, options, progress);
+    // The record is checked against AWS while following it: the version's CreatedDate and the deployments ECS reports.
+    const recorded = { record, versionCreatedAt: await new SecretStore(clients.sm).versionCreatedDate(secretId, token) };
+    const completedBy = await followUntilRolledOut(target, clients, since, options, progress, recorded);
     progress.done(`ECS deployment ${completedBy} completed and no task from before the switch still runs`);
     io.out(revokeInstruction(target));
     return 0;

@@ -13,7 +13,7 @@ import {
   TAG_ROLLOUT_DEPLOYMENT,
   TAG_ROLLOUT_VERSION,
 } from '../../../catalog/tags';
-import { recordedRolloutStart } from '../../../lambda/rotation/rollout-tags';
+import { recordedRollout, recordedRolloutStart } from '../../../lambda/rotation/rollout-tags';
 import { alternateRole } from '../../../lambda/postgres/database-secret';
 import { AWSCURRENT, AWSPENDING, tagRecord, versionWithStage } from '../../../lambda/rotation/secret-store';
 import { awsProblem, type CliClients } from '../aws';
@@ -140,7 +140,12 @@ export async function secretStatus(target: SecretTarget, clients: CliClients): P
           error: 'no rollout start time recorded (fleapo:rollout-created-at)',
         },
       };
-    const snapshot = await rolloutSnapshot(clients.ecs, { cluster: target.cluster, service: target.service, since });
+    // The record is checked against what AWS reports: the version's CreatedDate (ListSecretVersionIds, read above)
+    // and the deployments ECS reports (rolloutStartFromAws).
+    const record = recordedRollout(tagRecord(d.Tags), rolloutVersion);
+    const versionCreatedAt = versions.find((v) => v.VersionId === rolloutVersion)?.CreatedDate;
+    const recorded = record === undefined ? undefined : { record, versionCreatedAt };
+    const snapshot = await rolloutSnapshot(clients.ecs, { cluster: target.cluster, service: target.service, since, recorded });
     return { ...status, rollout: { versionId: rolloutVersion, current, deploymentId: rolloutDeployment, ...snapshot } };
   } catch (error) {
     return {

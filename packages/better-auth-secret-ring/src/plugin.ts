@@ -40,6 +40,11 @@ interface HookContext {
  *   key is re-signed under `current` in the request the endpoint sees, and re-issued to the client (`Set-Cookie`,
  *   before the endpoint's own cookies, so any cookie the endpoint sets or clears wins). A cookie valid under no key
  *   is left untouched: better-auth refuses it exactly as without the plugin.
+ * - Precedence is better-call's: only the first occurrence of a name is read by the endpoint, so only that one is
+ *   considered and replaced. When a name the plugin would touch is sent more than once with different values
+ *   (cookie tossing from a sibling subdomain), nothing in the request is re-signed.
+ * - Re-issued cookies get the attributes better-auth gives them (session token, cookie cache, dont_remember); any
+ *   other signed cookie is re-signed for the request only and keeps its own attributes in the browser.
  *
  * With an empty `accepted` list the hook never matches: plain better-auth.
  */
@@ -73,11 +78,12 @@ async function resignRequestCookies(ctx: HookContext, current: string, accepted:
   if (!header) return;
   const { authCookies, sessionConfig, options } = ctx.context;
   const strategy = options.session?.cookieCache?.strategy ?? 'compact';
-  const pairs = splitCookieHeader(header);
+  const pairs = parseCookiePairs(header);
+  // better-call's parseCookies keeps the first occurrence of a name: that is the only one the endpoint reads.
+  const read = firstOccurrences(pairs);
+  const ownNames = [authCookies.sessionToken.name, authCookies.sessionData.name, authCookies.dontRememberToken.name];
   const resigned = new Map<string, string>();
-  for (const [name, raw] of pairs) {
-    if (resigned.has(name)) continue;
-    const decoded = tryDecode(raw);
+  for (const [name, decoded] of read) {
     let value: string | undefined;
     if (name === authCookies.sessionData.name) {
       if (strategy === 'compact') value = await resignCompactCache(decoded, current, accepted);
@@ -90,15 +96,20 @@ async function resignRequestCookies(ctx: HookContext, current: string, accepted:
     if (value !== undefined) resigned.set(name, value);
   }
   if (resigned.size === 0) return;
+  // A name sent twice with different values (a cookie planted from a sibling subdomain or another path beside the
+  // real one): whichever the browser put first, nothing is re-signed, so the endpoint judges exactly what it would
+  // judge without the plugin and no planted value is ever persisted under `current`.
+  const ambiguous = ambiguousNames(pairs);
+  if ([...ownNames, ...resigned.keys()].some((name) => ambiguous.has(name))) return;
 
   const requestHeaders = new Headers(headers);
-  requestHeaders.set(
-    'cookie',
-    pairs.map(([name, raw]) => `${name}=${resigned.has(name) ? encodeURIComponent(resigned.get(name)!) : raw}`).join('; '),
-  );
-  const dontRemember = pairs.some(([name]) => name === authCookies.dontRememberToken.name);
+  requestHeaders.set('cookie', replaceFirstOccurrences(header, pairs, resigned));
+  const dontRemember = read.has(authCookies.dontRememberToken.name);
   for (const [name, value] of resigned) {
-    ctx.setCookie(name, value, reissueAttributes(name, authCookies, sessionConfig.expiresIn, dontRemember));
+    const attributes = reissueAttributes(name, authCookies, sessionConfig.expiresIn, dontRemember);
+    // A cookie better-auth does not describe here keeps its own attributes (path, domain, lifetime), which the
+    // request does not carry: it is re-signed for this request only, not re-issued under guessed attributes.
+    if (attributes) ctx.setCookie(name, value, attributes);
   }
   return { context: { headers: requestHeaders } };
 }
@@ -158,33 +169,87 @@ async function resignJwtCache(token: string, current: string, accepted: string[]
   return undefined;
 }
 
-/** The attributes better-auth gives the cookie when it sets it itself (unknown cookies: its session token's, no max-age). */
+/**
+ * The attributes better-auth gives the cookie when it sets it itself (the original's), for the three cookies whose
+ * attributes it describes (`authCookies`); undefined for any other cookie.
+ */
 function reissueAttributes(
   name: string,
   cookies: HookContext['context']['authCookies'],
   expiresIn: number,
   dontRemember: boolean,
-): CookieAttributes {
+): CookieAttributes | undefined {
   if (name === cookies.sessionToken.name) return { ...cookies.sessionToken.attributes, maxAge: dontRemember ? undefined : expiresIn };
   if (name === cookies.sessionData.name)
     return { ...cookies.sessionData.attributes, maxAge: dontRemember ? undefined : cookies.sessionData.attributes.maxAge };
   if (name === cookies.dontRememberToken.name) return { ...cookies.dontRememberToken.attributes };
-  const { maxAge: _ignored, ...session } = cookies.sessionToken.attributes;
-  return session;
+  return undefined;
 }
 
-/** `name=value` pairs of a Cookie header, in order, values as sent. */
-function splitCookieHeader(header: string): [string, string][] {
-  return header
-    .split(';')
-    .map((part) => part.trim())
-    .filter((part) => part.includes('='))
-    .map((part) => {
-      const at = part.indexOf('=');
-      let value = part.slice(at + 1).trim();
-      if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-      return [part.slice(0, at).trim(), value] as [string, string];
-    });
+/** One `name=value` of a Cookie header: where its value is in the header, as sent, and decoded as better-call decodes it. */
+export interface CookiePair {
+  readonly name: string;
+  /** The value as better-call reads it: trimmed, one pair of surrounding quotes removed, URI-decoded when it can be. */
+  readonly decoded: string;
+  /** Offsets of the value as sent (after trimming) in the header. */
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * Every `name=value` of a Cookie header, in order, found exactly as better-call's `parseCookies` walks the header
+ * (same separators, trimming, quote removal and decoding), but keeping every occurrence of a name.
+ */
+export function parseCookiePairs(header: string): CookiePair[] {
+  const pairs: CookiePair[] = [];
+  let index = 0;
+  while (index < header.length) {
+    const eq = header.indexOf('=', index);
+    if (eq === -1) break;
+    let end = header.indexOf(';', index);
+    if (end === -1) end = header.length;
+    else if (end < eq) {
+      index = header.lastIndexOf(';', eq - 1) + 1;
+      continue;
+    }
+    const name = header.slice(index, eq).trim();
+    const rawWithSpace = header.slice(eq + 1, end);
+    const start = eq + 1 + (rawWithSpace.length - rawWithSpace.trimStart().length);
+    const raw = rawWithSpace.trim();
+    const unquoted = raw.codePointAt(0) === 0x22 ? raw.slice(1, -1) : raw;
+    pairs.push({ name, decoded: tryDecode(unquoted), start, end: start + raw.length });
+    index = end + 1;
+  }
+  return pairs;
+}
+
+/** The value the endpoint reads for each name: its first occurrence (better-call's `parseCookies`). */
+export function firstOccurrences(pairs: readonly CookiePair[]): Map<string, string> {
+  const read = new Map<string, string>();
+  for (const pair of pairs) if (!read.has(pair.name)) read.set(pair.name, pair.decoded);
+  return read;
+}
+
+/** Names that occur more than once with different values. */
+function ambiguousNames(pairs: readonly CookiePair[]): Set<string> {
+  const first = firstOccurrences(pairs);
+  return new Set(pairs.filter((pair) => pair.decoded !== first.get(pair.name)).map((pair) => pair.name));
+}
+
+/** `header` with the first occurrence of each re-signed name's value replaced (URI-encoded); everything else as sent. */
+function replaceFirstOccurrences(header: string, pairs: readonly CookiePair[], resigned: ReadonlyMap<string, string>): string {
+  const done = new Set<string>();
+  let out = '';
+  let at = 0;
+  for (const pair of pairs) {
+    if (done.has(pair.name)) continue;
+    done.add(pair.name);
+    const value = resigned.get(pair.name);
+    if (value === undefined) continue;
+    out += header.slice(at, pair.start) + encodeURIComponent(value);
+    at = pair.end;
+  }
+  return out + header.slice(at);
 }
 
 function tryDecode(value: string): string {

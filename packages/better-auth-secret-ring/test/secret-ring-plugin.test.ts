@@ -1,8 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { parseAuthSecretRing, type AuthSecretRing } from '../src';
+import { parseCookies } from 'better-call';
+import { firstOccurrences, parseCookiePairs } from '../src/plugin';
 import { splitSigned } from '../src/signed-cookie';
 import {
   CookieJar,
+  http,
   instance,
   newKey,
   sessionUserOverHttp,
@@ -168,4 +171,112 @@ test('with only AUTH_SECRET (a single key) it is plain better-auth: same cookies
   expect(withRing.headers.getSetCookie()).toEqual(plain.headers.getSetCookie());
   expect(((await withRing.json()) as { user: { id: string } }).user.id).toBe(user);
   expect(((await plain.json()) as { user: { id: string } }).user.id).toBe(user);
+});
+
+describe('precedence: only the cookie the endpoint reads is considered (better-call reads the first occurrence of a name)', () => {
+  /** The session cookie of a fresh user signed in under A, then re-signed under B by a request to a B instance. */
+  async function setUp() {
+    const db = sharedDatabase();
+    const v = versions();
+    const victimJar = new CookieJar();
+    const victim = await signUp(instance(db, v.v1), victimJar);
+    expect(await sessionUserOverHttp(instance(db, v.v2), victimJar)).toBe(victim);
+    expect(signedUnder(victimJar, SESSION, v.keys)).toBe('B');
+    // The attacker's own session, signed under A (now the previous key), planted beside the victim's from a sibling subdomain.
+    const attackerJar = new CookieJar();
+    const attacker = await signUp(instance(db, v.v1), attackerJar);
+    expect(signedUnder(attackerJar, SESSION, v.keys)).toBe('A');
+    return { db, v, victim, attacker, victimCookie: victimJar.cookies.get(SESSION)!, attackerCookie: attackerJar.cookies.get(SESSION)! };
+  }
+
+  /** get-session on `auth` with exactly this Cookie header: the user seen, and every Set-Cookie of the answer. */
+  async function getSession(auth: Instance, cookie: string, over: 'http' | 'server') {
+    if (over === 'http') {
+      const response = await auth.handler(new Request('http://fleapo.test/api/auth/get-session', { headers: { cookie } }));
+      const body = (await response.json()) as { user?: { id: string } } | null;
+      return { user: body?.user?.id ?? null, setCookies: response.headers.getSetCookie() };
+    }
+    const { headers, response } = await auth.api.getSession({ headers: new Headers({ cookie }), returnHeaders: true });
+    return { user: response?.user.id ?? null, setCookies: headers.getSetCookie() };
+  }
+
+  const tokenOf = (cookie: string) => splitSigned(decodeURIComponent(cookie))!.value;
+
+  test.each(['http', 'server'] as const)(
+    'cookie tossing (%s): the victim keeps their own session when the attacker plants a cookie signed under the previous key after theirs',
+    async (over) => {
+      const s = await setUp();
+      const seen = await getSession(instance(s.db, s.v.v2), `${SESSION}=${s.victimCookie}; ${SESSION}=${s.attackerCookie}`, over);
+      expect(seen.user).toBe(s.victim);
+      // Nothing carrying the attacker's token is persisted in the victim's browser.
+      expect(
+        seen.setCookies.filter((c) => c.includes(encodeURIComponent(tokenOf(s.attackerCookie))) || c.includes(tokenOf(s.attackerCookie))),
+      ).toEqual([]);
+      expect(seen.setCookies.filter((c) => c.startsWith(`${SESSION}=`))).toEqual([]);
+    },
+  );
+
+  test.each(['http', 'server'] as const)(
+    'cookie tossing (%s): a planted cookie sent first is not re-signed either: the endpoint refuses it as plain better-auth does',
+    async (over) => {
+      const s = await setUp();
+      const header = `${SESSION}=${s.attackerCookie}; ${SESSION}=${s.victimCookie}`;
+      const seen = await getSession(instance(s.db, s.v.v2), header, over);
+      expect(seen.user).not.toBe(s.attacker);
+      expect(seen.setCookies.filter((c) => c.startsWith(`${SESSION}=`) && !/max-age=0/i.test(c))).toEqual([]);
+      // Plain better-auth on B judges the same header the same way.
+      expect((await getSession(instance(s.db, { plainSecret: s.v.keys.B }), header, over)).user).toBe(seen.user);
+    },
+  );
+
+  test('the same cookie sent twice (identical values) is still re-signed, and re-issued with the attributes better-auth gave it', async () => {
+    const db = sharedDatabase();
+    const v = versions();
+    const jar = new CookieJar();
+    const signUpResponse = await http(instance(db, v.v1), jar, '/sign-up/email', {
+      email: `u${newKey().slice(0, 8)}@fleapo.test`,
+      password: `pw-${newKey().slice(0, 16)}`,
+      name: 'User',
+    });
+    const user = ((await signUpResponse.json()) as { user: { id: string } }).user.id;
+    const original = signUpResponse.headers.getSetCookie().find((c) => c.startsWith(`${SESSION}=`))!;
+    const cookie = jar.cookies.get(SESSION)!;
+    const seen = await getSession(instance(db, v.v2), `${SESSION}=${cookie}; other=1; ${SESSION}=${cookie}`, 'http');
+    expect(seen.user).toBe(user);
+    const reissued = seen.setCookies.filter((c) => c.startsWith(`${SESSION}=`));
+    expect(reissued).toHaveLength(1);
+    const attributes = (line: string) =>
+      line
+        .split(';')
+        .slice(1)
+        .map((a) => a.trim().toLowerCase())
+        .sort();
+    expect(attributes(reissued[0])).toEqual(attributes(original));
+    const reissuedJar = new CookieJar();
+    reissuedJar.apply(new Headers([['set-cookie', reissued[0]]]));
+    expect(signedUnder(reissuedJar, SESSION, v.keys)).toBe('B');
+  });
+
+  test('a signed cookie better-auth does not describe is re-signed for the request only: never re-issued under guessed attributes', async () => {
+    const s = await setUp();
+    const unknown = 'better-auth.some_plugin_state';
+    const state = `state-${newKey().slice(0, 12)}`;
+    const signedUnderA = encodeURIComponent(`${state}.${createHmac('sha256', s.v.keys.A).update(state).digest('base64')}`);
+    const seen = await getSession(instance(s.db, s.v.v2), `${SESSION}=${s.victimCookie}; ${unknown}=${signedUnderA}`, 'http');
+    expect(seen.user).toBe(s.victim);
+    expect(seen.setCookies.filter((c) => c.startsWith(`${unknown}=`))).toEqual([]);
+  });
+
+  test('the header is walked exactly as better-call walks it: the first occurrence of each name, decoded the same way', () => {
+    const headers = [
+      'a=1; b=2; a=3',
+      ' a = "q%20v" ;b=%E0%A4%A;junk; c=x=y; a=',
+      'x; y=1',
+      `${SESSION}=v%2Fone.sig%3D; ${SESSION}=other`,
+      '=empty; k=v',
+    ];
+    for (const header of headers) {
+      expect(Object.fromEntries(firstOccurrences(parseCookiePairs(header)))).toEqual(Object.fromEntries(parseCookies(header)));
+    }
+  });
 });
