@@ -143,11 +143,6 @@ function createRequests(template: Template, where: StackLocation): CreateRequest
       case 'AWS::SecretsManager::Secret':
         add('secretsmanager:CreateSecret', arns[id]);
         break;
-      case 'AWS::SecretsManager::ResourcePolicy':
-        add('secretsmanager:PutResourcePolicy', resolve(p.SecretId), {
-          'secretsmanager:BlockPublicPolicy': String(p.BlockPublicPolicy === true),
-        });
-        break;
       case 'AWS::SecretsManager::RotationSchedule':
         // The secret's resource policy (SecretAccessPolicies) admits the deployer's change of rules and function.
         add(
