@@ -193,6 +193,45 @@ test('ECS double: overlapping deployments, a rollback that keeps the previous ta
   ecs.destroy();
 });
 
+// The service's life after deletion, in order (each case goes on from the previous one's state): these run last.
+test.each([
+  ['a service the cluster never had: DescribeServices answers failures MISSING', 'missing', /: MISSING$/],
+  ['a deleted service still draining its tasks: DRAINING', 'draining', /: DRAINING$/],
+  ['a deleted service: INACTIVE', 'inactive', /: INACTIVE$/],
+  ['a deleted service whose record was purged: ServiceNotFoundException', 'purged', /Service not found/],
+])('rolled out, then %s: the retirement errors naming it and retires nothing', async (_name, state, message) => {
+  if (state === 'missing') await rollAndRecordFor(await moveCurrent()); // the later cases keep this recorded rollout
+  const tagsBefore = h.sm.tags(arn);
+  expect(tagsBefore[TAG_ROLLOUT_VERSION]).toBe(h.sm.versionIdOf(arn, 'AWSCURRENT'));
+  const updates = h.ecs.server.callsOf('UpdateService').length;
+  const saved = process.env.ECS_SERVICE;
+  if (state === 'missing') process.env.ECS_SERVICE = `arn:aws:ecs:us-east-1:111111111111:service/${h.ecs.clusterName}/deleted-long-ago`;
+  if (state === 'draining') h.ecs.deleteService({ drain: false });
+  if (state === 'inactive') h.ecs.deleteService();
+  if (state === 'purged') h.ecs.purgeService();
+  try {
+    const ecs = sdk();
+    const described = await ecs.send(new DescribeServicesCommand({ cluster: h.ecs.clusterArn, services: [process.env.ECS_SERVICE!] })).then(
+      (out) => ({ failures: out.failures, statuses: out.services?.map((x) => x.status) }),
+      (error: Error) => ({ error: error.name }),
+    );
+    ecs.destroy();
+    expect(described).toEqual(
+      {
+        missing: { failures: [{ arn: process.env.ECS_SERVICE, reason: 'MISSING' }], statuses: [] },
+        draining: { failures: [], statuses: ['DRAINING'] },
+        inactive: { failures: [], statuses: ['INACTIVE'] },
+        purged: { error: 'ServiceNotFoundException' },
+      }[state],
+    );
+    await expect(retire(scheduledEvent())).rejects.toThrow(message);
+    expect(h.sm.tags(arn)).toEqual(tagsBefore); // nothing marked retired
+    expect(h.ecs.server.callsOf('UpdateService')).toHaveLength(updates);
+  } finally {
+    process.env.ECS_SERVICE = saved;
+  }
+});
+
 test('missing SECRET_ARN is named', async () => {
   const saved = process.env.SECRET_ARN;
   delete process.env.SECRET_ARN;

@@ -49,8 +49,12 @@ export interface FakeTask {
  * - Tasks: service tasks (group `service:NAME`, startedBy the deployment) and standalone RunTask tasks (group
  *   `family:FAMILY`), with createdAt/startedAt/stoppedAt and lastStatus; ListTasks (cluster, family, serviceName,
  *   desiredStatus, pagination) and DescribeTasks. A task reads its secrets once, when it starts (`readSecrets`).
- * - `updateServiceError`: every UpdateService fails with it (permissions, a deleted service); deleteService makes
- *   the service INACTIVE (UpdateService: ServiceNotActiveException).
+ * - `updateServiceError`: every UpdateService fails with it (permissions, a deleted service).
+ * - A service that is not there (docs/aws-facts.md, "ECS services that are gone"): DescribeServices of a name or ARN
+ *   the cluster never had answers `services: []` with `failures: [{ arn, reason: "MISSING" }]` (no error);
+ *   UpdateService of it throws ServiceNotFoundException. deleteService(): DRAINING while service tasks still run,
+ *   then INACTIVE, both still described (UpdateService: ServiceNotActiveException); purgeService(): the INACTIVE
+ *   record is cleaned up, DescribeServices throws ServiceNotFoundException.
  * Times are a strictly increasing clock (ms), so "created before/after" is never a tie.
  */
 export class FakeEcs extends AwsServiceDouble {
@@ -74,7 +78,7 @@ export class FakeEcs extends AwsServiceDouble {
   updateServiceError: AwsError | undefined;
   /** ListTasks page size (small values exercise pagination). */
   pageSize = 100;
-  private serviceStatus: 'ACTIVE' | 'INACTIVE' = 'ACTIVE';
+  private serviceStatus: 'ACTIVE' | 'DRAINING' | 'INACTIVE' | 'PURGED' = 'ACTIVE';
   private rolls = 0;
   private counter = 1000;
   private lastTime = 0;
@@ -193,9 +197,22 @@ export class FakeEcs extends AwsServiceDouble {
     this.stopNow(t);
   }
 
-  /** The service is deleted: DescribeServices reports it INACTIVE, UpdateService fails. */
-  deleteService(): void {
+  /**
+   * DeleteService (with desiredCount 0): DRAINING while its tasks still run (`drain: false` leaves them running),
+   * then INACTIVE once they stopped. DescribeServices still describes it; UpdateService fails.
+   */
+  deleteService(options: { drain?: boolean } = {}): void {
+    this.desiredCount = 0;
+    this.serviceStatus = 'DRAINING';
+    if (options.drain === false) return;
+    for (const t of this.liveTasks) if (t.group === `service:${this.serviceName}`) this.stopNow(t);
     this.serviceStatus = 'INACTIVE';
+  }
+
+  /** The INACTIVE service's record is cleaned up: DescribeServices throws ServiceNotFoundException. */
+  purgeService(): void {
+    if (this.serviceStatus !== 'INACTIVE') throw new Error('fake ECS: only an INACTIVE service is purged');
+    this.serviceStatus = 'PURGED';
   }
 
   // ---- internals ----
@@ -259,9 +276,13 @@ export class FakeEcs extends AwsServiceDouble {
     if (cluster !== this.clusterArn && cluster !== this.clusterName) throw new AwsError('ClusterNotFoundException', 'Cluster not found.');
   }
 
+  private isService(service: unknown): boolean {
+    return service === this.serviceArn || service === this.serviceName;
+  }
+
   private checkTarget(cluster: unknown, service: unknown): void {
     this.checkCluster(cluster);
-    if (service !== this.serviceArn && service !== this.serviceName) throw new AwsError('ServiceNotFoundException', 'Service not found.');
+    if (!this.isService(service) || this.serviceStatus === 'PURGED') throw new AwsError('ServiceNotFoundException', 'Service not found.');
   }
 
   private serviceView() {
@@ -270,7 +291,7 @@ export class FakeEcs extends AwsServiceDouble {
       serviceArn: this.serviceArn,
       serviceName: this.serviceName,
       clusterArn: this.clusterArn,
-      status: this.serviceStatus,
+      status: this.serviceStatus as 'ACTIVE' | 'DRAINING' | 'INACTIVE',
       taskDefinition: this.taskDefinition,
       desiredCount: this.desiredCount,
       runningCount: this.liveTasks.filter((t) => t.group === `service:${this.serviceName}`).length,
@@ -292,7 +313,7 @@ export class FakeEcs extends AwsServiceDouble {
   private updateService(input: Record<string, unknown>) {
     this.checkTarget(input.cluster, input.service);
     if (this.updateServiceError) throw this.updateServiceError;
-    if (this.serviceStatus === 'INACTIVE') throw new AwsError('ServiceNotActiveException', 'Service was not ACTIVE.');
+    if (this.serviceStatus !== 'ACTIVE') throw new AwsError('ServiceNotActiveException', 'Service was not ACTIVE.');
     const taskDefinition = typeof input.taskDefinition === 'string' ? input.taskDefinition : undefined;
     if (input.forceNewDeployment === true || (taskDefinition !== undefined && taskDefinition !== this.taskDefinition)) {
       this.startDeployment(taskDefinition ?? this.taskDefinition);
@@ -302,7 +323,15 @@ export class FakeEcs extends AwsServiceDouble {
 
   private describeServices(input: Record<string, unknown>) {
     const services = (input.services as string[]) ?? [];
-    this.checkTarget(input.cluster, services[0]);
+    this.checkCluster(input.cluster);
+    if (services.length !== 1) throw new AwsError('InvalidParameterException', 'test double: describe exactly one service');
+    if (!this.isService(services[0])) {
+      const arn = String(services[0]).startsWith('arn:')
+        ? services[0]
+        : `arn:aws:ecs:${this.region}:${this.account}:service/${this.clusterName}/${services[0]}`;
+      return { services: [], failures: [{ arn, reason: 'MISSING' }] };
+    }
+    if (this.serviceStatus === 'PURGED') throw new AwsError('ServiceNotFoundException', 'Service not found.');
     const view = this.serviceView();
     // A failed deployment is reported a limited number of times after its rollback started, then it is gone.
     for (const d of this.deployments) {
