@@ -74,7 +74,7 @@ export const ROLLBACK_MODELS: readonly RollbackModel[] = ['keeps-tasks', 'replac
  *   `family:FAMILY`), with createdAt/startedAt/stoppedAt and lastStatus; ListTasks (cluster, family, serviceName,
  *   desiredStatus, pagination) and DescribeTasks. A task reads its secrets once, when it starts (`readSecrets`).
  * - `updateServiceError`: every UpdateService fails with it (permissions, a deleted service).
- * - A service that is not there (docs/aws-facts.md, "ECS services that are gone"): DescribeServices of a name or ARN
+ * - A service that is not there (docs/aws-facts.md, "Test doubles' sourced behaviour"): DescribeServices of a name or ARN
  *   the cluster never had answers `services: []` with `failures: [{ arn, reason: "MISSING" }]` (no error);
  *   UpdateService of it throws ServiceNotFoundException. deleteService(): DRAINING while service tasks still run,
  *   then INACTIVE, both still described (UpdateService: ServiceNotActiveException); purgeService(): the INACTIVE
