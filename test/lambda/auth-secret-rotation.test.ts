@@ -6,6 +6,7 @@ import { pendingMarker, pendingMarkerTag } from '../../lambda/rotation/pending-m
 import { invoker } from '../support/events';
 import { RotationEvent } from '../support/fake-secrets-manager';
 import { RotationHarness } from '../support/rotation-harness';
+import { ROLLBACK_MODELS } from '../support/fake-ecs';
 
 const h = new RotationHarness(false);
 const rotate = invoker(handler);
@@ -67,13 +68,32 @@ test('the first rotation publishes a next key and keeps signing with the generat
 
 describe('a rotation that would sign with the next key is refused at createSecret (nothing staged, AWSCURRENT unchanged, no roll) until the current version has rolled out, as ECS reports it', () => {
   // Each case: what happens before the rotation that publishes (and rolls) the current version, and after it.
-  const cases: [string, { before?: () => void; after?: (arn: string) => void }][] = [
+  const cases: [string, { before?: () => void; after?: (arn: string) => void; recover?: () => Promise<unknown> }][] = [
     ['the rotation’s deployment is still in progress', {}],
     ['the deployment failed (circuit breaker rolled back to the old tasks)', { after: () => void h.ecs.failDeployment() }],
     [
       'the deployment failed and vanished from DescribeServices',
       { after: () => void h.ecs.failDeployment(undefined, { visibleForPolls: 0 }) },
     ],
+    // The same two under the other readings of what a rollback does (RollbackModel, not documented): refused under
+    // each. When the completed deployment resumed (no deployment created since the switch), only a new rollout
+    // (roll-current: UpdateService) lets the switch go on.
+    ...ROLLBACK_MODELS.filter((m) => m !== 'keeps-tasks').flatMap((model): typeof cases => [
+      [
+        `the deployment failed (circuit breaker rollback, ECS model ${model})`,
+        {
+          after: () => void h.ecs.failDeployment(undefined, { model }),
+          recover: model === 'resumes-previous' ? rotateServiceByHand : undefined,
+        },
+      ],
+      [
+        `the deployment failed and vanished from DescribeServices (ECS model ${model})`,
+        {
+          after: () => void h.ecs.failDeployment(undefined, { visibleForPolls: 0, model }),
+          recover: model === 'resumes-previous' ? rotateServiceByHand : undefined,
+        },
+      ],
+    ]),
     [
       'the deployment completed but a standalone task created before it still runs',
       { before: () => void h.ecs.runTask('migration'), after: () => h.ecs.completeDeployment() },
@@ -120,6 +140,11 @@ describe('a rotation that would sign with the next key is refused at createSecre
     if (!h.sm.tags(arn)[TAG_ROLLOUT_VERSION]) await retag(arn, currentBefore!);
     const since = new Date(h.sm.tags(arn)[TAG_ROLLOUT_CREATED_AT]).getTime();
     for (const t of h.ecs.liveTasks) if (t.createdAt < since) h.ecs.stopTask(t.taskArn);
+    if (arrange.recover) {
+      h.ecs.completeDeployment(); // the resumed deployment completes: still no deployment since the switch
+      expect(await h.rotate(arn, rotate, refused.token)).toMatchObject({ ok: false, step: 'createSecret' });
+      await arrange.recover();
+    }
     h.ecs.completeDeployment();
     expect(await h.rotate(arn, rotate, refused.token)).toMatchObject({ ok: true });
     h.ecs.completeDeployment();

@@ -6,10 +6,14 @@ import { AwsError } from '../support/aws-json-server';
 import { deploymentEvent, invoker, scheduledEvent } from '../support/events';
 import { RotationEvent } from '../support/fake-secrets-manager';
 import { parseIntoClientConfig } from 'pg-connection-string';
+
+import { Client } from 'pg';
 import { urlLogsIn } from '../support/postgres-server';
 import { BASE_ROLE, recordingErrors, RotationHarness } from '../support/rotation-harness';
 
-const h = new RotationHarness();
+// TLS required, as RDS runs them: a PostgreSQL that refuses plain text, its certificate from a CA trusted as
+// NODE_EXTRA_CA_CERTS makes Lambda trust the RDS CAs, and DB_SSL=require.
+const h = new RotationHarness(true, { tls: true });
 const rotate = invoker(rotationHandler);
 const retire = (event: unknown) => recordingErrors(h, () => retirementHandler(event));
 let secretArn = '';
@@ -26,6 +30,24 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await h.stop();
+});
+
+test('the database takes TLS connections only (a plain-text login is refused), the functions run with DB_SSL=require', async () => {
+  expect(process.env.DB_SSL).toBe('require');
+  const plain = new Client({
+    host: '127.0.0.1',
+    port: h.pg.port,
+    user: h.pg.masterUser,
+    password: h.pg.masterPassword,
+    database: 'postgres',
+    ssl: false,
+  });
+  plain.on('error', () => undefined);
+  // 28000: "no pg_hba.conf entry for host ..., no encryption"
+  await expect(plain.connect()).rejects.toMatchObject({ code: '28000' });
+  const master = await h.master();
+  const { rows } = await master.query<{ ssl: boolean }>('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
+  expect(rows).toEqual([{ ssl: true }]);
 });
 
 describe('DATABASE_URL rotation with alternating users and retirement', () => {
