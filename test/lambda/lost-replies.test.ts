@@ -4,7 +4,8 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { ListSecretVersionIdsCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { handler } from '../../lambda/auth-secret-rotation';
 import { currentRolloutVerdict } from '../../lambda/rotation/rollout-follow';
-import { TAG_ROLLOUT_CREATED_AT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../catalog/tags';
+import { isRotationsOwnPending } from '../../lambda/rotation/pending-marker';
+import { ROLLOUT_TAG_KEYS, TAG_PENDING, TAG_ROLLOUT_CREATED_AT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../catalog/tags';
 import type { LostReply } from '../support/aws-json-server';
 import { invoker } from '../support/events';
 import { RotationEvent } from '../support/fake-secrets-manager';
@@ -35,6 +36,12 @@ const verdictSince = async (since: Date) => {
     ecs.destroy();
   }
 };
+/** TagResource calls that write the rollout record (createSecret's pending marker is another TagResource call). */
+const rolloutRecordCalls = () =>
+  h.sm.server
+    .callsOf('TagResource')
+    .filter((c) => ((c.input.Tags as { Key: string }[] | undefined) ?? []).some((t) => ROLLOUT_TAG_KEYS.includes(t.Key)));
+const rolloutRecord = (arn: string) => Object.fromEntries(Object.entries(h.sm.tags(arn)).filter(([k]) => ROLLOUT_TAG_KEYS.includes(k)));
 async function versionIds(arn: string): Promise<string[]> {
   const client = sm();
   const out = await client.send(new ListSecretVersionIdsCommand({ SecretId: arn, IncludeDeprecated: true }));
@@ -68,7 +75,7 @@ test.each(HOW)(
     const arn = await rotatedOnce();
     const rolls = h.ecs.rollCount;
     const updates = h.ecs.server.callsOf('UpdateService').length;
-    const tagCalls = h.sm.server.callsOf('TagResource').length;
+    const tagCalls = rolloutRecordCalls().length;
     const lossy = async (event: RotationEvent) => {
       if (event.Step === 'finishSecret') h.ecs.server.loseReplyNext('UpdateService', 1, how);
       await rotate(event);
@@ -80,12 +87,15 @@ test.each(HOW)(
     const [lost, retried] = h.ecs.deployments.slice(-2);
     expect([lost.status, retried.status]).toEqual(['ACTIVE', 'PRIMARY']);
     // One record, written once, naming the deployment whose reply the function read.
-    expect(h.sm.server.callsOf('TagResource').length).toBe(tagCalls + 1);
-    expect(h.sm.tags(arn)).toEqual({
+    expect(rolloutRecordCalls().length).toBe(tagCalls + 1);
+    expect(rolloutRecord(arn)).toEqual({
       [TAG_ROLLOUT_VERSION]: result.token,
       [TAG_ROLLOUT_DEPLOYMENT]: retried.id,
       [TAG_ROLLOUT_CREATED_AT]: new Date(retried.createdAt).toISOString(),
     });
+    // Besides the record, the secret carries only the marker of the value this rotation stored (no refusal).
+    expect(Object.keys(h.sm.tags(arn)).sort()).toEqual([TAG_PENDING, ...ROLLOUT_TAG_KEYS].sort());
+    expect(isRotationsOwnPending(h.sm.tags(arn), result.token, h.sm.value(arn)!)).toBe(true);
     // The lost deployment started a task before T (the recorded createdAt): it is not ours, it does not make the rollout
     // done, and once ours completes it is drained like any older deployment.
     h.ecs.startTasks(lost.id, 1);
@@ -122,9 +132,59 @@ test.each(HOW)(
     expect(await versionIds(arn)).toEqual([...versionsBefore, result.token].sort());
     expect(h.sm.storedValues).toHaveLength(stored + 1); // the retry stored nothing
     expect(h.sm.value(arn) === first.input.SecretString).toBe(true);
+    // The marker createSecret wrote before the value is the first value's: the retried put did not need another.
+    expect(isRotationsOwnPending(h.sm.tags(arn), result.token, first.input.SecretString as string)).toBe(true);
     h.ecs.completeDeployment();
   },
 );
+
+test.each(HOW)(
+  'the pending marker was tagged, its reply was lost (%s), the SDK retried TagResource: the same marker, the rotation completes',
+  async (how) => {
+    const arn = await rotatedOnce();
+    const tags = h.sm.server.callsOf('TagResource').length;
+    const lossy = async (event: RotationEvent) => {
+      if (event.Step === 'createSecret') h.sm.server.loseReplyNext('TagResource', 1, how);
+      await rotate(event);
+    };
+    const result = await h.rotate(arn, lossy);
+    expect(result).toMatchObject({ ok: true });
+    const [first, again] = h.sm.server.callsOf('TagResource').slice(tags);
+    expect((first.input.Tags as { Key: string }[]).map((t) => t.Key)).toEqual([TAG_PENDING]);
+    expect(JSON.stringify(again.input) === JSON.stringify(first.input)).toBe(true);
+    expect(isRotationsOwnPending(h.sm.tags(arn), result.token, h.sm.value(arn)!)).toBe(true);
+    h.ecs.completeDeployment();
+  },
+);
+
+test('PutSecretValue stored the pending version but every attempt of the SDK lost its reply: createSecret fails; the retried step keeps the stored, marked value', async () => {
+  const arn = await rotatedOnce();
+  const puts = h.sm.server.callsOf('PutSecretValue').length;
+  const stored = h.sm.storedValues.length;
+  let lost = false;
+  const lossy = async (event: RotationEvent) => {
+    if (event.Step === 'createSecret' && !lost) {
+      lost = true;
+      h.sm.server.loseReplyNext('PutSecretValue', 3, 'status-500'); // the SDK's default: 3 attempts
+    }
+    await rotate(event);
+  };
+  const failed = await h.rotate(arn, lossy);
+  h.sm.server.clearFailures();
+  expect(failed).toMatchObject({ ok: false, step: 'createSecret' });
+  expect(h.sm.server.callsOf('PutSecretValue')).toHaveLength(puts + 3);
+  expect(h.sm.storedValues).toHaveLength(stored + 1);
+  const first = h.sm.server.callsOf('PutSecretValue')[puts];
+  expect(h.sm.value(arn, 'AWSPENDING') === first.input.SecretString).toBe(true);
+
+  const retried = await h.rotate(arn, rotate, failed.token);
+  expect(retried).toMatchObject({ ok: true });
+  expect(h.sm.server.callsOf('PutSecretValue')).toHaveLength(puts + 3); // nothing generated or stored again
+  expect(h.sm.storedValues).toHaveLength(stored + 1);
+  expect(h.sm.versionIdOf(arn, 'AWSCURRENT')).toBe(failed.token);
+  expect(h.sm.value(arn) === first.input.SecretString).toBe(true);
+  h.ecs.completeDeployment();
+});
 
 test('PutSecretValue with a token already used (Secrets Manager API reference, ClientRequestToken): same value ignored (not even its stages), another value refused', async () => {
   const arn = await rotatedOnce();
