@@ -133,7 +133,7 @@ describe('a rotation that would sign with the next key is refused at createSecre
     if (!refused.ok) expect(refused.error.message).toMatch(/^Secret arn:aws:secretsmanager:\S+: refusing to rotate/);
     expect(h.sm.versionIdOf(arn, 'AWSCURRENT')).toBe(currentBefore);
     expect(h.sm.value(arn) === valueBefore).toBe(true);
-    expect(h.sm.value(arn, 'AWSPENDING')).toBeUndefined(); // nothing staged
+    expect(h.sm.value(arn, 'AWSPENDING') === undefined).toBe(true); // nothing staged (no value printed)
     expect(h.ecs.rollCount).toBe(rollsBefore);
 
     // Once ECS reports the rollout complete (and the record exists), Secrets Manager's retry succeeds.
@@ -238,6 +238,10 @@ test('UpdateService fails after AWSCURRENT moved: the retry still rolls the serv
 test('TagResource fails after the roll: the rotation completes, rolls once, reports RolloutNotRecorded, and the next key switch waits for a record', async () => {
   const arn = await rotatedOnce();
   const rollsBefore = h.ecs.rollCount;
+  // Earlier tests raise RolloutNotRecorded too (a rolled-back deployment that vanished under the replaces-tasks and
+  // resumes-previous models does not fit its record): count this test's own lines.
+  const notRecorded = () => h.capture.jsonLines().filter((l) => 'RolloutNotRecorded' in l && '_aws' in l);
+  const metricsBefore = notRecorded().length;
   const failing = async (event: RotationEvent) => {
     if (event.Step === 'finishSecret') h.sm.server.failNext('TagResource');
     await rotate(event);
@@ -247,8 +251,7 @@ test('TagResource fails after the roll: the rotation completes, rolls once, repo
   expect(h.sm.versionIdOf(arn, 'AWSCURRENT')).toBe(result.token);
   expect(h.ecs.rollCount).toBe(rollsBefore + 1);
   expect(h.sm.tags(arn)[TAG_ROLLOUT_VERSION]).not.toBe(result.token);
-  const metric = h.capture.jsonLines().filter((l) => 'RolloutNotRecorded' in l && '_aws' in l);
-  expect(metric).toHaveLength(1);
+  expect(notRecorded().slice(metricsBefore)).toHaveLength(1);
   h.ecs.completeDeployment();
   const next = await h.rotate(arn, rotate);
   expect(next).toMatchObject({ ok: false, step: 'createSecret' });
@@ -338,7 +341,7 @@ test('an AWSPENDING the rotation did not create (PutSecretValue with VersionStag
   await client.send(new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: 'AWSPENDING', RemoveFromVersionId: token }));
   client.destroy();
   expect(await h.rotate(arn, rotate)).toMatchObject({ ok: true }); // after removing it, the next rotation works
-  expect(ring(arn).next).not.toBe(JSON.parse(chosen).next);
+  expect(ring(arn).next === JSON.parse(chosen).next).toBe(false); // keys compared, not printed
 });
 
 test.each(['absent', 'empty', 'copy'] as const)(
