@@ -238,8 +238,8 @@ test('UpdateService fails after AWSCURRENT moved: the retry still rolls the serv
 test('TagResource fails after the roll: the rotation completes, rolls once, reports RolloutNotRecorded, and the next key switch waits for a record', async () => {
   const arn = await rotatedOnce();
   const rollsBefore = h.ecs.rollCount;
-  // Earlier tests raise RolloutNotRecorded too (a rolled-back deployment that vanished under the replaces-tasks and
-  // resumes-previous models does not fit its record): count this test's own lines.
+  // Earlier tests raise RolloutNotRecorded too (under the resumes-previous model the recorded deployment vanished and
+  // only the resumed one, from before the switch, is reported: the record does not fit): count this test's own lines.
   const notRecorded = () => h.capture.jsonLines().filter((l) => 'RolloutNotRecorded' in l && '_aws' in l);
   const metricsBefore = notRecorded().length;
   const failing = async (event: RotationEvent) => {
