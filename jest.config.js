@@ -43,6 +43,8 @@ module.exports = {
   // One temp directory per run (nothing may be left in it), the real app synthesized once, a shared validation cache.
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  // A skipped test fails the run unless test/support/declared-skips.ts declares it with its reason.
+  reporters: ['default', '<rootDir>/test/support/declared-skips-reporter.cjs'],
   // Each test file's own temp directory, removed after it; its validation worker thread, stopped after it.
   setupFilesAfterEnv: ['<rootDir>/test/support/per-file-tmp.ts', '<rootDir>/test/support/stop-validation-worker.ts'],
 };

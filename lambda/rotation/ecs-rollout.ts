@@ -122,7 +122,9 @@ export function taskDefinitionFamily(taskDefinition: string): string {
 export async function observeService(ecs: ECSClient, target: EcsTarget): Promise<ObservedService> {
   const out = await ecs.send(new DescribeServicesCommand({ cluster: target.cluster, services: [target.service] }));
   const service = out.services?.[0];
-  if (service === undefined || service.status === 'INACTIVE') {
+  // A service that never existed (or whose record was purged) is a failure `MISSING`, not an error; a deleted one is
+  // DRAINING, then INACTIVE: neither runs the value any more, so no rollout verdict can be drawn from it.
+  if (service === undefined || service.status !== 'ACTIVE') {
     const why = out.failures?.[0]?.reason ?? service?.status ?? 'not found';
     throw new Error(`ECS service ${target.service} in cluster ${target.cluster}: ${why}`);
   }

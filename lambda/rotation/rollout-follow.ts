@@ -5,7 +5,7 @@
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { EcsTarget } from '../config/env';
 import { observeService, observeTasks } from './ecs-rollout';
-import { describeVerdict, RolloutVerdict, rolloutStartFromAws, rolloutVerdict } from './rollout-verdict';
+import { describeVerdict, rollbackOfVanishedDeployment, RolloutVerdict, rolloutStartFromAws, rolloutVerdict } from './rollout-verdict';
 import type { RolloutRecord } from './rollout-tags';
 
 /** The verdict for the value current since `since`, from one DescribeServices and the family's tasks. */
@@ -23,7 +23,8 @@ export interface RecordedRolloutStart {
 
 /**
  * The verdict for a recorded rollout, from what AWS reports (rolloutStartFromAws): a record that does not fit is
- * `not-rolled` with `recordMismatch`, and `onRecordMismatch` hears why (the Lambda callers raise RolloutNotRecorded).
+ * `not-rolled` with `recordMismatch`, and `onRecordMismatch` hears why (the Lambda callers raise RolloutNotRecorded),
+ * unless ECS reports a rollback of the vanished recorded deployment (rollbackOfVanishedDeployment): `failed`.
  */
 export async function verifiedRolloutVerdict(
   ecs: ECSClient,
@@ -34,6 +35,9 @@ export async function verifiedRolloutVerdict(
   const service = await observeService(ecs, target);
   const checked = rolloutStartFromAws(start.record, start.versionCreatedAt, service.deployments);
   if ('problem' in checked) {
+    // A rollback of the recorded deployment, which then left DescribeServices: failed, not a record that does not fit.
+    const rolledBack = rollbackOfVanishedDeployment(start.record, start.versionCreatedAt, service.deployments);
+    if (rolledBack !== undefined) return rolledBack;
     onRecordMismatch(checked.problem);
     return { state: 'not-rolled', reason: `the rollout record does not fit what AWS reports: ${checked.problem}`, recordMismatch: true };
   }

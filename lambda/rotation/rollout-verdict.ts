@@ -119,7 +119,8 @@ export type CheckedRolloutStart = { since: Date } | { problem: string };
  * - When it is no longer reported, only a newer deployment that completed can have drained it, so every deployment
  *   still reported was created at or after T: then T is the oldest of those creation times (ECS's own, never earlier
  *   than the recorded deployment's), which can only make the verdict wait longer, never say rolled out sooner.
- * Anything else does not fit: the caller treats the value as not rolled out and raises RolloutNotRecorded.
+ * Anything else does not fit: the caller treats the value as not rolled out and raises RolloutNotRecorded, unless
+ * the recorded deployment failed and the circuit breaker's rollback is reported (rollbackOfVanishedDeployment): failed.
  */
 export function rolloutStartFromAws(
   record: RolloutRecord,
@@ -153,4 +154,30 @@ export function rolloutStartFromAws(
     };
   }
   return { since: new Date(oldest) };
+}
+
+/**
+ * A circuit-breaker rollback of a recorded rollout whose deployment ECS no longer reports: a deployment created at or
+ * after both the recorded start and the version's CreatedDate, whose reason says it rolls back. A FAILED deployment
+ * leaves DescribeServices without any newer deployment completing (docs/aws-facts.md, the doubles' RollbackModel), so
+ * rolloutStartFromAws cannot back the record; the rollout failed all the same, and that is the verdict (never
+ * `rolled-out`, whatever the record says), not RolloutNotRecorded. Undefined when the recorded deployment is still
+ * reported or no such rollback is. Pure.
+ */
+export function rollbackOfVanishedDeployment(
+  record: RolloutRecord,
+  versionCreatedAt: Date | undefined,
+  deployments: ObservedDeployment[],
+): RolloutVerdict | undefined {
+  if (versionCreatedAt === undefined) return undefined;
+  if (record.deploymentId !== undefined && deployments.some((d) => d.id === record.deploymentId)) return undefined;
+  const from = Math.max(record.createdAt.getTime(), versionCreatedAt.getTime());
+  const rollback = deployments.find(
+    (d) => d.status !== 'INACTIVE' && (time(d.createdAt) ?? -Infinity) >= from && isRollback(d.rolloutStateReason ?? ''),
+  );
+  if (rollback === undefined) return undefined;
+  return {
+    state: 'failed',
+    reason: `deployment ${record.deploymentId ?? '(none recorded)'} is no longer reported and deployment ${rollback.id} is a rollback (${rollback.rolloutStateReason})`,
+  };
 }

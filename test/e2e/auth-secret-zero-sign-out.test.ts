@@ -1,7 +1,9 @@
 import '../support/test-env';
 import { randomBytes } from 'node:crypto';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { handler } from '../../lambda/auth-secret-rotation';
+import { handler as externalSecretHandler } from '../../lambda/external-secret-rotation';
+import { STAGED_LABEL } from '../../catalog/labels';
 import { parseAuthSecretRing } from '../../packages/better-auth-secret-ring/src';
 import {
   CookieJar,
@@ -13,6 +15,7 @@ import {
   type Instance,
 } from '../../packages/better-auth-secret-ring/test/better-auth-harness';
 import { invoker } from '../support/events';
+import { fakeExternal } from '../support/external-fakes';
 import type { FakeTask } from '../support/fake-ecs';
 import type { RotationEvent } from '../support/fake-secrets-manager';
 import { RotationHarness } from '../support/rotation-harness';
@@ -150,6 +153,22 @@ function rotationWithTaskStarts(label: string, failAt?: string) {
   };
 }
 
+/** The operator stages a new Stripe webhook signing secret (as the CLI does) and its rotation function runs. */
+async function rotateAnotherSecret(arn: string): Promise<void> {
+  const value = fakeExternal.webhookSecret();
+  h.extraSecrets.push(value);
+  await sm.send(new PutSecretValueCommand({ SecretId: arn, SecretString: value, VersionStages: [STAGED_LABEL] }));
+  const rolls = h.ecs.rollCount;
+  process.env.EXTERNAL_SECRET_KIND = 'stripe-webhook-secret';
+  try {
+    expect(await h.rotate(arn, invoker(externalSecretHandler))).toMatchObject({ ok: true });
+  } finally {
+    delete process.env.EXTERNAL_SECRET_KIND;
+  }
+  expect(h.sm.value(arn) === value).toBe(true);
+  expect(h.ecs.rollCount).toBe(rolls + 1);
+}
+
 test('the task definition reads AUTH_SECRET with one `secrets` entry (the whole ring in one read: no torn pair can exist)', () => {
   const fromAuth = secretsEntries.filter((e) => JSON.stringify(e.ValueFrom).includes('AUTHSECRET'));
   expect(fromAuth.map((e) => e.Name)).toEqual(['AUTH_SECRET']);
@@ -167,30 +186,35 @@ test('a user signed in before the first rotation is never refused: through publi
   await startTask();
   await userIsSignedInEverywhere('after a failed rotation (AWSPENDING present)');
   expect(await h.rotate(authSecretArn, rotationWithTaskStarts('publish, retried'), failed.token)).toMatchObject({ ok: true });
-  await rollingDeployment('rollout of the published next key');
+  const published = h.ecs.primary.id;
+  await startTask(published); // the rollout of the published next key begins
+  await userIsSignedInEverywhere('rollout of the published next key: its first new task');
 
-  // A rotation of a different secret changes nothing for AUTH_SECRET.
-  const other = [...secretArnByLogicalId.values()].find((a) => a.includes('stripe-webhook-secret'))!;
-  await h.sm.rotate(other, async () => undefined); // its own steps; AUTH_SECRET's versions are untouched
+  // While that rollout runs, another secret is rotated for real: the Stripe webhook signing secret's staged value,
+  // by its own rotation function, which rolls the service again (UpdateService: a second deployment supersedes
+  // the first, which never completes). AUTH_SECRET's versions are untouched.
+  const authStages = h.sm.stages(authSecretArn);
+  await rotateAnotherSecret([...secretArnByLogicalId.values()].find((a) => a.includes('stripe-webhook-secret'))!);
+  expect(h.sm.stages(authSecretArn)).toEqual(authStages);
+  expect(h.ecs.deployment(published)).toMatchObject({ status: 'ACTIVE', rolloutState: 'IN_PROGRESS' });
   await startTask();
   await userIsSignedInEverywhere('after a rotation of another secret');
 
   for (const round of [1, 2]) {
-    // The switch to the published key is refused while a rollout is incomplete (here a task of the current
-    // deployment is still starting: ECS reports the deployment IN_PROGRESS).
-    await startTask();
-    h.ecs.primary.rolloutState = 'IN_PROGRESS';
+    // The switch to the published key is refused while the rollout of the current version is incomplete: the
+    // deployment carrying it (the rotation's own, or the one that superseded it) is IN_PROGRESS, as ECS reports it.
+    expect(h.ecs.primary.rolloutState).toBe('IN_PROGRESS');
     const refused = await h.rotate(authSecretArn, rotationWithTaskStarts(`switch ${round}, refused`));
     expect(refused).toMatchObject({ ok: false, step: 'createSecret' });
-    h.ecs.completeDeployment();
-    serving = serving.filter((t) => t.task.lastStatus !== 'STOPPED');
-    while (serving.length < 2) await startTask();
+    await rollingDeployment(`switch ${round}: the rollout in progress completes`);
     await userIsSignedInEverywhere(`switch ${round}: refused while a rollout was in progress`);
 
     expect(await h.rotate(authSecretArn, rotationWithTaskStarts(`switch ${round}`), refused.token)).toMatchObject({ ok: true });
-    await rollingDeployment(`rollout of switch ${round}`);
-    await userIsSignedInEverywhere(`after switch ${round}`);
+    await startTask(); // its rollout begins; the next round is attempted while it runs
+    await userIsSignedInEverywhere(`switch ${round}: its rollout begins`);
   }
+  await rollingDeployment('rollout of switch 2');
+  await userIsSignedInEverywhere('after switch 2');
 
   // The cookie ends up signed with the ring's current key (plain better-auth with only that key accepts it).
   const current = parseAuthSecretRing(h.sm.value(authSecretArn)!).current;

@@ -30,7 +30,10 @@ import {
   SECRET_VALUE_IN_TEMPLATE,
 } from '../../lib/guardrails';
 import { FAKE, FAKE_PASSWORD } from './fakes';
-import { synthWithGuardrails, violationsOf } from './helpers';
+import { synthGuarded, synthWithGuardrails, violationsOf } from './helpers';
+
+/** The resource types of a synthesized template, each once, sorted. */
+const typesOf = (resourceTypes: Record<string, string> | undefined) => [...new Set(Object.values(resourceTypes ?? {}))].sort();
 
 const SECRETS = [...Object.values(FAKE), FAKE_PASSWORD];
 
@@ -124,7 +127,7 @@ describe(LITERAL_SECRET_STRING, () => {
   );
 
   test('a SecretString of references only (a generated password, an attribute) passes', () => {
-    const msg = synthWithGuardrails((stack) => {
+    const { message: msg, resourceTypes } = synthGuarded((stack) => {
       const bucket = new s3.Bucket(stack, 'B');
       const generated = new sm.Secret(stack, 'Generated', {
         generateSecretString: { secretStringTemplate: '{"username":"app"}', generateStringKey: 'password' },
@@ -138,6 +141,10 @@ describe(LITERAL_SECRET_STRING, () => {
       });
     });
     expect(violationsOf(msg, LITERAL_SECRET_STRING)).toEqual([]);
+    // The synth succeeded (no finding of any rule) and the template holds the secrets the case is about.
+    expect(msg).toBe('');
+    expect(typesOf(resourceTypes)).toEqual(['AWS::S3::Bucket', 'AWS::SecretsManager::Secret']);
+    expect(Object.values(resourceTypes!).filter((t) => t === 'AWS::SecretsManager::Secret')).toHaveLength(2);
   });
 });
 
@@ -314,7 +321,7 @@ describe(`${PLAIN_ENV_SECRET} on every resource type that takes environment vari
   });
 
   test('secret-store settings pass: App Runner RuntimeEnvironmentSecrets, buildspec secrets-manager, CodeBuild SECRETS_MANAGER', () => {
-    const msg = synthWithGuardrails((stack) => {
+    const { message: msg, resourceTypes } = synthGuarded((stack) => {
       const secret = new sm.Secret(stack, 'S');
       new apprunner.CfnService(stack, 'Svc', {
         sourceConfiguration: {
@@ -335,6 +342,8 @@ describe(`${PLAIN_ENV_SECRET} on every resource type that takes environment vari
       });
     });
     expect(violationsOf(msg, PLAIN_ENV_SECRET)).toEqual([]);
+    expect(msg).toBe('');
+    expect(typesOf(resourceTypes)).toEqual(expect.arrayContaining(['AWS::AppRunner::Service', 'AWS::CodeBuild::Project']));
   });
 
   test("a dynamic reference in an inline buildspec's env.variables fails", () => {
@@ -458,7 +467,7 @@ describe(LITERAL_CREDENTIAL, () => {
   });
 
   test('managed, generated and referenced credentials pass', () => {
-    const msg = synthWithGuardrails((stack) => {
+    const { message: msg, resourceTypes } = synthGuarded((stack) => {
       const v = vpc(stack);
       const engine = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16 });
       new rds.DatabaseInstance(stack, 'Generated', {
@@ -481,5 +490,10 @@ describe(LITERAL_CREDENTIAL, () => {
       });
     });
     expect(violationsOf(msg, LITERAL_CREDENTIAL)).toEqual([]);
+    expect(msg).toBe('');
+    expect(typesOf(resourceTypes)).toEqual(
+      expect.arrayContaining(['AWS::RDS::DBInstance', 'AWS::RDS::DBCluster', 'AWS::DocDB::DBCluster', 'AWS::SecretsManager::Secret']),
+    );
+    expect(Object.values(resourceTypes!).filter((t) => t === 'AWS::RDS::DBInstance')).toHaveLength(2);
   });
 });

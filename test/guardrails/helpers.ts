@@ -25,6 +25,21 @@ const CFN_WARNING_REPORT =
  * validation finds in them (a warning here, the flag being off) is not printed; any other output is.
  */
 export function synthWithGuardrails(build: (stack: Stack) => void, stackId = 'Bad'): string {
+  return synthGuarded(build, stackId).message;
+}
+
+/** The outcome of a guarded synth: the validation message ('' when synth passed) and the stack's template (when it did). */
+export interface GuardedSynth {
+  message: string;
+  /** The synthesized template's resource types, by logical id; undefined when the synth failed. */
+  resourceTypes?: Record<string, string>;
+}
+
+/**
+ * synthWithGuardrails, also returning what was synthesized: a "passes" case asserts the synth succeeded and produced
+ * the resources it is about, so it cannot pass because the synth failed for another reason.
+ */
+export function synthGuarded(build: (stack: Stack) => void, stackId = 'Bad'): GuardedSynth {
   const app = new App({ context: FAST_CONTEXT });
   // aws-cdk-lib's CloudFormation validation as the real app runs it: the same engine and rules, reports cached.
   Validations.of(app).addPlugins(new SecretGuardrails(), new CachedCloudFormationValidatePlugin());
@@ -32,10 +47,13 @@ export function synthWithGuardrails(build: (stack: Stack) => void, stackId = 'Ba
   const output = new OutputCapture();
   output.start();
   try {
-    app.synth();
-    return '';
+    const template = app.synth().getStackByName(stackId).template as { Resources?: Record<string, { Type: string }> };
+    return {
+      message: '',
+      resourceTypes: Object.fromEntries(Object.entries(template.Resources ?? {}).map(([id, r]) => [id, r.Type])),
+    };
   } catch (e) {
-    return e instanceof Error ? e.message : String(e);
+    return { message: e instanceof Error ? e.message : String(e) };
   } finally {
     output.stop();
     const rest = output.text.replace(CFN_WARNING_REPORT, '');

@@ -83,6 +83,7 @@ describe.each(['staging', 'prod'])('interface endpoints of %s', (env) => {
   });
 
   test('the database functions reach the endpoints the app creates by their own DNS names, and nothing else does', () => {
+    expect.hasAssertions();
     const endpoints = SERVICES.map((api) => endpointsOf(template(), api));
     const expected = config.network.createInterfaceEndpoints ? 1 : 0;
     expect(endpoints.map((e) => e.length)).toEqual([expected, expected]);
@@ -109,7 +110,12 @@ describe.each(['staging', 'prod'])('interface endpoints of %s', (env) => {
     for (const name of ['auth-secret-rotation', 'posthog-api-key-rotation']) {
       expect(Object.keys(fn(name).Environment.Variables).filter((k) => k.startsWith('AWS_ENDPOINT_URL'))).toEqual([]);
     }
-    if (!config.network.createInterfaceEndpoints) return;
+    if (!config.network.createInterfaceEndpoints) {
+      // No endpoint, no endpoint security group, and no rule naming the functions' group as a source.
+      expect(() => logicalIdOf(template(), 'AWS::EC2::SecurityGroup', 'DatabaseUrlRotationEndpointSecurityGroup')).toThrow(/found none/);
+      expect(resourcesOfType(template(), 'AWS::EC2::VPCEndpoint')).toEqual({});
+      return;
+    }
     // The endpoints' security group admits HTTPS from the functions only: they are the endpoints' only users.
     const endpointSg = logicalIdOf(template(), 'AWS::EC2::SecurityGroup', 'DatabaseUrlRotationEndpointSecurityGroup');
     expect(ingressOf(template(), endpointSg)).toEqual([
@@ -125,9 +131,15 @@ describe.each(['staging', 'prod'])('interface endpoints of %s', (env) => {
   });
 
   test('the model sees the outage the issue describes: private DNS on the same endpoints would cut off the tasks and the VPC', () => {
-    if (!config.network.createInterfaceEndpoints) return;
+    expect.hasAssertions();
     const withPrivateDns: Template = JSON.parse(JSON.stringify(template()));
     for (const r of Object.values(resourcesOfType(withPrivateDns, 'AWS::EC2::VPCEndpoint'))) r.Properties.PrivateDnsEnabled = true;
+    if (!config.network.createInterfaceEndpoints) {
+      // No endpoint to switch private DNS on: every workload keeps its way to both APIs.
+      for (const api of SERVICES)
+        expect(workloads().map((w) => reach(withPrivateDns, api, w))).toEqual(['unchanged', 'unchanged', 'unchanged']);
+      return;
+    }
     for (const api of SERVICES) {
       expect(workloads().map((w) => `${w.name}: ${reach(withPrivateDns, api, w)}`)).toEqual([
         "the app's tasks: cut off",

@@ -8,7 +8,8 @@ import { logicalIdOf, physicalArns, resolveIntrinsics, rolePolicies, type StackL
 import { resourcesOfType, synthesizeApp, type Template } from './synthesized-app';
 import { OutputCapture } from '../support/output-capture';
 import { bundleAll } from '../support/bundle-handlers';
-import { HANDLERS } from '../../catalog/handlers';
+import { HANDLERS, type HandlerName } from '../../catalog/handlers';
+import { EXTERNAL_SECRET_NAMES, SECRETS } from '../../catalog/secrets';
 
 const WHERE: StackLocation = { account: '111111111111', region: 'us-east-1' };
 const at = (env: string): StackLocation => ({ ...WHERE, stackName: `Fleapo-${env}` });
@@ -542,13 +543,29 @@ test('a real synth bundles each handler with esbuild into a small CommonJS file 
   // Each bundle is, byte for byte, a bundle of one handler's entry as the handler tests build and run them.
   const built = await bundleAll(fs.mkdtempSync(path.join(os.tmpdir(), 'fleapo-each-')));
   const handlerOf = new Map(Object.entries(built).map(([name, { file }]) => [fs.readFileSync(file, 'utf8'), name]));
+  expect(handlerOf.size).toBe(Object.keys(HANDLERS).length); // every handler's build differs from every other's
+  // Which handler each function must run, from the function's name (not from the bundle): swapping two functions'
+  // code, or giving one the build of another handler, fails here.
+  const expected: Record<string, HandlerName> = {
+    'fleapo-prod-auth-secret-rotation': 'auth-secret-rotation',
+    'fleapo-prod-database-url-rotation': 'database-url-rotation',
+    'fleapo-prod-database-role-retirement': 'database-role-retirement',
+    'fleapo-prod-stripe-revoke-notice': 'stripe-revoke-notice',
+    ...Object.fromEntries(
+      EXTERNAL_SECRET_NAMES.map((name) => [`fleapo-prod-${SECRETS[name].suffix}-rotation`, 'external-secret-rotation']),
+    ),
+  };
+  expect(functions.map((fn) => fn.Properties.FunctionName).sort()).toEqual(Object.keys(expected).sort());
   const deployed = new Set<string>();
   for (const fn of functions) {
     expect(fn.Properties.Handler).toBe('index.handler');
     const bundle = path.join(outdir, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`, 'index.js');
     expect(fs.statSync(bundle).size).toBeLessThan(300 * 1024);
     const handler = handlerOf.get(fs.readFileSync(bundle, 'utf8'));
-    expect({ bundle, handler }).toEqual({ bundle, handler: expect.any(String) });
+    expect({ fn: fn.Properties.FunctionName, handler }).toEqual({
+      fn: fn.Properties.FunctionName,
+      handler: expected[fn.Properties.FunctionName],
+    });
     deployed.add(handler!);
     // As in the Lambda runtime, the AWS SDK v3 comes from outside the bundle (here: this project's node_modules).
     const exported = execFileSync(process.execPath, ['-e', `process.stdout.write(typeof require(${JSON.stringify(bundle)}).handler)`], {

@@ -11,7 +11,8 @@ import { BASE_ROLE, RotationHarness } from '../support/rotation-harness';
 import { RUN_DIR_ENV } from '../support/test-run';
 
 /** The BUILT bundles (NodejsFunction options) run in fresh node processes against the doubles and a real PostgreSQL. */
-const h = new RotationHarness();
+// The database takes TLS only; each bundle's node trusts its CA through NODE_EXTRA_CA_CERTS, as on Lambda.
+const h = new RotationHarness(true, { tls: true });
 let outdir = '';
 let bundles: Bundles;
 
@@ -59,7 +60,9 @@ test('built AUTH_SECRET bundle rotates', async () => {
   expect(h.ecs.rollCount).toBe(1);
 });
 
-test('built DATABASE_URL and retirement bundles: two rotations and a retirement', async () => {
+test('built DATABASE_URL and retirement bundles: two rotations and a retirement, over TLS (DB_SSL=require, the CA from NODE_EXTRA_CA_CERTS)', async () => {
+  expect(process.env.DB_SSL).toBe('require');
+  expect(process.env.NODE_EXTRA_CA_CERTS).toMatch(/ca\.crt$/);
   const arn = h.sm.createSecret('fleapo/test/bundle-database-url', h.bootstrapJson());
   process.env.SECRET_ARN = arn;
   const rotate = run('database-url-rotation') as (e: RotationEvent) => Promise<unknown>;

@@ -6,16 +6,39 @@ import { AwsError } from '../support/aws-json-server';
 import { deploymentEvent, invoker, scheduledEvent } from '../support/events';
 import { RotationEvent } from '../support/fake-secrets-manager';
 import { parseIntoClientConfig } from 'pg-connection-string';
+
+import { Client } from 'pg';
 import { urlLogsIn } from '../support/postgres-server';
 import { BASE_ROLE, recordingErrors, RotationHarness } from '../support/rotation-harness';
 
-const h = new RotationHarness();
+// TLS required, as RDS runs them: a PostgreSQL that refuses plain text, its certificate from a CA trusted as
+// NODE_EXTRA_CA_CERTS makes Lambda trust the RDS CAs, and DB_SSL=require.
+const h = new RotationHarness(true, { tls: true });
 const rotate = invoker(rotationHandler);
 const retire = (event: unknown) => recordingErrors(h, () => retirementHandler(event));
 let secretArn = '';
 
 const current = () => h.sm.value(secretArn, 'AWSCURRENT')!;
 const userOf = (url: string) => /^postgres:\/\/([^:]+):/.exec(url)?.[1];
+/** The URL's query as written (`(none)` without one): after the user information, so it carries no password. */
+const queryOf = (url: string) => (url.includes('?') ? url.slice(url.indexOf('?')) : '(none)');
+/**
+ * What pg (pg-connection-string) connects to with `url`, every key it reads but the password (never printed, only
+ * whether there is one): the configured host, port, database and role, with TLS (sslmode=require: pg 8 verifies).
+ */
+function pgTargetOf(url: string): Record<string, unknown> {
+  const { password, ...rest } = parseIntoClientConfig(url);
+  return { ...rest, hasPassword: typeof password === 'string' && password.length > 0 };
+}
+const configuredTarget = (user: string) => ({
+  host: '127.0.0.1',
+  port: h.proxy.port,
+  database: process.env.DB_NAME,
+  user,
+  sslmode: 'require',
+  ssl: {},
+  hasPassword: true,
+});
 const metricLines = (name: string) => h.capture.jsonLines().filter((l) => name in l && '_aws' in l);
 
 beforeAll(async () => {
@@ -28,6 +51,24 @@ afterAll(async () => {
   await h.stop();
 });
 
+test('the database takes TLS connections only (a plain-text login is refused), the functions run with DB_SSL=require', async () => {
+  expect(process.env.DB_SSL).toBe('require');
+  const plain = new Client({
+    host: '127.0.0.1',
+    port: h.pg.port,
+    user: h.pg.masterUser,
+    password: h.pg.masterPassword,
+    database: 'postgres',
+    ssl: false,
+  });
+  plain.on('error', () => undefined);
+  // 28000: "no pg_hba.conf entry for host ..., no encryption"
+  await expect(plain.connect()).rejects.toMatchObject({ code: '28000' });
+  const master = await h.master();
+  const { rows } = await master.query<{ ssl: boolean }>('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
+  expect(rows).toEqual([{ ssl: true }]);
+});
+
 describe('DATABASE_URL rotation with alternating users and retirement', () => {
   test('first rotation turns the bootstrap JSON into a working URL for the base user', async () => {
     const result = await h.rotate(secretArn, rotate);
@@ -35,14 +76,10 @@ describe('DATABASE_URL rotation with alternating users and retirement', () => {
     const url = current();
     expect(userOf(url)).toBe(BASE_ROLE);
     expect(await urlLogsIn(url)).toBe(true);
-    // Built from the configuration: what pg reads from it is the configured target (DB_SSL=disable here: no query).
-    expect(parseIntoClientConfig(url)).toMatchObject({
-      host: '127.0.0.1',
-      port: h.proxy.port,
-      user: BASE_ROLE,
-      database: process.env.DB_NAME,
-    });
-    expect(url).not.toContain('?');
+    // Built from the configuration: what pg reads from it is the configured target, nothing else, with TLS
+    // (DB_SSL=require here: the query is exactly sslmode=require). No assertion here prints the value.
+    expect(pgTargetOf(url)).toEqual(configuredTarget(BASE_ROLE));
+    expect(queryOf(url)).toBe('?sslmode=require');
     expect(h.ecs.rollCount).toBe(1);
     expect(h.sm.tags(secretArn)).toMatchObject({
       [TAG_ROLLOUT_VERSION]: result.token,
@@ -72,8 +109,8 @@ describe('DATABASE_URL rotation with alternating users and retirement', () => {
 
     const newUrl = current();
     expect(userOf(newUrl)).toBe(`${BASE_ROLE}_clone`);
-    expect(parseIntoClientConfig(newUrl)).toMatchObject({ host: '127.0.0.1', port: h.proxy.port, user: `${BASE_ROLE}_clone` });
-    expect(Object.keys(parseIntoClientConfig(newUrl)).sort()).toEqual(['database', 'host', 'password', 'port', 'user']);
+    expect(pgTargetOf(newUrl)).toEqual(configuredTarget(`${BASE_ROLE}_clone`));
+    expect(queryOf(newUrl)).toBe('?sslmode=require');
     expect(h.sm.tags(secretArn)['fleapo:database-role']).toBe(`${BASE_ROLE}_clone`);
     expect(h.ecs.rollCount).toBe(2);
     const newTask = await h.openSession(newUrl);
@@ -161,7 +198,7 @@ describe('DATABASE_URL rotation with alternating users and retirement', () => {
     expect(failed).toMatchObject({ ok: false, step: 'setSecret' });
     if (failed.ok) return;
     expect(failed.error.message).toMatch(new RegExp(`^Role ${BASE_ROLE}_clone still has 1 session\\(s\\) in pg_stat_activity`));
-    expect(current()).toBe(before);
+    expect(current() === before).toBe(true); // compared, not printed
     expect(await urlLogsIn(before)).toBe(true);
     expect((await straggler.query('SELECT 1 AS one')).rows[0].one).toBe(1);
     await expect(h.sm.rotate(secretArn, rotate)).rejects.toThrow("A previous rotation isn't complete");
@@ -251,11 +288,11 @@ describe('idempotency and failures', () => {
     expect(failed).toMatchObject({ ok: false, step });
     // AWSCURRENT always works; before finishSecret moved it, it is unchanged.
     expect(await urlLogsIn(current())).toBe(true);
-    if (step !== 'finishSecret') expect(current()).toBe(before);
+    if (step !== 'finishSecret') expect(current() === before).toBe(true); // compared, not printed
 
     const retried = await h.rotate(secretArn, rotate, failed.token);
     expect(retried).toMatchObject({ ok: true });
-    expect(current()).not.toBe(before);
+    expect(current() === before).toBe(false); // compared, not printed
     expect(h.sm.versionIdOf(secretArn, 'AWSCURRENT')).toBe(failed.token);
     expect(h.sm.versionIdOf(secretArn, 'AWSPREVIOUS')).toBeDefined();
     expect(await urlLogsIn(current())).toBe(true);
@@ -307,7 +344,7 @@ describe('malformed events are refused without a stage change', () => {
     if (result.ok) return;
     expect(result.error.message).toBe(`Secret ${arn}: AWSCURRENT is not a postgres:// URL`);
     expect(h.sm.stages(arn)[result.token]).toEqual(['AWSPENDING']); // only the empty version RotateSecret made
-    expect(h.sm.value(arn, 'AWSPENDING')).toBeUndefined();
+    expect(h.sm.value(arn, 'AWSPENDING') === undefined).toBe(true); // no value printed
   });
 
   test.each(['MASTER_SECRET_ARN', 'ECS_CLUSTER', 'ECS_SERVICE', 'DB_HOST', 'DB_PORT', 'DB_NAME', 'DB_APP_USER'])(
@@ -321,7 +358,7 @@ describe('malformed events are refused without a stage change', () => {
         expect(result).toMatchObject({ ok: false, step: 'createSecret' });
         if (!result.ok) expect(result.error.message).toBe(`Missing required environment variable ${name}`);
         expect(h.sm.versionIdOf(secretArn, 'AWSCURRENT')).not.toBe(result.token);
-        expect(h.sm.value(secretArn, 'AWSPENDING')).toBeUndefined();
+        expect(h.sm.value(secretArn, 'AWSPENDING') === undefined).toBe(true); // no value printed
         process.env[name] = saved;
         expect(await h.rotate(secretArn, rotate, result.token)).toMatchObject({ ok: true });
         expect(before).not.toBe(JSON.stringify(h.sm.stages(secretArn)));

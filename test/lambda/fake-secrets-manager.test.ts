@@ -167,4 +167,42 @@ describe('FakeSecretsManager', () => {
       expect(sm.configurationTests.at(-1)).toMatchObject({ ok: false, step: 'testSecret' });
     },
   );
+
+  test('four steps that return without moving AWSCURRENT: not a complete rotation (AWSPENDING stays, the next one is refused, the same token completes it)', async () => {
+    const arn = sm.createSecret('double/no-finish', 'v1');
+    const v1 = sm.versionIdOf(arn, 'AWSCURRENT')!;
+    const idle = await sm.rotate(arn, async () => undefined, 'tok-idle');
+    expect(idle).toMatchObject({ ok: false, step: 'finishSecret' });
+    expect(sm.stages(arn)).toEqual({ [v1]: ['AWSCURRENT'], 'tok-idle': ['AWSPENDING'] });
+    await expect(sm.rotate(arn, async () => undefined, 'tok-other')).rejects.toThrow("A previous rotation isn't complete");
+    // Retried with its token, the rotation that moves AWSCURRENT completes and AWSPENDING goes.
+    const done = await sm.rotate(
+      arn,
+      async (event) => {
+        if (event.Step === 'createSecret') {
+          await client.send(
+            new PutSecretValueCommand({
+              SecretId: arn,
+              ClientRequestToken: event.ClientRequestToken,
+              SecretString: 'v2',
+              VersionStages: ['AWSPENDING'],
+            }),
+          );
+        }
+        if (event.Step === 'finishSecret') {
+          await client.send(
+            new UpdateSecretVersionStageCommand({
+              SecretId: arn,
+              VersionStage: 'AWSCURRENT',
+              MoveToVersionId: event.ClientRequestToken,
+              RemoveFromVersionId: v1,
+            }),
+          );
+        }
+      },
+      'tok-idle',
+    );
+    expect(done).toEqual({ ok: true, token: 'tok-idle' });
+    expect(sm.stages(arn)).toEqual({ [v1]: ['AWSPREVIOUS'], 'tok-idle': ['AWSCURRENT'] });
+  });
 });

@@ -78,6 +78,9 @@ async function rotationInProgress() {
   const before = h.ecs.primary;
   const arn = h.sm.createSecret(`fleapo/test/record-${crypto.randomBytes(3).toString('hex')}`, hex());
   const versionId = h.sm.versionIdOf(arn, 'AWSCURRENT')!;
+  // A later millisecond than the version's CreatedDate (both clocks read Date.now()): a record 1 ms before the
+  // deployment (below) is then after the version, as the test means, not before it by chance.
+  await new Promise((resolve) => setTimeout(resolve, 3));
   const rollout = h.ecs.deployNewRevision();
   return { arn, versionId, before, rollout };
 }

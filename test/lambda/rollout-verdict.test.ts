@@ -1,6 +1,7 @@
 import {
   ObservedDeployment,
   ObservedTask,
+  rollbackOfVanishedDeployment,
   rolloutStartFromAws,
   rolloutVerdict,
   startedBefore,
@@ -150,4 +151,31 @@ test('rolloutStartFromAws: the recorded start only when AWS backs it, else the o
   });
   expect(rolloutStartFromAws(record, at(-5), [])).toMatchObject({ problem: expect.stringContaining('ECS does not report') });
   expect(rolloutStartFromAws({ ...record, deploymentId: undefined }, at(-5), [d('d1', 0)])).toEqual({ since: T });
+});
+
+test('rollbackOfVanishedDeployment: the recorded deployment gone and a rollback created since the record and the version: failed; else nothing', () => {
+  const ms = (n: number) => new Date(T.getTime() + n);
+  const record = { versionId: 'v2', deploymentId: 'd1', createdAt: T };
+  const rollback = (id: string, n: number, status = 'PRIMARY'): ObservedDeployment => ({
+    id,
+    status,
+    rolloutState: 'IN_PROGRESS',
+    rolloutStateReason: 'ECS deployment circuit breaker: rolling back to deploymentId d0.',
+    createdAt: ms(n),
+  });
+  const previous: ObservedDeployment = { id: 'd0', status: 'ACTIVE', rolloutState: 'COMPLETED', createdAt: ms(-10) };
+  // replaces-tasks: a new rollback deployment next to the previous one; rolloutStartFromAws cannot back the record.
+  expect(rolloutStartFromAws(record, ms(-5), [previous, rollback('d9', 7)])).toMatchObject({ problem: expect.any(String) });
+  expect(rollbackOfVanishedDeployment(record, ms(-5), [previous, rollback('d9', 7)])).toEqual({
+    state: 'failed',
+    reason: expect.stringContaining('deployment d1 is no longer reported and deployment d9 is a rollback'),
+  });
+  // Not this: the recorded deployment still reported; a rollback from before the record or the version; an INACTIVE
+  // one; no reason of a rollback; no CreatedDate from Secrets Manager.
+  expect(rollbackOfVanishedDeployment(record, ms(-5), [rollback('d1', 0), rollback('d9', 7)])).toBeUndefined();
+  expect(rollbackOfVanishedDeployment(record, ms(-5), [{ ...previous, ...rollback('d0', -10) }])).toBeUndefined(); // resumes-previous
+  expect(rollbackOfVanishedDeployment(record, ms(8), [previous, rollback('d9', 7)])).toBeUndefined();
+  expect(rollbackOfVanishedDeployment(record, ms(-5), [previous, rollback('d9', 7, 'INACTIVE')])).toBeUndefined();
+  expect(rollbackOfVanishedDeployment(record, ms(-5), [previous, { ...rollback('d9', 7), rolloutStateReason: undefined }])).toBeUndefined();
+  expect(rollbackOfVanishedDeployment(record, undefined, [previous, rollback('d9', 7)])).toBeUndefined();
 });

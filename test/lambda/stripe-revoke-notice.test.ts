@@ -99,6 +99,33 @@ test('a rollback (the failed deployment already gone, the rollback completed) an
   expect(h.sm.tags(stripeArn)[TAG_REVOKE_NOTICE_VERSION]).not.toBe(h.sm.versionIdOf(stripeArn, 'AWSCURRENT'));
 });
 
+// The same rollback under the other readings of what ECS does (RollbackModel, not documented): never announced while
+// the failed deployment is listed; once the rollback completed, announced only if its tasks started after the
+// switch (they read the new key): 'replaces-tasks'; a resumed deployment from before the switch never carries it.
+test.each([
+  ['replaces-tasks', 1],
+  ['resumes-previous', 0],
+] as const)(
+  'a rollback under the ECS model %s: %i announcement(s) once the rollback completed, none before',
+  async (model, announcements) => {
+    await rotateStripeKey();
+    const failed = h.ecs.primary.id;
+    const published = sns.published.length;
+    const rollback = h.ecs.failDeployment(failed, { visibleForPolls: 1, model })!;
+    expect(await handler(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_FAILED', failed, 'rolling back'))).toEqual({
+      announced: [],
+    });
+    expect(await handler(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_IN_PROGRESS', rollback.id, 'rolling back'))).toEqual({
+      announced: [],
+    });
+    h.ecs.completeDeployment(rollback.id);
+    await handler(deploymentEvent(h.ecs.serviceArn, 'SERVICE_DEPLOYMENT_COMPLETED', rollback.id));
+    expect(sns.published.length).toBe(published + announcements);
+    const announced = h.sm.tags(stripeArn)[TAG_REVOKE_NOTICE_VERSION] === h.sm.versionIdOf(stripeArn, 'AWSCURRENT');
+    expect(announced).toBe(announcements === 1);
+  },
+);
+
 test("a code deploy that superseded the rotation's deployment completes: announced once, naming that deployment", async () => {
   const version = await rotateStripeKey();
   const ours = h.ecs.primary.id;

@@ -27,6 +27,19 @@ interface InjectedFailure {
 }
 
 /**
+ * How the reply of an operation that took effect is lost: `status-500` answers HTTP 500 InternalServiceError (the
+ * service failed after it applied the change), `reset` destroys the connection without an answer (a network cut).
+ * The AWS SDK's default (standard) retry strategy retries both: the same request reaches the service again.
+ */
+export type LostReply = 'status-500' | 'reset';
+
+interface InjectedLoss {
+  operation: string;
+  remaining: number;
+  how: LostReply;
+}
+
+/**
  * A minimal AWS JSON 1.1 protocol server on 127.0.0.1: `POST /` with header
  * `X-Amz-Target: <prefix>.<Operation>` and a JSON body; errors as `{"__type","message"}`.
  * Request signatures are not checked.
@@ -34,6 +47,7 @@ interface InjectedFailure {
 export class AwsJsonServer extends LocalHttpServer {
   readonly calls: RecordedCall[] = [];
   private failures: InjectedFailure[] = [];
+  private losses: InjectedLoss[] = [];
 
   constructor(
     private readonly targetPrefix: string,
@@ -51,8 +65,17 @@ export class AwsJsonServer extends LocalHttpServer {
     this.failures.push({ operation, remaining: count, error });
   }
 
+  /**
+   * The next `count` calls of `operation` take effect (the operation runs), then their reply is lost (`how`): unlike
+   * failNext, which fails before anything happens, the caller cannot tell whether the call was applied.
+   */
+  loseReplyNext(operation: string, count = 1, how: LostReply = 'status-500'): void {
+    this.losses.push({ operation, remaining: count, how });
+  }
+
   clearFailures(): void {
     this.failures = [];
+    this.losses = [];
   }
 
   callsOf(operation: string): RecordedCall[] {
@@ -88,8 +111,15 @@ export class AwsJsonServer extends LocalHttpServer {
         throw failure.error;
       }
       const output = this.operations[operation](input);
-      if (output instanceof Promise) output.then((o) => send(200, o ?? {}), sendError);
-      else send(200, output ?? {});
+      const loss = this.losses.find((f) => f.operation === operation && f.remaining > 0);
+      if (loss) loss.remaining -= 1;
+      const reply = (o: unknown) => {
+        if (loss?.how === 'reset') req.socket.destroy();
+        else if (loss) sendError(new AwsError('InternalServiceError', 'injected failure after the operation took effect', 500));
+        else send(200, o ?? {});
+      };
+      if (output instanceof Promise) output.then(reply, sendError);
+      else reply(output);
     } catch (error) {
       sendError(error);
     }

@@ -22,8 +22,17 @@ export interface FakeTask {
   taskArn: string;
   /** `service:<name>` for service tasks, `family:<family>` for RunTask. */
   group: string;
-  /** The deployment id for service tasks, what RunTask was given otherwise. */
+  /**
+   * The deployment id for service tasks, what RunTask was given otherwise: set when the task starts and never changed
+   * (ECS API reference, Task: "If an Amazon ECS service started the task, the startedBy parameter contains the
+   * deployment ID of the service that starts it").
+   */
   startedBy: string;
+  /**
+   * The deployment a service task counts for (its runningCount; the one whose completion keeps it): the one that
+   * started it, or a rollback deployment that kept it (RollbackModel 'keeps-tasks'). Not an ECS field.
+   */
+  deploymentId?: string;
   taskDefinitionArn: string;
   lastStatus: 'PENDING' | 'RUNNING' | 'DEACTIVATING' | 'STOPPED';
   desiredStatus: 'RUNNING' | 'STOPPED';
@@ -35,22 +44,41 @@ export interface FakeTask {
 }
 
 /**
+ * What a circuit-breaker rollback does with the service's tasks and deployments. Documented (docs/aws-facts.md,
+ * "Test doubles' sourced behaviour"): the service is rolled back to the last deployment that completed, and a
+ * rollback needs one. Not documented: whether that is a new deployment or the completed one resumed, and whether
+ * the tasks it still runs are kept or replaced. The tests whose outcome depends on it run under each model:
+ * - 'keeps-tasks': a new deployment of the previous task definition (reason "rolling back to deploymentId X") that
+ *   keeps the previous deployment's running tasks (they were never replaced);
+ * - 'replaces-tasks': a new deployment of the previous task definition that starts tasks of its own (they read the
+ *   secrets when they start) and drains the previous deployment's tasks when it completes;
+ * - 'resumes-previous': no new deployment: the last completed deployment becomes PRIMARY and IN_PROGRESS again,
+ *   with its tasks.
+ */
+export type RollbackModel = 'keeps-tasks' | 'replaces-tasks' | 'resumes-previous';
+export const ROLLBACK_MODELS: readonly RollbackModel[] = ['keeps-tasks', 'replaces-tasks', 'resumes-previous'];
+
+/**
  * ECS double (AWS JSON 1.1, target prefix AmazonEC2ContainerServiceV20141113) for one service in one cluster, with
  * the behaviour the rollout decisions must survive:
  * - UpdateService(forceNewDeployment, or a new taskDefinition) creates a PRIMARY deployment (createdAt/updatedAt,
  *   rolloutState IN_PROGRESS); the former PRIMARY becomes ACTIVE and keeps its tasks while the new one rolls out.
  *   A deployment superseded before it completed never COMPLETES: when a newer one completes, every older one is
  *   INACTIVE and vanishes from DescribeServices, and its tasks stop.
- * - failDeployment: rolloutState FAILED; with the circuit breaker's rollback (default), a new PRIMARY deployment of the
- *   previous task definition is created IN_PROGRESS with reason "ECS deployment circuit breaker: rolling back to
- *   deploymentId ...", it keeps the previous deployment's running tasks (they were never replaced), and the failed
- *   deployment's tasks stop. The failed deployment is gone from DescribeServices after `visibleForPolls` more calls
- *   (default 0: at the next poll).
+ * - failDeployment: rolloutState FAILED, its tasks stop; with the circuit breaker's rollback (default), the service
+ *   goes back to the last completed deployment as `rollbackModel` says (default 'keeps-tasks': a new PRIMARY
+ *   deployment of the previous task definition, IN_PROGRESS, reason "ECS deployment circuit breaker: rolling back to
+ *   deploymentId ...", keeping the previous deployment's running tasks). The failed deployment is gone from
+ *   DescribeServices after `visibleForPolls` more calls (default 0: at the next poll).
  * - Tasks: service tasks (group `service:NAME`, startedBy the deployment) and standalone RunTask tasks (group
  *   `family:FAMILY`), with createdAt/startedAt/stoppedAt and lastStatus; ListTasks (cluster, family, serviceName,
  *   desiredStatus, pagination) and DescribeTasks. A task reads its secrets once, when it starts (`readSecrets`).
- * - `updateServiceError`: every UpdateService fails with it (permissions, a deleted service); deleteService makes
- *   the service INACTIVE (UpdateService: ServiceNotActiveException).
+ * - `updateServiceError`: every UpdateService fails with it (permissions, a deleted service).
+ * - A service that is not there (docs/aws-facts.md, "Test doubles' sourced behaviour"): DescribeServices of a name or ARN
+ *   the cluster never had answers `services: []` with `failures: [{ arn, reason: "MISSING" }]` (no error);
+ *   UpdateService of it throws ServiceNotFoundException. deleteService(): DRAINING while service tasks still run,
+ *   then INACTIVE, both still described (UpdateService: ServiceNotActiveException); purgeService(): the INACTIVE
+ *   record is cleaned up, DescribeServices throws ServiceNotFoundException.
  * Times are a strictly increasing clock (ms), so "created before/after" is never a tie.
  */
 export class FakeEcs extends AwsServiceDouble {
@@ -74,7 +102,9 @@ export class FakeEcs extends AwsServiceDouble {
   updateServiceError: AwsError | undefined;
   /** ListTasks page size (small values exercise pagination). */
   pageSize = 100;
-  private serviceStatus: 'ACTIVE' | 'INACTIVE' = 'ACTIVE';
+  /** What a circuit-breaker rollback does (see RollbackModel). */
+  rollbackModel: RollbackModel = 'keeps-tasks';
+  private serviceStatus: 'ACTIVE' | 'DRAINING' | 'INACTIVE' | 'PURGED' = 'ACTIVE';
   private rolls = 0;
   private counter = 1000;
   private lastTime = 0;
@@ -140,9 +170,9 @@ export class FakeEcs extends AwsServiceDouble {
   completeDeployment(id = this.primary.id): void {
     const d = this.deployment(id);
     if (d.status !== 'PRIMARY') throw new Error(`fake ECS: only the PRIMARY deployment completes (${id} is ${d.status})`);
-    const own = this.liveTasks.filter((t) => t.startedBy === id);
+    const own = this.liveTasks.filter((t) => t.deploymentId === id);
     for (let i = own.length; i < this.desiredCount; i++) this.launch(`service:${this.serviceName}`, id, d.taskDefinition);
-    for (const t of this.liveTasks) if (t.group === `service:${this.serviceName}` && t.startedBy !== id) this.stopNow(t);
+    for (const t of this.liveTasks) if (t.group === `service:${this.serviceName}` && t.deploymentId !== id) this.stopNow(t);
     d.rolloutState = 'COMPLETED';
     d.rolloutStateReason = `ECS deployment ${id} completed.`;
     d.updatedAt = this.now();
@@ -154,12 +184,15 @@ export class FakeEcs extends AwsServiceDouble {
    * rollback deployment of the previous deployment's task definition that keeps that deployment's tasks, and the
    * failed deployment is reported for `visibleForPolls` more DescribeServices calls, then vanishes.
    */
-  failDeployment(id = this.primary.id, options: { rollback?: boolean; visibleForPolls?: number } = {}): FakeDeployment | undefined {
+  failDeployment(
+    id = this.primary.id,
+    options: { rollback?: boolean; visibleForPolls?: number; model?: RollbackModel } = {},
+  ): FakeDeployment | undefined {
     const d = this.deployment(id);
     d.rolloutState = 'FAILED';
     d.rolloutStateReason = 'ECS deployment circuit breaker: tasks failed to start.';
     d.updatedAt = this.now();
-    for (const t of this.liveTasks) if (t.startedBy === id) this.stopNow(t);
+    for (const t of this.liveTasks) if (t.deploymentId === id) this.stopNow(t);
     if (options.rollback === false) return undefined;
     // Back to the newest deployment that completed (still ACTIVE: its tasks were never all replaced).
     const previous = [...this.deployments].reverse().find((x) => x !== d && x.status !== 'INACTIVE' && x.rolloutState === 'COMPLETED');
@@ -167,10 +200,23 @@ export class FakeEcs extends AwsServiceDouble {
     d.status = 'ACTIVE';
     d.visibleFor = options.visibleForPolls ?? 0;
     for (const x of this.deployments) if (x.status === 'PRIMARY') x.status = 'ACTIVE';
+    const model = options.model ?? this.rollbackModel;
+    if (model === 'resumes-previous') {
+      previous.status = 'PRIMARY';
+      previous.rolloutState = 'IN_PROGRESS';
+      previous.rolloutStateReason = `ECS deployment circuit breaker: rolling back to deploymentId ${previous.id}.`;
+      previous.updatedAt = this.now();
+      this.taskDefinition = previous.taskDefinition;
+      return previous;
+    }
     const rollback = this.addDeployment(previous.taskDefinition);
     rollback.rolloutStateReason = `ECS deployment circuit breaker: rolling back to deploymentId ${previous.id}.`;
-    for (const t of this.liveTasks) if (t.startedBy === previous.id) t.startedBy = rollback.id; // kept, never replaced
-    previous.status = 'INACTIVE';
+    if (model === 'keeps-tasks') {
+      // Kept, never replaced: they count for the rollback deployment now (their startedBy stays what it was).
+      for (const t of this.liveTasks) if (t.deploymentId === previous.id) t.deploymentId = rollback.id;
+      previous.status = 'INACTIVE';
+    }
+    // 'replaces-tasks': the previous deployment keeps its tasks (ACTIVE) until the rollback completes and drains it.
     return rollback;
   }
 
@@ -193,9 +239,22 @@ export class FakeEcs extends AwsServiceDouble {
     this.stopNow(t);
   }
 
-  /** The service is deleted: DescribeServices reports it INACTIVE, UpdateService fails. */
-  deleteService(): void {
+  /**
+   * DeleteService (with desiredCount 0): DRAINING while its tasks still run (`drain: false` leaves them running),
+   * then INACTIVE once they stopped. DescribeServices still describes it; UpdateService fails.
+   */
+  deleteService(options: { drain?: boolean } = {}): void {
+    this.desiredCount = 0;
+    this.serviceStatus = 'DRAINING';
+    if (options.drain === false) return;
+    for (const t of this.liveTasks) if (t.group === `service:${this.serviceName}`) this.stopNow(t);
     this.serviceStatus = 'INACTIVE';
+  }
+
+  /** The INACTIVE service's record is cleaned up: DescribeServices throws ServiceNotFoundException. */
+  purgeService(): void {
+    if (this.serviceStatus !== 'INACTIVE') throw new Error('fake ECS: only an INACTIVE service is purged');
+    this.serviceStatus = 'PURGED';
   }
 
   // ---- internals ----
@@ -233,6 +292,7 @@ export class FakeEcs extends AwsServiceDouble {
       taskArn: `arn:aws:ecs:${this.region}:${this.account}:task/${this.clusterName}/${this.nextId('t')}`,
       group,
       startedBy,
+      ...(group.startsWith('service:') ? { deploymentId: startedBy } : {}),
       taskDefinitionArn,
       lastStatus: 'PENDING',
       desiredStatus: 'RUNNING',
@@ -259,9 +319,13 @@ export class FakeEcs extends AwsServiceDouble {
     if (cluster !== this.clusterArn && cluster !== this.clusterName) throw new AwsError('ClusterNotFoundException', 'Cluster not found.');
   }
 
+  private isService(service: unknown): boolean {
+    return service === this.serviceArn || service === this.serviceName;
+  }
+
   private checkTarget(cluster: unknown, service: unknown): void {
     this.checkCluster(cluster);
-    if (service !== this.serviceArn && service !== this.serviceName) throw new AwsError('ServiceNotFoundException', 'Service not found.');
+    if (!this.isService(service) || this.serviceStatus === 'PURGED') throw new AwsError('ServiceNotFoundException', 'Service not found.');
   }
 
   private serviceView() {
@@ -270,7 +334,7 @@ export class FakeEcs extends AwsServiceDouble {
       serviceArn: this.serviceArn,
       serviceName: this.serviceName,
       clusterArn: this.clusterArn,
-      status: this.serviceStatus,
+      status: this.serviceStatus as 'ACTIVE' | 'DRAINING' | 'INACTIVE',
       taskDefinition: this.taskDefinition,
       desiredCount: this.desiredCount,
       runningCount: this.liveTasks.filter((t) => t.group === `service:${this.serviceName}`).length,
@@ -282,7 +346,7 @@ export class FakeEcs extends AwsServiceDouble {
           taskDefinition: d.taskDefinition,
           rolloutState: d.rolloutState,
           rolloutStateReason: d.rolloutStateReason,
-          runningCount: this.liveTasks.filter((t) => t.startedBy === d.id).length,
+          runningCount: this.liveTasks.filter((t) => t.deploymentId === d.id).length,
           createdAt: seconds(d.createdAt),
           updatedAt: seconds(d.updatedAt),
         })),
@@ -292,7 +356,7 @@ export class FakeEcs extends AwsServiceDouble {
   private updateService(input: Record<string, unknown>) {
     this.checkTarget(input.cluster, input.service);
     if (this.updateServiceError) throw this.updateServiceError;
-    if (this.serviceStatus === 'INACTIVE') throw new AwsError('ServiceNotActiveException', 'Service was not ACTIVE.');
+    if (this.serviceStatus !== 'ACTIVE') throw new AwsError('ServiceNotActiveException', 'Service was not ACTIVE.');
     const taskDefinition = typeof input.taskDefinition === 'string' ? input.taskDefinition : undefined;
     if (input.forceNewDeployment === true || (taskDefinition !== undefined && taskDefinition !== this.taskDefinition)) {
       this.startDeployment(taskDefinition ?? this.taskDefinition);
@@ -302,7 +366,15 @@ export class FakeEcs extends AwsServiceDouble {
 
   private describeServices(input: Record<string, unknown>) {
     const services = (input.services as string[]) ?? [];
-    this.checkTarget(input.cluster, services[0]);
+    this.checkCluster(input.cluster);
+    if (services.length !== 1) throw new AwsError('InvalidParameterException', 'test double: describe exactly one service');
+    if (!this.isService(services[0])) {
+      const arn = String(services[0]).startsWith('arn:')
+        ? services[0]
+        : `arn:aws:ecs:${this.region}:${this.account}:service/${this.clusterName}/${services[0]}`;
+      return { services: [], failures: [{ arn, reason: 'MISSING' }] };
+    }
+    if (this.serviceStatus === 'PURGED') throw new AwsError('ServiceNotFoundException', 'Service not found.');
     const view = this.serviceView();
     // A failed deployment is reported a limited number of times after its rollback started, then it is gone.
     for (const d of this.deployments) {

@@ -50,7 +50,8 @@ const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
  * - RotateSecret (`rotate`) refuses "A previous rotation isn't complete" while AWSPENDING is on a
  *   non-current version with another token; it creates the token's version empty, staged AWSPENDING
  *   (visible in DescribeSecret, ResourceNotFoundException from GetSecretValue) before invoking
- *   createSecret; it invokes the four steps and removes AWSPENDING only when all succeeded.
+ *   createSecret; it invokes the four steps and removes AWSPENDING only when all succeeded and AWSCURRENT is on the
+ *   token's version (steps that return without moving it leave the rotation incomplete, reported at finishSecret).
  * - PutSecretValue: ClientRequestToken idempotency (same value ok, other value ResourceExistsException);
  *   staging labels move from other versions; AWSCURRENT moving moves AWSPREVIOUS to the old version.
  * - UpdateSecretVersionStage: RemoveFromVersionId must be the holder (InvalidParameterException);
@@ -179,6 +180,17 @@ export class FakeSecretsManager extends AwsServiceDouble {
       } catch (error) {
         return { ok: false, token, step, error: error as Error };
       }
+    }
+    // A rotation is complete when AWSCURRENT is on its version (docs/aws-facts.md, "Test doubles' sourced
+    // behaviour"): then Secrets Manager removes AWSPENDING. Steps that all returned without moving AWSCURRENT leave
+    // AWSPENDING on a version that is not current: the rotation is not complete, and the next one is refused.
+    if (!secret.versions.get(token)?.stages.has(AWSCURRENT)) {
+      return {
+        ok: false,
+        token,
+        step: 'finishSecret',
+        error: new Error(`finishSecret returned, but AWSCURRENT is not on version ${token}`),
+      };
     }
     secret.versions.get(token)?.stages.delete(AWSPENDING);
     secret.lastRotatedAt = Date.now();

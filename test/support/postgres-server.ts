@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { RUN_DIR_ENV, runTmpDir } from './test-run';
+import type { TestCertificates } from './test-tls';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -34,12 +35,19 @@ interface Started {
 }
 
 /** Starts postgres-child.mjs on a random free port with `password`, in a new directory under `parent`. */
-async function startChild(parent: string, prefix: string, password: string): Promise<Started> {
+async function startChild(parent: string, prefix: string, password: string, tls?: TestCertificates): Promise<Started> {
   const dir = fs.mkdtempSync(path.join(parent, prefix));
   fs.chmodSync(dir, 0o755); // the postgres OS user must traverse it
   const port = await freePort();
   const child = fork(path.join(__dirname, 'postgres-child.mjs'), [], {
-    env: { ...process.env, TMPDIR: parent, PG_DIR: dir, PG_PORT: String(port), PG_PASSWORD: password },
+    env: {
+      ...process.env,
+      TMPDIR: parent,
+      PG_DIR: dir,
+      PG_PORT: String(port),
+      PG_PASSWORD: password,
+      ...(tls ? { PG_TLS_CERT: tls.certFile, PG_TLS_KEY: tls.keyFile } : {}),
+    },
     stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -67,8 +75,15 @@ export class PostgresServer implements PostgresAccess {
   private child?: ChildProcess;
   private dir = '';
 
+  /** `tls`: the server takes TLS connections only, with this certificate (see test-tls.ts); every client of this module then uses TLS. */
+  constructor(private readonly tls?: TestCertificates) {}
+
   async start(): Promise<void> {
-    ({ child: this.child, dir: this.dir, port: this.port } = await startChild(os.tmpdir(), 'fleapo-pg-', this.masterPassword));
+    // The run's temp directory (as the worker's server), not the test file's own: that one is removed by an afterAll
+    // that runs before the file's own afterAll stops this server.
+    const parent = process.env[RUN_DIR_ENV] ? runTmpDir(process.env[RUN_DIR_ENV]) : os.tmpdir();
+    ({ child: this.child, dir: this.dir, port: this.port } = await startChild(parent, 'fleapo-pg-', this.masterPassword, this.tls));
+    if (this.tls) clientTlsCa = this.tls.ca;
   }
 
   async stop(): Promise<void> {
@@ -79,6 +94,7 @@ export class PostgresServer implements PostgresAccess {
       await exited;
     }
     if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
+    if (this.tls) clientTlsCa = undefined;
   }
 
   async master(database = 'postgres'): Promise<Client> {
@@ -132,11 +148,18 @@ export async function workerPostgres(): Promise<PostgresAccess> {
   };
 }
 
+/**
+ * The CA the test's own clients verify the server with, while this file's TLS-only server runs (jest evaluates this
+ * module once per test file, so it never reaches another file's clients of the worker's plain-text server).
+ */
+let clientTlsCa: string | undefined;
+
 /** Connects a pg client with an 'error' listener (a server shutdown must not crash the test process). */
 export async function connect(
   config: { host: string; port: number; user: string; password: string; database: string } | string,
 ): Promise<Client> {
-  const client = new Client(typeof config === 'string' ? { connectionString: config } : config);
+  const base = typeof config === 'string' ? { connectionString: config } : config;
+  const client = new Client(clientTlsCa === undefined ? base : { ...base, ssl: { ca: clientTlsCa, rejectUnauthorized: true } });
   client.on('error', () => undefined);
   await client.connect();
   return client;

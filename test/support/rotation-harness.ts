@@ -1,12 +1,23 @@
 import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as nodeTls from 'node:tls';
 import { Client } from 'pg';
 import { FakeEcs } from './fake-ecs';
 import { FakeSecretsManager, RotationInvoker, RotationResult } from './fake-secrets-manager';
 import { OutputCapture, leakedSecretIndices, secretForms } from './output-capture';
-import { connect, PostgresAccess, workerPostgres } from './postgres-server';
+import { connect, PostgresAccess, PostgresServer, workerPostgres } from './postgres-server';
+import { makeTestCertificates } from './test-tls';
 import { TcpProxy } from './tcp-proxy';
 import { useLocalAws } from './aws-env';
 import { REFUSAL_TAG_KEYS } from '../../catalog/tags';
+
+/** node:tls with Node 24's default-CA functions (newer than the project's @types/node). */
+const tls = nodeTls as typeof nodeTls & {
+  getCACertificates(type: 'default'): string[];
+  setDefaultCACertificates(certs: string[]): void;
+};
 
 /**
  * This test file's own names on the worker's shared PostgreSQL (jest evaluates this module once per test file):
@@ -34,20 +45,33 @@ export class RotationHarness {
   masterSecretArn = '';
   private readonly clients: Client[] = [];
 
-  constructor(private readonly withPostgres = true) {}
+  /** With `tls`: the file's own PostgreSQL that takes TLS connections only (see startTlsPostgres). */
+  private tlsServer?: PostgresServer;
+  private savedCaCertificates?: string[];
+  private savedExtraCaCerts?: string;
+
+  /**
+   * `withPostgres`: a real PostgreSQL (the worker's, plain text, unless `tls`). `tls`: a PostgreSQL of this file's own
+   * that refuses any login without TLS, with a certificate of a CA made for the test, and the functions configured as
+   * on AWS: DB_SSL=require, the CA trusted the way NODE_EXTRA_CA_CERTS makes Lambda trust the RDS CAs.
+   */
+  constructor(
+    private readonly withPostgres = true,
+    private readonly options: { tls?: boolean } = {},
+  ) {}
 
   async start(): Promise<void> {
     this.capture.start();
     await Promise.all([
       this.sm.start(),
       this.ecs.start(),
-      this.withPostgres ? workerPostgres().then((pg) => (this.pg = pg)) : Promise.resolve(),
+      !this.withPostgres ? Promise.resolve() : this.options.tls ? this.startTlsPostgres() : workerPostgres().then((pg) => (this.pg = pg)),
     ]);
     useLocalAws({ secretsManager: this.sm.endpoint, ecs: this.ecs.endpoint });
     Object.assign(process.env, {
       ECS_CLUSTER: this.ecs.clusterArn,
       ECS_SERVICE: this.ecs.serviceArn,
-      DB_SSL: 'disable',
+      DB_SSL: this.options.tls ? 'require' : 'disable',
       DB_CONNECT_TIMEOUT_MS: '2000',
       FLEAPO_ENVIRONMENT: 'test',
     });
@@ -71,8 +95,34 @@ export class RotationHarness {
   async stop(): Promise<void> {
     await Promise.all(this.clients.map((c) => c.end().catch(() => undefined)));
     await this.proxy?.stop();
-    await Promise.all([this.sm.stop(), this.ecs.stop(), this.withPostgres && this.pg ? this.dropFileObjects() : Promise.resolve()]);
-    this.capture.stop();
+    try {
+      await Promise.all([this.sm.stop(), this.ecs.stop(), this.withPostgres && this.pg ? this.dropFileObjects() : Promise.resolve()]);
+    } finally {
+      await this.tlsServer?.stop();
+      if (this.savedCaCertificates) tls.setDefaultCACertificates(this.savedCaCertificates);
+      if (this.options.tls) {
+        if (this.savedExtraCaCerts === undefined) delete process.env.NODE_EXTRA_CA_CERTS;
+        else process.env.NODE_EXTRA_CA_CERTS = this.savedExtraCaCerts;
+      }
+      this.capture.stop();
+    }
+  }
+
+  /**
+   * A PostgreSQL that takes TLS connections only, with a server certificate (IP:127.0.0.1) of a CA made now. The CA
+   * is trusted as NODE_EXTRA_CA_CERTS makes a Lambda function trust the RDS CAs: NODE_EXTRA_CA_CERTS names it for
+   * every process started from here (the built bundles run in their own node), and this process, which read that
+   * variable at its start, gets the CA added to its default CA certificates (what NODE_EXTRA_CA_CERTS does at start).
+   */
+  private async startTlsPostgres(): Promise<void> {
+    const certs = makeTestCertificates(fs.mkdtempSync(path.join(os.tmpdir(), 'fleapo-tls-')));
+    this.tlsServer = new PostgresServer(certs);
+    await this.tlsServer.start();
+    this.pg = this.tlsServer;
+    this.savedCaCertificates = tls.getCACertificates('default');
+    tls.setDefaultCACertificates([...this.savedCaCertificates, certs.ca]);
+    this.savedExtraCaCerts = process.env.NODE_EXTRA_CA_CERTS;
+    process.env.NODE_EXTRA_CA_CERTS = certs.caFile;
   }
 
   /** Drops every database and role of this file (FILE_ID in the name): the worker's next file finds the server as it was. */
