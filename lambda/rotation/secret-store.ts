@@ -1,6 +1,7 @@
 import {
   DescribeSecretCommand,
   GetSecretValueCommand,
+  ListSecretVersionIdsCommand,
   PutSecretValueCommand,
   ResourceNotFoundException,
   SecretsManagerClient,
@@ -84,6 +85,16 @@ export class SecretStore {
   async removeStage(secretId: string, stage: string, fromVersionId: string): Promise<void> {
     await this.client.send(
       new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: stage, RemoveFromVersionId: fromVersionId }),
+    );
+  }
+
+  /** When each labelled version was created (ListSecretVersionIds: ids, labels and dates, no value), in ms. */
+  async versionCreatedAt(secretId: string): Promise<Record<string, number>> {
+    const out = await this.client.send(new ListSecretVersionIdsCommand({ SecretId: secretId, MaxResults: 100 }));
+    return Object.fromEntries(
+      (out.Versions ?? [])
+        .filter((v) => v.VersionId && v.CreatedDate)
+        .map((v) => [v.VersionId as string, (v.CreatedDate as Date).getTime()]),
     );
   }
 

@@ -1,0 +1,290 @@
+import '../support/test-env';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { handler as externalHandler } from '../../lambda/external-secret-rotation';
+import { handler as authHandler } from '../../lambda/auth-secret-rotation';
+import { STAGED_LABEL } from '../../catalog/labels';
+import { invoker } from '../support/events';
+import { fakeExternal } from '../support/external-fakes';
+import { FakeIssuers } from '../support/fake-issuers';
+import { AwsError } from '../support/aws-json-server';
+import { RotationHarness } from '../support/rotation-harness';
+import { buildTestCli, configFile, ROOT, runCli, waitFor, withEnv } from './cli-harness';
+
+/**
+ * The operator's paths through the built `fleapo-secrets` (child process, real stdin, AWS doubles over HTTP): one
+ * error per cause with a hint, every AWS call bounded by --timeout, --json on every command, suggestions for typos,
+ * Secrets Manager's retry of a failed finish step followed to the end, and the direct entry point npm never sees.
+ */
+const h = new RotationHarness(false);
+const issuers = new FakeIssuers();
+let cli: ReturnType<typeof buildTestCli>;
+let counter = 0;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fleapo-cli-paths-'));
+
+beforeAll(async () => {
+  cli = buildTestCli();
+  await Promise.all([h.start(), issuers.start()]);
+  process.env.STRIPE_API_BASE = issuers.origin;
+  process.env.POSTHOG_API_HOST = issuers.origin;
+});
+afterAll(async () => {
+  await h.sm.rotationsSettled();
+  await Promise.all([h.stop(), issuers.stop()]);
+  cli.remove();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+/** A fresh `staging` environment with AUTH_SECRET and STRIPE_SECRET_KEY (test mode); Secrets Manager retries as given. */
+function environment(retries = { attempts: 0, delayMs: 0 }) {
+  counter += 1;
+  const prefix = `fleapo/paths${counter}`;
+  const config = configFile(prefix, 'test');
+  const auth = 'a'.repeat(64) + 'b'.repeat(64);
+  const stripe = fakeExternal.stripeSecret('test');
+  h.extraSecrets.push(auth, stripe);
+  const arns = { auth: h.sm.createSecret(`${prefix}/auth-secret`, auth), stripe: h.sm.createSecret(`${prefix}/stripe-secret-key`, stripe) };
+  h.sm.setRotationInvoker(arns.auth, invoker(authHandler), { retries });
+  h.sm.setRotationInvoker(
+    arns.stripe,
+    withEnv({ EXTERNAL_SECRET_KIND: 'stripe-secret-key', STRIPE_MODE: 'test' }, invoker(externalHandler)),
+    { retries },
+  );
+  const run = (args: string[], stdin = '', env: Record<string, string> = {}) =>
+    runCli(h, cli.file, ['stage', 'rotate', 'roll-current'].includes(args[0]) ? [...args, '--poll-interval', '0.05'] : args, stdin, {
+      FLEAPO_CONFIG_FILE: config,
+      ...env,
+    });
+  const accepted = () => {
+    const v = fakeExternal.stripeSecret('test');
+    h.extraSecrets.push(v);
+    issuers.stripeKeys.set(v, { livemode: false });
+    return v;
+  };
+  return { prefix, arns, run, accepted, config };
+}
+
+/** No credentials anywhere: no keys in the environment, no shared files, no instance metadata. */
+const noCredentials = {
+  AWS_ACCESS_KEY_ID: '',
+  AWS_SECRET_ACCESS_KEY: '',
+  AWS_CONFIG_FILE: '/dev/null',
+  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+  AWS_EC2_METADATA_DISABLED: 'true',
+  HOME: tmp,
+};
+
+describe('one error per cause, on stderr, with a hint', () => {
+  test('no credentials: status says it once (not once per secret), stdout stays empty, exit 3; --json puts it on stdout as JSON', async () => {
+    const env = environment();
+    const r = await env.run(['status', '--env', 'staging'], '', noCredentials).done;
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^fleapo-secrets: no AWS credentials found \(CredentialsProviderError: .*\)\. Hint: sign in first/);
+    expect(lines[0]).toContain('aws sso login');
+    expect(lines[0]).toContain('--profile');
+    expect(lines[0]).toContain('AWS_PROFILE');
+
+    const json = await env.run(['status', '--env', 'staging', '--json'], '', noCredentials).done;
+    expect(json.code).toBe(3);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: false,
+      error: { cause: 'credentials', hint: expect.stringContaining('aws sso login') },
+    });
+
+    // The same for a command that would change something: nothing is staged or rotated, and it says so once.
+    const rotate = await env.run(['rotate', 'AUTH_SECRET', '--env', 'staging'], '', noCredentials).done;
+    expect(rotate.code).toBe(3);
+    expect(rotate.stdout).toBe('');
+    expect(rotate.stderr.match(/no AWS credentials found/g)).toHaveLength(1);
+    expect(rotate.stderr).not.toMatch(/do NOT revoke|Rotation not complete/);
+  });
+
+  test('--profile that exists in neither shared file is named, with the profiles that do exist', async () => {
+    const env = environment();
+    const configPath = path.join(tmp, 'aws-config');
+    fs.writeFileSync(configPath, '[profile ops-staging]\nregion = us-east-1\n[sso-session corp]\n');
+    const r = await env.run(['status', '--env', 'staging', '--profile', 'nope'], '', { ...noCredentials, AWS_CONFIG_FILE: configPath })
+      .done;
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe(
+      `fleapo-secrets: --profile nope: no such profile in ${configPath} or /dev/null (profiles there: ops-staging). Hint: \`aws configure sso\` creates one; \`aws configure list-profiles\` lists them\n`,
+    );
+  });
+});
+
+describe('every AWS call is bounded', () => {
+  /** An endpoint that accepts connections and never answers. */
+  let silent: net.Server;
+  let silentUrl: string;
+  const sockets = new Set<net.Socket>();
+  beforeAll(async () => {
+    silent = net.createServer((s) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    silentUrl = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+  });
+
+  test.each([
+    [['status', '--env', 'staging', '--timeout', '5'], 5],
+    [['rotate', 'AUTH_SECRET', '--env', 'staging', '--timeout', '10'], 10],
+  ])('%j against an endpoint that never answers ends within the bound, exit 4, with a clear message', async (args, seconds) => {
+    const env = environment();
+    const started = Date.now();
+    const r = await env.run(args, '', { AWS_ENDPOINT_URL_SECRETS_MANAGER: silentUrl, AWS_ENDPOINT_URL_ECS: silentUrl }).done;
+    const elapsed = Date.now() - started;
+    expect(r.code).toBe(4);
+    expect(elapsed).toBeGreaterThanOrEqual(seconds * 1000 - 500);
+    expect(elapsed).toBeLessThan(seconds * 1000 + 5000); // the bound, plus the child's start-up on a busy machine
+    expect(r.stderr).toContain(`fleapo-secrets: AWS did not answer within --timeout ${seconds} s. Hint: check the network`);
+    expect(r.stderr.match(/did not answer/g)).toHaveLength(1);
+    expect(r.stdout).toBe('');
+    expect(sockets.size).toBeGreaterThan(0); // it did connect: the bound is on the answer, not the connection
+  });
+});
+
+describe("Secrets Manager's retry of a failed finish step", () => {
+  test('UpdateService fails once: reported as "retrying", followed until the retry completes it; exit 0 and only then revoke', async () => {
+    const env = environment({ attempts: 3, delayMs: 1500 });
+    const arn = env.arns.stripe;
+    const value = env.accepted();
+    const rolls = h.ecs.rollCount;
+    h.ecs.updateServiceError = new AwsError('ThrottlingException', 'Rate exceeded');
+    let run!: ReturnType<typeof env.run>;
+    try {
+      run = env.run(['stage', 'STRIPE_SECRET_KEY', '--env', 'staging', '--retry-wait', '30'], value);
+      await waitFor('the refusal of the finish step', () => (h.sm.tags(arn)['fleapo:refusal'] ?? '').startsWith('finishSecret:'));
+    } finally {
+      h.ecs.updateServiceError = undefined; // the cause goes away: Secrets Manager's next attempt rolls the service
+    }
+    await waitFor('the retry to roll the service', () => h.ecs.rollCount === rolls + 1);
+    await waitFor('the CLI to follow the rollout', () => run.output().includes('waiting for fleapo-api to run version'));
+    expect(run.output()).not.toMatch(/do NOT revoke|roll-current|now revoke/);
+    h.ecs.completeDeployment();
+    const { code, stdout, stderr } = await run.done;
+    expect(code).toBe(0);
+    expect(stderr).toContain('retrying: attempt 1 of the finish step failed (finishSecret: Rate exceeded)');
+    expect(stderr).toContain("completed by Secrets Manager's retry after 1 failed attempt(s) of the finish step");
+    expect(stderr).not.toContain('FAILED');
+    expect(stdout).toMatch(/^Rollout complete: now revoke the old key in the Stripe Dashboard/);
+    expect(h.sm.value(arn) === value).toBe(true);
+    expect(Object.values(h.sm.stages(arn)).flat()).not.toContain(STAGED_LABEL);
+  });
+});
+
+describe('--json on every command, suggestions for typos', () => {
+  test('rotate, roll-current, status and a refused stage print JSON only on stdout', async () => {
+    const env = environment();
+    const rolls = h.ecs.rollCount;
+    const rotate = env.run(['rotate', 'AUTH_SECRET', '--env', 'staging', '--json']);
+    await waitFor('the ECS roll', () => h.ecs.rollCount === rolls + 1);
+    await waitFor('the CLI to follow the rollout', () => rotate.output().includes('waiting for fleapo-api to run version'));
+    h.ecs.completeDeployment();
+    const rotated = await rotate.done;
+    expect(rotated.code).toBe(0);
+    const version = h.sm.versionIdOf(env.arns.auth, 'AWSCURRENT');
+    expect(JSON.parse(rotated.stdout)).toEqual({
+      ok: true,
+      outcome: 'rolled-out',
+      secret: 'AUTH_SECRET',
+      secretId: `${env.prefix}/auth-secret`,
+      environment: 'staging',
+      versionId: version,
+      deploymentId: h.ecs.primary.id,
+      instruction: expect.stringMatching(/^Rollout complete: every task signs sessions/),
+    });
+
+    const again = await env.run(['roll-current', 'AUTH_SECRET', '--env', 'staging', '--json']).done;
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ ok: true, outcome: 'rolled-out', versionId: version });
+
+    const status = await env.run(['status', '--env', 'staging', '--json']).done;
+    expect(JSON.parse(status.stdout)[0]).toMatchObject({ environment: 'staging' });
+
+    const wrong = fakeExternal.stripeSecret('live');
+    h.extraSecrets.push(wrong);
+    const refused = await env.run(['stage', 'STRIPE_SECRET_KEY', '--env', 'staging', '--json'], wrong).done;
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stdout)).toMatchObject({
+      ok: false,
+      outcome: 'refused',
+      step: 'check',
+      reason: expect.stringContaining('is refused as stripe-secret-key (test mode)'),
+    });
+  });
+
+  test('an --env and an option typo get a suggestion (only configured names and real options are shown)', async () => {
+    const env = environment();
+    const envTypo = await env.run(['status', '--env', 'stagign']).done;
+    expect(envTypo.code).toBe(2);
+    expect(envTypo.stderr).toContain('--env must be one of staging (the configured environments); did you mean staging?');
+    const optionTypo = await env.run(['status', '--evn', 'staging']).done;
+    expect(optionTypo.code).toBe(2);
+    expect(optionTypo.stderr).toContain('unknown option --evn (did you mean --env?)');
+    const commandTypo = await env.run(['stauts']).done;
+    expect(commandTypo.stderr).toContain('(did you mean status?)');
+  });
+});
+
+describe('the direct entry point', () => {
+  const pasted = () => {
+    const key = fakeExternal.stripeSecret('live');
+    h.extraSecrets.push(key);
+    return key;
+  };
+  /** Every file under `dir` whose text contains `needle`. */
+  const filesContaining = (dir: string, needle: string): string[] =>
+    fs.existsSync(dir)
+      ? fs
+          .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+          .map((f) => path.join(dir, f))
+          .filter((f) => fs.statSync(f).isFile() && fs.readFileSync(f, 'utf8').includes(needle))
+      : [];
+  const run = (command: string, args: string[], cache: string) =>
+    new Promise<{ code: number | null; output: string }>((resolve) => {
+      const child = spawn(command, args, {
+        cwd: ROOT,
+        env: { ...process.env, npm_config_cache: cache, npm_config_logs_dir: path.join(cache, '_logs'), npm_config_offline: 'true' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (d) => (output += d));
+      child.stderr.on('data', (d) => (output += d));
+      child.on('close', (code) => {
+        h.capture.add(output);
+        resolve({ code, output });
+      });
+    });
+
+  test('bin/fleapo-secrets (the documented way) leaves a key pasted as an argument in no npm log; npx does', async () => {
+    const key = pasted();
+    const direct = path.join(tmp, 'npm-direct');
+    const r = await run(path.join(ROOT, 'bin', 'fleapo-secrets'), ['stage', 'STRIPE_SECRET_KEY', '--env', 'staging', key], direct);
+    expect(r.code).toBe(2);
+    expect(r.output).toContain('unexpected extra argument (not shown: it may be a pasted key)');
+    expect(filesContaining(direct, key)).toEqual([]);
+    expect(fs.existsSync(path.join(direct, '_logs'))).toBe(false); // npm never ran
+
+    // What the docs warn about: through npx, npm keeps the command line in its debug log before the CLI refuses it.
+    const viaNpm = path.join(tmp, 'npm-npx');
+    const n = await run('npx', ['fleapo-secrets', 'stage', 'STRIPE_SECRET_KEY', '--env', 'staging', key], viaNpm);
+    expect(n.code).toBe(2);
+    expect(filesContaining(path.join(viaNpm, '_logs'), key).length).toBeGreaterThan(0);
+  });
+});
+
+test('no secret value in any CLI output, argument list, log line or error message', () => {
+  expect(h.extraSecrets.length).toBeGreaterThan(10);
+  expect(h.leaks()).toEqual([]);
+});
