@@ -1,6 +1,6 @@
 /**
  * Recovery after a failed rotation, whatever state it left: bring the value that is AWSCURRENT now to "rolled out
- * everywhere" without a new value. Operator side (npx fleapo-secrets roll-current <secret> --env <env>).
+ * everywhere" without a new value. Operator side (bin/fleapo-secrets roll-current <secret> --env <env>).
  * - AWSPENDING left on any version (a rotation that failed before or after moving AWSCURRENT) is removed;
  *   AWSCURRENT never moves.
  * - A staged label (FLEAPO_STAGED) left on a value that is already current is removed (stagedLabelState): a value
