@@ -1,5 +1,6 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
 /** How to reach AWS: the environment's region (from the configuration) and an optional named profile. */
@@ -21,6 +22,8 @@ export const AWS_CALL_LIMITS = { connectionTimeoutMs: 5_000, requestTimeoutMs: 1
 export interface CliClients {
   readonly sm: SecretsManagerClient;
   readonly ecs: ECSClient;
+  /** Who the credentials are (GetCallerIdentity, for `doctor`). */
+  readonly sts: STSClient;
   destroy(): void;
 }
 
@@ -55,17 +58,20 @@ export function clientConfig(access: AwsAccess) {
 
 /**
  * SDK v3 clients for one environment. Endpoints are the SDK's own business: `AWS_ENDPOINT_URL`,
- * `AWS_ENDPOINT_URL_SECRETS_MANAGER`, `AWS_ENDPOINT_URL_ECS` override them (that is how the tests run).
+ * `AWS_ENDPOINT_URL_SECRETS_MANAGER`, `AWS_ENDPOINT_URL_ECS`, `AWS_ENDPOINT_URL_STS` override them (that is how the tests run).
  */
 export function cliClients(access: AwsAccess): CliClients {
   const sm = boundToSignal(new SecretsManagerClient(clientConfig(access)), access.signal);
   const ecs = boundToSignal(new ECSClient(clientConfig(access)), access.signal);
+  const sts = boundToSignal(new STSClient(clientConfig(access)), access.signal);
   return {
     sm,
     ecs,
+    sts,
     destroy: () => {
       sm.destroy();
       ecs.destroy();
+      sts.destroy();
     },
   };
 }

@@ -14,6 +14,7 @@ import type { FleapoConfig } from '../config/environment-config';
 import * as fs from 'node:fs';
 import { CliFailure, EXIT, failureJson, reportFailure } from './cli-errors';
 import { runAws, type AwsCommandContext } from './command-context';
+import { renderDoctor, runDoctor } from './commands/doctor';
 import { runRollCurrent } from './commands/roll-current';
 import { runRotation, type RotationRunOptions, type RunReport } from './commands/rotation-run';
 import { renderStatus, secretStatus } from './commands/status';
@@ -320,6 +321,20 @@ and TagResource (the rollout keys) on the secret, ecs:UpdateService, ecs:ListTas
     }
     emit(opts, results, results.map((r) => renderStatus(r.environment, r.secrets)).join('\n'));
     setExit(results.some((r) => r.secrets.some((s) => s.error !== undefined)) ? EXIT.failed : EXIT.ok);
+  });
+
+  addCommon(
+    program
+      .command('doctor')
+      .description(
+        "Whether an environment is ready: the credentials' account and region against the configuration, each secret's rotation function, the service's task definition; each finding with its fix",
+      ),
+    true,
+  ).action(async (opts: CommonOptions) => {
+    const env = findEnvironment(config(opts), opts.env);
+    const checks = await withAws(env.region, opts, (ctx) => runDoctor(env, ctx.clients));
+    emit(opts, { environment: env.name, region: env.region, account: env.account, checks }, renderDoctor(env.name, checks));
+    setExit(checks.some((c) => c.status === 'fail') ? EXIT.failed : EXIT.ok);
   });
 
   return program;

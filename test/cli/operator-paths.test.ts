@@ -12,6 +12,8 @@ import { fakeExternal } from '../support/external-fakes';
 import { FakeIssuers } from '../support/fake-issuers';
 import { AwsError } from '../support/aws-json-server';
 import { RotationHarness } from '../support/rotation-harness';
+import { FakeSts } from '../support/fake-sts';
+import { SECRETS } from '../../catalog/secrets';
 import { buildTestCli, configFile, ROOT, runCli, waitFor, withEnv } from './cli-harness';
 
 /**
@@ -183,6 +185,26 @@ describe("Secrets Manager's retry of a failed finish step", () => {
   });
 });
 
+describe("Secrets Manager's retries spent", () => {
+  test('UpdateService keeps failing through every retry: each attempt reported, then final after --retry-wait, "do NOT revoke", roll-current', async () => {
+    const env = environment({ attempts: 2, delayMs: 300 });
+    const value = env.accepted();
+    h.ecs.updateServiceError = new AwsError('AccessDeniedException', 'User is not authorized to perform: ecs:UpdateService');
+    try {
+      const { code, stdout, stderr } = await env.run(['stage', 'STRIPE_SECRET_KEY', '--env', 'staging', '--retry-wait', '2'], value).done;
+      expect(code).toBe(1);
+      for (const n of [1, 2, 3]) expect(stderr).toContain(`retrying: attempt ${n} of the finish step failed`);
+      expect(stderr).not.toContain('retrying: attempt 4');
+      expect(stderr).toContain('and Secrets Manager retried it without success for 2 s');
+      expect(stderr).toContain('`fleapo-secrets roll-current STRIPE_SECRET_KEY --env staging`');
+      expect(stdout).toContain('do NOT revoke the old key');
+      expect((await h.sm.rotationsSettled()).filter((r) => !r.ok && r.step === 'finishSecret').length).toBeGreaterThan(0);
+    } finally {
+      h.ecs.updateServiceError = undefined;
+    }
+  });
+});
+
 describe('--json on every command, suggestions for typos', () => {
   test('rotate, roll-current, status and a refused stage print JSON only on stdout', async () => {
     const env = environment();
@@ -281,6 +303,63 @@ describe('the direct entry point', () => {
     const n = await run('npx', ['fleapo-secrets', 'stage', 'STRIPE_SECRET_KEY', '--env', 'staging', key], viaNpm);
     expect(n.code).toBe(2);
     expect(filesContaining(path.join(viaNpm, '_logs'), key).length).toBeGreaterThan(0);
+  });
+});
+
+describe('doctor', () => {
+  const sts = new FakeSts();
+  beforeAll(() => sts.start());
+  afterAll(() => sts.stop());
+
+  test("the account, each secret's rotation function, the service's task definition: each finding with its fix", async () => {
+    counter += 1;
+    const prefix = `fleapo/doctor${counter}`;
+    const config = configFile(prefix, 'test');
+    for (const [name, { suffix }] of Object.entries(SECRETS)) {
+      const value = `doctor-${name}-${counter}-${'v'.repeat(20)}`;
+      h.extraSecrets.push(value);
+      const arn = h.sm.createSecret(`${prefix}/${suffix}`, value);
+      h.sm.setRotationInvoker(arn, async () => undefined, { functionName: `fleapo-staging-${suffix}-rotation` });
+    }
+    const doctor = (json = false) =>
+      runCli(h, cli.file, ['doctor', '--env', 'staging', ...(json ? ['--json'] : [])], '', {
+        FLEAPO_CONFIG_FILE: config,
+        AWS_ENDPOINT_URL_STS: sts.endpoint,
+      }).done;
+
+    // The service still runs another task definition family than the app's: FAIL, with the fix.
+    const first = await doctor();
+    expect(first.code).toBe(1);
+    expect(first.stdout).toMatch(/ok {4}credentials +arn:aws:sts::111111111111:assumed-role\/fleapo-operator\/ops in account 111111111111/);
+    for (const suffix of Object.values(SECRETS).map((s) => s.suffix)) {
+      expect(first.stdout).toContain(`${prefix}/${suffix}: rotation by fleapo-staging-${suffix}-rotation`);
+    }
+    expect(first.stdout).toMatch(/FAIL {2}service +fleapo-api runs task definition family fleapo-web, not fleapo-staging-fleapo-api/);
+    expect(first.stdout).toContain('fix: deploy the staging stack');
+
+    // Credentials of another account: FAIL, naming both accounts and what to do.
+    sts.identity = { ...sts.identity, account: '222222222222', arn: 'arn:aws:sts::222222222222:assumed-role/dev/ops' };
+    const wrongAccount = await doctor(true);
+    sts.identity = { ...sts.identity, account: '111111111111', arn: 'arn:aws:sts::111111111111:assumed-role/fleapo-operator/ops' };
+    expect(wrongAccount.code).toBe(1);
+    const checks = (JSON.parse(wrongAccount.stdout) as { checks: { check: string; status: string; detail: string; fix?: string }[] })
+      .checks;
+    expect(checks.find((c) => c.check === 'credentials')).toMatchObject({
+      status: 'fail',
+      detail: 'arn:aws:sts::222222222222:assumed-role/dev/ops is in account 222222222222, but staging is in account 111111111111',
+      fix: expect.stringContaining('--profile'),
+    });
+
+    // The app's task definition deployed: every check passes (permissions are not simulated yet: skipped).
+    const deploy = h.ecs.deployNewRevision('fleapo-staging-fleapo-api');
+    h.ecs.completeDeployment(deploy.id);
+    const ready = await doctor(true);
+    expect(ready.code).toBe(0);
+    const statuses = (JSON.parse(ready.stdout) as { checks: { check: string; status: string }[] }).checks.map((c) => [c.check, c.status]);
+    expect(statuses.filter(([, st]) => st === 'fail')).toEqual([]);
+    expect(statuses).toContainEqual(['service', 'ok']);
+    expect(statuses).toContainEqual(['permissions', 'skipped']);
+    expect(h.sm.server.callsOf('GetSecretValue').filter((c) => String(c.input.SecretId).startsWith(prefix))).toHaveLength(0);
   });
 });
 

@@ -30,7 +30,7 @@ interface Secret {
   versions: Map<string, Version>;
   tags: Map<string, string>;
   /** The "rotation function" RotateSecret invokes (see setRotationInvoker). */
-  rotation?: { invoke: RotationInvoker; background: boolean; retries: RotationRetries };
+  rotation?: { invoke: RotationInvoker; background: boolean; retries: RotationRetries; functionName: string };
   lastRotatedAt?: number;
 }
 
@@ -145,10 +145,20 @@ export class FakeSecretsManager extends AwsServiceDouble {
   /**
    * Configures the secret's rotation "function": the RotateSecret operation invokes it (and enables rotation,
    * as configuring a rotation function does). `background` (default, like AWS): RotateSecret answers at once.
+   * `functionName`: the function DescribeSecret's RotationLambdaARN names (default `rotation-double`).
    */
-  setRotationInvoker(secretId: string, invoke: RotationInvoker, options: { background?: boolean; retries?: RotationRetries } = {}): void {
+  setRotationInvoker(
+    secretId: string,
+    invoke: RotationInvoker,
+    options: { background?: boolean; retries?: RotationRetries; functionName?: string } = {},
+  ): void {
     const secret = this.secret(secretId);
-    secret.rotation = { invoke, background: options.background ?? true, retries: options.retries ?? { attempts: 0, delayMs: 0 } };
+    secret.rotation = {
+      invoke,
+      background: options.background ?? true,
+      retries: options.retries ?? { attempts: 0, delayMs: 0 },
+      functionName: options.functionName ?? 'rotation-double',
+    };
     secret.rotationEnabled = true;
   }
 
@@ -237,7 +247,9 @@ export class FakeSecretsManager extends AwsServiceDouble {
       ARN: secret.arn,
       Name: secret.name,
       RotationEnabled: secret.rotationEnabled,
-      ...(secret.rotation ? { RotationLambdaARN: `arn:aws:lambda:${this.region}:${this.account}:function:rotation-double` } : {}),
+      ...(secret.rotation
+        ? { RotationLambdaARN: `arn:aws:lambda:${this.region}:${this.account}:function:${secret.rotation.functionName}` }
+        : {}),
       ...(secret.lastRotatedAt !== undefined ? { LastRotatedDate: secret.lastRotatedAt / 1000 } : {}),
       VersionIdsToStages: this.stages(secret.arn),
       ...(tags.length > 0 ? { Tags: tags } : {}),

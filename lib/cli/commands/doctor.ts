@@ -1,0 +1,144 @@
+import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
+import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { SECRETS } from '../../../catalog/secrets';
+import { taskDefinitionFamily } from '../../../lambda/rotation/ecs-rollout';
+import type { EnvironmentConfig } from '../../config/environment-config';
+import { awsProblem, type CliClients } from '../aws';
+import { classifyAwsError } from '../cli-errors';
+import { environmentTargets } from '../targets';
+
+/** One finding of `doctor`: what was checked, how it stands, and the fix when it is not ok. Never a value. */
+export interface DoctorCheck {
+  readonly check: string;
+  readonly status: 'ok' | 'fail' | 'warn' | 'skipped';
+  readonly detail: string;
+  readonly fix?: string;
+}
+
+/** The rotation function the stack gives a secret (lib/constructs/*-rotation.ts: `fleapo-<env>-<suffix>-rotation`). */
+export function expectedRotationFunction(environment: string, suffix: string): string {
+  return `fleapo-${environment}-${suffix}-rotation`;
+}
+
+/** The task definition family the stack gives the service (lib/constructs/app-service.ts). */
+export function expectedTaskFamily(env: Pick<EnvironmentConfig, 'name' | 'service'>): string {
+  return `fleapo-${env.name}-${env.service.serviceName}`;
+}
+
+/** Runs `look`; an error that stops every check (credentials, timeout) is rethrown, any other becomes a failed check. */
+async function checked(check: string, fix: string, look: () => Promise<DoctorCheck>): Promise<DoctorCheck> {
+  try {
+    return await look();
+  } catch (error) {
+    if (classifyAwsError(error, {})) throw error;
+    return { check, status: 'fail', detail: awsProblem(error), fix };
+  }
+}
+
+/**
+ * `doctor --env <env>`: whether this environment is ready for the other commands, each finding with its fix: the
+ * credentials' account (and the default region) against the configuration, each secret with rotation enabled on the
+ * expected function, and the service running the app's task definition family. Reads no value.
+ */
+export async function runDoctor(env: EnvironmentConfig, clients: CliClients): Promise<DoctorCheck[]> {
+  const checks: DoctorCheck[] = [];
+  const deploy = `deploy the ${env.name} stack (\`npx cdk deploy Fleapo-${env.name}\`, README "Bootstrap order")`;
+
+  checks.push(
+    await checked('credentials', 'allow sts:GetCallerIdentity (every principal has it unless an SCP denies it)', async () => {
+      const me = await clients.sts.send(new GetCallerIdentityCommand({}));
+      return me.Account === env.account
+        ? { check: 'credentials', status: 'ok', detail: `${me.Arn} in account ${me.Account}, the configured account of ${env.name}` }
+        : {
+            check: 'credentials',
+            status: 'fail',
+            detail: `${me.Arn} is in account ${me.Account}, but ${env.name} is in account ${env.account}`,
+            fix: `use credentials of account ${env.account}: \`--profile <a profile of ${env.account}>\` or AWS_PROFILE (\`aws sso login\` first)`,
+          };
+    }),
+  );
+  const defaultRegion = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  checks.push(
+    defaultRegion === undefined || defaultRegion === env.region
+      ? { check: 'region', status: 'ok', detail: `every call goes to ${env.region}, the configured region of ${env.name}` }
+      : {
+          check: 'region',
+          status: 'warn',
+          detail: `your default region is ${defaultRegion}; this CLI calls ${env.region}, the configured region of ${env.name}`,
+          fix: 'nothing for this CLI; other tools (aws, cdk) would use the default region',
+        },
+  );
+
+  for (const target of environmentTargets(env)) {
+    const expected = expectedRotationFunction(env.name, SECRETS[target.name].suffix);
+    checks.push(
+      await checked(
+        `secret ${target.name}`,
+        `${deploy}; the caller needs secretsmanager:DescribeSecret on ${target.secretId}`,
+        async () => {
+          const d = await clients.sm.send(new DescribeSecretCommand({ SecretId: target.secretId }));
+          const fn = /:function:([^:]+)/.exec(d.RotationLambdaARN ?? '')?.[1];
+          if (!d.RotationEnabled || fn === undefined) {
+            return { check: `secret ${target.name}`, status: 'fail', detail: `${target.secretId} has no rotation enabled`, fix: deploy };
+          }
+          return fn === expected
+            ? { check: `secret ${target.name}`, status: 'ok', detail: `${target.secretId}: rotation by ${fn}` }
+            : {
+                check: `secret ${target.name}`,
+                status: 'fail',
+                detail: `${target.secretId} rotates with ${fn}, not ${expected}`,
+                fix: `${deploy}: it sets the rotation function of each secret`,
+              };
+        },
+      ),
+    );
+  }
+
+  const family = expectedTaskFamily(env);
+  checks.push(
+    await checked('service', `${deploy}; the caller needs ecs:DescribeServices on ${env.service.serviceName}`, async () => {
+      const out = await clients.ecs.send(
+        new DescribeServicesCommand({ cluster: env.service.clusterName, services: [env.service.serviceName] }),
+      );
+      const service = out.services?.[0];
+      if (service === undefined || service.status !== 'ACTIVE') {
+        const why = out.failures?.[0]?.reason ?? service?.status ?? 'not found';
+        return {
+          check: 'service',
+          status: 'fail',
+          detail: `${env.service.serviceName} in ${env.service.clusterName}: ${why}`,
+          fix: deploy,
+        };
+      }
+      const running = taskDefinitionFamily(service.taskDefinition ?? '');
+      return running === family
+        ? { check: 'service', status: 'ok', detail: `${env.service.serviceName} runs ${service.taskDefinition}` }
+        : {
+            check: 'service',
+            status: 'fail',
+            detail: `${env.service.serviceName} runs task definition family ${running}, not ${family} (the app's, with the secrets injected)`,
+            fix: deploy,
+          };
+    }),
+  );
+
+  checks.push({
+    check: 'permissions',
+    status: 'skipped',
+    detail: 'not simulated (iam:SimulatePrincipalPolicy is not called yet): the checks above show only what they read',
+    fix: 'the README lists what each command calls ("Operator permissions")',
+  });
+  return checks;
+}
+
+/** Pure: the human report of `doctor`. */
+export function renderDoctor(environment: string, checks: DoctorCheck[]): string {
+  const mark = { ok: 'ok  ', fail: 'FAIL', warn: 'warn', skipped: 'skip' } as const;
+  const lines = [`Environment ${environment}`];
+  for (const c of checks) {
+    lines.push(`  ${mark[c.status]}  ${c.check.padEnd(30)} ${c.detail}`);
+    if (c.fix && c.status !== 'ok') lines.push(`        ${''.padEnd(30)} fix: ${c.fix}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
