@@ -1,4 +1,5 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -24,6 +25,8 @@ export interface CliClients {
   readonly ecs: ECSClient;
   /** Who the credentials are (GetCallerIdentity, for `doctor`). */
   readonly sts: STSClient;
+  /** The caller's permissions (GetRole, SimulatePrincipalPolicy, for `doctor`). */
+  readonly iam: IAMClient;
   destroy(): void;
 }
 
@@ -58,20 +61,24 @@ export function clientConfig(access: AwsAccess) {
 
 /**
  * SDK v3 clients for one environment. Endpoints are the SDK's own business: `AWS_ENDPOINT_URL`,
- * `AWS_ENDPOINT_URL_SECRETS_MANAGER`, `AWS_ENDPOINT_URL_ECS`, `AWS_ENDPOINT_URL_STS` override them (that is how the tests run).
+ * `AWS_ENDPOINT_URL_SECRETS_MANAGER`, `AWS_ENDPOINT_URL_ECS`, `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL_IAM`
+ * override them (that is how the tests run).
  */
 export function cliClients(access: AwsAccess): CliClients {
   const sm = boundToSignal(new SecretsManagerClient(clientConfig(access)), access.signal);
   const ecs = boundToSignal(new ECSClient(clientConfig(access)), access.signal);
   const sts = boundToSignal(new STSClient(clientConfig(access)), access.signal);
+  const iam = boundToSignal(new IAMClient(clientConfig(access)), access.signal);
   return {
     sm,
     ecs,
     sts,
+    iam,
     destroy: () => {
       sm.destroy();
       ecs.destroy();
       sts.destroy();
+      iam.destroy();
     },
   };
 }

@@ -327,7 +327,7 @@ and TagResource (the rollout keys) on the secret, ecs:UpdateService, ecs:ListTas
     program
       .command('doctor')
       .description(
-        "Whether an environment is ready: the credentials' account and region against the configuration, each secret's rotation function, the service's task definition; each finding with its fix",
+        "Whether an environment is ready: the credentials' account and region against the configuration, each secret's rotation function, the service's task definition, the caller's permissions for each command (simulated); each finding with its fix",
       ),
     true,
   ).action(async (opts: CommonOptions) => {

@@ -13,6 +13,7 @@ import { FakeIssuers } from '../support/fake-issuers';
 import { AwsError } from '../support/aws-json-server';
 import { RotationHarness } from '../support/rotation-harness';
 import { FakeSts } from '../support/fake-sts';
+import { FakeIam } from '../support/fake-iam';
 import { SECRETS } from '../../catalog/secrets';
 import { buildTestCli, configFile, ROOT, runCli, waitFor, withEnv } from './cli-harness';
 
@@ -308,8 +309,9 @@ describe('the direct entry point', () => {
 
 describe('doctor', () => {
   const sts = new FakeSts();
-  beforeAll(() => sts.start());
-  afterAll(() => sts.stop());
+  const iam = new FakeIam();
+  beforeAll(() => Promise.all([sts.start(), iam.start()]));
+  afterAll(() => Promise.all([sts.stop(), iam.stop()]));
 
   test("the account, each secret's rotation function, the service's task definition: each finding with its fix", async () => {
     counter += 1;
@@ -325,7 +327,36 @@ describe('doctor', () => {
       runCli(h, cli.file, ['doctor', '--env', 'staging', ...(json ? ['--json'] : [])], '', {
         FLEAPO_CONFIG_FILE: config,
         AWS_ENDPOINT_URL_STS: sts.endpoint,
+        AWS_ENDPOINT_URL_IAM: iam.endpoint,
       }).done;
+    const secrets = `arn:aws:secretsmanager:*:111111111111:secret:${prefix}/*`;
+    const read = {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: ['secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds'], Resource: secrets },
+        { Effect: 'Allow', Action: 'ecs:DescribeServices', Resource: h.ecs.serviceArn },
+        { Effect: 'Allow', Action: ['ecs:ListTasks', 'ecs:DescribeTasks'], Resource: '*' },
+      ],
+    };
+    const rotation = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: [
+            'secretsmanager:RotateSecret',
+            'secretsmanager:PutSecretValue',
+            'secretsmanager:UpdateSecretVersionStage',
+            'secretsmanager:TagResource',
+          ],
+          Resource: secrets,
+        },
+        { Effect: 'Allow', Action: 'ecs:UpdateService', Resource: h.ecs.serviceArn },
+      ],
+    };
+    const roleArn = 'arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/fleapo-operator';
+    iam.roles.set('fleapo-operator', { arn: roleArn, policies: [read] });
+    iam.simulateDenied = true;
 
     // The service still runs another task definition family than the app's: FAIL, with the fix.
     const first = await doctor();
@@ -336,6 +367,11 @@ describe('doctor', () => {
     }
     expect(first.stdout).toMatch(/FAIL {2}service +fleapo-api runs task definition family fleapo-web, not fleapo-staging-fleapo-api/);
     expect(first.stdout).toContain('fix: deploy the staging stack');
+    expect(first.stdout).toMatch(
+      /skip {2}permissions +not simulated: AccessDenied: User is not authorized to perform: iam:SimulatePrincipalPolicy/,
+    );
+    expect(first.stdout).toContain('fix: allow the caller iam:GetRole on itself and iam:SimulatePrincipalPolicy');
+    iam.simulateDenied = false;
 
     // Credentials of another account: FAIL, naming both accounts and what to do.
     sts.identity = { ...sts.identity, account: '222222222222', arn: 'arn:aws:sts::222222222222:assumed-role/dev/ops' };
@@ -350,15 +386,34 @@ describe('doctor', () => {
       fix: expect.stringContaining('--profile'),
     });
 
-    // The app's task definition deployed: every check passes (permissions are not simulated yet: skipped).
+    // The app's task definition deployed; the caller may only read: status is covered, the rotation commands are not.
     const deploy = h.ecs.deployNewRevision('fleapo-staging-fleapo-api');
     h.ecs.completeDeployment(deploy.id);
+    type Report = { checks: { check: string; status: string; detail: string; fix?: string }[] };
+    const readOnly = await doctor(true);
+    expect(readOnly.code).toBe(1);
+    const of = (r: { stdout: string }, check: string) => (JSON.parse(r.stdout) as Report).checks.find((c) => c.check === check);
+    expect(of(readOnly, 'service')).toMatchObject({ status: 'ok' });
+    expect(of(readOnly, 'permissions: status')).toMatchObject({ status: 'ok', detail: `${roleArn} may make every call of status` });
+    expect(of(readOnly, 'permissions: rotate')).toMatchObject({
+      status: 'fail',
+      detail: `${roleArn} may not call secretsmanager:RotateSecret on each secret`,
+    });
+    expect(of(readOnly, 'permissions: roll-current')!.detail).toContain(`ecs:UpdateService on ${h.ecs.serviceArn}`);
+    expect(of(readOnly, 'secret values unreadable')).toMatchObject({ status: 'ok' });
+
+    // The rotation policy too: every check passes. A policy that can read the values is flagged.
+    iam.roles.set('fleapo-operator', { arn: roleArn, policies: [read, rotation] });
     const ready = await doctor(true);
     expect(ready.code).toBe(0);
-    const statuses = (JSON.parse(ready.stdout) as { checks: { check: string; status: string }[] }).checks.map((c) => [c.check, c.status]);
-    expect(statuses.filter(([, st]) => st === 'fail')).toEqual([]);
-    expect(statuses).toContainEqual(['service', 'ok']);
-    expect(statuses).toContainEqual(['permissions', 'skipped']);
+    const statuses = (JSON.parse(ready.stdout) as Report).checks.map((c) => [c.check, c.status]);
+    expect(statuses.filter(([, st]) => st !== 'ok')).toEqual([]);
+    const reader = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: secrets }] };
+    iam.roles.set('fleapo-operator', { arn: roleArn, policies: [read, rotation, reader] });
+    expect(of(await doctor(true), 'secret values unreadable')).toMatchObject({
+      status: 'warn',
+      detail: `${roleArn} may read the values of 5 secret(s) (GetSecretValue); no command needs it`,
+    });
     expect(h.sm.server.callsOf('GetSecretValue').filter((c) => String(c.input.SecretId).startsWith(prefix))).toHaveLength(0);
   });
 });

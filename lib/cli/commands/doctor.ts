@@ -1,5 +1,6 @@
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { GetRoleCommand, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { SECRETS } from '../../../catalog/secrets';
 import { taskDefinitionFamily } from '../../../lambda/rotation/ecs-rollout';
@@ -39,15 +40,19 @@ async function checked(check: string, fix: string, look: () => Promise<DoctorChe
 /**
  * `doctor --env <env>`: whether this environment is ready for the other commands, each finding with its fix: the
  * credentials' account (and the default region) against the configuration, each secret with rotation enabled on the
- * expected function, and the service running the app's task definition family. Reads no value.
+ * expected function, the service running the app's task definition family, and the caller's permissions for each
+ * command (permissionChecks). Reads no value.
  */
 export async function runDoctor(env: EnvironmentConfig, clients: CliClients): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
+  let caller: string | undefined;
+  const resources: { secrets: string[]; service?: string } = { secrets: [] };
   const deploy = `deploy the ${env.name} stack (\`npx cdk deploy Fleapo-${env.name}\`, README "Bootstrap order")`;
 
   checks.push(
     await checked('credentials', 'allow sts:GetCallerIdentity (every principal has it unless an SCP denies it)', async () => {
       const me = await clients.sts.send(new GetCallerIdentityCommand({}));
+      caller = me.Arn;
       return me.Account === env.account
         ? { check: 'credentials', status: 'ok', detail: `${me.Arn} in account ${me.Account}, the configured account of ${env.name}` }
         : {
@@ -78,6 +83,7 @@ export async function runDoctor(env: EnvironmentConfig, clients: CliClients): Pr
         `${deploy}; the caller needs secretsmanager:DescribeSecret on ${target.secretId}`,
         async () => {
           const d = await clients.sm.send(new DescribeSecretCommand({ SecretId: target.secretId }));
+          if (d.ARN) resources.secrets.push(d.ARN);
           const fn = /:function:([^:]+)/.exec(d.RotationLambdaARN ?? '')?.[1];
           if (!d.RotationEnabled || fn === undefined) {
             return { check: `secret ${target.name}`, status: 'fail', detail: `${target.secretId} has no rotation enabled`, fix: deploy };
@@ -111,6 +117,7 @@ export async function runDoctor(env: EnvironmentConfig, clients: CliClients): Pr
           fix: deploy,
         };
       }
+      resources.service = service.serviceArn;
       const running = taskDefinitionFamily(service.taskDefinition ?? '');
       return running === family
         ? { check: 'service', status: 'ok', detail: `${env.service.serviceName} runs ${service.taskDefinition}` }
@@ -123,13 +130,124 @@ export async function runDoctor(env: EnvironmentConfig, clients: CliClients): Pr
     }),
   );
 
-  checks.push({
-    check: 'permissions',
-    status: 'skipped',
-    detail: 'not simulated (iam:SimulatePrincipalPolicy is not called yet): the checks above show only what they read',
-    fix: 'the README lists what each command calls ("Operator permissions")',
-  });
+  checks.push(...(await permissionChecks(env, clients, caller, resources)));
   return checks;
+}
+
+/** What each command calls, on which resources (README "Operator permissions"); `secrets` and `service` are ARNs. */
+export function commandCalls(
+  env: Pick<EnvironmentConfig, 'region' | 'account' | 'service'>,
+  arns: { secrets: string[]; service: string },
+): Record<string, { action: string; resources: string[] }[]> {
+  const tasks = `arn:aws:ecs:${env.region}:${env.account}:task/${env.service.clusterName}/*`;
+  const read = [
+    { action: 'secretsmanager:DescribeSecret', resources: arns.secrets },
+    { action: 'secretsmanager:ListSecretVersionIds', resources: arns.secrets },
+    { action: 'ecs:DescribeServices', resources: [arns.service] },
+    { action: 'ecs:ListTasks', resources: ['*'] },
+    { action: 'ecs:DescribeTasks', resources: [tasks] },
+  ];
+  return {
+    status: read,
+    rotate: [...read, { action: 'secretsmanager:RotateSecret', resources: arns.secrets }],
+    stage: [
+      ...read,
+      { action: 'secretsmanager:PutSecretValue', resources: arns.secrets },
+      { action: 'secretsmanager:RotateSecret', resources: arns.secrets },
+    ],
+    'roll-current': [
+      ...read,
+      { action: 'secretsmanager:UpdateSecretVersionStage', resources: arns.secrets },
+      { action: 'secretsmanager:TagResource', resources: arns.secrets },
+      { action: 'ecs:UpdateService', resources: [arns.service] },
+    ],
+  };
+}
+
+/** The IAM principal to simulate for an STS caller ARN: a role's name (its ARN, with its path, comes from GetRole) or a user's ARN. */
+export function principalOf(callerArn: string): { role: string } | { arn: string } | undefined {
+  const role = /^arn:aws[a-z-]*:sts::\d{12}:assumed-role\/([^/]+)\//.exec(callerArn)?.[1];
+  if (role) return { role };
+  if (/^arn:aws[a-z-]*:iam::\d{12}:user\//.test(callerArn)) return { arn: callerArn };
+  return undefined;
+}
+
+/**
+ * Whether the caller's own policies allow what each command calls, and deny reading a secret value, by
+ * iam:SimulatePrincipalPolicy (identity policies of the caller; resource policies and SCPs are not part of it).
+ * Skipped, with the fix, when the caller may not simulate.
+ */
+async function permissionChecks(
+  env: EnvironmentConfig,
+  clients: CliClients,
+  caller: string | undefined,
+  resources: { secrets: string[]; service?: string },
+): Promise<DoctorCheck[]> {
+  const principal = caller === undefined ? undefined : principalOf(caller);
+  if (principal === undefined || resources.service === undefined || resources.secrets.length === 0) {
+    return [
+      {
+        check: 'permissions',
+        status: 'skipped',
+        detail: 'not simulated: the caller, the secrets or the service could not be read (see above)',
+        fix: 'the README lists what each command calls ("Operator permissions")',
+      },
+    ];
+  }
+  const { iam } = clients;
+  try {
+    const source = 'role' in principal ? (await iam.send(new GetRoleCommand({ RoleName: principal.role }))).Role?.Arn : principal.arn;
+    if (source === undefined) throw new Error('GetRole returned no role');
+    const decide = async (action: string, arns: string[]) => {
+      const out = await iam.send(
+        new SimulatePrincipalPolicyCommand({ PolicySourceArn: source, ActionNames: [action], ResourceArns: arns }),
+      );
+      return (out.EvaluationResults ?? []).filter((r) => r.EvalDecision !== 'allowed').map((r) => r.EvalResourceName ?? '*');
+    };
+    const checks: DoctorCheck[] = [];
+    for (const [command, calls] of Object.entries(commandCalls(env, { secrets: resources.secrets, service: resources.service }))) {
+      const missing: string[] = [];
+      for (const call of calls) {
+        const denied = await decide(call.action, call.resources);
+        if (denied.length > 0)
+          missing.push(
+            `${call.action} on ${denied.length === call.resources.length && denied.length > 1 ? 'each secret' : denied.join(', ')}`,
+          );
+      }
+      checks.push(
+        missing.length === 0
+          ? { check: `permissions: ${command}`, status: 'ok', detail: `${source} may make every call of ${command}` }
+          : {
+              check: `permissions: ${command}`,
+              status: 'fail',
+              detail: `${source} may not call ${missing.join('; ')}`,
+              fix: `grant them to ${source} (README "Operator permissions"), or use the operator role made for ${command}`,
+            },
+      );
+    }
+    const readable = await decide('secretsmanager:GetSecretValue', resources.secrets);
+    checks.push(
+      readable.length === resources.secrets.length
+        ? { check: 'secret values unreadable', status: 'ok', detail: `${source} may not call GetSecretValue on any of the secrets` }
+        : {
+            check: 'secret values unreadable',
+            status: 'warn',
+            detail: `${source} may read the values of ${resources.secrets.length - readable.length} secret(s) (GetSecretValue); no command needs it`,
+            fix: 'use an operator role without secretsmanager:GetSecretValue',
+          },
+    );
+    return checks;
+  } catch (error) {
+    if (classifyAwsError(error, {})) throw error;
+    return [
+      {
+        check: 'permissions',
+        status: 'skipped',
+        detail: `not simulated: ${awsProblem(error)}`,
+        fix: 'allow the caller iam:GetRole on itself and iam:SimulatePrincipalPolicy, or compare with the README ("Operator permissions")',
+      },
+    ];
+  }
 }
 
 /** Pure: the human report of `doctor`. */
