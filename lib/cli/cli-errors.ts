@@ -72,7 +72,8 @@ export function classifyAwsError(error: unknown, context: { timeoutSeconds?: num
     return new CliFailure('expired', `the AWS credentials were refused (${name}: ${message})`, `renew them: ${LOGIN_HINT}`);
   }
   if (name === 'AbortError' || name === 'TimeoutError' || e.code === 'ETIMEDOUT') {
-    const within = context.timeoutSeconds !== undefined ? ` within --timeout ${context.timeoutSeconds} s` : '';
+    const t = context.timeoutSeconds;
+    const within = t !== undefined ? ` within --timeout ${Number.isInteger(t) ? t : Math.round(t * 10) / 10} s` : '';
     return new CliFailure(
       'timeout',
       `AWS did not answer${name === 'AbortError' ? within : ` (${name}: ${message})`}`,
