@@ -14,9 +14,10 @@ const { createFleapoApp } = require('../lib/fleapo-app') as typeof import('../li
 const { ConfigError } = require('../lib/config/validate-config') as typeof import('../lib/config/validate-config');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-// Every stack of every configured environment; `npm run synth` writes them to cdk.out with no AWS access.
+// Every stack of every configured environment; `npm run synth` writes them to cdk.out with no AWS access. The line
+// that names the configuration (its sources, each environment's account and region) goes to stderr.
 try {
-  const assembly = createFleapoApp().synth();
+  const assembly = createFleapoApp({ report: (line) => console.error(line) }).synth();
   recordSynthInputs(assembly.directory, inputs);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;

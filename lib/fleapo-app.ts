@@ -2,7 +2,7 @@ import { App, DefaultStackSynthesizer, Tags, Validations, type AppProps } from '
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { FleapoConfig } from './config/environment-config';
 import { environmentStackId, githubOidcStackId } from './config/deploy-names';
-import { loadConfig } from './config/load-config';
+import { describeLoadedConfig, loadConfigWithSource } from './config/load-config';
 import { SecretGuardrails } from './guardrails';
 import { ENVIRONMENT_TAG } from './constructs/environment-deploy-policies';
 import { CachedCloudFormationValidatePlugin } from './validation/cached-cloudformation-validate-plugin';
@@ -17,6 +17,11 @@ export interface FleapoAppOptions {
   readonly outdir?: string;
   /** The configuration. @default loaded from the example configuration and the team's overrides */
   readonly config?: FleapoConfig;
+  /**
+   * Receives the one line that names the loaded configuration's sources and each environment's account and region
+   * (not called when `config` is given). bin/app.ts prints it on stderr. @default nothing
+   */
+  readonly report?: (line: string) => void;
 }
 
 /**
@@ -42,7 +47,12 @@ export function createFleapoApp(options: FleapoAppOptions = {}): App {
     ...(options.outdir ? { outdir: options.outdir } : {}),
   };
   const app = new App(appProps);
-  const config = options.config ?? loadConfig(app.node);
+  let config = options.config;
+  if (!config) {
+    const loaded = loadConfigWithSource(app.node);
+    options.report?.(describeLoadedConfig(loaded));
+    config = loaded.config;
+  }
 
   for (const env of config.environments) {
     const stack = new EnvironmentStack(app, environmentStackId(env.name), {

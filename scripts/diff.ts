@@ -28,7 +28,7 @@ function tryGit(cwd: string, ...args: string[]): string | undefined {
   }
 }
 
-/** The base cannot be compared against (it is the head): exit 2 with the reason. */
+/** The base or the head cannot be compared (no such revision or directory, or the base is the head): exit 2 with the reason. */
 export class BaseError extends Error {}
 
 /**
@@ -44,7 +44,8 @@ export function chooseBase(repo: string, requested?: string, headIsWorkingTree =
   const clean = headIsWorkingTree ? git(repo, 'status', '--porcelain') === '' : false;
   const short = (sha: string) => sha.slice(0, 7);
   if (requested) {
-    const sha = git(repo, 'rev-parse', '--verify', `${requested}^{commit}`);
+    const sha = tryGit(repo, 'rev-parse', '--verify', '--quiet', `${requested}^{commit}`);
+    if (!sha) throw new BaseError(`--base "${requested}" is not a commit of this repository (git rev-parse finds no such revision)`);
     if (sha === head && clean) {
       throw new BaseError(
         `the base ${requested} is HEAD (${short(head)}) and the working tree is clean: there is nothing to compare. ` +
@@ -133,7 +134,61 @@ export function synthBase(repo: string, sha: string, workDir: string): string | 
   }
 }
 
+/**
+ * An assembly directory given on the command line must exist: a typo would otherwise report every stack as added
+ * (or fail later with a less clear message). A base without the app is an existing directory with no
+ * `manifest.json` (e.g. an empty one), which is reported as such.
+ */
+export function checkAssemblyDirs(args: Pick<DiffArgs, 'baseDir' | 'headDir'>): void {
+  for (const [flag, dir] of [
+    ['--base-dir', args.baseDir],
+    ['--head-dir', args.headDir],
+  ] as const) {
+    if (dir === undefined) continue;
+    if (!fs.existsSync(dir)) throw new BaseError(`${flag} ${dir} does not exist (for a base without the app, give an empty directory)`);
+    if (!fs.statSync(dir).isDirectory()) throw new BaseError(`${flag} ${dir} is not a directory`);
+  }
+}
+
+/**
+ * `npm run diff > report.md`: npm writes its banner (`> fleapo-secrets@x diff`, `> tsx scripts/diff.ts ...`) to
+ * stdout before this script starts, into the report file. When stdout is a regular file that ends with exactly
+ * that banner, the banner is cut off and the offset where the report must be written is returned (the report is then
+ * written there, so the file holds the report only). Anything else (a terminal, a pipe, a file that does not end with
+ * the banner, a run outside npm) is left alone: undefined.
+ */
+export function cutNpmBanner(env: NodeJS.ProcessEnv = process.env, fd = 1): number | undefined {
+  if (!env.npm_lifecycle_event || !env.npm_lifecycle_script) return undefined;
+  try {
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile() || stat.size === 0 || stat.size > 1024 * 1024) return undefined;
+    const text = fs.readFileSync(`/dev/fd/${fd}`, 'utf8');
+    const id = env.npm_package_name && env.npm_package_version ? `${env.npm_package_name}@${env.npm_package_version} ` : '';
+    const banner = `\n> ${id}${env.npm_lifecycle_event}\n> ${env.npm_lifecycle_script.trim().replace(/\n/g, '\n> ')}`;
+    const start = text.lastIndexOf(banner);
+    // The banner's last line ends with the arguments after `--`, then a blank line.
+    if (start < 0 || !/^[^\n]*\n\n$/.test(text.slice(start + banner.length))) return undefined;
+    const offset = Buffer.byteLength(text.slice(0, start));
+    fs.ftruncateSync(fd, offset);
+    return offset;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes the report to stdout: where npm's banner was, when it was cut (see {@link cutNpmBanner}). */
+function writeReport(report: string): void {
+  const offset = cutNpmBanner();
+  if (offset === undefined) {
+    process.stdout.write(report);
+    return;
+  }
+  const data = Buffer.from(report);
+  for (let done = 0; done < data.length;) done += fs.writeSync(1, data, done, data.length - done, offset + done);
+}
+
 export function run(args: DiffArgs, repo = process.cwd()): number {
+  checkAssemblyDirs(args);
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleapo-diff-'));
   try {
     let baseDir = args.baseDir;
@@ -163,7 +218,7 @@ export function run(args: DiffArgs, repo = process.cwd()): number {
       fs.writeFileSync(args.out, report);
       log(`report written to ${args.out}`);
     } else {
-      process.stdout.write(report);
+      writeReport(report);
     }
     const changed = diff.stacks.filter((s) => s.status !== 'unchanged').length;
     log(`${diff.stacks.length} stack(s), ${changed} changed, ${diff.critical.length} secret/KMS key(s) replaced or destroyed`);

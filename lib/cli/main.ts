@@ -8,10 +8,11 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { CONFIG_FILE_CONTEXT } from '../config/config-sources';
-import { loadConfig, type ContextSource } from '../config/load-config';
+import { describeLoadedConfig, loadConfigWithSource, type ContextSource, type LoadedConfig } from '../config/load-config';
 import { ConfigError } from '../config/validate-config';
 import type { FleapoConfig } from '../config/environment-config';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { CliFailure, EXIT, failureJson, reportFailure } from './cli-errors';
 import { runAws, type AwsCommandContext } from './command-context';
 import { renderDoctor, runDoctor } from './commands/doctor';
@@ -48,22 +49,52 @@ interface CommonOptions {
 }
 
 /**
- * The configuration, loaded as the CDK app loads it: `--config` (else cdk.json's `fleapo:configFile` context, else
- * `FLEAPO_CONFIG_FILE`) over the example defaults, then cdk.json's `fleapo:config`.
+ * The directory of the project's `cdk.json`: `cwd` or the nearest directory above it that has one (as git finds its
+ * repository), so that the command means the same project from any of its subdirectories; undefined when there is
+ * none. (The CDK CLI itself reads only the current directory's cdk.json: run `cdk` from the project's root.)
  */
-export function loadCliConfig(configFile: string | undefined, cwd = process.cwd()): FleapoConfig {
-  let context: Record<string, unknown> = {};
-  for (const file of ['cdk.json', 'cdk.context.json']) {
-    try {
-      const json = JSON.parse(fs.readFileSync(`${cwd}/${file}`, 'utf8')) as { context?: Record<string, unknown> };
-      context = { ...context, ...(file === 'cdk.json' ? (json.context ?? {}) : json) };
-    } catch {
-      /* no such file: no context from it */
-    }
+export function findProjectDir(cwd: string): string | undefined {
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'cdk.json'))) return dir;
+    if (path.dirname(dir) === dir) return undefined;
   }
-  if (configFile !== undefined) context[CONFIG_FILE_CONTEXT] = configFile;
-  const source: ContextSource = { tryGetContext: (key) => context[key] };
-  return loadConfig(source);
+}
+
+/**
+ * The configuration, loaded as the CDK app loads it: `--config` (else the `fleapo:configFile` context of the
+ * project's cdk.json or cdk.context.json, found upward from `cwd`, relative to that file; else `FLEAPO_CONFIG_FILE`)
+ * over the example defaults, then the context's `fleapo:config`; with the same checks (placeholders left, unknown
+ * `fleapo:*` keys and `FLEAPO_*` variables).
+ */
+export function loadCliConfigWithSource(configFile: string | undefined, cwd = process.cwd(), env = process.env): LoadedConfig {
+  const projectDir = findProjectDir(cwd);
+  let context: Record<string, unknown> = {};
+  for (const file of projectDir ? ['cdk.json', 'cdk.context.json'] : []) {
+    let text: string;
+    try {
+      text = fs.readFileSync(path.join(projectDir!, file), 'utf8');
+    } catch {
+      continue; // no such file: no context from it
+    }
+    let json: { context?: Record<string, unknown> } & Record<string, unknown>;
+    try {
+      json = JSON.parse(text) as typeof json;
+    } catch (e) {
+      throw new ConfigError([`${path.join(projectDir!, file)} is not valid JSON: ${(e as Error).message}`]);
+    }
+    context = { ...context, ...(file === 'cdk.json' ? (json.context ?? {}) : json) };
+  }
+  const fromContext = context[CONFIG_FILE_CONTEXT];
+  if (projectDir && typeof fromContext === 'string' && fromContext !== '')
+    context[CONFIG_FILE_CONTEXT] = path.resolve(projectDir, fromContext);
+  const source: ContextSource = { tryGetContext: (key) => context[key], getAllContext: () => context };
+  const explicit = configFile === undefined ? undefined : { path: path.resolve(cwd, configFile), from: '--config' };
+  return loadConfigWithSource(source, { env, configFile: explicit });
+}
+
+/** {@link loadCliConfigWithSource}'s configuration alone. */
+export function loadCliConfig(configFile: string | undefined, cwd = process.cwd()): FleapoConfig {
+  return loadCliConfigWithSource(configFile, cwd).config;
 }
 
 function positiveSeconds(flag: string) {
@@ -95,7 +126,7 @@ function addCommon(cmd: Command, envRequired: boolean, timeoutSeconds = 30): Com
     .addOption(
       new Option(
         '--config <file>',
-        'configuration JSON over the example defaults (default: cdk.json fleapo:configFile, then FLEAPO_CONFIG_FILE)',
+        'configuration JSON over the example defaults (default: fleapo:configFile of the cdk.json found upward, then FLEAPO_CONFIG_FILE)',
       ),
     )
     .addOption(
@@ -181,7 +212,12 @@ Run it as bin/fleapo-secrets (or node dist/fleapo-secrets.js), not through npm/n
 line to its debug log (~/.npm/_logs), a key pasted by mistake included.`,
     );
 
-  const config = (opts: CommonOptions) => loadCliConfig(opts.config);
+  /** The configuration; its one line (sources, accounts and regions) on stderr, so that stdout (--json) stays clean. */
+  const config = (opts: CommonOptions) => {
+    const loaded = loadCliConfigWithSource(opts.config);
+    io.stderr.write(`${PROGRAM}: ${describeLoadedConfig(loaded)}\n`);
+    return loaded.config;
+  };
   /** The outcome on stdout: JSON with `--json`, else `human` (a line or a table). Progress is on stderr. */
   const emit = (opts: CommonOptions, json: unknown, human: string) =>
     io.stdout.write(opts.json ? `${JSON.stringify(json, null, 2)}\n` : human.endsWith('\n') || human === '' ? human : `${human}\n`);

@@ -1,9 +1,10 @@
 /**
  * Example configuration that ships with the repository, so that `npm run synth` works out of the box.
- * Account `111111111111` and `us-east-1` as in the runbook; every id below is a placeholder.
+ * Account `111111111111` and `us-east-1` as in the runbook; every field of {@link PLACEHOLDER_FIELDS} is a placeholder.
  *
  * A real team does not edit this file: it overrides any field with a JSON file of its own
- * (`cdk synth -c fleapo:configFile=path/to/fleapo.json`, or `FLEAPO_CONFIG_FILE`), deep-merged over this one.
+ * (`cdk synth -c fleapo:configFile=path/to/fleapo.json`, or `FLEAPO_CONFIG_FILE`), merged over this one (JSON Merge
+ * Patch), and must give every placeholder field of each environment it keeps (`loadConfig` refuses it otherwise).
  */
 export const EXAMPLE_CONFIG = {
   environments: {
@@ -84,3 +85,25 @@ export const EXAMPLE_CONFIG = {
     '111111111111': { importExistingOidcProvider: false, cdkBootstrapQualifier: 'hnb659fds' },
   },
 };
+
+/**
+ * The fields of an environment (dotted paths) whose example value above is a placeholder: they describe the team's own
+ * AWS accounts, network, cluster, image, database and GitHub repository, which no default can know. A team
+ * configuration must give each of them, in its file or inline context, for every environment it keeps (a new
+ * environment gives every field anyway); the other fields have defaults a team may keep.
+ */
+export const PLACEHOLDER_FIELDS = [
+  'account',
+  'region',
+  'network.vpcId',
+  'network.availabilityZones',
+  'network.privateSubnetIds',
+  'network.serviceSecurityGroupIds',
+  'service.clusterName',
+  'service.image',
+  'database.host',
+  'database.masterSecretArn',
+  'database.securityGroupId',
+  'github.owner',
+  'github.repository',
+] as const;

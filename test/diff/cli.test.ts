@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseDiffArgs } from '../../lib/diff/args';
+import { REPORT_MARKER } from '../../lib/diff/report';
 import { chooseBase, hasCdkApp } from '../../scripts/diff';
 import { BASE, synthVariant } from './apps';
 
@@ -63,10 +64,53 @@ describe('two synthesized assemblies (what CI does)', () => {
   });
 
   test('a base dir with no assembly (base without an app): every stack added', () => {
-    const r = runDiff('--base-dir', path.join(work, 'missing'), '--head-dir', headDir);
+    const empty = fs.mkdtempSync(path.join(work, 'empty-'));
+    const r = runDiff('--base-dir', empty, '--head-dir', headDir);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('added: **Main**');
     expect(r.stdout).toContain('added: **Legacy**');
+  });
+
+  test('a --base-dir or --head-dir that does not exist is an error of one line naming it: exit 2, no report', () => {
+    const missing = path.join(work, 'missing');
+    for (const args of [
+      ['--base-dir', missing, '--head-dir', headDir],
+      ['--base-dir', baseDir, '--head-dir', missing],
+    ]) {
+      const r = runDiff(...args);
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^diff: --(base|head)-dir .*missing does not exist/)]);
+    }
+  });
+
+  test('a --base that is not a revision is an error of one line naming it: exit 2, no report', () => {
+    const r = runDiff('--base', 'no-such-branch-xyz', '--head-dir', headDir);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toEqual([
+      'diff: --base "no-such-branch-xyz" is not a commit of this repository (git rev-parse finds no such revision)',
+    ]);
+  });
+
+  test("`npm run diff > report.md` (and >>) leaves the report only in the file: npm's banner is cut, progress is on stderr", () => {
+    const out = path.join(work, 'npm-report.md');
+    const npm = (redirect: string) =>
+      spawnSync('sh', ['-c', `npm run diff -- --base-dir "$B" --head-dir "$H" ${redirect} "$OUT"`], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, B: baseDir, H: headDir, OUT: out },
+      });
+    const r = npm('>');
+    expect(r.status).toBe(0);
+    const report = fs.readFileSync(out, 'utf8');
+    expect(report.startsWith(REPORT_MARKER)).toBe(true);
+    expect(report).not.toContain('> fleapo-secrets');
+    expect(r.stderr).toContain('diff: comparing with the base assembly');
+    // Appended to an existing file: what was there stays, the banner goes.
+    fs.writeFileSync(out, 'before\n');
+    expect(npm('>>').status).toBe(0);
+    expect(fs.readFileSync(out, 'utf8')).toBe(`before\n${report}`);
   });
 
   test('--base <first commit of this repository> (no app yet) via a git worktree: every stack added, worktree cleaned up', () => {

@@ -7,6 +7,7 @@ import { EXAMPLE_CONFIG } from '../../lib/config/example-config';
 import { CONFIG_CONTEXT, CONFIG_FILE_CONTEXT } from '../../lib/config/config-sources';
 import { loadConfig, mergeConfig } from '../../lib/config/load-config';
 import { ConfigError, checkRotationCron, validateConfig } from '../../lib/config/validate-config';
+import { teamEnvironment } from '../support/team-config';
 
 /** The example configuration with `override` merged in, validated. */
 const withOverride = (override: unknown) => () => validateConfig(mergeConfig(EXAMPLE_CONFIG, override));
@@ -163,12 +164,7 @@ describe('the configuration', () => {
     fs.writeFileSync(
       file,
       JSON.stringify({
-        environments: {
-          prod: {
-            account: '222222222222',
-            database: { masterSecretArn: 'arn:aws:secretsmanager:us-east-1:222222222222:secret:rds-AbCdEf' },
-          },
-        },
+        environments: { prod: teamEnvironment('prod', '222222222222') },
         accounts: { '222222222222': { importExistingOidcProvider: true } },
       }),
     );
@@ -303,7 +299,10 @@ describe('the app entry (bin/app.ts, what `cdk synth` runs)', () => {
   test('fails with exit code 1 and the configuration message, without a stack trace', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleapo-entry-'));
     const file = path.join(dir, 'fleapo.json');
-    fs.writeFileSync(file, JSON.stringify({ environments: { prod: { region: 'mars-north-1' } } }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ environments: { staging: null, prod: { ...teamEnvironment('prod'), region: 'mars-north-1' } } }),
+    );
     const result = spawnSync(process.execPath, [require.resolve('tsx/cli'), path.join(__dirname, '..', '..', 'bin', 'app.ts')], {
       env: { ...process.env, FLEAPO_CONFIG_FILE: file, CDK_OUTDIR: path.join(dir, 'out') },
       encoding: 'utf8',
@@ -317,7 +316,10 @@ describe('the app entry (bin/app.ts, what `cdk synth` runs)', () => {
   test("fails on an unknown key in the team's file: exit code 1, the key and the suggestion, no stack trace", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleapo-entry-'));
     const file = path.join(dir, 'fleapo.json');
-    fs.writeFileSync(file, JSON.stringify({ environments: { prod: { acount: '222222222222' } } }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ environments: { staging: null, prod: { ...teamEnvironment('prod'), acount: '222222222222' } } }),
+    );
     const result = spawnSync(process.execPath, [require.resolve('tsx/cli'), path.join(__dirname, '..', '..', 'bin', 'app.ts')], {
       env: { ...process.env, FLEAPO_CONFIG_FILE: file, CDK_OUTDIR: path.join(dir, 'out') },
       encoding: 'utf8',

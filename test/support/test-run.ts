@@ -5,11 +5,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { TEST_ASSEMBLY_DIR_ENV, TEST_RUN_DIR_ENV } from '../../lib/config/config-sources';
 
 /** The run's directory (set by globalSetup). */
-export const RUN_DIR_ENV = 'FLEAPO_TEST_RUN_DIR';
+export const RUN_DIR_ENV = TEST_RUN_DIR_ENV;
 /** The synthesized real app (default configuration, no bundling), written once per run by globalSetup. */
-export const ASSEMBLY_DIR_ENV = 'FLEAPO_TEST_ASSEMBLY_DIR';
+export const ASSEMBLY_DIR_ENV = TEST_ASSEMBLY_DIR_ENV;
 
 /** The run's temp directory: TMPDIR of every test file's own temp directory. */
 export const runTmpDir = (runDir: string): string => path.join(runDir, 'tmp');

@@ -137,3 +137,32 @@ export function unpinnedActions(w: NamedWorkflow): string[] {
   }
   return out;
 }
+
+/** The variable that holds an environment's region: `STAGING_AWS_REGION` for `staging`, `PROD_EU_AWS_REGION` for `prod-eu`. */
+export const regionVariable = (environment: string): string => `${environment.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_AWS_REGION`;
+
+/**
+ * Each environment has its own region: a job bound to a GitHub environment takes the region of its credentials from
+ * that environment's variable (`vars.STAGING_AWS_REGION`), and no job reads one region shared by all (`vars.AWS_REGION`).
+ */
+export function regionProblems(w: NamedWorkflow): string[] {
+  const out: string[] = [];
+  for (const { jobId, job, i, step } of steps(w)) {
+    const region = step.with?.['aws-region'];
+    if (region === undefined) continue;
+    const label = stepLabel(w, jobId, i, step);
+    if (/\bvars\.AWS_REGION\b/.test(String(region))) out.push(`${label}: one region for every environment (vars.AWS_REGION)`);
+    if (typeof job.environment === 'string' && region !== `\${{ vars.${regionVariable(job.environment)} }}`) {
+      out.push(`${label}: environment ${job.environment} must take its region from vars.${regionVariable(job.environment)}`);
+    }
+  }
+  return out;
+}
+
+/** The commands of a shell script, one a line, without comments, blank lines and shell settings. */
+export function scriptCommands(text: string): string[] {
+  return text
+    .split('\n')
+    .map((line) => line.replace(/(^|\s)#.*$/, '').trim())
+    .filter((line) => line !== '');
+}

