@@ -13,6 +13,8 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    // Whatever a cut-short AWS call or wait left behind (a socket, a poll timer), the command has ended: leave soon.
+    setTimeout(() => process.exit(code), 1000).unref();
   },
   (error: unknown) => {
     process.stderr.write(`fleapo-secrets: unexpected error: ${(error as Error)?.name ?? 'Error'}\n`);

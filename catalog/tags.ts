@@ -22,6 +22,11 @@ export const TAG_REFUSED_VERSION = 'fleapo:refused-version';
 /** Why it failed: `<step>: <the error message>` (messages never carry a value), cut to a tag value's limits. */
 export const TAG_REFUSAL = 'fleapo:refusal';
 /**
+ * When that step failed (ISO 8601): each failed attempt rewrites it, so `fleapo-secrets` tells Secrets Manager's
+ * retries of a failed rotation (same version, a later time) from a rotation that stopped.
+ */
+export const TAG_REFUSED_AT = 'fleapo:refused-at';
+/**
  * The marker of the AWSPENDING value a rotation created: base64url SHA-256 over the version id, a NUL and the value
  * (lambda/rotation/pending-marker.ts). Written by the rotation function just before it stores the value; setSecret,
  * testSecret and finishSecret act only on a pending value that matches it. A commitment, not a value: the values it
@@ -34,7 +39,7 @@ export const TAG_REVOKE_NOTICE_VERSION = 'fleapo:revoke-notice-version';
 /** The rollout record: what a rotation (or `fleapo-secrets roll-current`) writes after it rolled the service. */
 export const ROLLOUT_TAG_KEYS = [TAG_ROLLOUT_VERSION, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_CREATED_AT];
 /** The tag keys a rotation function writes when a step fails (read by `fleapo-secrets` and its `status`). */
-export const REFUSAL_TAG_KEYS = [TAG_REFUSED_VERSION, TAG_REFUSAL];
+export const REFUSAL_TAG_KEYS = [TAG_REFUSED_VERSION, TAG_REFUSAL, TAG_REFUSED_AT];
 /**
  * Every tag key a rotation function may write on its own secret: the rollout record, the refusal record and the
  * pending marker. Nobody else may write TAG_PENDING (not the operator's roll-current, which writes the rollout keys).

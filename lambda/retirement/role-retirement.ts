@@ -95,7 +95,7 @@ export async function retireOldRoleWithResult(trigger: RetirementTrigger, deps: 
   if (record === undefined) {
     logger.error(
       'The rollout of the current version is not recorded on the secret (its rotation failed to roll ECS, or to record the rollout): ' +
-        'the previous database role stays enabled until the current value is rolled out (npx fleapo-secrets roll-current DATABASE_URL --env <env>)',
+        'the previous database role stays enabled until the current value is rolled out (bin/fleapo-secrets roll-current DATABASE_URL --env <env>)',
       { ...logKeys, recordedVersion: description.tags[TAG_ROLLOUT_VERSION] },
     );
     publishCountMetric(METRIC_RETIREMENT_STALLED, deps.environment);
@@ -124,7 +124,7 @@ export async function retireOldRoleWithResult(trigger: RetirementTrigger, deps: 
       return { outcome: 'refused' };
     case 'not-rolled':
       logger.error(
-        'No deployment carries the current value; the old database role stays enabled (npx fleapo-secrets roll-current DATABASE_URL --env <env>)',
+        'No deployment carries the current value; the old database role stays enabled (bin/fleapo-secrets roll-current DATABASE_URL --env <env>)',
         why,
       );
       publishCountMetric(METRIC_RETIREMENT_STALLED, deps.environment);

@@ -1,14 +1,18 @@
 /**
  * Recovery after a failed rotation, whatever state it left: bring the value that is AWSCURRENT now to "rolled out
- * everywhere" without a new value. Operator side (npx fleapo-secrets roll-current <secret> --env <env>).
+ * everywhere" without a new value. Operator side (bin/fleapo-secrets roll-current <secret> --env <env>).
  * - AWSPENDING left on any version (a rotation that failed before or after moving AWSCURRENT) is removed;
  *   AWSCURRENT never moves.
+ * - A staged label (FLEAPO_STAGED) left on a value that is already current is removed (stagedLabelState): a value
+ *   staged for a later rotation keeps it.
  * - If the rollout record names the current version and ECS shows that rollout done or still going, nothing is
  *   rolled. Otherwise (UpdateService kept failing, the record was lost, the deployment failed or rolled back) the
  *   service is rolled once and the rollout recorded on the secret, exactly as the rotation function does.
  * The caller then follows the rollout (followRollout) from the returned time T.
  */
 import type { ECSClient } from '@aws-sdk/client-ecs';
+import { STAGED_LABEL } from '../../catalog/labels';
+import { stagedLabelState, stagedVersionId } from '../external/staging';
 import type { EcsTarget } from '../config/env';
 import { forceNewDeployment, rolloutRecord } from './ecs-rollout';
 import { verifiedRolloutVerdict } from './rollout-follow';
@@ -51,6 +55,19 @@ export async function rollCurrent(
         ? `removed the AWSPENDING label left on the current version ${versionId} (its rotation moved AWSCURRENT, then failed to roll)`
         : `removed AWSPENDING from version ${pending} (an incomplete rotation; AWSCURRENT stays on version ${versionId})`,
     );
+  }
+
+  if (stagedVersionId(description.versionIdsToStages) !== undefined) {
+    const created = await store.versionCreatedAt(secretId);
+    const staged = stagedLabelState(description.versionIdsToStages, description.tags, (id) => created[id]);
+    if (staged?.state === 'current') {
+      await store.removeStage(secretId, STAGED_LABEL, staged.versionId);
+      actions.push(
+        staged.versionId === versionId
+          ? `removed the staged label (${STAGED_LABEL}) left on the current version ${versionId}`
+          : `removed the staged label (${STAGED_LABEL}) from version ${staged.versionId}: its value is already AWSCURRENT (version ${versionId}, whose finish step failed before it removed the label)`,
+      );
+    }
   }
 
   const record = recordedRollout(description.tags, versionId);

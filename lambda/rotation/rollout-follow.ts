@@ -4,8 +4,15 @@
  */
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { EcsTarget } from '../config/env';
-import { observeService, observeTasks } from './ecs-rollout';
-import { describeVerdict, rollbackOfVanishedDeployment, RolloutVerdict, rolloutStartFromAws, rolloutVerdict } from './rollout-verdict';
+import { observeService, observeTasks, type ObservedService } from './ecs-rollout';
+import {
+  describeVerdict,
+  type ObservedTask,
+  rollbackOfVanishedDeployment,
+  RolloutVerdict,
+  rolloutStartFromAws,
+  rolloutVerdict,
+} from './rollout-verdict';
 import type { RolloutRecord } from './rollout-tags';
 
 /** The verdict for the value current since `since`, from one DescribeServices and the family's tasks. */
@@ -39,9 +46,28 @@ export async function verifiedRolloutVerdict(
     const rolledBack = rollbackOfVanishedDeployment(start.record, start.versionCreatedAt, service.deployments);
     if (rolledBack !== undefined) return rolledBack;
     onRecordMismatch(checked.problem);
-    return { state: 'not-rolled', reason: `the rollout record does not fit what AWS reports: ${checked.problem}`, recordMismatch: true };
+    return recordMismatchVerdict(checked.problem);
   }
   const tasks = await observeTasks(ecs, target.cluster, service.families);
+  return rolloutVerdict(checked.since, service.serviceName, service.deployments, tasks);
+}
+
+/** The verdict on a record that does not fit what AWS reports: not rolled out. */
+function recordMismatchVerdict(problem: string): RolloutVerdict {
+  return { state: 'not-rolled', reason: `the rollout record does not fit what AWS reports: ${problem}`, recordMismatch: true };
+}
+
+/**
+ * Pure: the same verdict as verifiedRolloutVerdict, from an observation the caller already made (one DescribeServices
+ * and the family's tasks, shared by several secrets of one service: `fleapo-secrets contain`).
+ */
+export function recordedRolloutVerdict(start: RecordedRolloutStart, service: ObservedService, tasks: ObservedTask[]): RolloutVerdict {
+  const checked = rolloutStartFromAws(start.record, start.versionCreatedAt, service.deployments);
+  if ('problem' in checked) {
+    return (
+      rollbackOfVanishedDeployment(start.record, start.versionCreatedAt, service.deployments) ?? recordMismatchVerdict(checked.problem)
+    );
+  }
   return rolloutVerdict(checked.since, service.serviceName, service.deployments, tasks);
 }
 

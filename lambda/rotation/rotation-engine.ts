@@ -1,7 +1,7 @@
 import type { SecretsManagerRotationEvent, SecretsManagerRotationEventStep, SecretsManagerRotationHandler } from 'aws-lambda';
 import { logger } from '../observability/logger';
 import { secretsManagerClient } from './aws-clients';
-import { REFUSAL_TAG_KEYS, TAG_PENDING, TAG_REFUSAL, TAG_REFUSED_VERSION } from '../../catalog/tags';
+import { REFUSAL_TAG_KEYS, TAG_PENDING, TAG_REFUSAL, TAG_REFUSED_AT, TAG_REFUSED_VERSION } from '../../catalog/tags';
 import { isRotationsOwnPending, pendingMarkerTag } from './pending-marker';
 import { toTagValue } from './rollout-tags';
 import { AWSCURRENT, AWSPENDING, SecretDescription, SecretStore, versionWithStage } from './secret-store';
@@ -108,13 +108,18 @@ export async function runRotationStep(event: unknown, playbook: RotationPlaybook
 }
 
 /**
- * Records why a step failed on the secret itself (tags {@link TAG_REFUSED_VERSION} and {@link TAG_REFUSAL}), where
+ * Records why and when a step failed on the secret itself (tags {@link TAG_REFUSED_VERSION}, {@link TAG_REFUSAL},
+ * {@link TAG_REFUSED_AT}), where
  * `fleapo-secrets` reads it with DescribeSecret (no value read) and reports it within seconds instead of at its
  * timeout. Error messages here never carry a value. Best effort: a failure to record never hides the step's error.
  */
 export async function recordRefusal(store: SecretStore, secretId: string, token: string, step: string, error: Error): Promise<void> {
   try {
-    await store.tag(secretId, { [TAG_REFUSED_VERSION]: token, [TAG_REFUSAL]: toTagValue(`${step}: ${error.message}`) });
+    await store.tag(secretId, {
+      [TAG_REFUSED_VERSION]: token,
+      [TAG_REFUSAL]: toTagValue(`${step}: ${error.message}`),
+      [TAG_REFUSED_AT]: new Date().toISOString(),
+    });
   } catch (tagError) {
     logger.warn('Could not record the refusal on the secret', { tagKeys: REFUSAL_TAG_KEYS, errorName: (tagError as Error).name });
   }

@@ -100,6 +100,16 @@ export class SecretStore {
     );
   }
 
+  /** When each labelled version was created (ListSecretVersionIds: ids, labels and dates, no value), in ms. */
+  async versionCreatedAt(secretId: string): Promise<Record<string, number>> {
+    const out = await this.client.send(new ListSecretVersionIdsCommand({ SecretId: secretId, MaxResults: 100 }));
+    return Object.fromEntries(
+      (out.Versions ?? [])
+        .filter((v) => v.VersionId && v.CreatedDate)
+        .map((v) => [v.VersionId as string, (v.CreatedDate as Date).getTime()]),
+    );
+  }
+
   async tag(secretId: string, tags: Record<string, string>): Promise<void> {
     await this.client.send(
       new TagResourceCommand({

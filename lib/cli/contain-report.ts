@@ -1,9 +1,13 @@
 /** The report at the end of `fleapo-secrets contain`: a table for people, JSON for scripts. Pure; ids and times only. */
+import { EXIT } from './cli-errors';
 import type { ContainResult } from './commands/contain';
 
-/** The exit status of a containment: 0 when every secret is contained or only waits for the operator's revoke. */
+/**
+ * The exit status of a containment that ran (cli-errors.ts EXIT): 0 when every secret is contained or only waits for
+ * the operator's revoke at the issuer, 1 when one failed. (2, 3 and 4 end the command before it starts.)
+ */
 export function containExitCode(results: readonly ContainResult[]): number {
-  return results.every((r) => r.state !== 'failed') ? 0 : 1;
+  return results.every((r) => r.state !== 'failed') ? EXIT.ok : EXIT.failed;
 }
 
 const cell = (text: string | undefined) => text ?? '-';
@@ -32,7 +36,8 @@ export function renderContainReport(environment: string, results: readonly Conta
   return `${out.join('\n')}\n`;
 }
 
-/** The JSON report (`--json`). */
+/** The JSON report (`--json`): `ok` as every command's JSON has it, and the exit status. */
 export function containReportJson(environment: string, results: readonly ContainResult[]): string {
-  return `${JSON.stringify({ environment, exitCode: containExitCode(results), secrets: results }, null, 2)}\n`;
+  const exitCode = containExitCode(results);
+  return `${JSON.stringify({ ok: exitCode === EXIT.ok, environment, exitCode, secrets: results }, null, 2)}\n`;
 }

@@ -1,7 +1,11 @@
 /**
  * `fleapo-secrets`: the operator's one command for every secret of an environment (README, "Operator command").
  * Arguments are parsed by commander; its own error messages are replaced by ours, which never repeat what was
- * typed (a refused argument may be a pasted key). Exit codes: 0 done, 1 refused or failed, 2 usage.
+ * typed (a refused argument may be a pasted key). Exit codes (cli-errors.ts EXIT): 0 done, 1 refused or failed,
+ * 2 usage or configuration, 3 no usable AWS credentials, 4 AWS did not answer within the bounds, 5 `audit` found an
+ * unexpected principal.
+ * Every command gets the same conventions: `--env`, `--profile`, `--config`, `--timeout` and `--json` (addCommon),
+ * AWS clients bounded by timeouts and the command's deadline (runAws, command-context.ts), and one error per cause.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { CONFIG_FILE_CONTEXT } from '../config/config-sources';
@@ -10,17 +14,19 @@ import { ConfigError } from '../config/validate-config';
 import type { FleapoConfig } from '../config/environment-config';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cliClients } from './aws';
+import { CliFailure, EXIT, failureJson, reportFailure } from './cli-errors';
+import { runAws, type AwsCommandContext, type CommandKit, type CommonOptions } from './command-context';
 import { registerAudit } from './commands/audit-command';
 import { registerContain } from './commands/contain-command';
+import { renderDoctor, runDoctor } from './commands/doctor';
 import { runRollCurrent } from './commands/roll-current';
-import { runRotation, type RotationRunOptions } from './commands/rotation-run';
+import { runRotation, type RotationRunOptions, type RunReport } from './commands/rotation-run';
 import { renderStatus, secretStatus } from './commands/status';
-import { createProgress } from './progress';
 import { readValue } from './read-value';
 import { environmentTargets, findEnvironment, secretNameArgument, secretTarget, UsageError } from './targets';
 import { safeCommanderMessage } from './safe-errors';
 import packageJson from '../../package.json';
+import { STAGED_LABEL } from '../../catalog/labels';
 import { EXTERNAL_SECRET_NAMES, SECRET_NAMES, SECRETS, type SecretName } from '../../catalog/secrets';
 
 /** How a `<secret>` argument may be written: the catalog's names, or their path suffixes. */
@@ -33,12 +39,6 @@ export interface CliIo {
   readonly stdout: NodeJS.WriteStream;
   readonly stderr: NodeJS.WriteStream;
   readonly stdin: NodeJS.ReadStream;
-}
-
-interface CommonOptions {
-  env?: string;
-  profile?: string;
-  config?: string;
 }
 
 /**
@@ -98,7 +98,11 @@ function positiveSeconds(flag: string) {
   };
 }
 
-function addCommon(cmd: Command, envRequired: boolean): Command {
+/**
+ * The options every command takes (a new command calls this too): `--env`, `--profile`, `--config`, `--json`, and
+ * `--timeout` (the whole command's bound, AWS calls included; `timeoutSeconds` is its default).
+ */
+function addCommon(cmd: Command, envRequired: boolean, timeoutSeconds = 30): Command {
   return cmd
     .addOption(
       new Option(
@@ -117,39 +121,56 @@ function addCommon(cmd: Command, envRequired: boolean): Command {
         '--config <file>',
         'configuration JSON over the example defaults (default: fleapo:configFile of the cdk.json found upward, then FLEAPO_CONFIG_FILE)',
       ),
-    );
-}
-
-function addTimes(cmd: Command, timeout: string): Command {
-  return cmd
-    .addOption(new Option('--timeout <seconds>', timeout).default(900).argParser(positiveSeconds('--timeout')))
+    )
     .addOption(
-      new Option('--poll-interval <seconds>', 'seconds between two looks at Secrets Manager and ECS')
-        .default(5)
-        .argParser(positiveSeconds('--poll-interval')),
-    );
+      new Option('--timeout <seconds>', 'longest the whole command may take, AWS calls and waits included')
+        .default(timeoutSeconds)
+        .argParser(positiveSeconds('--timeout')),
+    )
+    .addOption(new Option('--json', 'print the outcome as JSON on stdout (nothing else goes there; progress and errors go to stderr)'));
 }
 
-function addWaits(cmd: Command): Command {
-  return addTimes(cmd, 'longest wait for the rotation, and again for the rollout').addOption(
-    new Option('--abandon-incomplete', 'drop the AWSPENDING label a failed earlier rotation left (AWSCURRENT is untouched), then go on'),
+function addTimes(cmd: Command): Command {
+  return cmd.addOption(
+    new Option('--poll-interval <seconds>', 'seconds between two looks at Secrets Manager and ECS')
+      .default(5)
+      .argParser(positiveSeconds('--poll-interval')),
   );
 }
 
-/** The wait options as commander parses them (`--timeout`, `--poll-interval`, `--abandon-incomplete`). */
+function addWaits(cmd: Command): Command {
+  return addTimes(cmd)
+    .addOption(
+      new Option('--abandon-incomplete', 'drop the AWSPENDING label a failed earlier rotation left (AWSCURRENT is untouched), then go on'),
+    )
+    .addOption(
+      new Option(
+        '--retry-wait <seconds>',
+        "how long to wait for Secrets Manager's next retry of a failed finish step before reporting it failed",
+      )
+        .default(300)
+        .argParser(positiveSeconds('--retry-wait')),
+    );
+}
+
+/** The wait options as commander parses them (`--timeout`, `--poll-interval`, `--abandon-incomplete`, `--retry-wait`). */
 interface WaitFlags {
   timeout: number;
   pollInterval: number;
   abandonIncomplete?: boolean;
+  retryWait?: number;
 }
 
-/** commander's attribute names to the commands' options (seconds). */
-export function waitOptions(flags: WaitFlags): RotationRunOptions {
-  return { timeoutSeconds: flags.timeout, pollSeconds: flags.pollInterval, abandonIncomplete: flags.abandonIncomplete === true };
+/** commander's attribute names to the commands' options (seconds); waits end by the command's deadline. */
+export function waitOptions(flags: WaitFlags, ctx?: Pick<AwsCommandContext, 'deadline'>): RotationRunOptions {
+  return {
+    timeoutSeconds: flags.timeout,
+    pollSeconds: flags.pollInterval,
+    abandonIncomplete: flags.abandonIncomplete === true,
+    ...(flags.retryWait !== undefined ? { retryWaitSeconds: flags.retryWait } : {}),
+    ...(ctx ? { waitMs: () => ctx.deadline.waitMs() } : {}),
+  };
 }
-
-/** The subcommands, for usage hints (`Run 'fleapo-secrets <command> --help'`). */
-export const COMMANDS = ['stage', 'rotate', 'roll-current', 'status', 'contain', 'audit'] as const;
 
 /** Builds the program; `run` receives each command's outcome (an exit code). */
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
@@ -158,7 +179,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       'Stage, rotate, roll out and inspect the fleapo secrets of an environment, following each rotation and its ECS rollout until the value runs everywhere.\nRegion, secret names, cluster and service come from the configuration; AWS endpoints honour AWS_ENDPOINT_URL*.',
     )
     .version(packageJson.version)
-    .showSuggestionAfterError(false)
+    .showSuggestionAfterError(true)
     .allowExcessArguments(false)
     .exitOverride()
     .configureOutput({
@@ -170,7 +191,9 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .addHelpText(
       'after',
       `
-Exit codes: 0 done, 1 refused or failed (the reason is printed), 2 usage.
+Exit codes: 0 done, 1 refused or failed (the reason is printed), 2 usage or configuration, 3 no usable AWS
+credentials (none found, unknown --profile, expired), 4 AWS did not answer within the bounds (--timeout),
+5 audit found a principal that is not expected.
 A new key is read from stdin (hidden prompt on a terminal, or a pipe), never from an argument.
 
 Examples:
@@ -178,7 +201,10 @@ Examples:
   $ pbpaste | ${PROGRAM} stage posthog-api-key --env staging
   $ ${PROGRAM} rotate DATABASE_URL --env prod
   $ ${PROGRAM} roll-current STRIPE_SECRET_KEY --env prod  # after a failed rotation or rollout: no new key
-  $ ${PROGRAM} status --env prod --json`,
+  $ ${PROGRAM} status --env prod --json
+  $ ${PROGRAM} contain DATABASE_URL --env prod           # a leak (docs/when-a-secret-leaks.md); audit: who read what
+Run it as bin/fleapo-secrets (or node dist/fleapo-secrets.js), not through npm/npx: npm writes the whole command
+line to its debug log (~/.npm/_logs), a key pasted by mistake included.`,
     );
 
   /** The configuration; its one line (sources, accounts and regions) on stderr, so that stdout (--json) stays clean. */
@@ -187,20 +213,26 @@ Examples:
     io.stderr.write(`${PROGRAM}: ${describeLoadedConfig(loaded)}\n`);
     return loaded.config;
   };
-  /** Progress on stderr, the outcome on stdout. */
-  const reportingTo = (progress: ReturnType<typeof createProgress>) => ({ progress, out: (l: string) => io.stdout.write(`${l}\n`) });
+  /** The outcome on stdout: JSON with `--json`, else `human` (a line or a table). Progress is on stderr. */
+  const emit = (opts: CommonOptions, json: unknown, human: string) =>
+    io.stdout.write(opts.json ? `${JSON.stringify(json, null, 2)}\n` : human.endsWith('\n') || human === '' ? human : `${human}\n`);
+  /** A run's report as the outcome; its exit code. */
+  const emitReport = (opts: CommonOptions, report: RunReport): number => {
+    const { code, ...rest } = report;
+    emit(opts, { ok: code === 0, ...rest }, report.instruction);
+    return code;
+  };
+  /** `run` with the environment's clients, bounded by `--timeout` (command-context.ts). */
+  const withAws = <T>(region: string, opts: CommonOptions, run: (ctx: AwsCommandContext) => Promise<T>): Promise<T> =>
+    runAws({ region, profile: opts.profile, timeoutSeconds: opts.timeout }, io.stderr, PROGRAM, run);
   /** `<secret> --env <env>` resolved to its target, then `run` with the environment's clients; its exit code. */
   const onSecret = (
     secretArg: string,
     opts: CommonOptions,
-    run: (
-      target: ReturnType<typeof secretTarget>,
-      clients: ReturnType<typeof cliClients>,
-      reporting: ReturnType<typeof reportingTo>,
-    ) => Promise<number>,
+    run: (target: ReturnType<typeof secretTarget>, ctx: AwsCommandContext) => Promise<RunReport>,
   ): Promise<number> => {
     const target = secretTarget(findEnvironment(config(opts), opts.env), secretNameArgument(secretArg));
-    return withClients(target.region, opts.profile, io, (clients, progress) => run(target, clients, reportingTo(progress)));
+    return withAws(target.region, opts, (ctx) => run(target, ctx)).then((report) => emitReport(opts, report));
   };
 
   addWaits(
@@ -212,6 +244,7 @@ Examples:
         )
         .argument('<secret>', secretsArgument(EXTERNAL_SECRET_NAMES)),
       true,
+      1800,
     ),
   )
     .addHelpText(
@@ -230,17 +263,15 @@ Examples:
         value = await readValue(`New ${name} for ${target.secretId} (input hidden): `, io.stdin);
       } catch (error) {
         io.stderr.write(`${PROGRAM}: could not read the value from stdin: ${(error as Error).message}; nothing was staged\n`);
-        return setExit(1);
+        return setExit(EXIT.failed);
       }
       if (value === '') {
         io.stderr.write(`${PROGRAM}: no value on stdin; nothing was staged\n`);
-        return setExit(1);
+        return setExit(EXIT.failed);
       }
-      setExit(
-        await withClients(target.region, opts.profile, io, (clients, progress) =>
-          runRotation(target, clients, waitOptions(opts), reportingTo(progress), value),
-        ),
-      );
+      // The deadline starts once the value is read (a person may take a while to paste it).
+      const report = await withAws(target.region, opts, (ctx) => runRotation(target, ctx.clients, waitOptions(opts, ctx), ctx, value));
+      setExit(emitReport(opts, report));
     });
 
   addWaits(
@@ -250,6 +281,7 @@ Examples:
         .description('Rotate one secret now (RotateSecret) and follow the rotation and the ECS rollout to the end')
         .argument('<secret>', secretsArgument(SECRET_NAMES)),
       true,
+      1800,
     ),
   )
     .addHelpText(
@@ -257,7 +289,7 @@ Examples:
       '\nAUTH_SECRET is a key ring: one rotation is one key step and signs nobody out; it is refused until the previous\nrollout is done. The Stripe and PostHog secrets rotate only to a value staged with `stage` (which rotates by\nitself): rotate them only to finish a staged value whose rotation never started.',
     )
     .action(async (secretArg: string, opts: CommonOptions & WaitFlags) =>
-      setExit(await onSecret(secretArg, opts, (target, clients, reporting) => runRotation(target, clients, waitOptions(opts), reporting))),
+      setExit(await onSecret(secretArg, opts, (target, ctx) => runRotation(target, ctx.clients, waitOptions(opts, ctx), ctx))),
     );
 
   addTimes(
@@ -269,14 +301,15 @@ Examples:
         )
         .argument('<secret>', secretsArgument(SECRET_NAMES)),
       true,
+      900,
     ),
-    'longest wait for the rollout',
   )
     .addHelpText(
       'after',
       `
 It reads no value and never moves AWSCURRENT. In order:
-  1. removes an AWSPENDING label a failed rotation left (on the current version, or on an incomplete one);
+  1. removes an AWSPENDING label a failed rotation left (on the current version, or on an incomplete one), and a
+     ${STAGED_LABEL} label left on a value that is already current;
   2. rolls the service (UpdateService, forceNewDeployment) for the current version, unless the rollout recorded
      for it on the secret is rolled out everywhere or still under way;
   3. records that rollout on the secret (as the rotation function does: the database retirement follows it);
@@ -286,9 +319,7 @@ Run it again at any time: when nothing is wrong it rolls nothing. Permissions be
 and TagResource (the rollout keys) on the secret, ecs:UpdateService, ecs:ListTasks and ecs:DescribeTasks.`,
     )
     .action(async (secretArg: string, opts: CommonOptions & WaitFlags) =>
-      setExit(
-        await onSecret(secretArg, opts, (target, clients, reporting) => runRollCurrent(target, clients, waitOptions(opts), reporting)),
-      ),
+      setExit(await onSecret(secretArg, opts, (target, ctx) => runRollCurrent(target, ctx.clients, waitOptions(opts, ctx), ctx))),
     );
 
   addCommon(
@@ -298,54 +329,52 @@ and TagResource (the rollout keys) on the secret, ecs:UpdateService, ecs:ListTas
         'Where each secret stands: versions and stages (ids and dates), last and next rotation, a pending or refused rotation and its reason, the rollout that followed, and for DATABASE_URL whether the previous role is retired',
       ),
     false,
-  )
-    .addOption(new Option('--json', 'print JSON (for scripts) instead of the table'))
-    .action(async (opts: CommonOptions & { json?: boolean }) => {
-      const cfg = config(opts);
-      const envs = opts.env === undefined ? cfg.environments : [findEnvironment(cfg, opts.env)];
-      const results = [];
-      for (const env of envs) {
-        const clients = cliClients({ region: env.region, profile: opts.profile });
-        try {
-          const secrets = [];
-          for (const target of environmentTargets(env)) secrets.push(await secretStatus(target, clients));
-          results.push({
-            environment: env.name,
-            region: env.region,
-            cluster: env.service.clusterName,
-            service: env.service.serviceName,
-            secrets,
-          });
-        } finally {
-          clients.destroy();
-        }
-      }
-      if (opts.json) io.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-      else io.stdout.write(results.map((r) => renderStatus(r.environment, r.secrets)).join('\n'));
-      setExit(results.some((r) => r.secrets.some((s) => s.error !== undefined)) ? 1 : 0);
-    });
+  ).action(async (opts: CommonOptions) => {
+    const cfg = config(opts);
+    const envs = opts.env === undefined ? cfg.environments : [findEnvironment(cfg, opts.env)];
+    const started = Date.now();
+    const results = [];
+    for (const env of envs) {
+      // One deadline for the whole command: each environment gets what is left of --timeout.
+      const left = Math.max(0.001, opts.timeout - (Date.now() - started) / 1000);
+      const secrets = await runAws({ region: env.region, profile: opts.profile, timeoutSeconds: left }, io.stderr, PROGRAM, async (ctx) => {
+        const out = [];
+        for (const target of environmentTargets(env)) out.push(await secretStatus(target, ctx.clients));
+        return out;
+      });
+      results.push({
+        environment: env.name,
+        region: env.region,
+        cluster: env.service.clusterName,
+        service: env.service.serviceName,
+        secrets,
+      });
+    }
+    emit(opts, results, results.map((r) => renderStatus(r.environment, r.secrets)).join('\n'));
+    setExit(results.some((r) => r.secrets.some((s) => s.error !== undefined)) ? EXIT.failed : EXIT.ok);
+  });
 
-  // When a secret leaks (docs/when-a-secret-leaks.md): contain it, and audit who read what.
-  registerContain(program, { io, setExit, addCommon, addWaits, config, program: PROGRAM });
-  registerAudit(program, { io, setExit, addCommon, config, program: PROGRAM });
+  addCommon(
+    program
+      .command('doctor')
+      .description(
+        "Whether an environment is ready: the credentials' account and region against the configuration, each secret's rotation function, the service's task definition, the caller's permissions for each command (simulated); each finding with its fix",
+      ),
+    true,
+  ).action(async (opts: CommonOptions) => {
+    const env = findEnvironment(config(opts), opts.env);
+    const checks = await withAws(env.region, opts, (ctx) => runDoctor(env, ctx.clients));
+    emit(opts, { environment: env.name, region: env.region, account: env.account, checks }, renderDoctor(env.name, checks));
+    setExit(checks.some((c) => c.status === 'fail') ? EXIT.failed : EXIT.ok);
+  });
+
+  // When a secret leaks (docs/when-a-secret-leaks.md): contain it, and audit who read what. Both get the same
+  // conventions as the commands above (addCommon, runAws through withAws, emit).
+  const kit: CommandKit = { io, setExit, addCommon, addWaits, config, withAws, emit, program: PROGRAM };
+  registerContain(program, kit);
+  registerAudit(program, kit);
 
   return program;
-}
-
-async function withClients(
-  region: string,
-  profile: string | undefined,
-  io: CliIo,
-  run: (clients: ReturnType<typeof cliClients>, progress: ReturnType<typeof createProgress>) => Promise<number>,
-): Promise<number> {
-  const clients = cliClients({ region, profile });
-  const progress = createProgress(io.stderr, PROGRAM);
-  try {
-    return await run(clients, progress);
-  } finally {
-    progress.close();
-    clients.destroy();
-  }
 }
 
 /** Runs the CLI on `argv` (without node and the script); resolves to the exit code. */
@@ -357,8 +386,10 @@ export async function main(
   const program = buildProgram(io, (c) => (code = c));
   const usage = (message: string, command?: string): number => {
     io.stderr.write(`${PROGRAM}: ${message}\nRun '${PROGRAM} ${command ? `${command} ` : ''}--help' for usage.\n`);
-    return 2;
+    return EXIT.usage;
   };
+  const commands = program.commands.map((c) => c.name());
+  const command = argv.find((a) => commands.includes(a));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return code;
@@ -366,21 +397,20 @@ export async function main(
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) return 0; // --help, --version
       const hint = error.code === 'commander.excessArguments' ? '. A new key is never an argument: stage reads it from stdin' : '';
-      return usage(
-        safeCommanderMessage(error) + hint,
-        argv.find((a) => (COMMANDS as readonly string[]).includes(a)),
-      );
+      return usage(safeCommanderMessage(error, commands) + hint, command);
     }
-    if (error instanceof UsageError)
-      return usage(
-        error.message,
-        argv.find((a) => (COMMANDS as readonly string[]).includes(a)),
-      );
+    if (error instanceof UsageError) return usage(error.message, command);
     if (error instanceof ConfigError) {
       io.stderr.write(`${PROGRAM}: ${error.message}\n`);
-      return 2;
+      return EXIT.usage;
+    }
+    if (error instanceof CliFailure) {
+      // One error per cause: one line on stderr (and, with --json, the same as JSON on stdout).
+      reportFailure(io.stderr, PROGRAM, error);
+      if (argv.includes('--json')) io.stdout.write(`${JSON.stringify(failureJson(error), null, 2)}\n`);
+      return error.exitCode;
     }
     io.stderr.write(`${PROGRAM}: unexpected error: ${(error as Error)?.name ?? 'Error'}\n`);
-    return 1;
+    return EXIT.failed;
   }
 }

@@ -49,8 +49,44 @@ export function findEnvironment(config: FleapoConfig, name: string | undefined):
   const names = config.environments.map((e) => e.name);
   if (name === undefined) throw new UsageError(`--env <environment> is required: one of ${names.join(', ')}`);
   const env = config.environments.find((e) => e.name === name);
-  if (!env) throw new UsageError(`--env must be one of ${names.join(', ')} (the configured environments); what was given is not shown`);
+  if (!env) {
+    const near = closestName(name, names);
+    throw new UsageError(
+      `--env must be one of ${names.join(', ')} (the configured environments)${near ? `; did you mean ${near}?` : ''} (what was given is not shown)`,
+    );
+  }
   return env;
+}
+
+/** Pure: the edit distance (insertions, deletions, substitutions, transpositions) between two short strings. */
+export function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/**
+ * Pure: the configured name `typed` was most likely meant to be (case-insensitive, a prefix, or within a third of
+ * its length in edits, as commander suggests options), or undefined. Only a configured name is ever shown.
+ */
+export function closestName(typed: string, names: readonly string[]): string | undefined {
+  const t = typed.trim().toLowerCase();
+  if (t === '' || t.length > 40) return undefined;
+  const exact = names.find((n) => n.toLowerCase() === t);
+  if (exact) return exact;
+  const prefixed = names.filter((n) => n.toLowerCase().startsWith(t));
+  if (prefixed.length === 1) return prefixed[0];
+  const scored = names
+    .map((n) => ({ n, d: editDistance(t, n.toLowerCase()) }))
+    .filter(({ n, d }) => d <= Math.max(1, Math.floor(n.length / 3)));
+  scored.sort((x, y) => x.d - y.d);
+  return scored.length > 0 && (scored.length === 1 || scored[0].d < scored[1].d) ? scored[0].n : undefined;
 }
 
 function externalTarget(env: EnvironmentConfig, kind: ExternalSecretKind): NonNullable<SecretTarget['external']> {

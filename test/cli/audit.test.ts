@@ -90,10 +90,10 @@ interface Activity {
   sourceIps: string[];
 }
 
-test('groups a week of events by principal (sessions resolved to their role), flags exactly the unexpected ones, exit 3', async () => {
+test('groups a week of events by principal (sessions resolved to their role), flags exactly the unexpected ones, exit 5 (not 3: credentials)', async () => {
   const { code, stdout, stderr } = await audit(['--json']);
   expect(stderr).not.toMatch(/could not|error/i);
-  expect(code).toBe(3);
+  expect(code).toBe(5);
   const report = JSON.parse(stdout) as { environment: string; principals: Activity[] };
   const by = Object.fromEntries(report.principals.map((p) => [p.id, p]));
   expect(report.principals.filter((p) => p.flagged).map((p) => p.id)).toEqual([
@@ -142,7 +142,7 @@ test('groups a week of events by principal (sessions resolved to their role), fl
 
 test('the text report names each unexpected principal first; --since 1d: only the expected ones, exit 0; --since 30d reaches the old reader', async () => {
   const text = await audit([]);
-  expect(text.code).toBe(3);
+  expect(text.code).toBe(5);
   expect(text.stdout).toMatch(/^Secrets of staging, \S+ to \S+: 7 principal\(s\), 3 unexpected/);
   expect(text.stdout.indexOf('UNEXPECTED arn:aws:iam::111111111111:user/ci-bot')).toBeGreaterThan(0);
   expect(text.stdout.indexOf('UNEXPECTED')).toBeLessThan(text.stdout.indexOf('ecs-execution'));

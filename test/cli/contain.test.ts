@@ -251,11 +251,12 @@ test('interrupted (the rollout outlasted --timeout): the next run continues with
   const value = env.accepted('stripe-webhook-secret');
   const rolls = h.ecs.rollCount;
   const first = await env.run(
-    ['contain', 'AUTH_SECRET', 'STRIPE_WEBHOOK_SECRET', '--env', 'staging', '--sign-everyone-out', '--timeout', '1'],
+    // --timeout bounds the whole run (the rotations too): long enough for them, not for the rollout nobody completes.
+    ['contain', 'AUTH_SECRET', 'STRIPE_WEBHOOK_SECRET', '--env', 'staging', '--sign-everyone-out', '--timeout', '3'],
     value,
   ).done;
   expect(first.code).toBe(1);
-  expect(first.stdout).toMatch(/AUTH_SECRET: FAILED at step wait-for-rollout: not rolled out everywhere within 1 s/);
+  expect(first.stdout).toMatch(/AUTH_SECRET: FAILED at step wait-for-rollout: not rolled out everywhere within 3 s/);
   expect(first.stdout).not.toContain('revoke the leaked key now');
   expect(h.ecs.rollCount).toBe(rolls + 1);
   const deployment = h.ecs.primary.id;
@@ -280,6 +281,45 @@ test('interrupted (the rollout outlasted --timeout): the next run continues with
   expect(confirmed.stderr).not.toContain('revoke the leaked key now');
   const later = await env.run(['contain', 'STRIPE_WEBHOOK_SECRET', '--env', 'staging', '--json']).done;
   expect((JSON.parse(later.stdout) as Report).secrets[0].stoppedBeingAccepted).toBe(hook.stoppedBeingAccepted);
+  expect(h.leaks()).toEqual([]);
+});
+
+test('a continued run trusts a recorded rollout only as far as AWS confirms it: a record with a forged earlier start is rolled again', async () => {
+  const env = environment();
+  const value = env.accepted('posthog-api-key');
+  const arn = env.arns['posthog-api-key'];
+  const rolls = h.ecs.rollCount;
+  const first = await env.run(['contain', 'POSTHOG_API_KEY', '--env', 'staging', '--timeout', '3'], value).done;
+  expect(first.code).toBe(1);
+  expect(first.stdout).toMatch(/POSTHOG_API_KEY: FAILED at step wait-for-rollout: not rolled out everywhere within 3 s/);
+  expect(h.ecs.rollCount).toBe(rolls + 1);
+  const recordedDeployment = h.sm.tags(arn)[TAG_ROLLOUT_DEPLOYMENT];
+  expect(recordedDeployment).toBe(h.ecs.primary.id);
+
+  // Someone who may tag the secret writes an earlier start for the recorded (still running) deployment. Judged from the
+  // record alone it would pass as "in progress"; AWS reports that deployment created at another time.
+  const { SecretsManagerClient, TagResourceCommand } = await import('@aws-sdk/client-secrets-manager');
+  const sm = new SecretsManagerClient({});
+  await sm.send(
+    new TagResourceCommand({
+      SecretId: arn,
+      Tags: [{ Key: 'fleapo:rollout-created-at', Value: new Date(Date.now() - 86_400_000).toISOString() }],
+    }),
+  );
+  sm.destroy();
+
+  const second = env.run(['contain', 'POSTHOG_API_KEY', '--env', 'staging']);
+  await waitFor('the second roll', () => h.ecs.rollCount === rolls + 2);
+  await waitFor('the second run to follow', () => second.output().includes(FOLLOWING));
+  h.ecs.completeDeployment();
+  const { code, stdout, stderr } = await second.done;
+  expect(code).toBe(0);
+  expect(stderr).toMatch(
+    /POSTHOG_API_KEY: the recorded rollout of version \S+ is not-rolled: the rollout record does not fit what AWS reports/,
+  );
+  expect(h.sm.tags(arn)[TAG_ROLLOUT_DEPLOYMENT]).toBe(h.ecs.primary.id);
+  expect(h.sm.tags(arn)[TAG_ROLLOUT_DEPLOYMENT]).not.toBe(recordedDeployment);
+  expect(stdout).toContain('POSTHOG_API_KEY: no task runs the leaked value any more: revoke the leaked key now');
   expect(h.leaks()).toEqual([]);
 });
 

@@ -183,7 +183,10 @@ describe('stage', () => {
       'the value is refused as stripe-secret-key (live mode): it is a test-mode Stripe secret key (sk_test_), but this environment takes live-mode keys',
     );
     expect(stderr).toContain('Nothing was staged.');
-    expect(stdout).toContain('do NOT revoke the old key');
+    // Refused before any rotation: it says only that (no "Rotation not complete ... do NOT revoke").
+    expect(stdout).toBe(
+      `Refused before any rotation: nothing was staged and nothing was rotated; ${env.prefix}/stripe-secret-key keeps its current value.\n`,
+    );
     expect(h.sm.stages(arn)).toEqual(before);
     expect(h.sm.server.callsOf('PutSecretValue').length).toBe(puts);
   });
@@ -335,7 +338,8 @@ describe('stage', () => {
     rolls = h.ecs.rollCount;
     let current = '';
     try {
-      const failed = await env.run(['stage', 'STRIPE_SECRET_KEY', '--env', 'staging', '--timeout', '600'], value).done;
+      // Secrets Manager's retries (none in this double unless modelled) are waited for 1 s before calling it final.
+      const failed = await env.run(['stage', 'STRIPE_SECRET_KEY', '--env', 'staging', '--timeout', '600', '--retry-wait', '1'], value).done;
       expect(failed.code).toBe(1);
       current = h.sm.versionIdOf(arn, 'AWSCURRENT')!;
       expect(current).not.toBe(firstVersion);
@@ -344,6 +348,10 @@ describe('stage', () => {
       expect(failed.stderr).toContain(`at step wait-for-rotation: the rotation function refused version ${current}: finishSecret:`);
       expect(failed.stderr).toContain('finishSecret: User is not authorized to perform: ecs:UpdateService');
       expect(failed.stderr).toContain('The new value is already AWSCURRENT, but its finish step (which rolls the service) failed');
+      expect(failed.stderr).toContain('retrying: attempt 1 of the finish step failed');
+      expect(failed.stderr).toContain('Secrets Manager retried it without success for 1 s');
+      const stagedVersion = Object.entries(h.sm.stages(arn)).find(([, st]) => st.includes(STAGED_LABEL))![0];
+      expect(stagedVersion).not.toBe(current); // the label is on the version `stage` wrote; its value is current now
       expect(failed.stderr).toContain('`fleapo-secrets roll-current STRIPE_SECRET_KEY --env staging`');
       expect(failed.stdout).toContain('do NOT revoke the old key');
       expect(h.ecs.rollCount).toBe(rolls);
@@ -356,12 +364,19 @@ describe('stage', () => {
         }[]
       )[0].secrets.find((s) => s.secret === 'STRIPE_SECRET_KEY')!;
       expect(key).toMatchObject({ rotation: 'refused', rollout: { state: 'not-recorded', current: false, versionId: firstVersion } });
+      // The staged label is left over on a value that is already current: status says so, not "waits for a rotation".
+      expect(key).toMatchObject({ stagedState: 'current' });
+      const table = await env.run(['status', '--env', 'staging']).done;
+      expect(table.stdout).toContain(`FLEAPO_STAGED): its value is already AWSCURRENT, the label is left over`);
+      expect(table.stdout).not.toContain('waits for a rotation');
       expect(key.rollout!.detail).toContain(`no rollout of the current version ${current} is recorded`);
 
       // Still failing: roll-current says so, exit 1; it already cleared the leftover AWSPENDING (AWSCURRENT untouched).
       const stillFailing = await env.run(['roll-current', 'STRIPE_SECRET_KEY', '--env', 'staging']).done;
       expect(stillFailing.code).toBe(1);
       expect(stillFailing.stderr).toContain(`removed the AWSPENDING label left on the current version ${current}`);
+      expect(stillFailing.stderr).toContain(`removed the staged label (${STAGED_LABEL}) from version`);
+      expect(Object.values(h.sm.stages(arn)).flat()).not.toContain(STAGED_LABEL);
       expect(stillFailing.stderr).toContain('at step roll-current: AccessDeniedException');
       expect(stillFailing.stdout).toContain('Current value not rolled out everywhere (step roll-current): do NOT revoke the old key');
       expect(h.sm.stages(arn)[current]).toEqual(['AWSCURRENT']);
@@ -596,12 +611,15 @@ describe('status', () => {
     );
   });
 
-  test("--profile is honoured over the environment's keys: an unknown profile cannot read, exit 1", async () => {
+  test("--profile is honoured over the environment's keys: an unknown profile is named, exit 3", async () => {
     const env = environment();
     const noFiles = { AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', FLEAPO_CONFIG_FILE: env.config };
     const r = await runCli(h, cli.file, ['status', '--env', 'staging', '--profile', 'no-such-profile'], '', noFiles).done;
-    expect(r.code).toBe(1);
-    expect(r.stdout).toContain('cannot read: CredentialsProviderError');
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.split('\n').slice(1).join('\n')).toBe(
+      'fleapo-secrets: --profile no-such-profile: no such profile in /dev/null or /dev/null (no profile is defined there). Hint: `aws configure sso` creates one; `aws configure list-profiles` lists them\n',
+    );
     const ok = await runCli(h, cli.file, ['status', '--env', 'staging'], '', noFiles).done;
     expect(ok.code).toBe(0);
   });

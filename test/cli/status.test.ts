@@ -1,7 +1,9 @@
 import { secretStatusFrom, renderStatus } from '../../lib/cli/commands/status';
 import { rotationState } from '../../lib/cli/follow-rotation';
+import { checkProfile, classifyAwsError, profileNames } from '../../lib/cli/cli-errors';
+import { stagedLabelState } from '../../lambda/external/staging';
 import { safeCommanderMessage } from '../../lib/cli/safe-errors';
-import { parseSecretName, secretTarget } from '../../lib/cli/targets';
+import { closestName, parseSecretName, secretTarget } from '../../lib/cli/targets';
 import { validateConfig } from '../../lib/config/validate-config';
 import { EXAMPLE_CONFIG } from '../../lib/config/example-config';
 import { toTagValue } from '../../lambda/rotation/rollout-tags';
@@ -68,9 +70,29 @@ test('a refusal record counts only for the version still AWSPENDING', () => {
     currentMoved: false,
   });
   // The same version retried and finished: done, whatever was recorded before.
-  expect(rotationState(view({ v2: ['AWSCURRENT'], v1: ['AWSPREVIOUS'] }, 'v2'), 'v2')).toEqual({ kind: 'done', versionId: 'v2' });
+  expect(rotationState(view({ v2: ['AWSCURRENT'], v1: ['AWSPREVIOUS'] }, 'v2'), 'v2')).toEqual({
+    kind: 'done',
+    versionId: 'v2',
+    retried: 0,
+  });
   // An older version's record does not concern this rotation.
-  expect(rotationState(view({ v1: ['AWSCURRENT'], v3: ['AWSPENDING'] }, 'v2'), 'v3')).toBeUndefined();
+  expect(rotationState(view({ v1: ['AWSCURRENT'], v3: ['AWSPENDING'] }, 'v2'), 'v3')).toEqual({ kind: 'running', currentMoved: false });
+  // The finish step of a version already AWSCURRENT failed: Secrets Manager retries it, not final.
+  const finish = {
+    versionIdsToStages: { v2: ['AWSCURRENT', 'AWSPENDING'], v1: ['AWSPREVIOUS'] },
+    tags: {
+      'fleapo:refused-version': 'v2',
+      'fleapo:refusal': 'finishSecret: Rate exceeded',
+      'fleapo:refused-at': '2026-01-01T00:00:00.000Z',
+    },
+  };
+  expect(rotationState(finish, 'v2')).toEqual({
+    kind: 'retrying',
+    reason: 'finishSecret: Rate exceeded',
+    failedAt: '2026-01-01T00:00:00.000Z',
+  });
+  // A failure before AWSCURRENT moved is final (the value itself was refused).
+  expect(rotationState(view({ v1: ['AWSCURRENT'], v2: ['AWSPENDING'] }, 'v2'), 'v2').kind).toBe('refused');
   const target = secretTarget(prod, 'STRIPE_SECRET_KEY');
   const status = secretStatusFrom(
     target,
@@ -105,4 +127,56 @@ test('commander errors are told without the refused argument', () => {
   for (const c of cases) expect(safeCommanderMessage(c).includes(key)).toBe(false);
   expect(safeCommanderMessage(e('commander.unknownOption', "error: unknown option '--enviroment'"))).toBe('unknown option --enviroment');
   expect(safeCommanderMessage(e('commander.unknownOption', "error: unknown option '--key=abc'"))).toBe('unknown option --key');
+});
+
+test('the staged label: waiting for a rotation, or left over on a value that is already current', () => {
+  const created = (m: Record<string, number>) => (id: string) => m[id];
+  const finishFailed = { 'fleapo:refused-version': 'v2', 'fleapo:refusal': 'finishSecret: ecs:UpdateService denied' };
+  // The rotation v2 took s's value and its finish step failed before it removed the label: left over.
+  expect(
+    stagedLabelState(
+      { v2: ['AWSCURRENT', 'AWSPENDING'], s: ['FLEAPO_STAGED'], v1: ['AWSPREVIOUS'] },
+      finishFailed,
+      created({ s: 1, v2: 2 }),
+    ),
+  ).toEqual({ versionId: 's', state: 'current' });
+  // A value staged after that rotation started waits for its own.
+  expect(stagedLabelState({ v2: ['AWSCURRENT'], s: ['FLEAPO_STAGED'] }, finishFailed, created({ v2: 2, s: 3 }))).toEqual({
+    versionId: 's',
+    state: 'waiting',
+  });
+  // No failed finish step of the current version recorded: nothing says its value is s's.
+  expect(stagedLabelState({ v2: ['AWSCURRENT'], s: ['FLEAPO_STAGED'] }, {}, created({ s: 1, v2: 2 }))?.state).toBe('waiting');
+  // On the current version itself.
+  expect(stagedLabelState({ v2: ['AWSCURRENT', 'FLEAPO_STAGED'] }, {}, created({}))).toEqual({ versionId: 'v2', state: 'current' });
+  expect(stagedLabelState({ v2: ['AWSCURRENT'] }, {}, created({}))).toBeUndefined();
+});
+
+test('--env suggestions name a configured environment only, when one is close', () => {
+  expect(closestName('stagin', ['staging', 'prod'])).toBe('staging');
+  expect(closestName('PROD', ['staging', 'prod'])).toBe('prod');
+  expect(closestName('prdo', ['staging', 'prod'])).toBe('prod');
+  expect(closestName('st', ['staging', 'prod'])).toBe('staging');
+  expect(closestName('qa', ['staging', 'prod'])).toBeUndefined();
+  expect(closestName(['sk', 'live', 'x'.repeat(24)].join('_'), ['staging', 'prod'])).toBeUndefined();
+});
+
+test('profiles of the shared files; errors that stop a command are classified once, with a hint', () => {
+  expect(profileNames('[default]\n[profile ops]\nregion=x\n[sso-session corp]\n[ profile  dev ]\n')).toEqual(['default', 'ops', 'dev']);
+  const noCreds = classifyAwsError(
+    Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }),
+    {},
+  );
+  expect(noCreds).toMatchObject({ cause: 'credentials', exitCode: 3 });
+  expect(noCreds!.hint).toContain('aws sso login');
+  expect(classifyAwsError(Object.assign(new Error('Request aborted'), { name: 'AbortError' }), { timeoutSeconds: 10 })).toMatchObject({
+    cause: 'timeout',
+    message: 'AWS did not answer within --timeout 10 s',
+    exitCode: 4,
+  });
+  expect(classifyAwsError(Object.assign(new Error('x'), { name: 'ResourceNotFoundException' }), {})).toBeUndefined();
+  const key = ['sk', 'live', 'x'.repeat(24)].join('_');
+  expect(() => checkProfile(key, { HOME: '/nonexistent', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' })).toThrow(
+    /^--profile \(not shown\): no such profile/,
+  );
 });

@@ -227,7 +227,7 @@ describe(LITERAL_SECRET_STRING, () => {
     const v = violationsOf(msg, LITERAL_SECRET_STRING);
     expect(v).toHaveLength(1);
     expect(v[0]).toContain('Bad/AuthSecret/Resource');
-    expect(v[0]).toContain('npx fleapo-secrets stage');
+    expect(v[0]).toContain('bin/fleapo-secrets stage');
     expect(msg).not.toContain('not-a-pattern-but-still-a-literal');
   });
 

@@ -317,7 +317,7 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
         }),
       ).resolves.toBe('ImplicitlyDenied');
       // Why a step failed, recorded for fleapo-secrets: on its own secret only.
-      const refusal = { 'aws:TagKeys': ['fleapo:refused-version', 'fleapo:refusal'] };
+      const refusal = { 'aws:TagKeys': ['fleapo:refused-version', 'fleapo:refusal', 'fleapo:refused-at'] };
       await expect(evaluate({ ...who, action: 'secretsmanager:TagResource', resource: own, context: refusal })).resolves.toBe('Allowed');
       await expect(
         evaluate({ ...who, action: 'secretsmanager:TagResource', resource: s.secretArn('stripe-secret-key'), context: refusal }),
@@ -331,7 +331,7 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
     }
     for (const kind of ['stripe-secret-key', 'stripe-webhook-secret', 'posthog-api-key']) {
       const who = s.principal(`${kind}-rotation`);
-      const refusal = { 'aws:TagKeys': ['fleapo:refused-version', 'fleapo:refusal'] };
+      const refusal = { 'aws:TagKeys': ['fleapo:refused-version', 'fleapo:refusal', 'fleapo:refused-at'] };
       await expect(evaluate({ ...who, action: 'secretsmanager:TagResource', resource: s.secretArn(kind), context: refusal })).resolves.toBe(
         'Allowed',
       );

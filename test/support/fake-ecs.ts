@@ -152,9 +152,9 @@ export class FakeEcs extends AwsServiceDouble {
   }
 
   /** A code deploy: UpdateService with a new task definition revision (as a deploy pipeline would call it). */
-  deployNewRevision(): FakeDeployment {
+  deployNewRevision(family = this.family): FakeDeployment {
     const revision = Number(/:(\d+)$/.exec(this.taskDefinition)![1]) + 1;
-    return this.startDeployment(this.taskDefinitionArn(revision));
+    return this.startDeployment(this.taskDefinitionArn(revision, family));
   }
 
   /** Starts `count` tasks of a deployment (what the scheduler does while it rolls out). */

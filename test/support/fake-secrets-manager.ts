@@ -38,8 +38,19 @@ interface Secret {
   versions: Map<string, Version>;
   tags: Map<string, string>;
   /** The "rotation function" RotateSecret invokes (see setRotationInvoker). */
-  rotation?: { invoke: RotationInvoker; background: boolean };
+  rotation?: { invoke: RotationInvoker; background: boolean; retries: RotationRetries; functionName: string };
   lastRotatedAt?: number;
+}
+
+/**
+ * How Secrets Manager retries a rotation a step of which failed: the *whole* rotation again (createSecret first),
+ * with the same token, `attempts` more times, `delayMs` apart (AWS does not document the count or the spacing,
+ * only that it retries within the rotation window: docs/aws-facts.md). Off by default in this double (`attempts: 0`)
+ * so that a test sees one attempt unless it models the retries.
+ */
+export interface RotationRetries {
+  readonly attempts: number;
+  readonly delayMs: number;
 }
 
 const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
@@ -147,10 +158,20 @@ export class FakeSecretsManager extends AwsServiceDouble {
   /**
    * Configures the secret's rotation "function": the RotateSecret operation invokes it (and enables rotation,
    * as configuring a rotation function does). `background` (default, like AWS): RotateSecret answers at once.
+   * `functionName`: the function DescribeSecret's RotationLambdaARN names (default `rotation-double`).
    */
-  setRotationInvoker(secretId: string, invoke: RotationInvoker, options: { background?: boolean } = {}): void {
+  setRotationInvoker(
+    secretId: string,
+    invoke: RotationInvoker,
+    options: { background?: boolean; retries?: RotationRetries; functionName?: string } = {},
+  ): void {
     const secret = this.secret(secretId);
-    secret.rotation = { invoke, background: options.background ?? true };
+    secret.rotation = {
+      invoke,
+      background: options.background ?? true,
+      retries: options.retries ?? { attempts: 0, delayMs: 0 },
+      functionName: options.functionName ?? 'rotation-double',
+    };
     secret.rotationEnabled = true;
   }
 
@@ -171,6 +192,16 @@ export class FakeSecretsManager extends AwsServiceDouble {
       if (pending) pending.stages.delete(AWSPENDING);
       secret.versions.set(token, { id: token, stages: new Set([AWSPENDING]), createdAt: Date.now() });
     }
+  }
+
+  /** The rotation RotateSecret started, then Secrets Manager's retries of it while a step fails (same token). */
+  private async runWithRetries(secret: Secret, invoke: RotationInvoker, token: string, retries: RotationRetries): Promise<RotationResult> {
+    let result = await this.runRotationSteps(secret, invoke, token);
+    for (let attempt = 0; !result.ok && attempt < retries.attempts; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, retries.delayMs));
+      result = await this.runRotationSteps(secret, invoke, token);
+    }
+    return result;
   }
 
   private async runRotationSteps(secret: Secret, invoke: RotationInvoker, token: string): Promise<RotationResult> {
@@ -243,7 +274,7 @@ export class FakeSecretsManager extends AwsServiceDouble {
     const token = (input.ClientRequestToken as string | undefined) ?? randomUUID();
     if (input.RotateImmediately === false) return this.testRotationConfiguration(secret, secret.rotation.invoke, token);
     this.beginRotation(secret, token);
-    const run = this.runRotationSteps(secret, secret.rotation.invoke, token).then((result) => {
+    const run = this.runWithRetries(secret, secret.rotation.invoke, token, secret.rotation.retries).then((result) => {
       this.rotationResults.push(result);
       this.running.delete(run);
       return result;
@@ -271,7 +302,9 @@ export class FakeSecretsManager extends AwsServiceDouble {
       ARN: secret.arn,
       Name: secret.name,
       RotationEnabled: secret.rotationEnabled,
-      ...(secret.rotation ? { RotationLambdaARN: `arn:aws:lambda:${this.region}:${this.account}:function:rotation-double` } : {}),
+      ...(secret.rotation
+        ? { RotationLambdaARN: `arn:aws:lambda:${this.region}:${this.account}:function:${secret.rotation.functionName}` }
+        : {}),
       ...(secret.lastRotatedAt !== undefined ? { LastRotatedDate: secret.lastRotatedAt / 1000 } : {}),
       VersionIdsToStages: this.stages(secret.arn),
       ...(tags.length > 0 ? { Tags: tags } : {}),

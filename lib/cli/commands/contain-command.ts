@@ -1,25 +1,16 @@
 /** The `contain` subcommand's arguments and its run (registered by lib/cli/main.ts). */
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { Command, Option } from 'commander';
 import { SECRET_NAMES, type SecretName } from '../../../catalog/secrets';
-import type { EnvironmentConfig, FleapoConfig } from '../../config/environment-config';
+import type { EnvironmentConfig } from '../../config/environment-config';
 import { retirementFunctionName } from '../../config/deploy-names';
-import { cliClients } from '../aws';
+import type { CommandKit, CommonOptions } from '../command-context';
 import { containExitCode, containReportJson, renderContainReport } from '../contain-report';
-import { createProgress } from '../progress';
 import { readHidden, readPiped } from '../read-value';
 import { findEnvironment, secretNameArgument, secretTarget, UsageError } from '../targets';
 import { runContain, type ContainOptions } from './contain';
 
-/** What main.ts lends the command: its IO, the shared options and the configuration. */
-export interface ContainCommandContext {
-  readonly io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream; stdin: NodeJS.ReadStream };
-  readonly setExit: (code: number) => void;
-  readonly addCommon: (cmd: Command, envRequired: boolean) => Command;
-  readonly addWaits: (cmd: Command) => Command;
-  readonly config: (opts: { config?: string }) => FleapoConfig;
-  readonly program: string;
-}
+/** `--timeout` of `contain` when not given: the rotations, one rollout and the retirement, as `rotate` (seconds). */
+export const CONTAIN_TIMEOUT_SECONDS = 1800;
 
 /** The secrets named on the command line (or every one with --all), in catalog order, each once. */
 export function containedNames(args: readonly string[], all: boolean): SecretName[] {
@@ -53,7 +44,7 @@ export async function readContainValues(names: SecretName[], stdin: NodeJS.ReadS
 export const SIGN_OUT_WARNING =
   'AUTH_SECRET: the emergency re-key replaces every key of the ring: EVERY USER IS SIGNED OUT (sessions and cookie caches signed with any leaked key are refused once the rollout completes).';
 
-export function registerContain(root: Command, ctx: ContainCommandContext): void {
+export function registerContain(root: Command, ctx: CommandKit): void {
   const { io } = ctx;
   ctx
     .addWaits(
@@ -71,9 +62,9 @@ export function registerContain(root: Command, ctx: ContainCommandContext): void
               '--revoked',
               'confirm that the leaked Stripe/PostHog keys are revoked at the issuer (run again after "revoke the leaked key now")',
             ),
-          )
-          .addOption(new Option('--json', 'print the report as JSON (for scripts) instead of the table')),
+          ),
         true,
+        CONTAIN_TIMEOUT_SECONDS,
       ),
     )
     .addHelpText(
@@ -83,22 +74,19 @@ Per secret (docs/when-a-secret-leaks.md):
   AUTH_SECRET            emergency re-key by its rotation function: a fresh ring, none of the leaked keys (signs everyone out)
   DATABASE_URL           rotation, then at once the leaked role is disabled and its open sessions ended
   Stripe, PostHog keys   the new value from stdin (one line each, in catalog order), then "revoke the leaked key now"
-A second run continues where an interrupted one stopped. Exit 0 when every secret is contained or only waits for a
-revoke at the issuer, 1 otherwise.`,
+A second run continues where an interrupted one stopped. --timeout bounds the whole run (prompts included).
+Exit 0 when every secret is contained or only waits for a revoke at the issuer, 1 when one failed (named in the
+report), 2 usage, 3 no usable AWS credentials and 4 AWS not answering, both before anything was changed.`,
     )
     .action(
       async (
         args: string[],
-        opts: {
-          env?: string;
-          profile?: string;
-          config?: string;
+        opts: CommonOptions & {
           all?: boolean;
           signEveryoneOut?: boolean;
-          json?: boolean;
-          timeout: number;
           pollInterval: number;
           abandonIncomplete?: boolean;
+          retryWait?: number;
           revoked?: boolean;
         },
       ) => {
@@ -110,33 +98,30 @@ revoke at the issuer, 1 otherwise.`,
           );
         }
         const targets = names.map((n) => secretTarget(env, n));
-        const progress = createProgress(io.stderr, ctx.program);
         if (names.includes('AUTH_SECRET')) io.stderr.write(`${ctx.program}: ${SIGN_OUT_WARNING}\n`);
-        progress.info(`containing ${names.join(', ')} in ${env.name} (${env.region}), service ${env.service.serviceName}`);
-        const clients = cliClients({ region: env.region, profile: opts.profile });
-        const lambda = new LambdaClient({ region: env.region, ...(opts.profile ? { profile: opts.profile } : {}) });
-        const options: ContainOptions = {
-          timeoutSeconds: opts.timeout,
-          pollSeconds: opts.pollInterval,
-          abandonIncomplete: opts.abandonIncomplete === true,
-          revoked: opts.revoked === true,
-        };
-        try {
-          const results = await runContain(
+        const results = await ctx.withAws(env.region, opts, (aws) => {
+          aws.progress.info(`containing ${names.join(', ')} in ${env.name} (${env.region}), service ${env.service.serviceName}`);
+          const options: ContainOptions = {
+            timeoutSeconds: opts.timeout,
+            waitMs: () => aws.deadline.waitMs(),
+            pollSeconds: opts.pollInterval,
+            abandonIncomplete: opts.abandonIncomplete === true,
+            ...(opts.retryWait !== undefined ? { retryWaitSeconds: opts.retryWait } : {}),
+            revoked: opts.revoked === true,
+          };
+          return runContain(
             targets,
-            { ...clients, lambda, retirementFunction: retirementFunctionName(env.name) },
+            { ...aws.clients, retirementFunction: retirementFunctionName(env.name) },
             options,
-            { progress, alert: (line) => (opts.json ? io.stderr.write(`${ctx.program}: ${line}\n`) : io.stdout.write(`${line}\n`)) },
+            {
+              progress: aws.progress,
+              alert: (line) => (opts.json ? io.stderr.write(`${ctx.program}: ${line}\n`) : io.stdout.write(`${line}\n`)),
+            },
             (wanted) => readContainValues(wanted, io.stdin, (n) => secretTarget(env, n).secretId),
           );
-          progress.close();
-          io.stdout.write(opts.json ? containReportJson(env.name, results) : renderContainReport(env.name, results));
-          ctx.setExit(containExitCode(results));
-        } finally {
-          progress.close();
-          clients.destroy();
-          lambda.destroy();
-        }
+        });
+        io.stdout.write(opts.json ? containReportJson(env.name, results) : renderContainReport(env.name, results));
+        ctx.setExit(containExitCode(results));
       },
     );
 }

@@ -12,7 +12,7 @@
  * A second run reads those tags and continues where the first stopped.
  */
 import { randomUUID } from 'node:crypto';
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
 import {
   DescribeSecretCommand,
   PutSecretValueCommand,
@@ -31,23 +31,32 @@ import {
 } from '../../../catalog/tags';
 import { externalSecretFormProblem } from '../../../lambda/external/external-secret-kinds';
 import { forceNewDeployment, observeService, observeTasks, rolloutRecord } from '../../../lambda/rotation/ecs-rollout';
-import { recordedRolloutStart } from '../../../lambda/rotation/rollout-tags';
+import { recordedRolloutVerdict, type RecordedRolloutStart } from '../../../lambda/rotation/rollout-follow';
+import { recordedRollout } from '../../../lambda/rotation/rollout-tags';
 import { describeVerdict, rolloutVerdict, type RolloutVerdict } from '../../../lambda/rotation/rollout-verdict';
-import { AWSCURRENT, AWSPENDING, tagRecord, versionWithStage } from '../../../lambda/rotation/secret-store';
+import { AWSCURRENT, AWSPENDING, SecretStore, tagRecord, versionWithStage } from '../../../lambda/rotation/secret-store';
 import { CONTAIN_INPUT } from '../../../lambda/retirement/retirement-trigger';
 import { awsProblem, type CliClients } from '../aws';
+import { classifyAwsError } from '../cli-errors';
 import { followRotation } from '../follow-rotation';
 import type { Progress } from '../progress';
 import type { SecretTarget } from '../targets';
-import { StepFailure } from './rotation-run';
+import { StepFailure, stepProblem } from './rotation-run';
 
 /** A containment recorded on a secret this long ago or less is continued by the next run; an older one is done. */
 export const CONTAIN_RESUME_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 export interface ContainOptions {
-  /** Seconds each wait (the rotations, the rollout, the retirement) may take. */
+  /** Seconds the whole command may take (`--timeout`), for messages. */
   readonly timeoutSeconds: number;
+  /**
+   * Milliseconds a wait (the rotations, the rollout, the retirement) may still take now: the command's deadline, less
+   * a margin (command-context.ts), so that a wait ends with what it saw. @default timeoutSeconds from each wait's start
+   */
+  readonly waitMs?: () => number;
   readonly pollSeconds: number;
+  /** Seconds to wait for Secrets Manager's next retry of a failed finish step before calling it final. @default 300 */
+  readonly retryWaitSeconds?: number;
   /** Drop an AWSPENDING a failed earlier rotation left (AWSCURRENT untouched). */
   readonly abandonIncomplete: boolean;
   /**
@@ -58,8 +67,8 @@ export interface ContainOptions {
   readonly revoked?: boolean;
 }
 
+/** The CLI's clients (lib/cli/aws.ts: Secrets Manager, ECS and Lambda are used here) and the retirement function. */
 export interface ContainClients extends CliClients {
-  readonly lambda: LambdaClient;
   /** The environment's retirement function (name or ARN). */
   readonly retirementFunction: string;
 }
@@ -128,8 +137,13 @@ interface Running {
   continued?: boolean;
   token?: string;
   startedAt?: Date;
-  /** T of the rollout of `token`. */
+  /** T of the rollout of `token`: the createdAt of this run's own UpdateService, or the recorded one. */
   since?: Date;
+  /**
+   * The rollout record `since` comes from, with the version's CreatedDate: each verdict checks it against what AWS
+   * reports (recordedRolloutVerdict, as `rotate` and `status` do). Absent when this run rolled the service itself.
+   */
+  recorded?: RecordedRolloutStart;
   result?: ContainResult;
 }
 
@@ -146,7 +160,9 @@ const fail = (r: Running, failure: StepFailure, todo: string[] = []): ContainRes
   failure: `at step ${failure.step}: ${failure.message}`,
 });
 
-const asFailure = (step: string, error: unknown) => (error instanceof StepFailure ? error : new StepFailure(step, awsProblem(error)));
+/** Waits end by the command's deadline (its margin included). */
+const waitBudget = (options: ContainOptions) => options.waitMs?.() ?? options.timeoutSeconds * 1000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /**
  * Runs the containment of `targets` (one environment) and returns one result per target, in order. `readValues` is
@@ -163,11 +179,16 @@ export async function runContain(
   const { progress } = io;
   const now = () => new Date();
   const running: Running[] = targets.map((target) => ({ target }));
-  const timeoutMs = options.timeoutSeconds * 1000;
   const intervalMs = options.pollSeconds * 1000;
+  // An error at a step, as the secret's failure: an AWS error by name and message, a deadline or network failure by
+  // its cause and hint (cli-errors.ts).
+  const asFailure = (step: string, error: unknown) =>
+    error instanceof StepFailure ? error : new StepFailure(step, stepProblem(error, options.timeoutSeconds));
 
-  // 1. Where each secret stands (DescribeSecret only).
+  // 1. Where each secret stands (DescribeSecret only). An error that stops every secret before anything was
+  //    written (no credentials, AWS not answering) is told once by the caller (cli-errors.ts), not once per secret.
   const starts = new Map<Running, ContainStart>();
+  const fatal: unknown[] = [];
   await Promise.all(
     running.map(async (r) => {
       try {
@@ -219,10 +240,12 @@ export async function runContain(
         }
         starts.set(r, start);
       } catch (error) {
+        if (!(error instanceof StepFailure) && classifyAwsError(error, { timeoutSeconds: options.timeoutSeconds })) fatal.push(error);
         r.result = fail(r, asFailure('describe', error));
       }
     }),
   );
+  if (fatal.length > 0) throw fatal[0];
 
   // 2. The new values of the issuer-created secrets that start fresh, all checked before anything is written.
   const fresh = running.filter((r) => r.result === undefined && starts.get(r)?.kind === 'new');
@@ -303,7 +326,11 @@ export async function runContain(
           }
           if (start.kind !== 'current') {
             step = 'wait-for-rotation';
-            const outcome = await followRotation(clients.sm, secretId, r.token!, { timeoutMs, intervalMs });
+            const outcome = await followRotation(clients.sm, secretId, r.token!, {
+              timeoutMs: waitBudget(options),
+              intervalMs,
+              retryWaitMs: (options.retryWaitSeconds ?? 300) * 1000,
+            });
             if (outcome.kind === 'refused')
               throw new StepFailure(step, `the rotation function refused version ${r.token}: ${outcome.reason}`);
             if (outcome.kind === 'vanished') throw new StepFailure(step, `version ${r.token} disappeared before it became current`);
@@ -330,11 +357,21 @@ export async function runContain(
       const tasks = await observeTasks(clients.ecs, ecsTarget.cluster, service.families);
       const toRoll: Running[] = [];
       for (const r of rolling) {
+        // A recorded rollout counts only as what AWS reports confirms it (the version's CreatedDate, the deployments
+        // DescribeServices lists): the verdict `rotate` and `status` use. One that does not fit is rolled again.
         const d = await clients.sm.send(new DescribeSecretCommand({ SecretId: r.target.secretId }));
-        const since = recordedRolloutStart(tagRecord(d.Tags), r.token);
-        const verdict = since && rolloutVerdict(since, service.serviceName, service.deployments, tasks);
-        if (since !== undefined && verdict && verdict.state !== 'failed' && verdict.state !== 'not-rolled') r.since = since;
-        else toRoll.push(r);
+        const record = recordedRollout(tagRecord(d.Tags), r.token);
+        if (record !== undefined) {
+          const recorded = { record, versionCreatedAt: await new SecretStore(clients.sm).versionCreatedDate(r.target.secretId, r.token!) };
+          const verdict = recordedRolloutVerdict(recorded, service, tasks);
+          if (verdict.state !== 'failed' && verdict.state !== 'not-rolled') {
+            r.since = record.createdAt;
+            r.recorded = recorded;
+            continue;
+          }
+          progress.info(`${r.target.name}: the recorded rollout of version ${r.token} is ${verdict.state}: ${describeVerdict(verdict)}`);
+        }
+        toRoll.push(r);
       }
       if (toRoll.length > 0) {
         const deployment = await forceNewDeployment(clients.ecs, ecsTarget);
@@ -367,7 +404,7 @@ export async function runContain(
   const following = running.filter((r) => r.result === undefined && r.since !== undefined);
   const finishing: Promise<void>[] = [];
   const done = new Set<Running>();
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + waitBudget(options);
   const last = new Map<Running, string>();
   const lastVerdict = new Map<Running, RolloutVerdict>();
   let open = following;
@@ -379,13 +416,17 @@ export async function runContain(
       const tasks = await observeTasks(clients.ecs, ecsTarget.cluster, service.families);
       const seenAt = now();
       for (const r of open) {
-        const verdict = rolloutVerdict(r.since!, service.serviceName, service.deployments, tasks);
+        const verdict = r.recorded
+          ? recordedRolloutVerdict(r.recorded, service, tasks)
+          : rolloutVerdict(r.since!, service.serviceName, service.deployments, tasks);
         lastVerdict.set(r, verdict);
         const line = `${verdict.state}: ${describeVerdict(verdict)}`;
         if (last.get(r) !== line) progress.info(`${r.target.name}: ${line}`);
         last.set(r, line);
-        if (verdict.state === 'rolled-out') finishing.push(finish(r, seenAt));
-        else if (verdict.state === 'failed' || verdict.state === 'not-rolled') {
+        if (verdict.state === 'rolled-out') {
+          // Its last step (the retirement, the revoke line); an error there is this secret's failure, not the run's.
+          finishing.push(finish(r, seenAt).catch((error: unknown) => void (r.result = fail(r, asFailure('finish', error)))));
+        } else if (verdict.state === 'failed' || verdict.state === 'not-rolled') {
           r.result = fail(r, new StepFailure('wait-for-rollout', `the rollout failed: ${describeVerdict(verdict)}`), [
             'tasks may still run the leaked value: fix the cause (ECS service events, the app logs)',
           ]);
@@ -410,7 +451,7 @@ export async function runContain(
       }
       break;
     }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    await sleep(Math.min(intervalMs, deadline - Date.now()));
   }
   await Promise.all(finishing);
   if (following.length > 0) progress.done();
@@ -497,7 +538,7 @@ export async function runContain(
   }
 
   async function retire(r: Running, base: Omit<ContainResult, 'state' | 'operatorMustStillDo'>): Promise<ContainResult> {
-    const end = Date.now() + timeoutMs;
+    const end = Date.now() + waitBudget(options);
     try {
       for (;;) {
         const answer = await invokeRetirement('retire');
@@ -522,7 +563,7 @@ export async function runContain(
             `the retirement function answered ${answer.outcome ?? 'nothing'}: the leaked role stays enabled (see \`fleapo-secrets status --env ${r.target.environment}\` and the function's log)`,
           );
         }
-        await new Promise((resolve) => setTimeout(resolve, intervalMs));
+        await sleep(Math.min(intervalMs, end - Date.now()));
       }
     } catch (error) {
       return fail(r, asFailure('retire', error), ['the leaked database role is still enabled']);

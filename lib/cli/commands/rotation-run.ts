@@ -12,26 +12,49 @@ import { recordedRollout } from '../../../lambda/rotation/rollout-tags';
 import type { RecordedRolloutStart } from '../../../lambda/rotation/rollout-follow';
 import { AWSCURRENT, AWSPENDING, SecretStore, versionWithStage } from '../../../lambda/rotation/secret-store';
 import { awsProblem, type CliClients } from '../aws';
+import { classifyAwsError } from '../cli-errors';
 import { followRotation } from '../follow-rotation';
 import type { Progress } from '../progress';
 import { followRollout } from '../rollout-follow';
 import type { SecretTarget } from '../targets';
 
-/** Options shared by `stage` and `rotate`. */
+/** Options shared by `stage`, `rotate` and `roll-current`. */
 export interface RotationRunOptions {
-  /** Seconds each wait (rotation, rollout) may take. @default 900 */
+  /** Seconds the whole command may take (`--timeout`), for messages. */
   readonly timeoutSeconds: number;
+  /** Milliseconds a wait may still take now (the command's deadline, less a margin). @default timeoutSeconds */
+  readonly waitMs?: () => number;
   /** Seconds between two looks. @default 5 */
   readonly pollSeconds: number;
   /** Drop the AWSPENDING label a failed earlier rotation left (AWSCURRENT untouched). @default false */
   readonly abandonIncomplete: boolean;
+  /** Seconds to wait for Secrets Manager's next retry of a failed finish step before calling it final. @default 300 */
+  readonly retryWaitSeconds?: number;
 }
 
 export interface CommandIo {
   readonly progress: Progress;
-  /** The outcome, on stdout. */
-  readonly out: (line: string) => void;
 }
+
+/** What a run ended with: the exit code, and the outcome for stdout (a sentence, or JSON with `--json`). */
+export interface RunReport {
+  readonly code: number;
+  /** rolled-out: safe (the revoke instruction); not-complete: stopped after something changed; refused: nothing changed. */
+  readonly outcome: 'rolled-out' | 'not-complete' | 'refused';
+  readonly secret: string;
+  readonly secretId: string;
+  readonly environment: string;
+  /** The step it stopped at, and why (never a value). */
+  readonly step?: string;
+  readonly reason?: string;
+  /** The version that is (or was becoming) current, and the ECS deployment that completed its rollout. */
+  readonly versionId?: string;
+  readonly deploymentId?: string;
+  /** What the operator may do now: the one line printed on stdout without `--json`. */
+  readonly instruction: string;
+}
+
+const waitBudget = (options: RotationRunOptions) => options.waitMs?.() ?? options.timeoutSeconds * 1000;
 
 /** A refusal or failure at a named step of the run: exit 1. */
 export class StepFailure extends Error {
@@ -99,7 +122,7 @@ export async function followUntilRolledOut(
   const rollout = await followRollout(
     clients.ecs,
     { cluster: target.cluster, service: target.service, since, recorded },
-    { timeoutMs: options.timeoutSeconds * 1000, intervalMs: options.pollSeconds * 1000, onChange: (t) => progress.info(t) },
+    { timeoutMs: waitBudget(options), intervalMs: options.pollSeconds * 1000, onChange: (t) => progress.info(t) },
   );
   switch (rollout.kind) {
     case 'completed':
@@ -117,10 +140,16 @@ export async function followUntilRolledOut(
   }
 }
 
+/** Why a run that changed nothing stopped: nothing to revoke, nothing to recover. */
+export function refusedInstruction(target: SecretTarget, staged: boolean): string {
+  return `Refused before any rotation: ${staged ? 'the value is staged but' : 'nothing was staged and'} nothing was rotated; ${target.secretId} keeps its current value.`;
+}
+
 /**
  * The whole operator run for one secret: optionally stage `value` (label FLEAPO_STAGED), RotateSecret, follow the
- * rotation (reporting a refusal the function recorded within one poll), then follow the rollout it started, and
- * only then say what may be revoked. Returns the exit code (0 done, 1 refused or failed).
+ * rotation (reporting a refusal the function recorded within one poll; a failed finish step that Secrets Manager
+ * retries is followed as "retrying"), then follow the rollout it started, and only then say what may be revoked.
+ * An error that stops the command before anything changed (credentials, timeout) is rethrown, to be told once.
  */
 export async function runRotation(
   target: SecretTarget,
@@ -128,13 +157,15 @@ export async function runRotation(
   options: RotationRunOptions,
   io: CommandIo,
   value?: string,
-): Promise<number> {
+): Promise<RunReport> {
   const { secretId } = target;
   const { progress } = io;
   let step = 'check';
   let staged = false;
+  let rotating = false;
+  let token: string | undefined;
   const intervalMs = options.pollSeconds * 1000;
-  const timeoutMs = options.timeoutSeconds * 1000;
+  const base = { secret: target.name, secretId, environment: target.environment };
   try {
     if (value !== undefined && target.external) {
       progress.step(`checking the value's form as ${target.name}${target.external.mode ? ` (${target.external.mode} mode)` : ''}`);
@@ -150,9 +181,7 @@ export async function runRotation(
 
     step = 'describe';
     progress.step(`reading ${secretId} (${target.environment}, ${target.region})`);
-    const before = await clients.sm.send(new DescribeSecretCommand({ SecretId: secretId })).catch((e) => {
-      throw new StepFailure('describe', awsProblem(e));
-    });
+    const before = await clients.sm.send(new DescribeSecretCommand({ SecretId: secretId }));
     if (!before.RotationEnabled || !before.RotationLambdaARN) {
       throw new StepFailure('describe', `${secretId} has no rotation function enabled: deploy the ${target.environment} stack first`);
     }
@@ -193,21 +222,27 @@ export async function runRotation(
 
     step = 'rotate';
     progress.step('starting the rotation (RotateSecret)');
+    rotating = true; // from here on, a rotation may have started even if the call's answer is lost
     const rotation = await clients.sm.send(new RotateSecretCommand({ SecretId: secretId }));
-    const token = rotation.VersionId;
+    token = rotation.VersionId;
     if (token === undefined) throw new StepFailure(step, 'RotateSecret returned no version id');
     progress.done(`rotation started (new version ${token})`);
 
     step = 'wait-for-rotation';
     progress.step(`waiting for the rotation function (version ${token})`);
-    const outcome = await followRotation(clients.sm, secretId, token, { timeoutMs, intervalMs, onChange: (t) => progress.info(t) });
+    const outcome = await followRotation(clients.sm, secretId, token, {
+      timeoutMs: waitBudget(options),
+      intervalMs,
+      retryWaitMs: (options.retryWaitSeconds ?? 300) * 1000,
+      onChange: (t) => progress.info(t),
+    });
     switch (outcome.kind) {
       case 'refused':
         throw new StepFailure(
           step,
           `the rotation function refused version ${token}: ${outcome.reason}. ` +
             (outcome.currentMoved
-              ? `The new value is already AWSCURRENT, but its finish step (which rolls the service) failed, so running tasks still hold the previous value. Fix the cause, then run ${rollCurrentCommand(target)} (no new value needed).`
+              ? `The new value is already AWSCURRENT, but its finish step (which rolls the service) failed${outcome.retriesSpent ? `, and Secrets Manager retried it without success for ${options.retryWaitSeconds ?? 300} s` : ''}, so running tasks still hold the previous value. Fix the cause, then run ${rollCurrentCommand(target)} (no new value needed).`
               : `AWSCURRENT is still version ${currentBefore}. Fix the cause, then run again with --abandon-incomplete.`),
         );
       case 'vanished':
@@ -216,13 +251,15 @@ export async function runRotation(
         throw new StepFailure(
           step,
           outcome.currentMoved
-            ? `AWSCURRENT moved to version ${token}, but the rotation has not finished within ${options.timeoutSeconds} s (AWSPENDING remains: its finish step, which rolls the service, may keep failing; see the rotation function's log). Once the cause is fixed, run ${rollCurrentCommand(target)} (no new value needed)`
+            ? `AWSCURRENT moved to version ${token}, but the rotation has not finished within ${options.timeoutSeconds} s (AWSPENDING remains: its finish step, which rolls the service, ${outcome.lastRefusal ? `failed (${outcome.lastRefusal}) and Secrets Manager is retrying it` : "may keep failing; see the rotation function's log"}). Once the cause is fixed, run ${rollCurrentCommand(target)} (no new value needed)`
             : `the rotation did not finish within ${options.timeoutSeconds} s and AWSCURRENT is still version ${currentBefore}; nothing was recorded as refused: see the rotation function's log`,
         );
       case 'done':
         break;
     }
-    progress.done(`AWSCURRENT is now version ${token}; the previous value is AWSPREVIOUS`);
+    progress.done(
+      `AWSCURRENT is now version ${token}; the previous value is AWSPREVIOUS${outcome.retried > 0 ? ` (completed by Secrets Manager's retry after ${outcome.retried} failed attempt(s) of the finish step)` : ''}`,
+    );
 
     step = 'wait-for-rollout';
     const { tags } = await new SecretStore(clients.sm).describe(secretId);
@@ -240,13 +277,25 @@ export async function runRotation(
     const recorded = { record, versionCreatedAt: await new SecretStore(clients.sm).versionCreatedDate(secretId, token) };
     const completedBy = await followUntilRolledOut(target, clients, since, options, progress, recorded);
     progress.done(`ECS deployment ${completedBy} completed and no task from before the switch still runs`);
-    io.out(revokeInstruction(target));
-    return 0;
+    return { code: 0, outcome: 'rolled-out', ...base, versionId: token, deploymentId: completedBy, instruction: revokeInstruction(target) };
   } catch (error) {
-    const failure = error instanceof StepFailure ? error : new StepFailure(step, awsProblem(error));
+    if (!(error instanceof StepFailure) && !rotating) {
+      // Nothing rotated: told once, by the caller, with a hint.
+      if (classifyAwsError(error, { timeoutSeconds: options.timeoutSeconds })) throw error;
+    }
+    const failure = error instanceof StepFailure ? error : new StepFailure(step, stepProblem(error, options.timeoutSeconds));
     progress.fail(`at step ${failure.step}: ${failure.message}`);
-    if (value !== undefined && !staged) progress.info('Nothing was staged.');
-    io.out(notCompleteInstruction(target, failure.step));
-    return 1;
+    const report = { ...base, step: failure.step, reason: failure.message, ...(token ? { versionId: token } : {}) };
+    if (!rotating) {
+      if (value !== undefined && !staged) progress.info('Nothing was staged.');
+      return { code: 1, outcome: 'refused', ...report, instruction: refusedInstruction(target, staged) };
+    }
+    return { code: 1, outcome: 'not-complete', ...report, instruction: notCompleteInstruction(target, failure.step) };
   }
+}
+
+/** An error at a step as a line: an AWS error by name and message, a deadline or network failure by its cause. */
+export function stepProblem(error: unknown, timeoutSeconds: number): string {
+  const fatal = classifyAwsError(error, { timeoutSeconds });
+  return fatal ? `${fatal.message} (${fatal.hint})` : awsProblem(error);
 }

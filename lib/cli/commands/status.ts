@@ -17,6 +17,8 @@ import { recordedRollout, recordedRolloutStart } from '../../../lambda/rotation/
 import { alternateRole } from '../../../lambda/postgres/database-secret';
 import { AWSCURRENT, AWSPENDING, tagRecord, versionWithStage } from '../../../lambda/rotation/secret-store';
 import { awsProblem, type CliClients } from '../aws';
+import { classifyAwsError } from '../cli-errors';
+import { stagedLabelState } from '../../../lambda/external/staging';
 import { rolloutSnapshot, type RolloutSnapshot } from '../rollout-follow';
 import type { SecretTarget } from '../targets';
 
@@ -39,8 +41,13 @@ export interface SecretStatus {
   readonly pendingVersion?: string;
   /** `<step>: <message>` the rotation function recorded for the pending version. */
   readonly refusal?: string;
-  /** A value staged for the next rotation (FLEAPO_STAGED), by version id. */
+  /** The version labelled FLEAPO_STAGED. */
   readonly stagedVersion?: string;
+  /**
+   * waiting: a value staged for the next rotation; current: its value is already AWSCURRENT and the label is left
+   * over (roll-current removes it). See lambda/external/staging.ts, stagedLabelState.
+   */
+  readonly stagedState?: 'waiting' | 'current';
   /** The rollout the last rotation started, and how it stands. */
   readonly rollout?: { readonly versionId: string; readonly current: boolean; readonly deploymentId: string } & (
     | RolloutSnapshot
@@ -78,6 +85,7 @@ export function secretStatusFrom(
       : d.LastRotatedDate === undefined && tags[TAG_ROLLOUT_VERSION] === undefined
         ? 'never'
         : 'complete';
+  const staged = stagedLabelState(stages, tags, (id) => versions.find((v) => v.VersionId === id)?.CreatedDate?.getTime());
   const labelled = Object.entries(stages)
     .map(([id, s]) => ({ id, stages: [...s].sort(), created: created.get(id) }))
     .sort((a, b) => (b.created ?? '').localeCompare(a.created ?? ''));
@@ -91,7 +99,7 @@ export function secretStatusFrom(
     rotation,
     ...(pendingVersion !== undefined ? { pendingVersion } : {}),
     ...(refusal !== undefined ? { refusal } : {}),
-    ...(versionWithStage(stages, STAGED_LABEL) !== undefined ? { stagedVersion: versionWithStage(stages, STAGED_LABEL) } : {}),
+    ...(staged !== undefined ? { stagedVersion: staged.versionId, stagedState: staged.state } : {}),
     ...(tags[TAG_ROLLOUT_DEPLOYMENT]
       ? {
           rolloutDeployment: tags[TAG_ROLLOUT_DEPLOYMENT],
@@ -115,6 +123,8 @@ export async function secretStatus(target: SecretTarget, clients: CliClients): P
     d = await clients.sm.send(new DescribeSecretCommand({ SecretId: target.secretId }));
     versions = (await clients.sm.send(new ListSecretVersionIdsCommand({ SecretId: target.secretId, MaxResults: 100 }))).Versions ?? [];
   } catch (error) {
+    // No credentials, no answer: the same for every secret, told once by the caller.
+    if (classifyAwsError(error, {})) throw error;
     return { secret: target.name, secretId: target.secretId, error: awsProblem(error), versions: [] };
   }
   const { rolloutDeployment, rolloutVersion, rolloutSince: since, ...status } = secretStatusFrom(target, d, versions);
@@ -167,13 +177,20 @@ export function renderStatus(environment: string, statuses: SecretStatus[]): str
     const rotationText: Record<NonNullable<SecretStatus['rotation']>, string> = {
       never: 'never rotated (first value)',
       'in-progress': `in progress: version ${s.pendingVersion} is AWSPENDING`,
-      refused: `REFUSED: version ${s.pendingVersion} is AWSPENDING and its rotation failed at ${s.refusal}`,
+      refused: s.versions.find((v) => v.id === s.pendingVersion)?.stages.includes(AWSCURRENT)
+        ? `FINISH STEP FAILED: version ${s.pendingVersion} is already AWSCURRENT but its finish step (rolling the service) failed at ${s.refusal}; Secrets Manager retries it, or \`fleapo-secrets roll-current ${s.secret} --env ${environment}\` recovers`
+        : `REFUSED: version ${s.pendingVersion} is AWSPENDING and its rotation failed at ${s.refusal}`,
       complete: 'complete',
     };
     lines.push(`  rotation       ${rotationText[s.rotation ?? 'never']}${s.rotationEnabled ? '' : ' (rotation not enabled)'}`);
     lines.push(`  last rotated   ${s.lastRotated ?? '-'}`);
     lines.push(`  next rotation  ${s.nextRotation ?? (s.rotationEnabled ? 'on demand' : '-')}`);
-    if (s.stagedVersion) lines.push(`  staged         version ${s.stagedVersion} (${STAGED_LABEL}) waits for a rotation`);
+    if (s.stagedVersion)
+      lines.push(
+        s.stagedState === 'current'
+          ? `  staged         version ${s.stagedVersion} (${STAGED_LABEL}): its value is already AWSCURRENT, the label is left over (\`fleapo-secrets roll-current ${s.secret} --env ${environment}\` removes it)`
+          : `  staged         version ${s.stagedVersion} (${STAGED_LABEL}) waits for a rotation`,
+      );
     lines.push('  versions');
     for (const v of s.versions) lines.push(`    ${v.id}  ${v.stages.join(',').padEnd(24)}  ${v.created ?? ''}`.trimEnd());
     if (s.rollout) {
