@@ -144,10 +144,12 @@ function secretStatements(access: SecretAccess, deployer: string, breakGlass: st
   // Each tag key: only its writers. Keys with the same writers share a statement; any other fleapo: key is nobody's.
   const byWriters = new Map<string, { keys: string[]; writers: string[] }>();
   for (const [key, writers] of Object.entries(access.tags)) {
-    const sorted = unique([...writers, ...breakGlass]).sort();
-    const group = byWriters.get(sorted.join(' ')) ?? { keys: [], writers: sorted };
+    // Grouped by the set of writers; listed in the order given (token strings sort differently from one synth to the next).
+    const ordered = unique([...writers, ...breakGlass]);
+    const set = [...ordered].sort().join(' ');
+    const group = byWriters.get(set) ?? { keys: [], writers: ordered };
     group.keys.push(key);
-    byWriters.set(sorted.join(' '), group);
+    byWriters.set(set, group);
   }
   for (const { keys, writers } of byWriters.values()) {
     statements.push(tagDeny({ 'ForAnyValue:StringEquals': { 'aws:TagKeys': keys } }, writers));
