@@ -63,7 +63,8 @@ export const EXAMPLE_CONFIG = {
       service: {
         clusterName: 'fleapo-prod',
         serviceName: 'fleapo-web',
-        image: '111111111111.dkr.ecr.us-east-1.amazonaws.com/fleapo-web:1.0.0',
+        image:
+          '111111111111.dkr.ecr.us-east-1.amazonaws.com/fleapo-web@sha256:4c1e0d5a9b7f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b1a0f9e8d',
         containerPort: 3000,
         cpu: 1024,
         memoryMiB: 2048,

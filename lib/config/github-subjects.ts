@@ -31,3 +31,13 @@ export function deploySubject(github: GithubConfig): string {
 export function pullRequestSubject(github: GithubConfig): string {
   return `${repositoryClaim(github)}:pull_request`;
 }
+
+/**
+ * The `job_workflow_ref` claim of the jobs allowed to deploy: the deploy workflow file of the repository, run from `main`
+ * (from `deployBranch` when the environment deploys by branch). AWS STS checks it as the condition key
+ * `token.actions.githubusercontent.com:job_workflow_ref` (docs/aws-facts.md, "GitHub OIDC claims in trust policies").
+ */
+export function deployWorkflowRef(github: GithubConfig): string {
+  const ref = github.deployBranch !== undefined ? `refs/heads/${github.deployBranch}` : 'refs/heads/main';
+  return `${github.owner}/${github.repository}/${github.deployWorkflow}@${ref}`;
+}

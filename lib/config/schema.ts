@@ -143,7 +143,8 @@ export const serviceSchema = section({
   clusterName: text('an ECS cluster name', /^[A-Za-z0-9_-]{1,255}$/).describe('Name of the existing ECS cluster.'),
   serviceName: text('an ECS service name', /^[A-Za-z0-9_-]{1,255}$/).describe('Name of the ECS service this app defines.'),
   image: text('a container image with a tag or a digest (REPO:TAG or REPO@sha256:...)', PINNED_IMAGE).describe(
-    'Container image with a tag or a digest, e.g. `111111111111.dkr.ecr.us-east-1.amazonaws.com/fleapo-web:1.4.2`.',
+    'Container image with a tag or a digest, e.g. `111111111111.dkr.ecr.us-east-1.amazonaws.com/fleapo-web:1.4.2`. ' +
+      'A production environment (named `prod`/`production`, or with live Stripe keys) takes a digest only (`REPO@sha256:...`).',
   ),
   containerPort: integer(1, 65535).describe('Port the app container listens on.'),
   cpu: z
@@ -196,6 +197,13 @@ export const githubSchema = section({
   deployBranch: text('a branch name', /^[A-Za-z0-9_./-]+$/)
     .optional()
     .describe('The branch whose jobs may deploy (subject `repo:ORG/REPO:ref:refs/heads/BRANCH`). Exclusive with `deployEnvironment`.'),
+  deployWorkflow: text('a workflow file such as .github/workflows/deploy.yml', /^\.github\/workflows\/[A-Za-z0-9_.-]+\.ya?ml$/)
+    .default('.github/workflows/deploy.yml')
+    .describe(
+      'The workflow file whose jobs may deploy: the deploy role also requires the token claim `job_workflow_ref` to be ' +
+        '`OWNER/REPO/<this file>@refs/heads/main` (`@refs/heads/<deployBranch>` with `deployBranch`), so a job of another ' +
+        'workflow, or of this one run from another branch, cannot deploy even in the GitHub environment.',
+    ),
 })
   .check(
     crossCheck<Record<string, unknown>>([], (github, report) => {
@@ -418,6 +426,19 @@ function checkEachEnvironment(
   report: Report,
 ): void {
   for (const [name, env] of environments) {
+    // Production runs an image by digest: a tag can be pushed again (by the same pipeline that pushes staging's) and
+    // ECS would then start whatever it points to at the next deployment or task replacement.
+    if (
+      valid(name, 'service.image', 'externalServices.stripeMode') &&
+      !env.service.image.includes('@sha256:') &&
+      (isProductionEnvironment(name) || env.externalServices.stripeMode === 'live')
+    ) {
+      report(
+        `field "image" must be pinned by digest (REPO@sha256:...) in the production environment "${name}": ` +
+          'a tag can be moved to another image (got a tag)',
+        ['environments', name, 'service'],
+      );
+    }
     // The master credentials travel only over verified TLS in production (an environment named prod or production,
     // or one that takes live Stripe keys); `disable` is for a database without TLS outside production.
     if (
@@ -468,13 +489,18 @@ function checkAcrossEnvironments(
           const problem = `field "cdkBootstrapQualifier" ("${env.cdkBootstrapQualifier}") is also environment "${otherName}"'s`;
           report(`${problem}; each environment needs a bootstrap of its own`, at);
         }
+        // The deploy policies confine RunTask/CreateService to the environment's own cluster (ecs:cluster): a task run
+        // in the other environment's cluster would reach its subnets and security groups.
         if (
-          valid(name, 'service.clusterName', 'service.serviceName') &&
-          valid(otherName, 'service.clusterName', 'service.serviceName') &&
-          other.service.clusterName === env.service.clusterName &&
-          other.service.serviceName === env.service.serviceName
+          valid(name, 'service.clusterName') &&
+          valid(otherName, 'service.clusterName') &&
+          other.service.clusterName === env.service.clusterName
         ) {
-          report(`service "${env.service.serviceName}" is also environment "${otherName}"'s service in the same cluster`, at);
+          report(
+            `cluster "${env.service.clusterName}" is also environment "${otherName}"'s in the same account and region; ` +
+              'each environment needs a cluster of its own',
+            at,
+          );
         }
       }
     }

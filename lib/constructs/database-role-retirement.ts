@@ -5,10 +5,11 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV_SECRET_ARN } from '../../catalog/env-vars';
-import { METRIC_NAMESPACE, METRIC_RETIREMENT_BLOCKED, METRIC_RETIREMENT_REFUSED, METRIC_RETIREMENT_STALLED } from '../../catalog/metrics';
+import { METRIC_RETIREMENT_BLOCKED, METRIC_RETIREMENT_REFUSED, METRIC_RETIREMENT_STALLED } from '../../catalog/metrics';
 import { TAG_RETIRED_DEPLOYMENT } from '../../catalog/tags';
 import { databaseFunctionEnvironment, grantMasterSecretRead, type DatabaseFunctionsProps } from './database-functions';
 import { grantSecretRead, grantSecretTagging } from './environment-secrets';
+import { OwnLogCount } from './own-log-count';
 import { alertAlarmName, alertRuleName } from './rotation-alerts';
 import { RotationFunction } from './rotation-function';
 import { retirementFunctionName } from '../config/deploy-names';
@@ -41,9 +42,10 @@ export class DatabaseRoleRetirement extends Construct {
   constructor(scope: Construct, id: string, props: DatabaseRoleRetirementProps) {
     super(scope, id);
     const env = props.environmentName;
+    const functionName = retirementFunctionName(env);
     this.function = new RotationFunction(this, 'Retirement', {
       handler: 'database-role-retirement',
-      functionName: retirementFunctionName(env),
+      functionName,
       description: `Retires the previous fleapo ${env} database role once the rollout completed`,
       environment: {
         ...databaseFunctionEnvironment(props),
@@ -76,14 +78,14 @@ export class DatabaseRoleRetirement extends Construct {
       targets: [retire],
     });
 
-    const metric = (metricName: string) =>
-      new cloudwatch.Metric({
-        namespace: METRIC_NAMESPACE,
-        metricName,
-        dimensionsMap: { Environment: env },
-        statistic: 'Sum',
-        period: RETIREMENT_RETRY_INTERVAL,
-      });
+    // Counted in the retirement function's own log group, not from its EMF metrics: only this environment's roles can
+    // write there, while any function of the account can log an EMF record for any namespace (see OwnLogCount).
+    const metric = (metricName: string, name: string) =>
+      new OwnLogCount(this, `${metricName}Count`, {
+        ruleName: alertRuleName(env, name),
+        logGroupNames: [`/aws/lambda/${functionName}`],
+        field: metricName,
+      }).metric(RETIREMENT_RETRY_INTERVAL);
     const ticksPerAlarmWindow = RETIREMENT_BLOCKED_ALARM_AFTER.toMinutes() / RETIREMENT_RETRY_INTERVAL.toMinutes();
     const alarm = (
       id: string,
@@ -107,20 +109,20 @@ export class DatabaseRoleRetirement extends Construct {
         'RetirementBlocked',
         'database-role-retirement-blocked',
         `The previous ${env} database role still has sessions (or the new one none) an hour after the rollout: it stays valid.`,
-        metric(METRIC_RETIREMENT_BLOCKED),
+        metric(METRIC_RETIREMENT_BLOCKED, 'database-role-retirement-blocked'),
         { evaluationPeriods: ticksPerAlarmWindow },
       ),
       alarm(
         'RetirementRefused',
         'database-role-retirement-refused',
         `The ${env} rollout after a DATABASE_URL rotation failed or rolled back: no role was retired.`,
-        metric(METRIC_RETIREMENT_REFUSED),
+        metric(METRIC_RETIREMENT_REFUSED, 'database-role-retirement-refused'),
       ),
       alarm(
         'RetirementStalled',
         'database-role-retirement-stalled',
         `Nothing rolls the current ${env} DATABASE_URL out (its rotation could not roll ECS or record the rollout): the previous role stays valid.`,
-        metric(METRIC_RETIREMENT_STALLED),
+        metric(METRIC_RETIREMENT_STALLED, 'database-role-retirement-stalled'),
         // Two ticks in a row: a single datapoint can be the instant between the stage move and the rollout record.
         { evaluationPeriods: 2, datapointsToAlarm: 2 },
       ),

@@ -19,21 +19,6 @@ export const ENVIRONMENT_TAG = 'fleapo:environment';
 /** IAM's limit on a managed policy document (characters, whitespace excluded). */
 export const MANAGED_POLICY_MAX_CHARS = 6144;
 
-/** IAM actions that change an identity or a policy (every write of IAM). */
-const IAM_WRITES = [
-  'iam:Add*',
-  'iam:Attach*',
-  'iam:Create*',
-  'iam:Delete*',
-  'iam:Detach*',
-  'iam:Put*',
-  'iam:Remove*',
-  'iam:Set*',
-  'iam:Tag*',
-  'iam:Untag*',
-  'iam:Update*',
-];
-
 /**
  * The two customer-managed policies that confine an environment's deploy chain to that environment, so that
  * in an account shared with another environment a deploy of one can never read, change, rotate or delete the
@@ -62,12 +47,15 @@ export class EnvironmentDeployPolicies extends Construct {
   constructor(scope: Construct, id: string, props: EnvironmentDeployPoliciesProps) {
     super(scope, id);
     const names = new EnvironmentNames(Stack.of(this).partition, props.environment);
-    const denies = denyStatements(
-      names,
-      props.otherEnvironments.map((o) => new EnvironmentNames(names.partition, o)),
-    );
+    const others = props.otherEnvironments.map((o) => new EnvironmentNames(names.partition, o));
+    const denies = denyStatements(names, others, 'with-names');
     const resources = resourceStatements(names);
-    const boundary = [...resources, ...bootstrapStatements(names), ...runtimeStatements(names), ...denies];
+    const boundary = [
+      ...resources,
+      ...bootstrapStatements(names),
+      ...runtimeStatements(names),
+      ...denyStatements(names, others, 'without-names'),
+    ];
 
     this.executionPolicy = new iam.ManagedPolicy(this, 'CloudFormationExecution', {
       managedPolicyName: executionPolicyName(props.environment),
@@ -148,6 +136,10 @@ export class EnvironmentNames {
   get alarms(): string {
     return this.arn('cloudwatch', `alarm:fleapo-${this.name}-*`);
   }
+  /** The Contributor Insights rules its alarms read (see `RotationAlerts`). */
+  get insightRules(): string {
+    return this.arn('cloudwatch', `insight-rule/fleapo-${this.name}-*`);
+  }
   get keyAliases(): string[] {
     return [this.arn('kms', `alias/${this.env.secretPrefix}/*`), this.arn('kms', `alias/fleapo/${this.name}/*`)];
   }
@@ -194,6 +186,7 @@ export class EnvironmentNames {
       this.rules,
       this.topics,
       this.alarms,
+      this.insightRules,
       ...this.keyAliases,
       this.service,
       this.taskDefinitions,
@@ -234,10 +227,12 @@ function resourceStatements(n: EnvironmentNames): iam.PolicyStatement[] {
         n.secrets,
         n.functions,
         n.roles,
-        ...n.logGroups.flatMap((g) => [g, `${g}:*`]),
+        // (`fleapo-<env>-*` also matches the log streams, `...:log-stream:NAME`.)
+        ...n.logGroups,
         n.rules,
         n.topics,
         n.alarms,
+        n.insightRules,
         ...n.keyAliases,
         n.taskDefinitions,
         n.service,
@@ -257,7 +252,24 @@ function resourceStatements(n: EnvironmentNames): iam.PolicyStatement[] {
     ),
     allow(
       'new keys, security groups and endpoints have no id yet: created only with the tag fleapo:environment of this environment',
-      ['kms:CreateKey', 'kms:TagResource', 'ec2:CreateSecurityGroup', 'ec2:CreateVpcEndpoint', 'ec2:CreateTags'],
+      ['kms:CreateKey', 'ec2:CreateSecurityGroup', 'ec2:CreateVpcEndpoint'],
+      ['*'],
+      tagged(n, 'Request'),
+    ),
+    allow(
+      "tags written by the stack's own create calls only (ec2:CreateAction): an existing group or endpoint is never re-tagged",
+      ['ec2:CreateTags'],
+      ['*'],
+      { StringEquals: { ...tagged(n, 'Request').StringEquals, 'ec2:CreateAction': ['CreateSecurityGroup', 'CreateVpcEndpoint'] } },
+    ),
+    // KMS authorizes the tags of CreateKey (tag-on-create) as kms:TagResource "in an IAM policy that isn't restricted to
+    // particular KMS keys" (AWS KMS Developer Guide, "Controlling access to tags"; "Managing KMS key tags with API
+    // operations": "the permission must cover all KMS keys in the account and Region"). So it is allowed here on `*` with
+    // this environment's request tag, and the deny below (TAG_CHANGES) refuses it on every existing key not already
+    // tagged for this environment: only the key being created, and this environment's own keys, can be tagged.
+    allow(
+      "tag-on-create of this environment's new keys (CreateKey with Tags needs kms:TagResource on all keys); existing keys are cut by a deny",
+      ['kms:TagResource'],
       ['*'],
       tagged(n, 'Request'),
     ),
@@ -358,41 +370,76 @@ function runtimeStatements(n: EnvironmentNames): iam.PolicyStatement[] {
   ];
 }
 
-/** What no role of the environment may do, whatever else allows it. */
-function denyStatements(n: EnvironmentNames, others: EnvironmentNames[]): iam.PolicyStatement[] {
+/**
+ * What no role of the environment may do, whatever else allows it. `with-names` adds the denial of every name of the
+ * other environments: the execution policy carries it; the boundary, an allow-list of this environment's names (the
+ * other environments' are implicitly denied by it), leaves it out to stay within IAM's size limit.
+ */
+function denyStatements(n: EnvironmentNames, others: EnvironmentNames[], names: 'with-names' | 'without-names'): iam.PolicyStatement[] {
   const account = (resource: string) => `arn:${n.partition}:iam::${n.account}:${resource}`;
+  const deny = (actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
+    new iam.PolicyStatement({ effect: iam.Effect.DENY, actions, resources, ...(conditions ? { conditions } : {}) });
+  // A deny may be broader than the names it stands for: any region and account (shorter, and the policy has a size limit).
+  const anywhere = (arn: string) =>
+    arn.replace(/^(arn:[^:]+:[^:]+):[^:]*:\d{12}:/, '$1:*:*:').replace(/^(arn:[^:]+:iam)::\d{12}:/, '$1::*:');
   return [
-    ...(others.length > 0
+    // (The boundary allows keys tagged for this environment only: these denials are the execution policy's.)
+    ...(others.length > 0 && names === 'with-names'
       ? [
-          new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['*'], resources: others.flatMap((o) => o.everything) }),
-          ...others.map(
-            (o) =>
-              new iam.PolicyStatement({
-                effect: iam.Effect.DENY,
-                actions: ['kms:*'],
-                resources: ['*'],
-                conditions: { StringEquals: { [`aws:ResourceTag/${ENVIRONMENT_TAG}`]: o.name } },
-              }),
-          ),
+          deny(['*'], [...new Set(others.flatMap((o) => o.everything.map(anywhere)))]),
+          ...others.map((o) => deny(['kms:*'], ['*'], { StringEquals: { [`aws:ResourceTag/${ENVIRONMENT_TAG}`]: o.name } })),
         ]
       : []),
+    // Re-tag, then own: no tag may be written or removed on a network resource or key that is not already tagged for this
+    // environment (another environment's, or untagged: the account's default security group, the RDS storage key, a key
+    // with the default key policy), except the tags of the stack's own create calls: ec2:CreateAction, and for KMS the
+    // execution role, which acts only through CloudFormation on the stack's own resources (created, never imported: the
+    // bootstrap template denies resource import) and is denied every key tagged for another environment.
+    deny(
+      ['ec2:CreateTags', 'ec2:DeleteTags', 'kms:TagResource', 'kms:UntagResource'],
+      [`arn:${n.partition}:ec2:*:*:*`, `arn:${n.partition}:kms:*:*:key/*`],
+      {
+        Null: { 'ec2:CreateAction': 'true' },
+        StringNotEquals: { [`aws:ResourceTag/${ENVIRONMENT_TAG}`]: n.name },
+        ArnNotEquals: { 'aws:PrincipalArn': n.bootstrapRole('cfn-exec') },
+      },
+    ),
+    // Tasks and services run only in the environment's own cluster: a task definition does not say where it runs.
+    deny(['ecs:RunTask', 'ecs:StartTask', 'ecs:CreateService', 'ecs:UpdateService'], ['*'], { ArnNotEquals: { 'ecs:cluster': n.cluster } }),
+    // Who may be let in: IAM cannot read a trust or key policy's principals, so only the stack (the execution role) may
+    // change trust, key and topic policies and function permissions; a function's permission only for the services the
+    // stack uses; a secret's resource policy only with Secrets Manager's public-policy block.
+    deny(['iam:UpdateAssumeRolePolicy', 'kms:PutKeyPolicy', 'sns:SetTopicAttributes', 'sns:AddPermission', 'lambda:AddPermission'], ['*'], {
+      ArnNotEquals: { 'aws:PrincipalArn': n.bootstrapRole('cfn-exec') },
+    }),
+    deny(['lambda:AddPermission'], ['*'], { StringNotEquals: { 'lambda:Principal': LAMBDA_INVOKERS } }),
+    deny(['secretsmanager:PutResourcePolicy'], ['*'], { BoolIfExists: { 'secretsmanager:BlockPublicPolicy': 'false' } }),
+    // Every IAM write (anything but reads and PassRole) on the GitHub roles, the OIDC provider, the fleapo policies and
+    // every qualifier's bootstrap roles.
     new iam.PolicyStatement({
       effect: iam.Effect.DENY,
-      actions: IAM_WRITES,
-      resources: [account('role/gha-*'), account(`oidc-provider/${GITHUB_OIDC_HOST}`), account('policy/fleapo-*'), account('role/cdk-*')],
+      notActions: ['iam:Get*', 'iam:List*', 'iam:PassRole'],
+      resources: ['role/gha-*', `oidc-provider/${GITHUB_OIDC_HOST}`, 'policy/fleapo-*', 'role/cdk-*'].map((r) => anywhere(account(r))),
     }),
-    new iam.PolicyStatement({
-      effect: iam.Effect.DENY,
-      actions: ['iam:CreateRole', 'iam:PutRolePermissionsBoundary'],
-      resources: ['*'],
-      conditions: { StringNotEquals: { 'iam:PermissionsBoundary': n.boundaryArn } },
-    }),
-    new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['iam:DeleteRolePermissionsBoundary'], resources: ['*'] }),
-    new iam.PolicyStatement({
-      effect: iam.Effect.DENY,
-      actions: ['iam:CreateUser', 'iam:CreateAccessKey', 'iam:CreateLoginProfile'],
-      resources: ['*'],
-    }),
-    new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['sts:AssumeRole'], resources: ['*'] }),
+    deny(['iam:CreateRole', 'iam:PutRolePermissionsBoundary'], ['*'], { StringNotEquals: { 'iam:PermissionsBoundary': n.boundaryArn } }),
+    deny(
+      [
+        'iam:DeleteRolePermissionsBoundary',
+        'iam:CreateUser',
+        'iam:CreateAccessKey',
+        'iam:CreateLoginProfile',
+        'sts:AssumeRole',
+        // Public or outside access through resources the stack does not own: the bootstrap's bucket and repository, URLs.
+        's3:PutBucketPolicy',
+        's3:Put*Acl',
+        'ecr:SetRepositoryPolicy',
+        'lambda:CreateFunctionUrlConfig',
+        'lambda:UpdateFunctionUrlConfig',
+      ],
+      ['*'],
+    ),
   ];
 }
+
+/** The services that may invoke the environment's functions (AWS::Lambda::Permission principals of its stack). */
+export const LAMBDA_INVOKERS = ['secretsmanager.amazonaws.com', 'events.amazonaws.com'];

@@ -11,6 +11,12 @@ export interface GithubActionsRoleProps {
   readonly roleName: string;
   /** The exact OIDC subjects trusted (`repo:ORG/REPO:environment:prod`, ...). No wildcards. */
   readonly subjects: string[];
+  /**
+   * Further token claims the role requires, exactly (claim name to value, e.g. `job_workflow_ref`), checked by STS as
+   * `token.actions.githubusercontent.com:<claim>`.
+   * @default none
+   */
+  readonly claims?: Record<string, string>;
   /** Everything the role may do (e.g. `sts:AssumeRole` on an environment's CDK bootstrap roles). */
   readonly statements: iam.PolicyStatement[];
   readonly description: string;
@@ -26,6 +32,9 @@ export class GithubActionsRole extends Construct {
 
   constructor(scope: Construct, id: string, props: GithubActionsRoleProps) {
     super(scope, id);
+    for (const value of Object.values(props.claims ?? {})) {
+      if (/[*?]/.test(value)) throw new Error(`GitHub OIDC claim "${value}" of role ${props.roleName} must not contain a wildcard`);
+    }
     for (const subject of props.subjects) {
       if (/[*?]/.test(subject)) throw new Error(`GitHub OIDC subject "${subject}" of role ${props.roleName} must not contain a wildcard`);
     }
@@ -37,6 +46,7 @@ export class GithubActionsRole extends Construct {
         StringEquals: {
           [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE,
           [`${GITHUB_OIDC_HOST}:sub`]: props.subjects.length === 1 ? props.subjects[0] : props.subjects,
+          ...Object.fromEntries(Object.entries(props.claims ?? {}).map(([claim, value]) => [`${GITHUB_OIDC_HOST}:${claim}`, value])),
         },
       }),
       inlinePolicies: { Permissions: new iam.PolicyDocument({ statements: props.statements }) },

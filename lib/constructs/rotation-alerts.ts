@@ -6,7 +6,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { METRIC_NAMESPACE, METRIC_ROLLOUT_NOT_RECORDED } from '../../catalog/metrics';
+import { METRIC_ROLLOUT_NOT_RECORDED } from '../../catalog/metrics';
+import { OwnLogCount } from './own-log-count';
 
 /** Props of {@link RotationAlerts}. */
 export interface RotationAlertsProps {
@@ -86,13 +87,12 @@ export class RotationAlerts extends Construct {
     new cloudwatch.Alarm(this, 'RolloutNotRecorded', {
       alarmName: alertAlarmName(env, 'rotation-rollout-not-recorded'),
       alarmDescription: `A ${env} rotation rolled the service but could not tag its secret: the previous database role will not be retired automatically. See README, "When an alarm fires".`,
-      metric: new cloudwatch.Metric({
-        namespace: METRIC_NAMESPACE,
-        metricName: METRIC_ROLLOUT_NOT_RECORDED,
-        dimensionsMap: { Environment: env },
-        statistic: 'Sum',
-        period: Duration.minutes(5),
-      }),
+      // Counted in the environment's own function logs, not from the EMF metric (see OwnLogCount).
+      metric: new OwnLogCount(this, 'RolloutNotRecordedCount', {
+        ruleName: alertRuleName(env, 'rotation-rollout-not-recorded'),
+        logGroupNames: [`/aws/lambda/fleapo-${env}-*`],
+        field: METRIC_ROLLOUT_NOT_RECORDED,
+      }).metric(Duration.minutes(5)),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,

@@ -1,5 +1,6 @@
-import { Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Aspects, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { bootstrapRoleName, boundaryPolicyName } from '../config/deploy-names';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
@@ -60,6 +61,13 @@ export class EnvironmentStack extends Stack {
     const env = props.environment;
     // Every role of this stack carries the environment's boundary: the execution policy creates no role without it.
     iam.PermissionsBoundary.of(this).apply(iam.ManagedPolicy.fromManagedPolicyName(this, 'Boundary', boundaryPolicyName(env)));
+    // A secret's resource policy only with Secrets Manager's block of broad (public) access: the environment's deploy
+    // policies refuse secretsmanager:PutResourcePolicy without it.
+    Aspects.of(this).add({
+      visit: (node) => {
+        if (node instanceof secretsmanager.CfnResourcePolicy) node.blockPublicPolicy = true;
+      },
+    });
 
     const vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', {
       vpcId: env.network.vpcId,

@@ -8,6 +8,7 @@ import {
   PULL_REQUEST_ROLE_NAME,
   deployRoleName,
   deploySubject,
+  deployWorkflowRef,
   pullRequestSubject,
 } from '../config/github-subjects';
 import { bootstrapRoleName, environmentStackId, githubOidcStackId } from '../config/deploy-names';
@@ -61,6 +62,8 @@ export class GithubOidcStack extends Stack {
         provider: this.provider,
         roleName: deployRoleName(env),
         subjects: [deploySubject(env.github)],
+        // Only the deploy workflow run from main: not another workflow, nor this one from a branch, in the environment.
+        claims: { job_workflow_ref: deployWorkflowRef(env.github) },
         description: `GitHub Actions deploys of fleapo ${env.name} (cdk deploy through the ${env.name} CDK bootstrap roles only)`,
         statements: [
           new iam.PolicyStatement({

@@ -21,6 +21,8 @@ export interface BootstrapParameters {
   readonly permissionsBoundary?: string;
   /** `--apply-permissions-boundary-to-all-roles`. */
   readonly applyBoundaryToAllRoles?: boolean;
+  /** `--template`: the template (parsed) instead of the CLI's own, e.g. the project's (scripts/bootstrap-template.ts). */
+  readonly template?: any;
 }
 
 /** One bootstrap role: its ARN, trust policy, identity policies (inline, attached, managed) and boundary ARN. */
@@ -36,7 +38,7 @@ const NO_VALUE = Symbol('AWS::NoValue');
 
 /** The roles of a bootstrap by kind: deploy, file-publishing, image-publishing, lookup, cfn-exec. */
 export function bootstrapRoles(params: BootstrapParameters): Record<string, BootstrapRole> {
-  const template = parse(fs.readFileSync(TEMPLATE, 'utf8'));
+  const template = params.template ?? parse(fs.readFileSync(TEMPLATE, 'utf8'));
   const { account, region, qualifier } = params;
   const values: Record<string, unknown> = {};
   for (const [name, p] of Object.entries<any>(template.Parameters)) values[name] = p.Default ?? '';
@@ -83,12 +85,20 @@ export function bootstrapRoles(params: BootstrapParameters): Record<string, Boot
           if (a in values) return values[a];
           if (a in names) return names[a];
           throw new Error(`bootstrap template: cannot resolve Ref ${a}`);
-        case 'Fn::Sub':
+        case 'Fn::Sub': {
+          const vars: Record<string, unknown> = Array.isArray(a) ? resolve(a[1]) : {};
           return String(Array.isArray(a) ? a[0] : a).replace(/\$\{([^}]+)\}/g, (_m, name: string) => {
-            const value = name in values ? values[name] : names[name];
+            const value = name in vars ? vars[name] : name in values ? values[name] : names[name];
             if (value === undefined) throw new Error(`bootstrap template: cannot resolve \${${name}}`);
             return String(value);
           });
+        }
+        case 'Fn::FindInMap': {
+          const [map, top, second] = a.map((x: unknown) => resolve(x));
+          const value = template.Mappings?.[map]?.[top]?.[second];
+          if (value === undefined) throw new Error(`bootstrap template: no mapping ${map}.${top}.${second}`);
+          return value;
+        }
         case 'Fn::GetAtt':
           return names[`${a[0]}.${a[1]}`];
         case 'Fn::If':

@@ -97,6 +97,16 @@ describe('the configuration', () => {
       /environment "staging".database: field "ssl" must be "require" in the production environment "staging"/,
     ],
     [
+      "two environments of one account and region in one cluster (a task of one would run on the other's network)",
+      { environments: { staging: { service: { clusterName: 'fleapo-prod', serviceName: 'fleapo-web-staging' } } } },
+      /environment "staging": cluster "fleapo-prod" is also environment "prod"'s in the same account and region/,
+    ],
+    [
+      'a production image by tag (a tag can be moved to another image)',
+      { environments: { prod: { service: { image: '111111111111.dkr.ecr.us-east-1.amazonaws.com/fleapo-web:1.0.0' } } } },
+      /environment "prod".service: field "image" must be pinned by digest \(REPO@sha256:\.\.\.\) in the production environment "prod"/,
+    ],
+    [
       'a PostHog host over plain HTTP',
       { environments: { prod: { externalServices: { posthogApiHost: 'http://us.i.posthog.com' } } } },
       /environment "prod".externalServices: field "posthogApiHost" must be an https:\/\/ origin/,

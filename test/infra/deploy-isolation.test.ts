@@ -1,6 +1,8 @@
 import { EXAMPLE_CONFIG } from '../../lib/config/example-config';
 import { mergeConfig } from '../../lib/config/load-config';
 import { validateConfig } from '../../lib/config/validate-config';
+import type { FleapoConfig } from '../../lib/config/environment-config';
+import { fleapoBootstrapTemplate } from '../../scripts/bootstrap-template';
 import { BOOTSTRAP_MANAGED_POLICIES, bootstrapRoles, type BootstrapRole } from './cdk-bootstrap';
 import { evaluate, type Decision } from './iam-evaluator';
 import { physicalArns, resolveIntrinsics, rolePolicies, type StackLocation } from './resolve-arns';
@@ -24,21 +26,27 @@ interface Layout {
 const SHARED: Layout = { name: 'one shared account', accounts: { staging: '111111111111', prod: '111111111111' } };
 const SEPARATE: Layout = { name: 'an account per environment', accounts: { staging: '222222222222', prod: '111111111111' } };
 
-function synth(layout: Layout): Record<string, Template> {
-  if (layout === SHARED) return synthesizeApp();
-  const config = validateConfig(
-    mergeConfig(EXAMPLE_CONFIG, {
-      environments: {
-        staging: {
-          account: layout.accounts.staging,
-          database: { masterSecretArn: `arn:aws:secretsmanager:${REGION}:${layout.accounts.staging}:secret:rds!cluster-staging-AbCdEf` },
-          service: { image: `${layout.accounts.staging}.dkr.ecr.${REGION}.amazonaws.com/fleapo-web:staging` },
-        },
+/** The layout's configuration as written (before validation), to patch further. */
+function rawConfigOf(layout: Layout): unknown {
+  if (layout === SHARED) return EXAMPLE_CONFIG;
+  return mergeConfig(EXAMPLE_CONFIG, {
+    environments: {
+      staging: {
+        account: layout.accounts.staging,
+        database: { masterSecretArn: `arn:aws:secretsmanager:${REGION}:${layout.accounts.staging}:secret:rds!cluster-staging-AbCdEf` },
+        service: { image: `${layout.accounts.staging}.dkr.ecr.${REGION}.amazonaws.com/fleapo-web:staging` },
       },
-      accounts: { [layout.accounts.staging]: {} },
-    }),
-  );
-  return synthesizeApp({ config });
+    },
+    accounts: { [layout.accounts.staging]: {} },
+  });
+}
+
+function configOf(layout: Layout): FleapoConfig {
+  return validateConfig(rawConfigOf(layout));
+}
+
+function synth(layout: Layout): Record<string, Template> {
+  return layout === SHARED ? synthesizeApp() : synthesizeApp({ config: configOf(layout) });
 }
 
 /** The managed policies of the account stacks, by ARN, resolved. */
@@ -59,8 +67,11 @@ function managedPolicies(templates: Record<string, Template>): Record<string, an
   return out;
 }
 
-/** The README's bootstrap of an environment: its qualifier, its execution policy, its boundary on every role. */
-function environmentBootstrap(env: string, account: string) {
+/**
+ * The README's bootstrap of an environment: the project's bootstrap template (generated for the layout's configuration),
+ * its qualifier, its execution policy, its boundary on every role.
+ */
+function environmentBootstrap(env: string, account: string, layout: Layout, config = configOf(layout)) {
   return bootstrapRoles({
     account,
     region: REGION,
@@ -68,6 +79,7 @@ function environmentBootstrap(env: string, account: string) {
     executionPolicies: [`arn:aws:iam::${account}:policy/fleapo-${env}-cfn-execution`],
     permissionsBoundary: `fleapo-${env}-boundary`,
     applyBoundaryToAllRoles: true,
+    template: fleapoBootstrapTemplate(config),
   });
 }
 
@@ -155,6 +167,8 @@ function createRequests(template: Template, where: StackLocation): CreateRequest
         break;
       case 'AWS::KMS::Key':
         add('kms:CreateKey', '*', requestTag);
+        // CreateKey with Tags: KMS authorizes the tags as kms:TagResource, on a key that carries no tag yet.
+        if (env) add('kms:TagResource', arns[id], requestTag, keyPolicy(id));
         add('kms:PutKeyPolicy', arns[id], resourceTag, keyPolicy(id));
         add('kms:EnableKeyRotation', arns[id], resourceTag, keyPolicy(id));
         break;
@@ -181,7 +195,7 @@ function createRequests(template: Template, where: StackLocation): CreateRequest
         add('iam:PassRole', resolve(p.Role), { 'iam:PassedToService': 'lambda.amazonaws.com' });
         break;
       case 'AWS::Lambda::Permission':
-        add('lambda:AddPermission', resolve(p.FunctionName));
+        add('lambda:AddPermission', resolve(p.FunctionName), { 'lambda:Principal': p.Principal });
         break;
       case 'AWS::Logs::LogGroup':
         add('logs:CreateLogGroup', `arn:aws:logs:${region}:${account}:log-group:${p.LogGroupName}`);
@@ -205,12 +219,20 @@ function createRequests(template: Template, where: StackLocation): CreateRequest
       case 'AWS::SNS::TopicPolicy':
         for (const topic of p.Topics) add('sns:SetTopicAttributes', resolve(topic));
         break;
+      case 'AWS::CloudWatch::InsightRule':
+        add('cloudwatch:PutInsightRule', `arn:aws:cloudwatch:${region}:${account}:insight-rule/${p.RuleName}`);
+        break;
       case 'AWS::CloudWatch::Alarm':
         add('cloudwatch:PutMetricAlarm', `arn:aws:cloudwatch:${region}:${account}:alarm:${p.AlarmName}`);
         break;
       case 'AWS::EC2::SecurityGroup':
         add('ec2:CreateSecurityGroup', `arn:aws:ec2:${region}:${account}:security-group/sg-0new0000000000000`, requestTag);
         add('ec2:CreateSecurityGroup', `arn:aws:ec2:${region}:${account}:vpc/${p.VpcId}`);
+        if (env)
+          add('ec2:CreateTags', `arn:aws:ec2:${region}:${account}:security-group/sg-0new0000000000000`, {
+            ...requestTag,
+            'ec2:CreateAction': 'CreateSecurityGroup',
+          });
         for (const _ of p.SecurityGroupEgress ?? []) add('ec2:AuthorizeSecurityGroupEgress', sg({ own: id }), resourceTag);
         break;
       case 'AWS::EC2::SecurityGroupIngress':
@@ -232,6 +254,11 @@ function createRequests(template: Template, where: StackLocation): CreateRequest
       case 'AWS::EC2::VPCEndpoint':
         add('ec2:CreateVpcEndpoint', `arn:aws:ec2:${region}:${account}:vpc-endpoint/vpce-0new0000000000000`, requestTag);
         add('ec2:CreateVpcEndpoint', `arn:aws:ec2:${region}:${account}:vpc/${p.VpcId}`);
+        if (env)
+          add('ec2:CreateTags', `arn:aws:ec2:${region}:${account}:vpc-endpoint/vpce-0new0000000000000`, {
+            ...requestTag,
+            'ec2:CreateAction': 'CreateVpcEndpoint',
+          });
         if (p.PrivateDnsEnabled) add('route53:AssociateVPCWithHostedZone', 'arn:aws:route53:::hostedzone/Z0AWSMANAGED00000000');
         break;
       default:
@@ -252,6 +279,7 @@ describe.each([SHARED, SEPARATE])('in %s', (layout) => {
     oidc = Object.fromEntries(Object.entries(templates).filter(([n]) => n.startsWith('FleapoGithubOidc-')));
   });
 
+  const ghaDeployOf = (env: string) => ghaDeploy(env);
   const ghaDeploy = (env: string) => {
     const account = layout.accounts[env];
     const t = oidc[`FleapoGithubOidc-${account}`];
@@ -268,9 +296,249 @@ describe.each([SHARED, SEPARATE])('in %s', (layout) => {
     const account = () => layout.accounts[env];
     const otherAccount = () => layout.accounts[other];
 
+    /**
+     * The requests of issue 16's findings, each from the principals that could make it before the fixes: the execution
+     * role (a staging deploy's template), and anything created under the boundary with an identity policy that allows
+     * everything (a function or task role of the stack, the bootstrap roles): only the boundary bounds it.
+     */
+    const principals = () => {
+      const a = account();
+      const boundary = policies[`arn:aws:iam::${a}:policy/fleapo-${env}-boundary`];
+      return {
+        execution: asRole(environmentBootstrap(env, a, layout)['cfn-exec'], policies, a),
+        bounded: {
+          principal: `arn:aws:iam::${a}:role/fleapo-${env}-anything`,
+          identityPolicies: [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }],
+          permissionBoundaries: [boundary],
+          resourceAccount: a,
+        },
+      };
+    };
+    /** A request's principal: its identity policies, and its boundary if it has one. */
+    interface Who {
+      readonly principal: string;
+      readonly identityPolicies: any[];
+      readonly permissionBoundaries?: any[];
+      readonly resourceAccount: string;
+    }
+    // A key with the default key policy: the account root, so IAM (the caller's policies) decides.
+    const defaultKeyPolicy = (keyArn: string) => ({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${keyArn.split(':')[4]}:root` }, Action: 'kms:*', Resource: '*' }],
+    });
+    const decide = (who: Who, action: string, resource: string, context?: Record<string, string | string[]>) =>
+      evaluate({
+        ...who,
+        action,
+        resource,
+        resourceAccount: resource.split(':')[4] || who.resourceAccount,
+        context,
+        resourcePolicy: resource.includes(':key/') ? defaultKeyPolicy(resource) : undefined,
+      }).then((d) => `${action} ${resource} ${JSON.stringify(context ?? {})}: ${d}`);
+    const expectDecision = async (
+      who: Who,
+      expected: 'Allowed' | 'denied',
+      action: string,
+      resource: string,
+      context?: Record<string, string | string[]>,
+    ) => {
+      const line = await decide(who, action, resource, context);
+      if (expected === 'Allowed') expect(line).toMatch(/: Allowed$/);
+      else expect(line).not.toMatch(/: Allowed$/);
+    };
+
+    test('finding 1, re-tag then own: no tag is written or removed on a group, endpoint or key not already tagged for the environment; tags on create still are', async () => {
+      const a = account();
+      const o = otherAccount();
+      const { execution, bounded } = principals();
+      const tag = (value: string) => ({ 'aws:RequestTag/fleapo:environment': value, 'aws:TagKeys': ['fleapo:environment'] });
+      const theirSg = `arn:aws:ec2:${REGION}:${o}:security-group/sg-0${other === 'prod' ? 'f1e2d3c4b5a6' : 'a1b2c3d4e5f6'}0020`;
+      const theirEndpoint = `arn:aws:ec2:${REGION}:${o}:vpc-endpoint/vpce-0theirs000000000`;
+      const defaultSg = `arn:aws:ec2:${REGION}:${a}:security-group/sg-0default00000000`;
+      const theirKey = `arn:aws:kms:${REGION}:${o}:key/0a1b2c3d-theirs`;
+      const untaggedKey = `arn:aws:kms:${REGION}:${a}:key/0a1b2c3d-rds-storage`;
+      const ownKey = `arn:aws:kms:${REGION}:${a}:key/0a1b2c3d-own`;
+      const theirs = { 'aws:ResourceTag/fleapo:environment': other };
+      const own = { 'aws:ResourceTag/fleapo:environment': env };
+      for (const who of [execution, bounded]) {
+        // Before: ec2:CreateTags and kms:TagResource on * with only the request tag; now refused on what is not ours.
+        await expectDecision(who, 'denied', 'ec2:CreateTags', theirSg, { ...tag(env), ...theirs });
+        await expectDecision(who, 'denied', 'ec2:CreateTags', theirEndpoint, { ...tag(env), ...theirs });
+        await expectDecision(who, 'denied', 'ec2:DeleteTags', theirEndpoint, { 'aws:TagKeys': ['fleapo:environment'], ...theirs });
+        await expectDecision(who, 'denied', 'ec2:CreateTags', defaultSg, tag(env));
+        await expectDecision(who, 'denied', 'kms:TagResource', theirKey, { ...tag(env), ...theirs });
+        await expectDecision(who, 'denied', 'kms:UntagResource', theirKey, { 'aws:TagKeys': ['fleapo:environment'], ...theirs });
+        // The legitimate paths: tags of the stack's own create calls, and tags on what is already ours.
+        await expectDecision(who, 'Allowed', 'ec2:CreateTags', `arn:aws:ec2:${REGION}:${a}:security-group/sg-0new0000000000000`, {
+          ...tag(env),
+          'ec2:CreateAction': 'CreateSecurityGroup',
+        });
+        await expectDecision(who, 'Allowed', 'kms:TagResource', ownKey, { ...tag(env), ...own });
+        await expectDecision(who, 'Allowed', 'ec2:CreateTags', `arn:aws:ec2:${REGION}:${a}:security-group/sg-0own00000000000`, {
+          ...tag(env),
+          ...own,
+        });
+      }
+      // An untagged key (the RDS storage key, a key with the default key policy) is tagged by no role under the
+      // boundary; the execution role tags only the keys its stack creates (CreateKey with Tags: the new key has no tag yet;
+      // resource import, the one way to bring an existing key into the stack, is denied by the bootstrap template).
+      await expectDecision(bounded, 'denied', 'kms:TagResource', untaggedKey, tag(env));
+      await expectDecision(bounded, 'denied', 'kms:UntagResource', untaggedKey, { 'aws:TagKeys': ['fleapo:environment'] });
+      await expectDecision(execution, 'Allowed', 'kms:TagResource', `arn:aws:kms:${REGION}:${a}:key/0a1b2c3d-new`, tag(env));
+      await expectDecision(execution, 'denied', 'kms:TagResource', `arn:aws:kms:${REGION}:${a}:key/0a1b2c3d-new`, tag(other));
+      // Tags on create only with this environment's tag, and only for the create calls the stack makes.
+      await expectDecision(execution, 'denied', 'ec2:CreateTags', `arn:aws:ec2:${REGION}:${a}:security-group/sg-0new0000000000000`, {
+        ...tag(other),
+        'ec2:CreateAction': 'CreateSecurityGroup',
+      });
+      await expectDecision(execution, 'denied', 'ec2:CreateTags', `arn:aws:ec2:${REGION}:${a}:security-group/sg-0new0000000000000`, {
+        ...tag(env),
+        'ec2:CreateAction': 'ModifySecurityGroupRules',
+      });
+    });
+
+    test("finding 3, the other environment's alarms: they count only records in its own log groups, which no role of this environment can write, create or re-point", async () => {
+      const a = account();
+      const o = otherAccount();
+      const { execution, bounded } = principals();
+      // No alarm reads a metric of its own namespace: CloudWatch Logs extracts an embedded-metric-format record into any
+      // namespace and dimension, from any log group, without cloudwatch:PutMetricData. Each reads AWS/Lambda (Errors of
+      // its own function) or a Contributor Insights rule over the environment's own log groups.
+      for (const e of [env, other]) {
+        const t = templates[`Fleapo-${e}`];
+        const insight = Object.fromEntries(
+          Object.values(resourcesOfType(t, 'AWS::CloudWatch::InsightRule')).map((r) => [
+            r.Properties.RuleName,
+            JSON.parse(r.Properties.RuleBody),
+          ]),
+        );
+        for (const alarm of Object.values(resourcesOfType(t, 'AWS::CloudWatch::Alarm')).map((r) => r.Properties)) {
+          if (alarm.Namespace !== undefined) {
+            expect(`${alarm.AlarmName}: ${alarm.Namespace}`).toBe(`${alarm.AlarmName}: AWS/Lambda`);
+            expect(alarm.Dimensions).toEqual([{ Name: 'FunctionName', Value: expect.anything() }]);
+            continue;
+          }
+          const rule = /^INSIGHT_RULE_METRIC\('([^']+)', 'SampleCount'\)$/.exec(alarm.Metrics?.[0]?.Expression ?? '')?.[1];
+          expect(`${alarm.AlarmName}: ${rule}`).toMatch(new RegExp(`^${alarm.AlarmName}: fleapo-${e}-`));
+          expect(insight[rule!].LogGroupNames.length).toBeGreaterThan(0);
+          for (const group of insight[rule!].LogGroupNames) expect(group).toMatch(new RegExp(`^/aws/lambda/fleapo-${e}-`));
+          // Who may put a record into those log groups: the environment's own function (legitimate)...
+          if (e === env && layout === SHARED) {
+            const fn = Object.entries(resourcesOfType(t, 'AWS::IAM::Role')).find(
+              ([, r]) => r.Properties.RoleName === `fleapo-${env}-database-role-retirement`,
+            )![0];
+            const own = {
+              principal: `arn:aws:iam::${a}:role/fleapo-${env}-database-role-retirement`,
+              identityPolicies: rolePolicies(t, fn, { account: a, region: REGION }),
+              permissionBoundaries: [policies[`arn:aws:iam::${a}:policy/fleapo-${env}-boundary`]],
+              resourceAccount: a,
+            };
+            const stream = `arn:aws:logs:${REGION}:${a}:log-group:/aws/lambda/fleapo-${env}-database-role-retirement:log-stream:2026/01/01/x`;
+            await expectDecision(own, 'Allowed', 'logs:PutLogEvents', stream);
+          }
+        }
+      }
+      // ...and never this environment's roles into the other's (nor a new log group, function or rule under its names).
+      const theirGroup = `arn:aws:logs:${REGION}:${o}:log-group:/aws/lambda/fleapo-${other}-database-role-retirement`;
+      for (const who of [execution, bounded]) {
+        await expectDecision(who, 'denied', 'logs:PutLogEvents', `${theirGroup}:log-stream:2026/01/01/x`);
+        await expectDecision(who, 'denied', 'logs:CreateLogStream', `${theirGroup}:log-stream:2026/01/01/x`);
+        await expectDecision(
+          who,
+          'denied',
+          'logs:CreateLogGroup',
+          `arn:aws:logs:${REGION}:${o}:log-group:/aws/lambda/fleapo-${other}-forged`,
+        );
+        await expectDecision(who, 'denied', 'lambda:CreateFunction', `arn:aws:lambda:${REGION}:${o}:function:fleapo-${other}-forged`);
+        for (const action of ['cloudwatch:PutInsightRule', 'cloudwatch:DeleteInsightRules', 'cloudwatch:DisableInsightRules']) {
+          await expectDecision(
+            who,
+            'denied',
+            action,
+            `arn:aws:cloudwatch:${REGION}:${o}:insight-rule/fleapo-${other}-rotation-rollout-not-recorded`,
+          );
+        }
+        for (const action of ['cloudwatch:SetAlarmState', 'cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms']) {
+          await expectDecision(
+            who,
+            'denied',
+            action,
+            `arn:aws:cloudwatch:${REGION}:${o}:alarm:fleapo-${other}-rotation-rollout-not-recorded`,
+          );
+        }
+      }
+      await expectDecision(
+        execution,
+        'Allowed',
+        'cloudwatch:PutInsightRule',
+        `arn:aws:cloudwatch:${REGION}:${a}:insight-rule/fleapo-${env}-x`,
+      );
+    });
+
+    test("finding 2, run in the other environment's cluster: tasks and services start only in the environment's own cluster", async () => {
+      const a = account();
+      const { execution, bounded } = principals();
+      const cluster = (e: string, acct: string) => `arn:aws:ecs:${REGION}:${acct}:cluster/fleapo-${e}`;
+      const taskDefinition = `arn:aws:ecs:${REGION}:${a}:task-definition/fleapo-${env}-web:7`;
+      for (const who of [execution, bounded]) {
+        for (const action of ['ecs:RunTask', 'ecs:StartTask']) {
+          await expectDecision(who, 'denied', action, taskDefinition, { 'ecs:cluster': cluster(other, otherAccount()) });
+          await expectDecision(who, 'denied', action, taskDefinition, { 'ecs:cluster': cluster('default', a) });
+          await expectDecision(who, 'Allowed', action, taskDefinition, { 'ecs:cluster': cluster(env, a) });
+        }
+        await expectDecision(who, 'denied', 'ecs:UpdateService', `arn:aws:ecs:${REGION}:${a}:service/fleapo-${env}/fleapo-web`, {
+          'ecs:cluster': cluster(other, otherAccount()),
+        });
+        await expectDecision(who, 'Allowed', 'ecs:UpdateService', `arn:aws:ecs:${REGION}:${a}:service/fleapo-${env}/fleapo-web`, {
+          'ecs:cluster': cluster(env, a),
+        });
+      }
+    });
+
+    test('finding 4, outside principals: only the stack changes trust, key and topic policies; function permissions only for its services; secret policies only with the public-policy block', async () => {
+      const a = account();
+      const { execution, bounded } = principals();
+      const ownRole = `arn:aws:iam::${a}:role/fleapo-${env}-database-url-rotation`;
+      const ownKey = `arn:aws:kms:${REGION}:${a}:key/0a1b2c3d-own`;
+      const ownTopic = `arn:aws:sns:${REGION}:${a}:fleapo-${env}-secrets-alerts`;
+      const ownFunction = `arn:aws:lambda:${REGION}:${a}:function:fleapo-${env}-database-url-rotation`;
+      const ownSecret = `arn:aws:secretsmanager:${REGION}:${a}:secret:fleapo/${env}/auth-secret-AbCdEf`;
+      const own = { 'aws:ResourceTag/fleapo:environment': env };
+      // Anything under the boundary other than the execution role: no trust, key or topic policy change at all.
+      await expectDecision(bounded, 'denied', 'iam:UpdateAssumeRolePolicy', ownRole);
+      await expectDecision(bounded, 'denied', 'kms:PutKeyPolicy', ownKey, own);
+      await expectDecision(bounded, 'denied', 'sns:SetTopicAttributes', ownTopic);
+      await expectDecision(bounded, 'denied', 'sns:AddPermission', ownTopic);
+      // The stack may (its own roles, keys and topic)...
+      await expectDecision(execution, 'Allowed', 'iam:UpdateAssumeRolePolicy', ownRole);
+      await expectDecision(execution, 'Allowed', 'kms:PutKeyPolicy', ownKey, own);
+      await expectDecision(execution, 'Allowed', 'sns:SetTopicAttributes', ownTopic);
+      for (const who of [execution, bounded]) {
+        // ...but a function is invoked only by the services the stack uses, never another account or a public URL,
+        await expectDecision(who, 'denied', 'lambda:AddPermission', ownFunction, { 'lambda:Principal': '999999999999' });
+        await expectDecision(who, 'denied', 'lambda:AddPermission', ownFunction, { 'lambda:Principal': '*' });
+        await expectDecision(who, 'denied', 'lambda:CreateFunctionUrlConfig', ownFunction, { 'lambda:FunctionUrlAuthType': 'NONE' });
+        // a secret's resource policy is refused unless Secrets Manager blocks broad (public) access,
+        await expectDecision(who, 'denied', 'secretsmanager:PutResourcePolicy', ownSecret);
+        await expectDecision(who, 'denied', 'secretsmanager:PutResourcePolicy', ownSecret, { 'secretsmanager:BlockPublicPolicy': 'false' });
+        // and the bootstrap's bucket and repository keep their policies.
+        await expectDecision(who, 'denied', 's3:PutBucketPolicy', `arn:aws:s3:::cdk-${QUALIFIERS[env]}-assets-${a}-${REGION}`);
+        await expectDecision(
+          who,
+          'denied',
+          'ecr:SetRepositoryPolicy',
+          `arn:aws:ecr:${REGION}:${a}:repository/cdk-${QUALIFIERS[env]}-container-assets-${a}-${REGION}`,
+        );
+      }
+      await expectDecision(execution, 'Allowed', 'lambda:AddPermission', ownFunction, { 'lambda:Principal': 'events.amazonaws.com' });
+      await expectDecision(execution, 'Allowed', 'secretsmanager:PutResourcePolicy', ownSecret, {
+        'secretsmanager:BlockPublicPolicy': 'true',
+      });
+    });
+
     test("gha-deploy may assume only its own environment's bootstrap roles (never the execution role, the other environment's or the administrator's)", async () => {
-      const own = environmentBootstrap(env, account());
-      const theirs = environmentBootstrap(other, otherAccount());
+      const own = environmentBootstrap(env, account(), layout);
+      const theirs = environmentBootstrap(other, otherAccount(), layout);
       const admin = bootstrapRoles({ account: account(), region: REGION, qualifier: 'hnb659fds', executionPolicies: [] });
       const assume = (role: BootstrapRole, roleAccount: string) =>
         evaluate({
@@ -288,9 +556,52 @@ describe.each([SHARED, SEPARATE])('in %s', (layout) => {
       await expect(assume(own['cfn-exec'], account())).resolves.not.toBe(`${own['cfn-exec'].arn}: Allowed`);
     });
 
+    test("finding 6, the bootstrap roles: with the project's template only gha-deploy-<env> (and a configured break-glass role) may assume them, not any principal of the account; no resource import", async () => {
+      const a = account();
+      const principal = (name: string, statements: any[]) => ({
+        principal: `arn:aws:iam::${a}:role/${name}`,
+        identityPolicies: [{ Version: '2012-10-17', Statement: statements }],
+        resourceAccount: a,
+      });
+      // PowerUserAccess (everything but IAM, Organizations and Account) and an administrator of the account.
+      const powerUser = principal('power-user', [{ Effect: 'Allow', NotAction: ['iam:*', 'organizations:*', 'account:*'], Resource: '*' }]);
+      const admin = principal('admin', [{ Effect: 'Allow', Action: '*', Resource: '*' }]);
+      const breakGlass = principal('break-glass', [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }]);
+      const otherDeploy = layout === SHARED ? [ghaDeployOf(other)] : [];
+      const assume = (who: Who, role: BootstrapRole) =>
+        evaluate({ ...who, action: 'sts:AssumeRole', resource: role.arn, resourcePolicy: role.trust, resourceAccount: a }).then(
+          (d) => `${who.principal} -> ${role.arn}: ${d}`,
+        );
+      const cli = bootstrapRoles({ account: a, region: REGION, qualifier: QUALIFIERS[env], executionPolicies: [] });
+      const ours = environmentBootstrap(env, a, layout);
+      const withBreakGlass = environmentBootstrap(
+        env,
+        a,
+        layout,
+        validateConfig(mergeConfig(rawConfigOf(layout), { environments: { [env]: { breakGlassRoleArn: breakGlass.principal } } })),
+      );
+      for (const kind of ['deploy', 'file-publishing', 'image-publishing', 'lookup']) {
+        // Before: the CLI's template trusts the account root, so the account's own policies decide.
+        await expect(assume(powerUser, cli[kind])).resolves.toMatch(/: Allowed$/);
+        for (const who of [powerUser, admin, breakGlass, ...otherDeploy])
+          await expect(assume(who, ours[kind])).resolves.not.toMatch(/: Allowed$/);
+        await expect(assume(ghaDeploy(env), ours[kind])).resolves.toMatch(/: Allowed$/);
+        await expect(assume(breakGlass, withBreakGlass[kind])).resolves.toMatch(/: Allowed$/);
+        await expect(assume(ghaDeploy(env), withBreakGlass[kind])).resolves.toMatch(/: Allowed$/);
+        for (const who of [powerUser, admin]) await expect(assume(who, withBreakGlass[kind])).resolves.not.toMatch(/: Allowed$/);
+      }
+      // Resource import would bring an existing resource (an untagged key) under the stack, and so under the execution role.
+      const deploy = asRole(ours.deploy, policies, a);
+      const stack = `arn:aws:cloudformation:${REGION}:${a}:stack/Fleapo-${env}/0a1b2c3d-0000-0000-0000-000000000000`;
+      await expect(
+        decide(deploy, 'cloudformation:CreateChangeSet', stack, { 'cloudformation:ImportResourceTypes': ['AWS::KMS::Key'] }),
+      ).resolves.not.toMatch(/: Allowed$/);
+      await expect(decide(deploy, 'cloudformation:CreateChangeSet', stack)).resolves.toMatch(/: Allowed$/);
+    });
+
     test("its bootstrap roles deploy its own stack and assets only: the deploy role's cloudformation:* on every stack is cut to its stack by the boundary", async () => {
-      const own = environmentBootstrap(env, account());
-      const theirs = environmentBootstrap(other, otherAccount());
+      const own = environmentBootstrap(env, account(), layout);
+      const theirs = environmentBootstrap(other, otherAccount(), layout);
       const stack = (e: string, a: string) =>
         `arn:aws:cloudformation:${REGION}:${a}:stack/Fleapo-${e}/0a1b2c3d-0000-0000-0000-000000000000`;
       const deploy = asRole(own.deploy, policies, account());
@@ -340,7 +651,7 @@ describe.each([SHARED, SEPARATE])('in %s', (layout) => {
     });
 
     test("its execution role may create every resource of its synthesized template, and none of the other environment's", async () => {
-      const role = asRole(environmentBootstrap(env, account())['cfn-exec'], policies, account());
+      const role = asRole(environmentBootstrap(env, account(), layout)['cfn-exec'], policies, account());
       const mine = createRequests(templates[`Fleapo-${env}`], { account: account(), region: REGION, stackName: `Fleapo-${env}` });
       expect(mine.length).toBeGreaterThan(50);
       for (const r of mine) {
@@ -364,7 +675,7 @@ describe.each([SHARED, SEPARATE])('in %s', (layout) => {
     });
 
     test("its execution role can neither read nor change the other environment's secrets, key, functions or service, nor escalate", async () => {
-      const role = asRole(environmentBootstrap(env, account())['cfn-exec'], policies, account());
+      const role = asRole(environmentBootstrap(env, account(), layout)['cfn-exec'], policies, account());
       const a = account();
       const o = otherAccount();
       const boundary = `arn:aws:iam::${a}:policy/fleapo-${env}-boundary`;

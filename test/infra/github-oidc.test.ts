@@ -26,8 +26,16 @@ function role(roleName: string) {
   };
 }
 
-/** May a GitHub Actions job whose token carries this subject and audience assume the role? */
-function assumeWithToken(roleName: string, sub: string, aud = 'sts.amazonaws.com') {
+/** The `job_workflow_ref` claim of a job of the deploy workflow run from `main` (what the deploy roles require). */
+const DEPLOY_WORKFLOW_ON_MAIN = 'fleapo/fleapo-secrets/.github/workflows/deploy.yml@refs/heads/main';
+
+/** May a GitHub Actions job whose token carries this subject and audience (and job_workflow_ref) assume the role? */
+function assumeWithToken(
+  roleName: string,
+  sub: string,
+  aud = 'sts.amazonaws.com',
+  jobWorkflowRef: string | null = DEPLOY_WORKFLOW_ON_MAIN,
+) {
   const r = role(roleName);
   return evaluate({
     principal: PROVIDER,
@@ -35,7 +43,11 @@ function assumeWithToken(roleName: string, sub: string, aud = 'sts.amazonaws.com
     resource: r.arn,
     resourceAccount: ACCOUNT,
     resourcePolicy: r.trust,
-    context: { 'token.actions.githubusercontent.com:sub': sub, 'token.actions.githubusercontent.com:aud': aud },
+    context: {
+      'token.actions.githubusercontent.com:sub': sub,
+      'token.actions.githubusercontent.com:aud': aud,
+      ...(jobWorkflowRef === null ? {} : { 'token.actions.githubusercontent.com:job_workflow_ref': jobWorkflowRef }),
+    },
   });
 }
 
@@ -68,6 +80,19 @@ describe.each([
     ['a wildcard-looking subject', `${REPO}:*`],
   ])('rejects %s', async (_what, sub) => {
     await expect(assumeWithToken(roleName, sub)).resolves.toBe('ImplicitlyDenied');
+  });
+
+  test.each([
+    [
+      'the deploy workflow run from another branch (its file as changed there)',
+      'fleapo/fleapo-secrets/.github/workflows/deploy.yml@refs/heads/feature',
+    ],
+    ['another workflow of the repository on main', 'fleapo/fleapo-secrets/.github/workflows/pull-request.yml@refs/heads/main'],
+    ['the deploy workflow of a pull request', 'fleapo/fleapo-secrets/.github/workflows/deploy.yml@refs/pull/7/merge'],
+    ["another repository's reusable workflow", 'attacker/tools/.github/workflows/deploy.yml@refs/heads/main'],
+    ['no job_workflow_ref claim', null],
+  ])('rejects a job of its GitHub environment that is not the deploy workflow on main: %s', async (_what, ref) => {
+    await expect(assumeWithToken(roleName, `${REPO}:environment:${env}`, 'sts.amazonaws.com', ref)).resolves.toBe('ImplicitlyDenied');
   });
 
   test('rejects another audience', async () => {
@@ -207,7 +232,11 @@ describe('the OIDC provider', () => {
         resource: `arn:aws:iam::${ACCOUNT}:role/gha-deploy-prod`,
         resourceAccount: ACCOUNT,
         resourcePolicy: trust,
-        context: { 'token.actions.githubusercontent.com:sub': sub, 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com' },
+        context: {
+          'token.actions.githubusercontent.com:sub': sub,
+          'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
+          'token.actions.githubusercontent.com:job_workflow_ref': DEPLOY_WORKFLOW_ON_MAIN,
+        },
       });
     await expect(request('repo:fleapo@1001/fleapo-secrets@2002:environment:prod')).resolves.toBe('Allowed');
     await expect(request('repo:fleapo@1001/fleapo-secrets@9999:environment:prod')).resolves.toBe('ImplicitlyDenied');

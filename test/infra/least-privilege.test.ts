@@ -321,7 +321,8 @@ describe.each(['staging', 'prod'])('%s', (env) => {
         ['a capacity provider', { 'ecs:capacity-provider': [`arn:aws:ecs:us-east-1:${ACCOUNT}:capacity-provider/x`] }, 'ImplicitlyDenied'],
         ['another task size', { 'ecs:task-cpu': '4096' }, 'ImplicitlyDenied'],
         ['Service Connect', { 'ecs:enable-service-connect': 'true' }, 'ImplicitlyDenied'],
-        ['another cluster', { 'ecs:cluster': `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/other` }, 'ImplicitlyDenied'],
+        // Not granted, and denied outright by the boundary (tasks and services only in the environment's own cluster).
+        ['another cluster', { 'ecs:cluster': `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/other` }, 'ExplicitlyDenied'],
       ];
       for (const name of Object.keys(ROTATION_FUNCTIONS)) {
         for (const [what, context, decision] of cases) {

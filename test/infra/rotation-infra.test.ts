@@ -215,23 +215,42 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
       `fleapo-${env}-database-role-retirement-stalled`,
       `fleapo-${env}-rotation-rollout-not-recorded`,
     ]);
+    // Each alarm but the function's errors counts records in the environment's own log groups (a Contributor Insights
+    // rule), never an EMF metric another environment's function could log.
+    const insightRules = Object.fromEntries(
+      Object.values(resourcesOfType(s.template, 'AWS::CloudWatch::InsightRule')).map((r) => [
+        r.Properties.RuleName,
+        JSON.parse(r.Properties.RuleBody),
+      ]),
+    );
+    const counted = (alarm: any) => {
+      const expression = alarm.Metrics?.[0]?.Expression as string | undefined;
+      const rule = /^INSIGHT_RULE_METRIC\('([^']+)', 'SampleCount'\)$/.exec(expression ?? '')?.[1];
+      return rule === undefined ? undefined : { rule, period: alarm.Metrics[0].Period, body: insightRules[rule] };
+    };
     const stalled = alarms.find((a) => a.AlarmName.endsWith('-stalled'));
-    expect(stalled).toMatchObject({
-      MetricName: 'RetirementStalled',
-      Dimensions: [{ Name: 'Environment', Value: env }],
-      Period: 900,
-      EvaluationPeriods: 2,
-      DatapointsToAlarm: 2,
-      Threshold: 1,
+    expect(stalled).toMatchObject({ EvaluationPeriods: 2, DatapointsToAlarm: 2, Threshold: 1 });
+    expect(counted(stalled)).toEqual({
+      rule: `fleapo-${env}-database-role-retirement-stalled`,
+      period: 900,
+      body: {
+        Schema: { Name: 'CloudWatchLogRule', Version: 1 },
+        LogGroupNames: [`/aws/lambda/fleapo-${env}-database-role-retirement`],
+        LogFormat: 'JSON',
+        Contribution: { Keys: ['$.RetirementStalled'], Filters: [{ Match: '$.RetirementStalled', GreaterThan: 0 }] },
+        AggregateOn: 'Count',
+      },
     });
     const blocked = alarms.find((a) => a.AlarmName.endsWith('-blocked'));
-    expect(blocked).toMatchObject({
-      Namespace: 'Fleapo/SecretsRotation',
-      MetricName: 'RetirementBlocked',
-      Dimensions: [{ Name: 'Environment', Value: env }],
-      Period: 900,
-      EvaluationPeriods: 4,
-    });
+    expect(blocked).toMatchObject({ EvaluationPeriods: 4 });
+    expect(counted(blocked)).toMatchObject({ period: 900, body: { Contribution: { Keys: ['$.RetirementBlocked'] } } });
+    const notRecorded = alarms.find((a) => a.AlarmName.endsWith('-rollout-not-recorded'));
+    expect(counted(notRecorded)).toMatchObject({ period: 300, body: { LogGroupNames: [`/aws/lambda/fleapo-${env}-*`] } });
+    for (const alarm of alarms) {
+      if (alarm.AlarmName.endsWith('-errors')) continue;
+      expect(alarm.Namespace).toBeUndefined();
+      for (const group of counted(alarm)!.body.LogGroupNames) expect(group).toMatch(new RegExp(`^/aws/lambda/fleapo-${env}-`));
+    }
   });
 
   test('each rotation function may stage only its own secret; only the database ones read the master secret', async () => {

@@ -106,12 +106,13 @@ test('a forged early time: refused, though the record-believing verdict would sa
   expect(early.problems[0]).toMatch(
     new RegExp(`^the recorded rollout start \\S+ is earlier than the CreatedDate \\S+ of version ${versionId}$`),
   );
-  // After the version's creation, but not the time ECS reports for that deployment.
-  await tag(arn, versionId, rollout.id, rollout.createdAt - 1);
+  // After the version's creation (a millisecond after the deployment's own time: one before it can fall before the
+  // version's CreatedDate when both were made in the same millisecond), but not the time ECS reports for it.
+  await tag(arn, versionId, rollout.id, rollout.createdAt + 1);
   const shifted = await verdicts(arn);
   expect(shifted.checked).toMatchObject({ state: 'not-rolled', recordMismatch: true });
   expect(shifted.problems[0]).toBe(
-    `ECS reports deployment ${rollout.id} created at ${new Date(rollout.createdAt).toISOString()}, not at the recorded ${new Date(rollout.createdAt - 1).toISOString()}`,
+    `ECS reports deployment ${rollout.id} created at ${new Date(rollout.createdAt).toISOString()}, not at the recorded ${new Date(rollout.createdAt + 1).toISOString()}`,
   );
   h.ecs.completeDeployment(rollout.id);
   expect((await verdicts(arn)).checked).toMatchObject({ state: 'not-rolled', recordMismatch: true }); // still no fit

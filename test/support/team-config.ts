@@ -12,7 +12,10 @@ export function teamEnvironment(name: string, account = '222222222222', region =
       privateSubnetIds: ['subnet-0123456789abcdef1', 'subnet-0123456789abcdef2'],
       serviceSecurityGroupIds: ['sg-0123456789abcdef3'],
     },
-    service: { clusterName: `team-${name}`, image: `${account}.dkr.ecr.${region}.amazonaws.com/team-web:1.2.3` },
+    service: {
+      clusterName: `team-${name}`,
+      image: `${account}.dkr.ecr.${region}.amazonaws.com/team-web@sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08`,
+    },
     database: {
       host: `team-${name}.cluster-abcdefghijkl.${region}.rds.amazonaws.com`,
       masterSecretArn: `arn:aws:secretsmanager:${region}:${account}:secret:rds!cluster-${name}-AbCdEf`,
