@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { EXTERNAL_SECRET_NAMES, SECRET_NAMES, type SecretName } from '../../catalog/secrets';
-import { ROLLOUT_TAG_KEYS } from '../../catalog/tags';
+import { CONTAIN_TAG_KEYS, ROLLOUT_TAG_KEYS } from '../../catalog/tags';
 import { operatorRoleName } from '../config/operator-names';
 import type { AppService } from './app-service';
 import { grantSecretTagging, type EnvironmentSecrets } from './environment-secrets';
@@ -26,6 +26,11 @@ export interface OperatorRolesProps {
   readonly service: AppService;
   /** Each secret's rotation function: `RotateSecret` invokes it with the caller's permission. */
   readonly rotationFunctions: Record<SecretName, lambda.IFunction>;
+  /**
+   * The database role retirement (`fleapo-<env>-database-role-retirement`): `contain DATABASE_URL` invokes it with
+   * its contain input (`{"fleapo":"contain","terminateSessions":true}`).
+   */
+  readonly retirementFunction: lambda.IFunction;
 }
 
 /**
@@ -35,13 +40,16 @@ export interface OperatorRolesProps {
  * - `operator-read`: what `status` calls (DescribeSecret, ListSecretVersionIds on the five secrets; the ECS rollout
  *   reads) and `cloudtrail:LookupEvents` (who did what to the secrets; no resource-level permission exists). No value,
  *   no write.
- * - `operator-rotate`: what `stage`, `rotate` and `roll-current` call. On every secret: the reads above,
+ * - `operator-rotate`: what `stage`, `rotate`, `roll-current` and `contain` call. On every secret: the reads above,
  *   `RotateSecret` and `lambda:InvokeFunction` of its own rotation function (RotateSecret invokes it with the
- *   caller's permission). On the three issuer-created secrets only: `PutSecretValue` (stage), `UpdateSecretVersionStage`
- *   of the label `AWSPENDING` only (`--abandon-incomplete`, roll-current), `TagResource` with the rollout keys only
- *   (roll-current), the key through Secrets Manager for those secrets (`kms:GenerateDataKey`, `kms:Decrypt`, which
- *   PutSecretValue needs); `ecs:UpdateService` (a forced deployment, roll-current). Never `GetSecretValue`: `stage`
- *   reads the new value from stdin and nothing from the secret. The secrets' resource policies deny the rest
+ *   caller's permission), `UpdateSecretVersionStage` of the label `AWSPENDING` only (`--abandon-incomplete`,
+ *   roll-current, contain), `TagResource` with the rollout keys (roll-current, contain) and the containment keys
+ *   (contain) only. On the three issuer-created secrets only: `PutSecretValue` (stage, contain) and the key through
+ *   Secrets Manager for those secrets (`kms:GenerateDataKey`, `kms:Decrypt`, which PutSecretValue needs).
+ *   `ecs:UpdateService` (a forced deployment: roll-current, contain); `lambda:InvokeFunction` of the database role
+ *   retirement (contain DATABASE_URL). Never `GetSecretValue`: `stage` and `contain` read the new value from stdin
+ *   and nothing from the secret; never the pending marker (`fleapo:pending`), so no version it labels AWSPENDING is
+ *   set or promoted by a rotation function. The secrets' resource policies deny the rest
  *   (lib/constructs/secret-access-policies.ts), whatever the role's policy says.
  *
  * The trust names the principals' accounts with an `ArnEquals` on `aws:PrincipalArn` (not the ARNs as principals):
@@ -75,7 +83,7 @@ export class OperatorRoles extends Construct {
     };
 
     this.readRole = role('read', `fleapo ${env}: fleapo-secrets status and CloudTrail lookups; reads no secret value`);
-    this.rotateRole = role('rotate', `fleapo ${env}: fleapo-secrets stage, rotate and roll-current; reads no secret value`);
+    this.rotateRole = role('rotate', `fleapo ${env}: fleapo-secrets stage, rotate, roll-current and contain; reads no secret value`);
 
     for (const r of [this.readRole, this.rotateRole]) {
       r.addToPolicy(
@@ -97,7 +105,7 @@ export class OperatorRoles extends Construct {
     this.rotateRole.addToPolicy(
       new iam.PolicyStatement({
         actions: ['lambda:InvokeFunction'],
-        resources: SECRET_NAMES.map((name) => props.rotationFunctions[name].functionArn),
+        resources: [...SECRET_NAMES.map((name) => props.rotationFunctions[name].functionArn), props.retirementFunction.functionArn],
       }),
     );
     const externalArns = externalSecrets.map((s) => s.secretArn);
@@ -105,11 +113,15 @@ export class OperatorRoles extends Construct {
     this.rotateRole.addToPolicy(
       new iam.PolicyStatement({
         actions: ['secretsmanager:UpdateSecretVersionStage'],
-        resources: externalArns,
+        resources: allSecretArns,
         conditions: { StringEquals: { 'secretsmanager:VersionStage': AWSPENDING } },
       }),
     );
-    grantSecretTagging(externalSecrets, this.rotateRole, ROLLOUT_TAG_KEYS);
+    grantSecretTagging(
+      SECRET_NAMES.map((name) => secrets.secrets[name]),
+      this.rotateRole,
+      [...ROLLOUT_TAG_KEYS, ...CONTAIN_TAG_KEYS],
+    );
     secrets.grantKeyForWrites(this.rotateRole, externalArns);
     service.grantForceNewDeployment(this.rotateRole);
   }

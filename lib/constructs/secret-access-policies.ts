@@ -14,11 +14,15 @@ const PROJECT_TAG_KEYS = 'fleapo:*';
 export interface SecretAccess {
   /** `GetSecretValue`: the ECS execution role, the secret's rotation function, the retirement function (DATABASE_URL). */
   readonly read: readonly string[];
-  /** `PutSecretValue`, `UpdateSecretVersionStage`: the secret's rotation function (and the operator, issuer-created secrets). */
+  /**
+   * `PutSecretValue` and `UpdateSecretVersionStage` of any label: the secret's rotation function (and, for
+   * `PutSecretValue` only, the operator on the issuer-created secrets: see `pendingLabelOnly`).
+   */
   readonly write: readonly string[];
   /**
-   * Among `write`, the principals whose `UpdateSecretVersionStage` may only move or remove the label `AWSPENDING`
-   * (the operator's `--abandon-incomplete` and `roll-current`).
+   * The principals whose `UpdateSecretVersionStage` may only move or remove the label `AWSPENDING` (the operator's
+   * `--abandon-incomplete`, `roll-current` and `contain`), whether or not they are among `write`. A principal listed
+   * here and not in `write` stores no value on the secret.
    */
   readonly pendingLabelOnly?: readonly string[];
   /** `TagResource` / `UntagResource` of each `fleapo:` tag key: who writes it. A key not listed here is nobody's. */
@@ -73,8 +77,9 @@ const KEY_CONFIGURATION_ACTIONS = [
  * resource-policy deny):
  *
  * - `GetSecretValue` to every principal but the secret's readers and the break-glass role;
- * - `PutSecretValue` and `UpdateSecretVersionStage` to every principal but the secret's writers and break-glass, and
- *   to the `pendingLabelOnly` writers any label but `AWSPENDING`;
+ * - `PutSecretValue` to every principal but the secret's writers and break-glass; `UpdateSecretVersionStage` to every
+ *   principal but those and the `pendingLabelOnly` principals, and to the `pendingLabelOnly` principals any label but
+ *   `AWSPENDING`;
  * - `TagResource` / `UntagResource` of each `fleapo:` key to every principal but that key's writers and break-glass;
  * - the secret's configuration (its resource policy, `UpdateSecret`, deletion, replication, cancelling rotation,
  *   `RotateSecret` that changes the rules) to every principal but the deployer; `RotateSecret` naming another
@@ -117,14 +122,21 @@ export class SecretAccessPolicies extends Construct {
 
 /** The resource policy of one secret (see {@link SecretAccessPolicies}). */
 function secretStatements(access: SecretAccess, deployer: string, breakGlass: string[]): iam.PolicyStatement[] {
-  const statements = [
-    deny(['secretsmanager:GetSecretValue'], notAmong([...access.read, ...breakGlass])),
-    deny(['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'], notAmong([...access.write, ...breakGlass])),
-  ];
-  if (access.pendingLabelOnly && access.pendingLabelOnly.length > 0) {
+  const statements = [deny(['secretsmanager:GetSecretValue'], notAmong([...access.read, ...breakGlass]))];
+  const pendingOnly = access.pendingLabelOnly ?? [];
+  const labelWriters = [...access.write, ...pendingOnly, ...breakGlass];
+  if (pendingOnly.every((arn) => access.write.includes(arn))) {
+    statements.push(deny(['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'], notAmong(labelWriters)));
+  } else {
+    statements.push(
+      deny(['secretsmanager:PutSecretValue'], notAmong([...access.write, ...breakGlass])),
+      deny(['secretsmanager:UpdateSecretVersionStage'], notAmong(labelWriters)),
+    );
+  }
+  if (pendingOnly.length > 0) {
     statements.push(
       deny(['secretsmanager:UpdateSecretVersionStage'], {
-        ArnEquals: { 'aws:PrincipalArn': [...access.pendingLabelOnly] },
+        ArnEquals: { 'aws:PrincipalArn': [...pendingOnly] },
         StringNotEquals: { 'secretsmanager:VersionStage': AWSPENDING },
       }),
     );
@@ -132,10 +144,12 @@ function secretStatements(access: SecretAccess, deployer: string, breakGlass: st
   // Each tag key: only its writers. Keys with the same writers share a statement; any other fleapo: key is nobody's.
   const byWriters = new Map<string, { keys: string[]; writers: string[] }>();
   for (const [key, writers] of Object.entries(access.tags)) {
-    const sorted = unique([...writers, ...breakGlass]).sort();
-    const group = byWriters.get(sorted.join(' ')) ?? { keys: [], writers: sorted };
+    // Grouped by the set of writers; listed in the order given (token strings sort differently from one synth to the next).
+    const ordered = unique([...writers, ...breakGlass]);
+    const set = [...ordered].sort().join(' ');
+    const group = byWriters.get(set) ?? { keys: [], writers: ordered };
     group.keys.push(key);
-    byWriters.set(sorted.join(' '), group);
+    byWriters.set(set, group);
   }
   for (const { keys, writers } of byWriters.values()) {
     statements.push(tagDeny({ 'ForAnyValue:StringEquals': { 'aws:TagKeys': keys } }, writers));

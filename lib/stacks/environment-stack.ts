@@ -12,9 +12,11 @@ import {
   type SecretName,
 } from '../../catalog/secrets';
 import {
+  CONTAIN_TAG_KEYS,
   ROLLOUT_TAG_KEYS,
   ROTATION_TAG_KEYS,
   TAG_DATABASE_ROLE,
+  TAG_REKEYED_VERSION,
   TAG_RETIRED_DEPLOYMENT,
   TAG_REVOKE_NOTICE_VERSION,
 } from '../../catalog/tags';
@@ -150,6 +152,7 @@ export class EnvironmentStack extends Stack {
           SecretName,
           RotationFunction['function']
         >,
+        retirementFunction: this.databaseUrlRotation.retirementFunction.function,
       });
     }
     new SecretAccessPolicies(this, 'SecretAccess', {
@@ -174,20 +177,25 @@ export class EnvironmentStack extends Stack {
    * Who may read, write, re-label and tag `name` (docs/who-can-change-a-secret.md): the ECS execution role reads
    * every secret; the secret's rotation function reads, writes and keeps its rotation records; the database role
    * retirement reads DATABASE_URL and records its retirement; the revoke notice records its notice on the Stripe
-   * secrets; the operator stages, re-labels AWSPENDING and records rollouts of the issuer-created secrets only.
+   * secrets; the operator (operator-rotate) moves or removes only AWSPENDING and writes the rollout record and the
+   * containment record on every secret, and stages values of the issuer-created secrets only. The pending marker
+   * stays the rotation function's alone, so nothing the operator labels AWSPENDING is ever set or promoted.
    */
   private accessOf(name: SecretName, rotation: RotationFunction): SecretAccess {
     const fn = rotation.role.roleArn;
-    const operator = isExternalSecretName(name) ? this.operators?.rotateRole.roleArn : undefined;
+    const operator = this.operators?.rotateRole.roleArn;
+    const stager = isExternalSecretName(name) ? operator : undefined;
     const retirement = name === 'DATABASE_URL' ? this.databaseUrlRotation.retirementFunction.role.roleArn : undefined;
     const tags: Record<string, string[]> = Object.fromEntries(ROTATION_TAG_KEYS.map((key) => [key, [fn]]));
     if (operator) for (const key of ROLLOUT_TAG_KEYS) tags[key].push(operator);
+    if (operator) for (const key of CONTAIN_TAG_KEYS) tags[key] = [operator];
+    if (name === 'AUTH_SECRET') tags[TAG_REKEYED_VERSION] = [fn];
     if (name === 'DATABASE_URL') tags[TAG_DATABASE_ROLE] = [fn];
     if (retirement) tags[TAG_RETIRED_DEPLOYMENT] = [retirement];
     if (REVOKE_NOTICE_SECRET_NAMES.includes(name)) tags[TAG_REVOKE_NOTICE_VERSION] = [this.stripeRevokeNotice.function.role.roleArn];
     return {
       read: [this.app.executionRole.roleArn, fn, ...(retirement ? [retirement] : [])],
-      write: [fn, ...(operator ? [operator] : [])],
+      write: [fn, ...(stager ? [stager] : [])],
       pendingLabelOnly: operator ? [operator] : [],
       tags,
       rotationFunctionArn: rotation.function.functionArn,

@@ -6,9 +6,16 @@ import { validateConfig } from '../../lib/config/validate-config';
 import { trustedPrincipals } from '../../lib/constructs/operator-roles';
 import { SECRETS, SECRET_NAMES, type SecretName } from '../../catalog/secrets';
 import {
+  CONTAIN_TAG_KEYS,
   REFUSAL_TAG_KEYS,
   ROLLOUT_TAG_KEYS,
+  TAG_CONTAIN_REVOKED,
+  TAG_CONTAIN_STARTED,
+  TAG_CONTAIN_VERSION,
   TAG_DATABASE_ROLE,
+  TAG_PENDING,
+  TAG_REKEY_REQUESTED,
+  TAG_REKEYED_VERSION,
   TAG_RETIRED_DEPLOYMENT,
   TAG_REVOKE_NOTICE_VERSION,
 } from '../../catalog/tags';
@@ -199,13 +206,92 @@ const allowed = (name: SecretName, operation: Parameters<typeof attempt>[3]) =>
 /** Every fleapo tag key, each with the principals (role names below `fleapo-<env>-`) that may write it on `name`. */
 function tagWriters(name: SecretName): Record<string, string[]> {
   const writers: Record<string, string[]> = {};
-  for (const key of [...ROLLOUT_TAG_KEYS, ...REFUSAL_TAG_KEYS]) writers[key] = [ROTATION_ROLE[name]];
-  if (EXTERNAL.includes(name)) for (const key of ROLLOUT_TAG_KEYS) writers[key].push('operator-rotate');
+  for (const key of [...ROLLOUT_TAG_KEYS, ...REFUSAL_TAG_KEYS, TAG_PENDING]) writers[key] = [ROTATION_ROLE[name]];
+  // The rollout record and the containment record: operator-rotate's too, on every secret (roll-current, contain).
+  for (const key of ROLLOUT_TAG_KEYS) writers[key].push('operator-rotate');
+  for (const key of CONTAIN_TAG_KEYS) writers[key] = ['operator-rotate'];
+  writers[TAG_REKEYED_VERSION] = name === 'AUTH_SECRET' ? ['auth-secret-rotation'] : [];
   writers[TAG_DATABASE_ROLE] = name === 'DATABASE_URL' ? ['database-url-rotation'] : [];
   writers[TAG_RETIRED_DEPLOYMENT] = name === 'DATABASE_URL' ? ['database-role-retirement'] : [];
   writers[TAG_REVOKE_NOTICE_VERSION] = ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'].includes(name) ? ['stripe-revoke-notice'] : [];
   writers['fleapo:not-in-the-catalog'] = [];
   return writers;
+}
+
+/** One request as IAM evaluates it. */
+interface Request {
+  readonly action: string;
+  readonly resource: string;
+  readonly resourcePolicy?: any;
+  readonly context?: Record<string, string | string[]>;
+}
+
+/**
+ * Every request `fleapo-secrets contain --all` makes (lib/cli/commands/contain.ts), the KMS calls Secrets Manager makes
+ * with the caller's identity included: `writes` when it changes something.
+ */
+function containCalls(e: Environment): { what: string; writes: boolean; request: Request }[] {
+  const calls: { what: string; writes: boolean; request: Request }[] = [];
+  const add = (what: string, writes: boolean, request: Request) => calls.push({ what, writes, request });
+  const tagging = (keys: string[]) => ({ 'aws:TagKeys': keys, ...Object.fromEntries(keys.map((k) => [`aws:RequestTag/${k}`, 'x'])) });
+  for (const name of SECRET_NAMES) {
+    const secret = e.secretArn(name);
+    const onSecret = (action: string, context: Record<string, string | string[]> = {}): Request => ({
+      action,
+      resource: secret,
+      resourcePolicy: e.secretPolicy(name),
+      context,
+    });
+    const onKey = (action: string): Request => ({
+      action,
+      resource: e.keyArn,
+      resourcePolicy: e.keyPolicy,
+      context: {
+        'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com`,
+        'kms:EncryptionContext:SecretARN': secret,
+        'aws:ResourceTag/fleapo:environment': e.name,
+      },
+    });
+    // 1. where it stands; following the rotation (DescribeSecret, the versions' CreatedDate)
+    add(`${name} DescribeSecret`, false, onSecret('secretsmanager:DescribeSecret'));
+    add(`${name} ListSecretVersionIds`, false, onSecret('secretsmanager:ListSecretVersionIds'));
+    // --abandon-incomplete: RemoveFromVersionId of AWSPENDING (an incomplete or the containment's refused rotation)
+    add(
+      `${name} UpdateSecretVersionStage AWSPENDING`,
+      true,
+      onSecret('secretsmanager:UpdateSecretVersionStage', { 'secretsmanager:VersionStage': 'AWSPENDING' }),
+    );
+    // 3. the containment record (and the re-key request on AUTH_SECRET), in one TagResource
+    const record = [TAG_CONTAIN_STARTED, TAG_CONTAIN_VERSION, ...(name === 'AUTH_SECRET' ? [TAG_REKEY_REQUESTED] : [])];
+    add(`${name} TagResource ${record.join(',')}`, true, onSecret('secretsmanager:TagResource', tagging(record)));
+    if (EXTERNAL.includes(name)) {
+      add(`${name} PutSecretValue`, true, onSecret('secretsmanager:PutSecretValue'));
+      add(`${name} kms:GenerateDataKey`, true, onKey('kms:GenerateDataKey'));
+      add(`${name} kms:Decrypt`, true, onKey('kms:Decrypt'));
+      // --revoked on a continued run
+      add(`${name} TagResource ${TAG_CONTAIN_REVOKED}`, true, onSecret('secretsmanager:TagResource', tagging([TAG_CONTAIN_REVOKED])));
+    }
+    // RotateSecret with the run's own ClientRequestToken (no rotation rules, no function named), which invokes the function
+    add(`${name} RotateSecret`, true, onSecret('secretsmanager:RotateSecret', { 'secretsmanager:ModifyRotationRules': 'false' }));
+    add(`${name} lambda:InvokeFunction (rotation)`, true, {
+      action: 'lambda:InvokeFunction',
+      resource: e.functionArn(ROTATION_ROLE[name]),
+    });
+    // 4. the rollout record of the one forced deployment
+    add(`${name} TagResource rollout record`, true, onSecret('secretsmanager:TagResource', tagging(ROLLOUT_TAG_KEYS)));
+  }
+  // DATABASE_URL: the retirement with the contain input (before the rotation, and once the rollout is complete)
+  add('lambda:InvokeFunction (retirement)', true, { action: 'lambda:InvokeFunction', resource: e.functionArn('database-role-retirement') });
+  const inCluster = { 'ecs:cluster': e.cluster };
+  add('ecs:DescribeServices', false, { action: 'ecs:DescribeServices', resource: e.serviceArn, context: inCluster });
+  add('ecs:ListTasks', false, { action: 'ecs:ListTasks', resource: '*', context: inCluster });
+  add('ecs:DescribeTasks', false, {
+    action: 'ecs:DescribeTasks',
+    resource: `arn:aws:ecs:${REGION}:${ACCOUNT}:task/fleapo-${e.name}/0123456789abcdef`,
+    context: inCluster,
+  });
+  add('ecs:UpdateService (forced deployment)', true, { action: 'ecs:UpdateService', resource: e.serviceArn, context: inCluster });
+  return calls;
 }
 
 describe.each(ENVS)('%s', (env) => {
@@ -385,36 +471,33 @@ describe.each(ENVS)('%s', (env) => {
     for (const name of SECRET_NAMES) await expect(outcome(escalated, e, name, 'read')).resolves.toMatch(/ExplicitlyDenied$/);
   });
 
-  test('operator-rotate: exactly what stage, rotate and roll-current call; never a value; labels and rollout tags of the issuer-created secrets only', async () => {
+  test('operator-rotate: exactly what stage, rotate, roll-current and contain call; never a value, never the pending marker, never AWSCURRENT', async () => {
     const e = environment(env);
     const op = e.own('operator-rotate');
     for (const name of SECRET_NAMES) {
       // rotate (and status, and following the rotation) on every secret
       await expect(outcome(op, e, name, 'describe')).resolves.toBe(allowed(name, 'describe'));
       await expect(outcome(op, e, name, 'rotate')).resolves.toBe(allowed(name, 'rotate'));
-      // no value, ever: stage reads the new value from stdin, roll-current reads none
+      // --abandon-incomplete, roll-current and contain: move or remove AWSPENDING, on every secret
+      await expect(outcome(op, e, name, 'relabel-pending')).resolves.toBe(allowed(name, 'relabel-pending'));
+      // no value, ever: stage and contain read the new value from stdin, roll-current reads none
       await expect(outcome(op, e, name, 'read')).resolves.toMatch(/Denied$/);
       // AWSCURRENT moves only through the rotation function; the staged label only through PutSecretValue
       await expect(outcome(op, e, name, 'relabel-current')).resolves.toMatch(/Denied$/);
       await expect(outcome(op, e, name, 'relabel-staged')).resolves.toMatch(/Denied$/);
-      for (const key of [...REFUSAL_TAG_KEYS, TAG_DATABASE_ROLE, TAG_RETIRED_DEPLOYMENT, TAG_REVOKE_NOTICE_VERSION]) {
-        await expect(outcome(op, e, name, { tag: key })).resolves.toMatch(/Denied$/);
+      // exactly the rollout and containment records among the project's tag keys: never the pending marker
+      for (const [key, writers] of Object.entries(tagWriters(name))) {
+        const expected = writers.includes('operator-rotate') ? allowed(name, { tag: key }) : expect.stringMatching(/Denied$/);
+        await expect(outcome(op, e, name, { tag: key })).resolves.toEqual(expected);
+        await expect(outcome(op, e, name, { untag: key })).resolves.toMatch(/Denied$/);
       }
       await expect(outcome(op, e, name, 'configure')).resolves.toMatch(/Denied$/);
     }
-    for (const name of EXTERNAL) {
-      // stage: PutSecretValue (FLEAPO_STAGED) with the key through Secrets Manager
-      await expect(outcome(op, e, name, 'write')).resolves.toBe(allowed(name, 'write'));
-      // --abandon-incomplete and roll-current: remove AWSPENDING; roll-current: the rollout record
-      await expect(outcome(op, e, name, 'relabel-pending')).resolves.toBe(allowed(name, 'relabel-pending'));
-      for (const key of ROLLOUT_TAG_KEYS) await expect(outcome(op, e, name, { tag: key })).resolves.toBe(allowed(name, { tag: key }));
-    }
-    for (const name of GENERATED) {
-      // The generated secrets' values, labels and rollout records are their rotation function's (break-glass otherwise).
-      for (const o of ['write', 'relabel-pending'] as const) await expect(outcome(op, e, name, o)).resolves.toMatch(/Denied$/);
-      for (const key of ROLLOUT_TAG_KEYS) await expect(outcome(op, e, name, { tag: key })).resolves.toMatch(/Denied$/);
-    }
-    // roll-current's forced deployment and the rollout reads
+    // stage and contain: PutSecretValue (FLEAPO_STAGED) with the key through Secrets Manager, issuer-created secrets only
+    for (const name of EXTERNAL) await expect(outcome(op, e, name, 'write')).resolves.toBe(allowed(name, 'write'));
+    // A generated secret's value is its rotation function's alone (break-glass otherwise).
+    for (const name of GENERATED) await expect(outcome(op, e, name, 'write')).resolves.toMatch(/Denied$/);
+    // roll-current's and contain's forced deployment and the rollout reads
     const ecs = (action: string, resource: string) =>
       evaluate({ ...op, action, resource, resourceAccount: ACCOUNT, context: { 'ecs:cluster': e.cluster } });
     await expect(ecs('ecs:UpdateService', e.serviceArn)).resolves.toBe('Allowed');
@@ -422,11 +505,68 @@ describe.each(ENVS)('%s', (env) => {
     await expect(ecs('ecs:ListTasks', '*')).resolves.toBe('Allowed');
     await expect(ecs('ecs:DescribeTasks', `arn:aws:ecs:${REGION}:${ACCOUNT}:task/fleapo-${env}/0123456789abcdef`)).resolves.toBe('Allowed');
     await expect(ecs('ecs:UpdateService', environment(other).serviceArn)).resolves.not.toBe('Allowed');
-    // With AdministratorAccess attached, still no value and no AWSCURRENT move.
+    // Lambda: the five rotation functions (RotateSecret) and the retirement (contain DATABASE_URL), no other function.
+    const invoke = (arn: string) => evaluate({ ...op, action: 'lambda:InvokeFunction', resource: arn, resourceAccount: ACCOUNT });
+    await expect(invoke(e.functionArn('database-role-retirement'))).resolves.toBe('Allowed');
+    await expect(invoke(e.functionArn('stripe-revoke-notice'))).resolves.not.toBe('Allowed');
+    await expect(invoke(environment(other).functionArn('database-role-retirement'))).resolves.not.toBe('Allowed');
+    // With AdministratorAccess attached, still no value, no AWSCURRENT move, no pending marker, no generated value.
     const escalated = { ...op, identityPolicies: [...op.identityPolicies, ADMIN_POLICY], permissionBoundaries: undefined };
     for (const name of SECRET_NAMES) {
       await expect(outcome(escalated, e, name, 'read')).resolves.toMatch(/ExplicitlyDenied$/);
       await expect(outcome(escalated, e, name, 'relabel-current')).resolves.toMatch(/ExplicitlyDenied$/);
+      await expect(outcome(escalated, e, name, 'relabel-staged')).resolves.toMatch(/ExplicitlyDenied$/);
+      await expect(outcome(escalated, e, name, { tag: TAG_PENDING })).resolves.toMatch(/ExplicitlyDenied$/);
+      await expect(outcome(escalated, e, name, { untag: TAG_PENDING })).resolves.toMatch(/ExplicitlyDenied$/);
+    }
+    for (const name of GENERATED) await expect(outcome(escalated, e, name, 'write')).resolves.toMatch(/ExplicitlyDenied$/);
+  });
+
+  test('every AWS call of fleapo-secrets contain is allowed to operator-rotate, each of audit to operator-read, and neither to the other role', async () => {
+    const e = environment(env);
+    const rotate = e.own('operator-rotate');
+    const read = e.own('operator-read');
+    const calls = containCalls(e);
+    expect(calls.length).toBeGreaterThan(SECRET_NAMES.length * 6);
+    for (const call of calls) {
+      await expect(evaluate({ ...rotate, resourceAccount: ACCOUNT, ...call.request }).then((d) => `${call.what}: ${d}`)).resolves.toBe(
+        `${call.what}: Allowed`,
+      );
+    }
+    // operator-read makes none of contain's writes (its reads, DescribeSecret and the ECS reads, are status's).
+    for (const call of calls.filter((c) => c.writes)) {
+      await expect(evaluate({ ...read, resourceAccount: ACCOUNT, ...call.request }).then((d) => `${call.what}: ${d}`)).resolves.toMatch(
+        /Denied$/,
+      );
+    }
+    // audit: CloudTrail's event history (no resource-level permission exists), operator-read's; operator-rotate's is not needed.
+    const lookup = { action: 'cloudtrail:LookupEvents', resource: '*', resourceAccount: ACCOUNT };
+    await expect(evaluate({ ...read, ...lookup })).resolves.toBe('Allowed');
+    await expect(evaluate({ ...rotate, ...lookup })).resolves.not.toBe('Allowed');
+
+    // An account administrator without break-glass can make none of contain's writes on the secrets.
+    const who = admin();
+    const guarded = calls.filter(
+      (c) => c.writes && c.request.resourcePolicy !== undefined && c.request.action !== 'secretsmanager:RotateSecret',
+    );
+    expect(guarded.length).toBeGreaterThan(SECRET_NAMES.length * 3);
+    for (const call of guarded) {
+      await expect(evaluate({ ...who, resourceAccount: ACCOUNT, ...call.request }).then((d) => `${call.what}: ${d}`)).resolves.toBe(
+        `${call.what}: ExplicitlyDenied`,
+      );
+    }
+    // Nor can the other environment's operator-rotate, even with AdministratorAccess attached.
+    const theirs = environment(other).own('operator-rotate');
+    const escalated = { ...theirs, identityPolicies: [...theirs.identityPolicies, ADMIN_POLICY], permissionBoundaries: undefined };
+    for (const call of calls.filter((c) => c.writes)) {
+      await expect(evaluate({ ...theirs, resourceAccount: ACCOUNT, ...call.request }).then((d) => `${call.what}: ${d}`)).resolves.toMatch(
+        /Denied$/,
+      );
+      if (guarded.includes(call)) {
+        await expect(
+          evaluate({ ...escalated, resourceAccount: ACCOUNT, ...call.request }).then((d) => `${call.what}: ${d}`),
+        ).resolves.toMatch(/ExplicitlyDenied$/);
+      }
     }
   });
 
