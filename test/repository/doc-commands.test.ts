@@ -7,6 +7,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SECRETS, SECRET_NAMES } from '../../catalog/secrets';
+import { EXAMPLE_CONFIG } from '../../lib/config/example-config';
+import { BOOTSTRAP_TEMPLATE_FILE } from '../../scripts/bootstrap-template';
 import { KNOWN_CONTEXT_KEYS, KNOWN_VARIABLES } from '../../lib/config/config-sources';
 import { buildTestCli, ROOT } from '../cli/cli-harness';
 import {
@@ -17,6 +19,7 @@ import {
   helpOptions,
   linkProblems,
   repositoryReader,
+  shellWords,
   type DocCommand,
   type Known,
 } from './doc-commands';
@@ -70,6 +73,33 @@ describe('the docs name only real commands', () => {
   test('the README starts with the quick start: npm ci && npm run synth, then npm test', () => {
     const first = commandsOf('README.md').filter((c) => !c.text.startsWith('git '));
     expect(first.slice(0, 3).map((c) => c.text)).toEqual(['npm ci', 'npm run synth', 'npm test']);
+  });
+
+  test("each environment's bootstrap command gives what the isolation tests evaluate (test/infra/deploy-isolation)", () => {
+    const bootstraps = DOCS.flatMap(commandsOf)
+      .map((c) => shellWords(c.text))
+      .filter((w) => w.slice(0, 3).join(' ') === 'npx cdk bootstrap' && w.includes('--template'));
+    const option = (w: string[], name: string) => w[w.indexOf(name) + 1];
+    const byEnvironment = new Map<string, string[]>();
+    for (const w of bootstraps) {
+      const env = /policy\/fleapo-([a-z]+)-cfn-execution$/.exec(option(w, '--cloudformation-execution-policies'))?.[1] ?? '?';
+      byEnvironment.set(env, w);
+      expect({ env, template: option(w, '--template') }).toEqual({ env, template: BOOTSTRAP_TEMPLATE_FILE });
+      expect(w[3]).toBe('aws://ACCOUNT/REGION');
+      expect(option(w, '--cloudformation-execution-policies')).toBe(`arn:aws:iam::ACCOUNT:policy/fleapo-${env}-cfn-execution`);
+      expect(option(w, '--custom-permissions-boundary')).toBe(`fleapo-${env}-boundary`);
+      expect(w).toContain('--apply-permissions-boundary-to-all-roles');
+      expect(w).not.toContain('--trust');
+    }
+    expect([...byEnvironment.keys()].sort()).toEqual(Object.keys(EXAMPLE_CONFIG.environments).sort());
+    for (const [env, w] of byEnvironment) {
+      const qualifier = EXAMPLE_CONFIG.environments[env as keyof typeof EXAMPLE_CONFIG.environments].cdkBootstrapQualifier;
+      expect({ env, qualifier: option(w, '--qualifier'), stack: option(w, '--toolkit-stack-name') }).toEqual({
+        env,
+        qualifier,
+        stack: `CDKToolkit-${qualifier}`,
+      });
+    }
   });
 
   test('the docs together check a good number of commands of each kind (the extraction finds them)', () => {
