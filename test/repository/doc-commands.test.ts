@@ -54,7 +54,7 @@ beforeAll(() => {
 
 afterAll(() => cli?.remove());
 
-const commandsOf = (file: string): DocCommand[] => extractCommands(read(file)!, file);
+const commandsOf = (file: string): DocCommand[] => extractCommands(read(file)!, file, [...known.cli.keys()]);
 
 describe('the docs name only real commands', () => {
   test('the CLI help lists the commands the docs rely on', () => {
@@ -127,7 +127,8 @@ describe('every link between the docs resolves', () => {
 });
 
 describe('the checks fail on made-up commands, options and links', () => {
-  const problemsOf = (markdown: string) => extractCommands(markdown, 'synthetic.md').flatMap((c) => commandProblems(c, known));
+  const problemsOf = (markdown: string) =>
+    extractCommands(markdown, 'synthetic.md', [...known.cli.keys()]).flatMap((c) => commandProblems(c, known));
 
   test('a script that package.json does not have', () => {
     expect(problemsOf('Run `npm run synthesize` first.')).toEqual([expect.stringContaining('no package.json script "synthesize"')]);
@@ -154,6 +155,13 @@ describe('the checks fail on made-up commands, options and links', () => {
     expect(problemsOf('`bin/fleapo-secrets contain --all --env prod < keys.txt` and `npm run diff > report.md`')).toEqual([]);
     expect(problemsOf('`bin/fleapo-secrets contain --all --env prod --al < keys.txt`')).toEqual([
       expect.stringContaining('"--al" is not an option'),
+    ]);
+  });
+
+  test('a usage form without the program name is checked too', () => {
+    expect(problemsOf('**`status [--env <env>] [--json]`** and **`stage <secret> --env <env>`**')).toEqual([]);
+    expect(problemsOf('**`status [--env <env>] [--yaml]`**')).toEqual([
+      expect.stringContaining('"--yaml" is not an option of fleapo-secrets status'),
     ]);
   });
 

@@ -124,9 +124,9 @@ const lineOf = (text: string, index: number): number => text.slice(0, index).spl
 /**
  * Every command of a Markdown text that the checks cover: each line of a fenced `sh`/`bash`/`shell` block
  * (backslash continuations joined, comments and prompts removed, pipelines split), and each inline code span that
- * starts with one of the checked commands.
+ * starts with one of the checked commands, or is a usage form of one of `cliCommands` (the program's name left out).
  */
-export function extractCommands(markdown: string, file: string): DocCommand[] {
+export function extractCommands(markdown: string, file: string, cliCommands: readonly string[] = []): DocCommand[] {
   const found: DocCommand[] = [];
   for (const block of fences(markdown)) {
     if (!['sh', 'bash', 'shell', 'console'].includes(block.lang)) continue;
@@ -140,7 +140,11 @@ export function extractCommands(markdown: string, file: string): DocCommand[] {
   const text = prose(markdown);
   for (const m of text.matchAll(/(`+)([^`]+?)\1(?!`)/g)) {
     const span = m[2].replace(/\s*\n\s*/g, ' ').trim();
-    for (const cmd of commandsOfLine(span)) found.push({ where: `${file}:${lineOf(text, m.index)}`, text: cmd });
+    const where = `${file}:${lineOf(text, m.index)}`;
+    for (const cmd of commandsOfLine(span)) found.push({ where, text: cmd });
+    // A usage form without the program's name (`status [--env <env>] [--json]`, `stage <secret> --env <env>`)
+    const usage = /^([a-z][\w-]*) (?=<|\[|--)/.exec(span);
+    if (usage && cliCommands.includes(usage[1])) found.push({ where, text: `fleapo-secrets ${span}` });
   }
   return found;
 }
@@ -155,8 +159,10 @@ export function commandProblems(cmd: DocCommand, known: Known): string[] {
   const words: string[] = [];
   const all = shellWords(cmd.text);
   for (let i = 0; i < all.length; i++) {
-    if (!/^\d*(<|>|>>)/.test(all[i])) words.push(all[i]);
-    else if (/^\d*(<|>|>>)$/.test(all[i])) i++; // a redirection and its file
+    // `> file`, `2>&1`, `<keys.txt` are redirections; `<env>` is a placeholder
+    if (/^\d*(<|>>?)$/.test(all[i]))
+      i++; // a redirection and its file
+    else if (!/^\d*(<|>>?)[^<>]*$/.test(all[i])) words.push(all[i]);
   }
   while (words.length > 0 && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0])) {
     const name = words.shift()!.split('=')[0];
