@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 
 /**
  * The IAM roles of a CDK bootstrap, read from the bootstrap template the installed CDK CLI deploys
- * (`cdk bootstrap`), with the parameters our README's bootstrap commands give it. So the tests evaluate the
+ * (`cdk bootstrap`), with the parameters the bootstrap commands of docs/bootstrap-and-first-deploy.md give it. So the tests evaluate the
  * roles as the CLI creates them, not a copy of them.
  */
 

@@ -7,7 +7,7 @@ import { configSchemaText } from '../../scripts/config-schema';
 
 const committed = path.join(__dirname, '..', '..', CONFIG_SCHEMA_FILE);
 
-/** The team's file of the README ("Configuration"). */
+/** The team's file of docs/configuration.md. */
 const TEAM_FILE = {
   $schema: './fleapo-config.schema.json',
   environments: {

@@ -11,7 +11,7 @@ import { resourcesOfType, synthesizeApp, type Template } from './synthesized-app
 /**
  * The whole deploy chain of an environment, evaluated with the IAM policy engine:
  * GitHub job -> gha-deploy-<env> -> the CDK bootstrap roles it may assume (read from the CDK CLI's own
- * bootstrap template, with the README's bootstrap parameters) -> what each may do, its boundary included ->
+ * bootstrap template, with the bootstrap parameters of docs/bootstrap-and-first-deploy.md) -> what each may do, its boundary included ->
  * the CloudFormation execution role: allowed what the environment's synthesized template needs, resource by
  * resource, and denied the same for the other environment's template, and any escalation.
  */
@@ -68,7 +68,7 @@ function managedPolicies(templates: Record<string, Template>): Record<string, an
 }
 
 /**
- * The README's bootstrap of an environment: the project's bootstrap template (generated for the layout's configuration),
+ * The bootstrap of an environment (docs/bootstrap-and-first-deploy.md): the project's bootstrap template (generated for the layout's configuration),
  * its qualifier, its execution policy, its boundary on every role.
  */
 function environmentBootstrap(env: string, account: string, layout: Layout, config = configOf(layout)) {
