@@ -48,7 +48,7 @@ export interface SecretEntry {
 }
 
 /**
- * The secrets, in the README's order (the order of the task definition's `secrets` and of `fleapo-secrets status`).
+ * The secrets, in the runbook's order (the order of the task definition's `secrets` and of `fleapo-secrets status`).
  * Each key is the variable the app container receives the value in.
  */
 export const SECRETS = {

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-/** The CLI's exit codes (README and `--help`). */
+/** The CLI's exit codes (docs/operator-cli.md and `--help`). */
 export const EXIT = {
   /** Done. */
   ok: 0,

@@ -1,5 +1,5 @@
 /**
- * `fleapo-secrets`: the operator's one command for every secret of an environment (README, "Operator command").
+ * `fleapo-secrets`: the operator's one command for every secret of an environment (docs/operations.md, "Operator command").
  * Arguments are parsed by commander; its own error messages are replaced by ours, which never repeat what was
  * typed (a refused argument may be a pasted key). Exit codes (cli-errors.ts EXIT): 0 done, 1 refused or failed,
  * 2 usage or configuration, 3 no usable AWS credentials, 4 AWS did not answer within the bounds, 5 `audit` found an

@@ -1,5 +1,5 @@
 /**
- * The one seam between the CLI and the question "has the new value reached every task?" (README, "Rolled out
+ * The one seam between the CLI and the question "has the new value reached every task?" (docs/operations.md, "Rolled out
  * everywhere"). It adds nothing of its own: the answer is `rolloutVerdict` (lambda/rotation/rollout-verdict.ts), the
  * rule the AUTH_SECRET key switch, the database retirement and the Stripe notice use too: a deployment created since
  * the value became current (T, recorded on the secret as fleapo:rollout-created-at) has COMPLETED and no task of the

@@ -105,7 +105,7 @@ export function secretTarget(env: EnvironmentConfig, name: SecretName): SecretTa
   };
 }
 
-/** Every secret of an environment, in the README's order. */
+/** Every secret of an environment, in the runbook's order. */
 export function environmentTargets(env: EnvironmentConfig): SecretTarget[] {
   return SECRET_NAMES.map((name) => secretTarget(env, name));
 }

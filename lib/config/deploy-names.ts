@@ -2,7 +2,7 @@ import type { EnvironmentConfig } from './environment-config';
 
 /**
  * Names that tie an environment's deploy chain together: its stack, its CDK bootstrap's roles and assets, and
- * the two policies that bound it. One place, used by the stacks, the GitHub roles and the README's commands.
+ * the two policies that bound it. One place, used by the stacks, the GitHub roles and the docs' commands.
  */
 
 /** The stack id (and CloudFormation stack name) of an environment. */

@@ -152,7 +152,7 @@ export const serviceSchema = section({
     .describe(`Fargate task CPU units (${FARGATE_CPU.join(', ')}).`),
   memoryMiB: integer(512, 122880).describe('Fargate task memory in MiB.'),
   desiredCount: integer(0, 1000).describe(
-    'Number of tasks. 0 until the external secrets have their first values (README, "Bootstrap order").',
+    'Number of tasks. 0 until the external secrets have their first values (docs/bootstrap-and-first-deploy.md, "Bootstrap order").',
   ),
 }).describe('The existing ECS cluster and the service this app defines in it.');
 
@@ -287,7 +287,7 @@ export const environmentSchema = section({
   cdkBootstrapQualifier: text(CDK_QUALIFIER_EXPECTED, CDK_QUALIFIER).describe(
     "CDK bootstrap qualifier of this environment's own bootstrap (`cdk bootstrap --qualifier`), e.g. `fleapostg`: its " +
       'deploy, publishing, lookup and CloudFormation execution roles serve this environment alone, bounded by the ' +
-      'environment\'s policies (README, "Bootstrap order"). Unique among the environments of an account and region, ' +
+      'environment\'s policies (docs/bootstrap-and-first-deploy.md, "Bootstrap order"). Unique among the environments of an account and region, ' +
       "and not the account's own qualifier.",
   ),
   terminationProtection: flag().describe("Protect the environment's stack against deletion (prod)."),

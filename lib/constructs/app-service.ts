@@ -127,7 +127,7 @@ export class AppService extends Construct {
    * request parameter that ECS exposes as a condition key must be absent or keep the service as this stack
    * defines it (task definition, no execute command, its subnets, no public IP, no Service Connect, VPC
    * Lattice, EBS volumes, capacity providers, task size). IAM has no key for `desiredCount`,
-   * `deploymentConfiguration`, load balancers, placement or `forceNewDeployment` itself (README, "Least privilege").
+   * `deploymentConfiguration`, load balancers, placement or `forceNewDeployment` itself (docs/architecture.md, "Least privilege").
    */
   public grantForceNewDeployment(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({

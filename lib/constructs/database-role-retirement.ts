@@ -96,7 +96,7 @@ export class DatabaseRoleRetirement extends Construct {
     ) =>
       new cloudwatch.Alarm(this, id, {
         alarmName: alertAlarmName(env, name),
-        alarmDescription: `${description} See README, "When an alarm fires".`,
+        alarmDescription: `${description} See docs/operations.md, "When an alarm fires".`,
         metric: alarmMetric,
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

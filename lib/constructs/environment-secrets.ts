@@ -33,7 +33,7 @@ const NOT_HEX_LOWERCASE = 'ghijklmnopqrstuvwxyz';
  *   of `openssl rand -hex 64`);
  * - DATABASE_URL: generated bootstrap credentials in RDS JSON form (`username`, `password`, `host`, `port`,
  *   `dbname`); the first DATABASE_URL rotation creates the role and turns the value into the URL;
- * - STRIPE_*, POSTHOG_API_KEY: a random placeholder, replaced by the operator (README, "First values").
+ * - STRIPE_*, POSTHOG_API_KEY: a random placeholder, replaced by the operator (docs/bootstrap-and-first-deploy.md, "Bootstrap order").
  */
 export class EnvironmentSecrets extends Construct {
   /** The environment's customer-managed key; it encrypts these five secrets and nothing of another environment. */

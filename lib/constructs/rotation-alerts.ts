@@ -86,7 +86,7 @@ export class RotationAlerts extends Construct {
 
     new cloudwatch.Alarm(this, 'RolloutNotRecorded', {
       alarmName: alertAlarmName(env, 'rotation-rollout-not-recorded'),
-      alarmDescription: `A ${env} rotation rolled the service but could not tag its secret: the previous database role will not be retired automatically. See README, "When an alarm fires".`,
+      alarmDescription: `A ${env} rotation rolled the service but could not tag its secret: the previous database role will not be retired automatically. See docs/operations.md, "When an alarm fires".`,
       // Counted in the environment's own function logs, not from the EMF metric (see OwnLogCount).
       metric: new OwnLogCount(this, 'RolloutNotRecordedCount', {
         ruleName: alertRuleName(env, 'rotation-rollout-not-recorded'),

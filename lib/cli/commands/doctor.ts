@@ -48,7 +48,7 @@ export async function runDoctor(env: EnvironmentConfig, clients: CliClients): Pr
   const checks: DoctorCheck[] = [];
   let caller: string | undefined;
   const resources: { secrets: string[]; service?: string } = { secrets: [] };
-  const deploy = `deploy the ${env.name} stack (\`npx cdk deploy Fleapo-${env.name}\`, README "Bootstrap order")`;
+  const deploy = `deploy the ${env.name} stack (\`npx cdk deploy Fleapo-${env.name}\`, docs/bootstrap-and-first-deploy.md, "Bootstrap order")`;
 
   checks.push(
     await checked('credentials', 'allow sts:GetCallerIdentity (every principal has it unless an SCP denies it)', async () => {
@@ -136,7 +136,7 @@ export async function runDoctor(env: EnvironmentConfig, clients: CliClients): Pr
 }
 
 /**
- * What each command calls, on which resources (README "Operator permissions", docs/when-a-secret-leaks.md for
+ * What each command calls, on which resources (docs/who-can-change-a-secret.md, docs/when-a-secret-leaks.md for
  * `contain` and `audit`); `secrets` and `service` are ARNs.
  */
 export function commandCalls(
@@ -208,7 +208,7 @@ async function permissionChecks(
         check: 'permissions',
         status: 'skipped',
         detail: 'not simulated: the caller, the secrets or the service could not be read (see above)',
-        fix: 'the README lists what each command calls ("Operator permissions")',
+        fix: 'docs/who-can-change-a-secret.md lists what each command calls',
       },
     ];
   }
@@ -239,7 +239,7 @@ async function permissionChecks(
               check: `permissions: ${command}`,
               status: 'fail',
               detail: `${source} may not call ${missing.join('; ')}`,
-              fix: `grant them to ${source} (README "Operator permissions"), or use the operator role made for ${command}`,
+              fix: `grant them to ${source} (docs/who-can-change-a-secret.md), or use the operator role made for ${command}`,
             },
       );
     }
@@ -262,7 +262,7 @@ async function permissionChecks(
         check: 'permissions',
         status: 'skipped',
         detail: `not simulated: ${awsProblem(error)}`,
-        fix: 'allow the caller iam:GetRole on itself and iam:SimulatePrincipalPolicy, or compare with the README ("Operator permissions")',
+        fix: 'allow the caller iam:GetRole on itself and iam:SimulatePrincipalPolicy, or compare with docs/who-can-change-a-secret.md',
       },
     ];
   }

@@ -99,7 +99,7 @@ export function notCompleteInstruction(target: SecretTarget, step: string, what 
   }
 }
 
-/** The recovery command for `target` (README, "Recovery"): rolls the current value out, no new value needed. */
+/** The recovery command for `target` (docs/operations.md, "Recovery"): rolls the current value out, no new value needed. */
 export function rollCurrentCommand(target: SecretTarget): string {
   return `\`fleapo-secrets roll-current ${target.name} --env ${target.environment}\``;
 }

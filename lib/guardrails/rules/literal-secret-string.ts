@@ -8,7 +8,7 @@ export const LITERAL_SECRET_STRING = 'FLEAPO-LITERAL-SECRET-STRING';
 const FIX =
   'Do not give the secret value in code (`SecretValue.unsafePlainText`, `secretStringValue`, `secretObjectValue` with literals): ' +
   'create the secret without a value (or with `generateSecretString`) and set the real value out of band ' +
-  '(`bin/fleapo-secrets stage`, README "Bootstrap order"), so it never lands in the template.';
+  '(`bin/fleapo-secrets stage`, docs/bootstrap-and-first-deploy.md, "Bootstrap order"), so it never lands in the template.';
 
 /**
  * Why a `SecretString`, as CloudFormation may assemble it, puts a secret in the template; undefined when it does not.

@@ -6,7 +6,7 @@ import type { GuardrailRule } from '../rule';
 export const SECRET_VALUE_IN_TEMPLATE = 'FLEAPO-SECRET-VALUE-IN-TEMPLATE';
 
 const FIX =
-  'Remove the value from the app. Store it in Secrets Manager (set out of band: `bin/fleapo-secrets stage`, README "Bootstrap order") and pass a reference: ' +
+  'Remove the value from the app. Store it in Secrets Manager (set out of band: `bin/fleapo-secrets stage`, docs/bootstrap-and-first-deploy.md, "Bootstrap order") and pass a reference: ' +
   'ECS `secrets`, a secret ARN plus grantRead for Lambda, or a dynamic reference where CloudFormation supports one for that property. ' +
   'If the key was ever committed or deployed, rotate it now.';
 
