@@ -72,7 +72,9 @@ describe.each([
 
   test(`no chain of at most ${DEPTH} steps from staging reaches a prod resource`, () => {
     const found = report(r.result.reaches);
-    expect(`${r.result.reaches.length} (resource, action) pairs of prod reached:\n${found}`).toBe('0 (resource, action) pairs of prod reached:\n');
+    expect(`${r.result.reaches.length} (resource, action) pairs of prod reached:\n${found}`).toBe(
+      '0 (resource, action) pairs of prod reached:\n',
+    );
   });
 
   test('no staging principal but its CloudFormation execution role can write a policy that admits an outside account', () => {
@@ -89,7 +91,9 @@ describe('positive controls: the search finds each finding of issue 16 in the pr
 
   /** The findings whose resource and action match, as chains (for the failure message). */
   const chains = (resource: RegExp, action: RegExp, chain: RegExp = /./, from: Finding[] = r.result.reaches) =>
-    from.filter((f) => resource.test(`${f.resource.label} ${f.resource.arn}`) && action.test(f.action) && chain.test(chainOf(f.fact).join('\n')));
+    from.filter(
+      (f) => resource.test(`${f.resource.label} ${f.resource.arn}`) && action.test(f.action) && chain.test(chainOf(f.fact).join('\n')),
+    );
 
   test("1. re-tag prod's security groups, endpoints and untagged keys as staging, then own them", () => {
     const retagged = /fleapo:environment=staging\n/;
@@ -104,7 +108,9 @@ describe('positive controls: the search finds each finding of issue 16 in the pr
   });
 
   test('3. any principal of the account allowed sts:AssumeRole assumes the prod bootstrap deploy role', () => {
-    expect(chains(/prod CDK bootstrap deploy role/, /^sts:AssumeRole$/, /^staging holds: any other principal of staging's account/)).not.toEqual([]);
+    expect(
+      chains(/prod CDK bootstrap deploy role/, /^sts:AssumeRole$/, /^staging holds: any other principal of staging's account/),
+    ).not.toEqual([]);
   });
 
   test('4. a job of any branch that may use the prod GitHub environment assumes gha-deploy-prod', () => {

@@ -44,9 +44,7 @@ const MAY_HOLD_SLASHES = /Path|ObjectName|LogGroupName|ParameterName|SecretId|Re
 function arnPattern(format: string): RegExp {
   const body = format
     .split(/(\$\{[^}]+\})/)
-    .map((part) =>
-      part.startsWith('${') ? (MAY_HOLD_SLASHES.test(part) ? '.+' : '[^/]+') : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
-    )
+    .map((part) => (part.startsWith('${') ? (MAY_HOLD_SLASHES.test(part) ? '.+' : '[^/]+') : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
     .join('');
   return new RegExp(`^${body}$`);
 }

@@ -69,7 +69,10 @@ export class CachedEvaluator {
     }
     // A role's boundary must allow what it does (a resource policy aside): asked alone once, for every role it bounds.
     if (caller.boundary && ask.resourcePolicy === undefined) {
-      const bounded = await this.allowed({ arn: caller.arn.replace(/\/[^/]*$/, '/bounded'), account: caller.account, identity: caller.boundary }, ask);
+      const bounded = await this.allowed(
+        { arn: caller.arn.replace(/\/[^/]*$/, '/bounded'), account: caller.account, identity: caller.boundary },
+        ask,
+      );
       this.stats.asked--;
       if (!bounded) {
         this.cache.set(key, false);

@@ -6,7 +6,10 @@
 
 /** An IAM wildcard pattern (`*`, `?`) as a regular expression; actions compare case-insensitively. */
 export function wildcard(pattern: string, caseInsensitive = false): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`, caseInsensitive ? 'is' : 's');
 }
 

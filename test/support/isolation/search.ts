@@ -135,7 +135,7 @@ export async function search(world: World, catalog: ActionCatalog, options: Sear
   const reaches = new Map<string, Finding>();
   const grants = new Map<string, Finding>();
   const byArn = new Map(world.resources.map((r) => [r.arn, r]));
-  // Staging's own resources matter only as the probes below use them (its roles are held from the start).
+  // Staging's own resources matter only as the probes below use them, and where they lead to a role (see sweep).
   const prodResources = world.resources.filter((r) => r.side === 'prod');
   const done = new Set<string>();
   let pairs = 0;
@@ -185,9 +185,16 @@ export async function search(world: World, catalog: ActionCatalog, options: Sear
     }
     return ctx;
   };
-  const policyFor = (r: WorldResource, a: CatalogAction) => (r.runsAs && r.arn.includes(':role/') ? (a.name.startsWith('sts:') ? r.policy : undefined) : r.policy);
-  const allowed = (p: Principal, a: string, resource: string, resourceAccount: string, context?: Record<string, string | string[]>, resourcePolicy?: any) =>
-    evaluator.allowed(p, { action: a, resource, resourceAccount, context, resourcePolicy });
+  const policyFor = (r: WorldResource, a: CatalogAction) =>
+    r.runsAs && r.arn.includes(':role/') ? (a.name.startsWith('sts:') ? r.policy : undefined) : r.policy;
+  const allowed = (
+    p: Principal,
+    a: string,
+    resource: string,
+    resourceAccount: string,
+    context?: Record<string, string | string[]>,
+    resourcePolicy?: any,
+  ) => evaluator.allowed(p, { action: a, resource, resourceAccount, context, resourcePolicy });
 
   /** A staging-owned resource of an action's resource type, for the probes (`fleapo-staging-probe`). */
   const probe = (a: CatalogAction): string => {
@@ -205,13 +212,21 @@ export async function search(world: World, catalog: ActionCatalog, options: Sear
   /** Can `p` start compute that runs as a role passed to `service`? (The proof's model of iam:PassRole.) */
   const launches = async (p: Principal, service: string): Promise<boolean> => {
     const own = (s: string) => `arn:aws:${s}:${region}:${p.account}:`;
-    if (service === 'lambda.amazonaws.com') return allowed(p, 'lambda:CreateFunction', `${own('lambda')}function:fleapo-staging-probe`, p.account);
+    if (service === 'lambda.amazonaws.com')
+      return allowed(p, 'lambda:CreateFunction', `${own('lambda')}function:fleapo-staging-probe`, p.account);
     if (service === 'ecs-tasks.amazonaws.com')
       return (
         (await allowed(p, 'ecs:RegisterTaskDefinition', '*', p.account)) &&
-        allowed(p, 'ecs:RunTask', `${own('ecs')}task-definition/fleapo-staging-probe:1`, p.account, { 'ecs:cluster': `${own('ecs')}cluster/fleapo-staging` })
+        allowed(p, 'ecs:RunTask', `${own('ecs')}task-definition/fleapo-staging-probe:1`, p.account, {
+          'ecs:cluster': `${own('ecs')}cluster/fleapo-staging`,
+        })
       );
-    return allowed(p, 'cloudformation:CreateChangeSet', `${own('cloudformation')}stack/Fleapo-staging/0a1b2c3d-0000-0000-0000-000000000000`, p.account);
+    return allowed(
+      p,
+      'cloudformation:CreateChangeSet',
+      `${own('cloudformation')}stack/Fleapo-staging/0a1b2c3d-0000-0000-0000-000000000000`,
+      p.account,
+    );
   };
 
   /** What an allowed action on a resource makes. */
@@ -223,7 +238,11 @@ export async function search(world: World, catalog: ActionCatalog, options: Sear
       const value = isUntag(a) ? '' : 'staging';
       const m = tagValues(r);
       if (!m.has(value)) {
-        const fact = addFact(`tag:${r.arn}=${value}`, `[${p.label}] ${a.name} on ${r.label}: ${ENVIRONMENT_TAG}=${value || '(removed)'}`, parents);
+        const fact = addFact(
+          `tag:${r.arn}=${value}`,
+          `[${p.label}] ${a.name} on ${r.label}: ${ENVIRONMENT_TAG}=${value || '(removed)'}`,
+          parents,
+        );
         if (fact) m.set(value, fact);
       }
     }
@@ -233,7 +252,12 @@ export async function search(world: World, catalog: ActionCatalog, options: Sear
     }
     if (/^iam:(PutRolePolicy|AttachRolePolicy)$/i.test(a.name)) {
       for (const role of runsAs) {
-        control({ ...role, identity: [...role.identity, ALLOW_ALL], label: `${role.label} with a policy of the attacker's` }, `${on}: any policy on ${role.label}`, parents, '#policy');
+        control(
+          { ...role, identity: [...role.identity, ALLOW_ALL], label: `${role.label} with a policy of the attacker's` },
+          `${on}: any policy on ${role.label}`,
+          parents,
+          '#policy',
+        );
       }
     }
     if (/^lambda:UpdateFunctionCode$/i.test(a.name)) {
@@ -244,15 +268,19 @@ export async function search(world: World, catalog: ActionCatalog, options: Sear
       for (const service of ['lambda.amazonaws.com', 'ecs-tasks.amazonaws.com', 'cloudformation.amazonaws.com']) {
         if (!(await allowed(p, a.name, r.arn, r.account, { 'iam:PassedToService': service }))) continue;
         if (!(await launches(p, service))) continue;
-        for (const role of runsAs) control(role, `[${p.label}] iam:PassRole of ${role.label} to ${service}, which runs the attacker's code: now holds it`, parents);
+        for (const role of runsAs)
+          control(role, `[${p.label}] iam:PassRole of ${role.label} to ${service}, which runs the attacker's code: now holds it`, parents);
       }
     }
   };
 
   /** Every catalog action of every (new) controlled principal on every resource, at every tag value it can carry. */
   const sweep = async () => {
+    // Staging's resources only where they lead to a principal not held yet (a role, a function's role).
+    const held = new Set([...controlled.values()].map((c) => c.principal.arn));
+    const targets = [...prodResources, ...world.resources.filter((r) => r.side !== 'prod' && r.runsAs?.some((arn) => !held.has(arn)))];
     for (const [pkey, { principal: p, fact: pf }] of [...controlled]) {
-      for (const r of prodResources) {
+      for (const r of targets) {
         const actions = catalog.actionsOn(r.arn);
         for (const [tag, tagFact] of [...tagValues(r)]) {
           const k = `${pkey}|${r.arn}|${tag}`;
@@ -296,7 +324,12 @@ export async function search(world: World, catalog: ActionCatalog, options: Sear
             pairs++;
             const resource = probe(a);
             if (await allowed(p, a.name, resource, staging, { [key]: t.value })) {
-              reach(t.resource, `${a.name} [${key}]`, `[${p.label}] ${a.name} on ${resource} with ${key}=${[t.value].flat().join(',')} (${t.resource.label}): PROD RESOURCE REACHED`, [pf]);
+              reach(
+                t.resource,
+                `${a.name} [${key}]`,
+                `[${p.label}] ${a.name} on ${resource} with ${key}=${[t.value].flat().join(',')} (${t.resource.label}): PROD RESOURCE REACHED`,
+                [pf],
+              );
             }
           }
         }
@@ -319,8 +352,15 @@ export async function search(world: World, catalog: ActionCatalog, options: Sear
         for (const alarm of alarms) {
           if (alarm.account !== p.account) continue;
           const m = alarm.metric!;
-          const dims = Object.entries(m.dimensions).map(([n, v]) => `${n}=${v}`).join(',');
-          reach(alarm, 'logs:PutLogEvents [embedded metric format]', `[${p.label}] logs:PutLogEvents on ${group.split(':log-group:')[1]} with an EMF line: metric ${m.namespace}/${m.name} {${dims}} moves ${alarm.label}: PROD RESOURCE REACHED`, [pf]);
+          const dims = Object.entries(m.dimensions)
+            .map(([n, v]) => `${n}=${v}`)
+            .join(',');
+          reach(
+            alarm,
+            'logs:PutLogEvents [embedded metric format]',
+            `[${p.label}] logs:PutLogEvents on ${group.split(':log-group:')[1]} with an EMF line: metric ${m.namespace}/${m.name} {${dims}} moves ${alarm.label}: PROD RESOURCE REACHED`,
+            [pf],
+          );
         }
       }
     }
@@ -341,7 +381,8 @@ export async function search(world: World, catalog: ActionCatalog, options: Sear
           if (!(await allowed(p, 'ecr:PutImage', repo, repo.split(':')[4]))) continue;
           const text = `[${p.label}] ecr:PutImage on ${repo.split('/').pop()}: overwrites the mutable tag ${image.split('/').pop()} that ${td.label} runs`;
           reach(td, 'ecr:PutImage [mutable tag]', `${text}: PROD RESOURCE REACHED`, [pf]);
-          for (const role of (td.runsAs ?? []).map(roleOf).filter((x): x is Principal => Boolean(x))) control(role, `${text}: the attacker's image runs as ${role.label}`, [pf]);
+          for (const role of (td.runsAs ?? []).map(roleOf).filter((x): x is Principal => Boolean(x)))
+            control(role, `${text}: the attacker's image runs as ${role.label}`, [pf]);
         }
       }
     }
@@ -352,9 +393,16 @@ export async function search(world: World, catalog: ActionCatalog, options: Sear
     for (const [pkey, { principal: p, fact: pf }] of [...controlled]) {
       if (p.account !== staging) continue;
       const probes: [WorldResource, CatalogAction][] = [];
-      for (const r of world.stagingOwned) for (const a of catalog.actionsOn(r.arn)) if (RESOURCE_POLICY_WRITE.test(a.name) && a.name !== 'iam:CreateRole') probes.push([r, a]);
+      for (const r of world.stagingOwned)
+        for (const a of catalog.actionsOn(r.arn))
+          if (RESOURCE_POLICY_WRITE.test(a.name) && a.name !== 'iam:CreateRole') probes.push([r, a]);
       const createRole = catalog.action('iam:CreateRole');
-      const roleProbe: WorldResource = { arn: `arn:aws:iam::${staging}:role/fleapo-staging-probe`, account: staging, label: 'a new role fleapo-staging-probe', side: 'staging' };
+      const roleProbe: WorldResource = {
+        arn: `arn:aws:iam::${staging}:role/fleapo-staging-probe`,
+        account: staging,
+        label: 'a new role fleapo-staging-probe',
+        side: 'staging',
+      };
       if (createRole) probes.push([roleProbe, createRole]);
       for (const [r, a] of probes) {
         const k = `${pkey}|grant|${r.arn}|${a.name}`;
@@ -362,9 +410,18 @@ export async function search(world: World, catalog: ActionCatalog, options: Sear
         done.add(k);
         pairs++;
         const ctx: Record<string, string | string[]> =
-          a.name === 'iam:CreateRole' ? { 'iam:PermissionsBoundary': `arn:aws:iam::${staging}:policy/fleapo-staging-boundary` } : r.tag ? { [`aws:ResourceTag/${ENVIRONMENT_TAG}`]: r.tag } : {};
+          a.name === 'iam:CreateRole'
+            ? { 'iam:PermissionsBoundary': `arn:aws:iam::${staging}:policy/fleapo-staging-boundary` }
+            : r.tag
+              ? { [`aws:ResourceTag/${ENVIRONMENT_TAG}`]: r.tag }
+              : {};
         if (await allowed(p, a.name, r.arn, r.account, ctx, a.name.startsWith('kms:') ? r.policy : undefined)) {
-          grant(r, a.name, `[${p.label}] ${a.name} on ${r.label}: a policy that names an outside account (no condition key limits the principals a policy names)`, [pf]);
+          grant(
+            r,
+            a.name,
+            `[${p.label}] ${a.name} on ${r.label}: a policy that names an outside account (no condition key limits the principals a policy names)`,
+            [pf],
+          );
         }
       }
     }
@@ -373,13 +430,19 @@ export async function search(world: World, catalog: ActionCatalog, options: Sear
   /** GitHub Actions: a job of an attacker's branch gets a token for each environment the repository lets it use. */
   const githubJobs = async () => {
     const branch = options.branch ?? 'attacker-branch';
-    const root: Fact = addFact('github:branch', `a GitHub Actions job of branch ${branch} (which environments a branch may use is a GitHub setting: assumed any, prod with a reviewer's approval)`, [])!;
+    const root: Fact = addFact(
+      'github:branch',
+      `a GitHub Actions job of branch ${branch} (which environments a branch may use is a GitHub setting: assumed any, prod with a reviewer's approval)`,
+      [],
+    )!;
     for (const w of world.webIdentityRoles) {
       const role = roleOf(w.roleArn);
       if (!role) continue;
       const subs = [w.trust.Statement]
         .flat()
-        .flatMap((s: any) => Object.values(s.Condition ?? {}).flatMap((c: any) => [c['token.actions.githubusercontent.com:sub'] ?? []].flat()))
+        .flatMap((s: any) =>
+          Object.values(s.Condition ?? {}).flatMap((c: any) => [c['token.actions.githubusercontent.com:sub'] ?? []].flat()),
+        )
         .map((sub: string) => sub.replace(/refs\/heads\/[^:@*]+/g, `refs/heads/${branch}`).replace(/\*/g, branch));
       for (const sub of [...new Set(subs)]) {
         const environment = /:environment:([^:]+)/.exec(sub)?.[1];
@@ -393,7 +456,14 @@ export async function search(world: World, catalog: ActionCatalog, options: Sear
         };
         pairs++;
         evaluator.stats.simulated++;
-        const decision = await evaluate({ principal: w.providerArn, action: 'sts:AssumeRoleWithWebIdentity', resource: w.roleArn, resourceAccount: role.account, resourcePolicy: w.trust, context: claims });
+        const decision = await evaluate({
+          principal: w.providerArn,
+          action: 'sts:AssumeRoleWithWebIdentity',
+          resource: w.roleArn,
+          resourceAccount: role.account,
+          resourcePolicy: w.trust,
+          context: claims,
+        });
         if (decision !== 'Allowed') continue;
         const text = `sts:AssumeRoleWithWebIdentity with sub ${sub}: now holds ${role.label}`;
         control(role, text, [root]);

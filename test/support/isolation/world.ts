@@ -126,7 +126,14 @@ function managedPolicies(templates: Record<string, Template>, region: string): R
 }
 
 /** A role's principal, its boundary looked up among the managed policies (a missing document fails: it would be unbounded). */
-function principalOf(label: string, arn: string, account: string, identity: any[], boundaryArn: string | undefined, policies: Record<string, any>): Principal {
+function principalOf(
+  label: string,
+  arn: string,
+  account: string,
+  identity: any[],
+  boundaryArn: string | undefined,
+  policies: Record<string, any>,
+): Principal {
   if (boundaryArn && !policies[boundaryArn]) throw new Error(`${label}: no document for its boundary ${boundaryArn}`);
   return { label, arn, account, identity, ...(boundaryArn ? { boundary: [policies[boundaryArn]] } : {}) };
 }
@@ -155,7 +162,14 @@ function bootstrapPrincipals(
     return {
       role: { ...role, trust },
       kind,
-      principal: principalOf(`${env} CDK bootstrap ${kind} role`, role.arn, account, [...role.policies, ...managed], role.boundaryArn, policies),
+      principal: principalOf(
+        `${env} CDK bootstrap ${kind} role`,
+        role.arn,
+        account,
+        [...role.policies, ...managed],
+        role.boundaryArn,
+        policies,
+      ),
     };
   });
 }
@@ -208,11 +222,19 @@ function stackResources(
     const p = r.Properties ?? {};
     const arn = arnOf(r.Type, id, p, arns, where);
     if (!arn || arn.startsWith('arn:aws:unknown:')) throw new Error(`isolation world: no ARN for ${r.Type} ${id}: add it`);
-    const base = { arn, account: where.account, label: `${env} ${r.Type.replace('AWS::', '')} ${p.RoleName ?? p.FunctionName ?? p.Name ?? p.AlarmName ?? p.LogGroupName ?? p.AliasName ?? id}`, side: env, tag: tagOf(p) } as const;
+    const base = {
+      arn,
+      account: where.account,
+      label: `${env} ${r.Type.replace('AWS::', '')} ${p.RoleName ?? p.FunctionName ?? p.Name ?? p.AlarmName ?? p.LogGroupName ?? p.AliasName ?? id}`,
+      side: env,
+      tag: tagOf(p),
+    } as const;
     switch (r.Type) {
       case 'AWS::IAM::Role': {
         const boundary = p.PermissionsBoundary ? String(resolve(p.PermissionsBoundary)) : undefined;
-        principals.push(principalOf(`${env} role ${p.RoleName ?? id}`, arn, where.account, rolePolicies(template, id, where), boundary, policies));
+        principals.push(
+          principalOf(`${env} role ${p.RoleName ?? id}`, arn, where.account, rolePolicies(template, id, where), boundary, policies),
+        );
         resources.push({ ...base, policy: resolve(p.AssumeRolePolicyDocument), runsAs: [arn] });
         break;
       }
@@ -273,7 +295,12 @@ export function buildWorld(
     for (const [id, r] of Object.entries(t.Resources)) {
       const p = r.Properties;
       if (r.Type === 'AWS::IAM::OIDCProvider') {
-        resources.push({ arn: arns[id], account, label: `OIDC provider of account ${account}`, side: account === accounts.staging && account !== accounts.prod ? 'staging' : 'prod' });
+        resources.push({
+          arn: arns[id],
+          account,
+          label: `OIDC provider of account ${account}`,
+          side: account === accounts.staging && account !== accounts.prod ? 'staging' : 'prod',
+        });
       }
       if (r.Type !== 'AWS::IAM::Role') continue;
       const trust = overrides.roleTrust?.[p.RoleName] ?? resolveIntrinsics(p.AssumeRolePolicyDocument, arns, where);
@@ -286,11 +313,23 @@ export function buildWorld(
       if (p.RoleName === 'gha-deploy-staging') ghaStaging = principal;
       else if (staging) prHeld.push(principal);
       // In one account the pull-request role is shared by both environments: the proof protects it as prod's.
-      resources.push({ arn: arns[id], account, label: `role ${p.RoleName}`, side: staging || (account === accounts.staging && account !== accounts.prod) ? 'staging' : 'prod', policy: trust, runsAs: [arns[id]] });
+      resources.push({
+        arn: arns[id],
+        account,
+        label: `role ${p.RoleName}`,
+        side: staging || (account === accounts.staging && account !== accounts.prod) ? 'staging' : 'prod',
+        policy: trust,
+        runsAs: [arns[id]],
+      });
     }
     for (const r of Object.values(resourcesOfType(t, 'AWS::IAM::ManagedPolicy'))) {
       const arn = `arn:aws:iam::${account}:policy/${r.Properties.ManagedPolicyName}`;
-      resources.push({ arn, account, label: `managed policy ${r.Properties.ManagedPolicyName}`, side: arn.includes('fleapo-staging-') ? 'staging' : 'prod' });
+      resources.push({
+        arn,
+        account,
+        label: `managed policy ${r.Properties.ManagedPolicyName}`,
+        side: arn.includes('fleapo-staging-') ? 'staging' : 'prod',
+      });
     }
   }
   if (!ghaStaging) throw new Error('isolation world: no gha-deploy-staging role in the templates');
@@ -303,25 +342,51 @@ export function buildWorld(
   // Alarms of the overrides the prod template no longer has: they watch their metric as before the fixes.
   for (const [name, metric] of Object.entries(overrides.prodAlarmMetrics ?? {})) {
     const arn = `arn:aws:cloudwatch:${region}:${accounts.prod}:alarm:${name}`;
-    if (!resources.some((r) => r.arn === arn)) resources.push({ arn, account: accounts.prod, label: `prod alarm ${name} (pre-fix)`, side: 'prod', metric });
+    if (!resources.some((r) => r.arn === arn))
+      resources.push({ arn, account: accounts.prod, label: `prod alarm ${name} (pre-fix)`, side: 'prod', metric });
   }
 
   // The CDK bootstraps.
-  const bootstraps = { staging: bootstrapPrincipals('staging', layout, policies, overrides), prod: bootstrapPrincipals('prod', layout, policies, overrides) };
+  const bootstraps = {
+    staging: bootstrapPrincipals('staging', layout, policies, overrides),
+    prod: bootstrapPrincipals('prod', layout, policies, overrides),
+  };
   for (const env of ['staging', 'prod'] as const) {
     const account = accounts[env];
     const q = layout.qualifiers[env];
     for (const b of bootstraps[env]) {
       add(b.principal);
-      resources.push({ arn: b.role.arn, account, label: `${env} CDK bootstrap ${b.kind} role`, side: env, policy: b.role.trust, runsAs: [b.role.arn] });
+      resources.push({
+        arn: b.role.arn,
+        account,
+        label: `${env} CDK bootstrap ${b.kind} role`,
+        side: env,
+        policy: b.role.trust,
+        runsAs: [b.role.arn],
+      });
     }
     const bucket = `cdk-${q}-assets-${account}-${region}`;
     resources.push(
       { arn: `arn:aws:s3:::${bucket}`, account, label: `${env} CDK assets bucket`, side: env },
       { arn: `arn:aws:s3:::${bucket}/assets.zip`, account, label: `${env} CDK assets (an object)`, side: env },
-      { arn: `arn:aws:ecr:${region}:${account}:repository/cdk-${q}-container-assets-${account}-${region}`, account, label: `${env} CDK image assets repository`, side: env },
-      { arn: `arn:aws:ssm:${region}:${account}:parameter/cdk-bootstrap/${q}/version`, account, label: `${env} CDK bootstrap version parameter`, side: env },
-      { arn: `arn:aws:cloudformation:${region}:${account}:stack/Fleapo-${env}/0a1b2c3d-0000-0000-0000-000000000000`, account, label: `stack Fleapo-${env}`, side: env },
+      {
+        arn: `arn:aws:ecr:${region}:${account}:repository/cdk-${q}-container-assets-${account}-${region}`,
+        account,
+        label: `${env} CDK image assets repository`,
+        side: env,
+      },
+      {
+        arn: `arn:aws:ssm:${region}:${account}:parameter/cdk-bootstrap/${q}/version`,
+        account,
+        label: `${env} CDK bootstrap version parameter`,
+        side: env,
+      },
+      {
+        arn: `arn:aws:cloudformation:${region}:${account}:stack/Fleapo-${env}/0a1b2c3d-0000-0000-0000-000000000000`,
+        account,
+        label: `stack Fleapo-${env}`,
+        side: env,
+      },
     );
   }
 
@@ -332,7 +397,12 @@ export function buildWorld(
     const account = accounts[env];
     const ec2 = (res: string) => `arn:aws:ec2:${region}:${account}:${res}`;
     const outside: WorldResource[] = [
-      { arn: `arn:aws:ecs:${region}:${account}:cluster/${f.clusterName}`, account, label: `${env} ECS cluster ${f.clusterName}`, side: env },
+      {
+        arn: `arn:aws:ecs:${region}:${account}:cluster/${f.clusterName}`,
+        account,
+        label: `${env} ECS cluster ${f.clusterName}`,
+        side: env,
+      },
       { arn: f.masterSecretArn, account, label: `${env} RDS master secret`, side: env },
       {
         arn: `arn:aws:kms:${region}:${account}:key/rds-storage-${env}`,
@@ -342,10 +412,31 @@ export function buildWorld(
         policy: defaultKeyPolicy(account),
       },
       ...(f.masterSecretKmsKeyArn
-        ? [{ arn: f.masterSecretKmsKeyArn, account, label: `${env} RDS master secret key (untagged)`, side: env, policy: defaultKeyPolicy(account) }]
-        : [{ arn: `arn:aws:kms:${region}:${account}:key/rds-master-secret-${env}`, account, label: `${env} RDS master secret key (untagged, customer managed)`, side: env, policy: defaultKeyPolicy(account) }]),
+        ? [
+            {
+              arn: f.masterSecretKmsKeyArn,
+              account,
+              label: `${env} RDS master secret key (untagged)`,
+              side: env,
+              policy: defaultKeyPolicy(account),
+            },
+          ]
+        : [
+            {
+              arn: `arn:aws:kms:${region}:${account}:key/rds-master-secret-${env}`,
+              account,
+              label: `${env} RDS master secret key (untagged, customer managed)`,
+              side: env,
+              policy: defaultKeyPolicy(account),
+            },
+          ]),
       { arn: ec2(`security-group/${f.databaseSecurityGroupId}`), account, label: `${env} database security group (untagged)`, side: env },
-      ...f.serviceSecurityGroupIds.map((sg) => ({ arn: ec2(`security-group/${sg}`), account, label: `${env} service security group ${sg} (untagged)`, side: env })),
+      ...f.serviceSecurityGroupIds.map((sg) => ({
+        arn: ec2(`security-group/${sg}`),
+        account,
+        label: `${env} service security group ${sg} (untagged)`,
+        side: env,
+      })),
       { arn: ec2(`security-group/sg-default-${env}`), account, label: `${env} VPC's default security group (untagged)`, side: env },
       { arn: ec2(`vpc/${f.vpcId}`), account, label: `${env} VPC`, side: env },
       ...f.subnetIds.map((s) => ({ arn: ec2(`subnet/${s}`), account, label: `${env} subnet ${s}`, side: env })),
@@ -383,7 +474,18 @@ export function buildWorld(
             label: `the pipeline that pushes staging's image to ${stagingRepo.split('/').pop()} (outside the templates)`,
             arn: `arn:aws:iam::${accounts.staging}:role/staging-image-pipeline`,
             account: accounts.staging,
-            identity: [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ecr:PutImage', 'ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload'], Resource: stagingRepo }] }],
+            identity: [
+              {
+                Version: '2012-10-17',
+                Statement: [
+                  {
+                    Effect: 'Allow',
+                    Action: ['ecr:PutImage', 'ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload'],
+                    Resource: stagingRepo,
+                  },
+                ],
+              },
+            ],
           },
         ]
       : []),
