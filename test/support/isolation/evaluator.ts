@@ -1,6 +1,21 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { mayAllow, surelyDenies } from './policy-match';
 
+/** Whether a policy document is one unconditional Allow of every action on every resource. */
+function allowsEverything(policy: any): boolean {
+  const statements = [policy?.Statement].flat();
+  const s = statements[0];
+  return (
+    statements.length === 1 &&
+    s?.Effect === 'Allow' &&
+    [s.Action].flat().includes('*') &&
+    [s.Resource].flat().includes('*') &&
+    !s.Condition &&
+    !s.NotAction &&
+    !s.NotResource
+  );
+}
+
 /** Who asks: a principal's ARN, account, identity policies and permissions boundary (documents, resolved). */
 export interface Caller {
   readonly arn: string;
@@ -74,9 +89,10 @@ export class CachedEvaluator {
         ask,
       );
       this.stats.asked--;
-      if (!bounded) {
-        this.cache.set(key, false);
-        return false;
+      // An identity that allows everything unconditionally leaves the decision to the boundary alone.
+      if (!bounded || caller.identity.every(allowsEverything)) {
+        this.cache.set(key, bounded);
+        return bounded;
       }
     }
     const allowed = await this.simulate(caller, ask);

@@ -93,7 +93,17 @@ export function chainOf(fact: Fact): string[] {
 
 /** A finding as readable text: the chain, then the prod resource reached. */
 export function describe(finding: Finding): string {
-  return [...chainOf(finding.fact).map((l, i) => `${'  '.repeat(i)}${i === 0 ? '' : '→ '}${l}`)].join('\n');
+  // The principals the chain starts from first (a step may rely on a tag another principal wrote), then the steps.
+  const lines = chainOf(finding.fact);
+  const facts = new Map<string, Fact>();
+  const collect = (f: Fact) => {
+    facts.set(f.text, f);
+    f.parents.forEach(collect);
+  };
+  collect(finding.fact);
+  const roots = lines.filter((l) => facts.get(l)!.parents.length === 0);
+  const steps = lines.filter((l) => facts.get(l)!.parents.length > 0);
+  return [...roots, ...steps.map((l, i) => `${'  '.repeat(i + 1)}→ ${l}`)].join('\n');
 }
 
 /**
