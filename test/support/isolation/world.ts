@@ -202,6 +202,8 @@ const NOT_A_RESOURCE = new Set([
   'AWS::SNS::TopicPolicy',
   'AWS::EC2::SecurityGroupIngress',
   'AWS::EC2::SecurityGroupEgress',
+  'AWS::Logs::MetricFilter',
+  'AWS::Logs::SubscriptionFilter',
 ]);
 
 /** The resources and role principals of an environment's synthesized stack. */
@@ -254,13 +256,20 @@ function stackResources(
         break;
       }
       case 'AWS::CloudWatch::Alarm': {
-        const dims = Object.fromEntries((p.Dimensions ?? []).map((d: any) => [d.Name, String(resolve(d.Value))]));
-        const metric = (env === 'prod' && overrides.prodAlarmMetrics?.[p.AlarmName]) || {
-          namespace: p.Namespace,
-          name: p.MetricName,
-          dimensions: dims,
-        };
-        resources.push({ ...base, metric });
+        // One metric, or metric math over several: a forged input moves the alarm, so a customer namespace wins.
+        const watched = [
+          ...(p.Namespace ? [{ Namespace: p.Namespace, MetricName: p.MetricName, Dimensions: p.Dimensions }] : []),
+          ...(p.Metrics ?? []).map((m: any) => m.MetricStat?.Metric).filter(Boolean),
+        ].map((m: any) => ({
+          namespace: String(m.Namespace),
+          name: String(m.MetricName),
+          dimensions: Object.fromEntries((m.Dimensions ?? []).map((d: any) => [d.Name, String(resolve(d.Value))])),
+        }));
+        const metric =
+          (env === 'prod' && overrides.prodAlarmMetrics?.[p.AlarmName]) ||
+          watched.find((m) => !m.namespace.startsWith('AWS/')) ||
+          watched[0];
+        resources.push({ ...base, ...(metric ? { metric } : {}) });
         break;
       }
       default:
