@@ -317,10 +317,18 @@ export async function search(world: World, catalog: ActionCatalog, options: Sear
     const subnets = world.resources.filter((r) => r.side === 'prod' && r.arn.includes(':subnet/'));
     const alarms = world.resources.filter((r) => r.side === 'prod' && r.metric && !r.metric.namespace.startsWith('AWS/'));
     const cluster = prodByArn(world.prodPlacement.cluster);
-    const targets: Record<string, { value: string | string[]; resource: WorldResource }[]> = {
+    const idOf = (r: WorldResource) => r.arn.split('/').pop()!;
+    const vpcs = world.resources.filter((r) => r.side === 'prod' && r.arn.includes(':vpc/')).map(idOf);
+    // A function placed in prod's network names prod's subnets, security groups and VPC in one request.
+    const placement = (sg: string[], subnet: string[]) => ({
+      'lambda:SecurityGroupIds': sg,
+      'lambda:SubnetIds': subnet,
+      'lambda:VpcIds': vpcs,
+    });
+    const targets: Record<string, { value: string | string[]; resource: WorldResource; with?: Record<string, string[]> }[]> = {
       'ecs:cluster': cluster ? [{ value: cluster.arn, resource: cluster }] : [],
-      'lambda:securitygroupids': sgs.map((r) => ({ value: [r.arn.split('/').pop()!], resource: r })),
-      'lambda:subnetids': subnets.map((r) => ({ value: [r.arn.split('/').pop()!], resource: r })),
+      'lambda:securitygroupids': sgs.map((r) => ({ value: [idOf(r)], resource: r, with: placement([idOf(r)], subnets.map(idOf)) })),
+      'lambda:subnetids': subnets.map((r) => ({ value: [idOf(r)], resource: r, with: placement(sgs.map(idOf), [idOf(r)]) })),
       'cloudwatch:namespace': alarms.map((r) => ({ value: r.metric!.namespace, resource: r })),
     };
     for (const [pkey, { principal: p, fact: pf }] of [...controlled]) {
@@ -333,7 +341,7 @@ export async function search(world: World, catalog: ActionCatalog, options: Sear
             done.add(k);
             pairs++;
             const resource = probe(a);
-            if (await allowed(p, a.name, resource, staging, { [key]: t.value })) {
+            if (await allowed(p, a.name, resource, staging, { ...t.with, [key]: t.value })) {
               reach(
                 t.resource,
                 `${a.name} [${key}]`,
