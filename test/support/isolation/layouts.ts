@@ -2,6 +2,7 @@ import type { EnvironmentConfig, FleapoConfig } from '../../../lib/config/enviro
 import { EXAMPLE_CONFIG } from '../../../lib/config/example-config';
 import { mergeConfig } from '../../../lib/config/load-config';
 import { validateConfig } from '../../../lib/config/validate-config';
+import { fleapoBootstrapTemplate } from '../../../scripts/bootstrap-template';
 import { synthesizeApp, type Template } from '../../infra/synthesized-app';
 import type { EnvironmentFacts, Layout } from './world';
 
@@ -30,6 +31,7 @@ function factsOf(env: EnvironmentConfig): EnvironmentFacts {
     clusterName: env.service.clusterName,
     image: env.service.image,
     breakGlassRoleArn: env.breakGlassRoleArn,
+    operatorPrincipalArns: env.operators?.trustedPrincipalArns ? [...env.operators.trustedPrincipalArns] : [],
   };
 }
 
@@ -48,6 +50,8 @@ function layoutOf(name: string, config: FleapoConfig, templates: Record<string, 
       accounts: { staging: staging.account, prod: prod.account },
       qualifiers: { staging: staging.cdkBootstrapQualifier, prod: prod.cdkBootstrapQualifier },
       repository: `${prod.github.owner}/${prod.github.repository}`,
+      // The README's bootstrap: the project's template, generated for this configuration (scripts/bootstrap-template.ts).
+      bootstrapTemplate: fleapoBootstrapTemplate(config),
     },
     templates,
     facts: { staging: factsOf(staging), prod: factsOf(prod) },

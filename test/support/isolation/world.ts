@@ -53,6 +53,11 @@ export interface Layout {
   readonly qualifiers: { staging: string; prod: string };
   /** The GitHub repository (`owner/name`) whose OIDC tokens the deploy roles trust. */
   readonly repository: string;
+  /**
+   * The bootstrap template the environments are bootstrapped with (parsed): the project's
+   * (bootstrap/fleapo-bootstrap-template.yaml, generated for the layout's configuration). Absent: the CDK CLI's own.
+   */
+  readonly bootstrapTemplate?: any;
 }
 
 /** What the positive controls substitute: the documents as they were before the fixes (see the fixture). */
@@ -98,6 +103,8 @@ export interface EnvironmentFacts {
   readonly clusterName: string;
   readonly image: string;
   readonly breakGlassRoleArn?: string;
+  /** The principals the operator roles trust (`environments.<env>.operators.trustedPrincipalArns`), outside the templates. */
+  readonly operatorPrincipalArns?: string[];
 }
 
 const ALLOW_ALL = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
@@ -152,6 +159,7 @@ function bootstrapPrincipals(
     executionPolicies: [`arn:aws:iam::${account}:policy/fleapo-${env}-cfn-execution`],
     permissionsBoundary: `fleapo-${env}-boundary`,
     applyBoundaryToAllRoles: true,
+    ...(layout.bootstrapTemplate ? { template: layout.bootstrapTemplate } : {}),
   });
   return Object.entries(roles).map(([kind, role]) => {
     const managed = role.managedPolicyArns.map((arn) => {
@@ -189,6 +197,8 @@ function arnOf(type: string, id: string, p: any, arns: Record<string, string>, w
       return `arn:aws:cloudwatch:${region}:${account}:alarm:${p.AlarmName}`;
     case 'AWS::KMS::Alias':
       return `arn:aws:kms:${region}:${account}:${p.AliasName}`;
+    case 'AWS::CloudWatch::InsightRule':
+      return `arn:aws:cloudwatch:${region}:${account}:insight-rule/${p.RuleName}`;
     default:
       return arns[id];
   }
@@ -199,7 +209,8 @@ const NOT_A_RESOURCE = new Set([
   'AWS::IAM::Policy',
   'AWS::Lambda::Permission',
   'AWS::SecretsManager::RotationSchedule',
-  'AWS::SNS::TopicPolicy',
+  'AWS::SNS::TopicPolicy', // the topic's resource policy: attached to the topic below
+  'AWS::SecretsManager::ResourcePolicy', // the secret's resource policy: attached to the secret below
   'AWS::EC2::SecurityGroupIngress',
   'AWS::EC2::SecurityGroupEgress',
   'AWS::Logs::MetricFilter',
@@ -276,7 +287,58 @@ function stackResources(
         resources.push(base);
     }
   }
+  attachResourcePolicies(template, resources, resolve, env);
+  resources.push(...insightRuleInputs(template, where, env, resources));
   return { resources, principals };
+}
+
+/**
+ * The resource policies the template writes as resources of their own, on the resource they belong to (so the evaluator
+ * decides every request on that resource with them): each secret's `AWS::SecretsManager::ResourcePolicy` (issue 17's
+ * deny-only statements), the alert topic's `AWS::SNS::TopicPolicy`. A policy whose target is not in the world fails.
+ */
+function attachResourcePolicies(template: Template, resources: WorldResource[], resolve: (v: unknown) => any, env: string): void {
+  const attach = (targetArn: string, policy: any, what: string) => {
+    const i = resources.findIndex((r) => r.arn === targetArn);
+    if (i < 0) throw new Error(`isolation world: ${env} ${what} names ${targetArn}, which is not in the world`);
+    if (resources[i].policy) throw new Error(`isolation world: ${resources[i].label} has two resource policies`);
+    resources[i] = { ...resources[i], policy };
+  };
+  for (const r of Object.values(resourcesOfType(template, 'AWS::SecretsManager::ResourcePolicy')))
+    attach(String(resolve(r.Properties.SecretId)), resolve(r.Properties.ResourcePolicy), 'secret resource policy');
+  for (const r of Object.values(resourcesOfType(template, 'AWS::SNS::TopicPolicy')))
+    for (const topic of [resolve(r.Properties.Topics)].flat()) attach(String(topic), resolve(r.Properties.PolicyDocument), 'topic policy');
+}
+
+/**
+ * What the Contributor Insights rules (lib/constructs/own-log-count.ts) count: the records of the log groups they name.
+ * Whoever writes a record into one of those log groups moves the alarms that read the rule (`INSIGHT_RULE_METRIC`), so
+ * each log group a rule reads is a resource of the rule's environment, with a log stream to write into; a name ending
+ * in `*` also reads log groups nobody has created yet: one of those (`<prefix>attacker-probe`) stands for them all.
+ */
+function insightRuleInputs(template: Template, where: StackLocation, env: 'staging' | 'prod', existing: WorldResource[]): WorldResource[] {
+  const out: WorldResource[] = [];
+  const has = (arn: string) => existing.some((r) => r.arn === arn) || out.some((r) => r.arn === arn);
+  for (const r of Object.values(resourcesOfType(template, 'AWS::CloudWatch::InsightRule'))) {
+    const rule = r.Properties.RuleName;
+    const body = JSON.parse(r.Properties.RuleBody);
+    for (const name of body.LogGroupNames ?? []) {
+      const prefix = String(name).endsWith('*');
+      const group = prefix ? `${String(name).slice(0, -1)}attacker-probe` : String(name);
+      const groupArn = `arn:aws:logs:${where.region}:${where.account}:log-group:${group}`;
+      const what = prefix ? `a log group ${group} (not created yet) that ${env}'s insight rule ${rule} reads` : `log group ${group}`;
+      if (!has(`${groupArn}:*`)) out.push({ arn: `${groupArn}:*`, account: where.account, label: `${env} ${what}`, side: env });
+      const stream = `${groupArn}:log-stream:attacker-probe`;
+      if (!has(stream))
+        out.push({
+          arn: stream,
+          account: where.account,
+          label: `${env} a log stream of ${group}: its records count in insight rule ${rule}`,
+          side: env,
+        });
+    }
+  }
+  return out;
 }
 
 /** The world of a layout from its synthesized templates and the configuration's facts of each environment. */
@@ -453,6 +515,21 @@ export function buildWorld(
     const repo = imageRepository(f.image);
     if (repo) outside.push({ arn: repo, account: repo.split(':')[4], label: `${env} app image repository`, side: env });
     if (f.breakGlassRoleArn) outside.push({ arn: f.breakGlassRoleArn, account, label: `${env} break-glass role`, side: env });
+    // The principals the operator roles trust: configured, outside the templates (an SSO permission-set role, a user).
+    // A permission-set role (path aws-reserved/sso.amazonaws.com/) trusts only the account's IAM Identity Center SAML
+    // provider, as Identity Center writes it (and lets nobody else change it); any other configured principal's trust is
+    // not known here, so it is left without one (the evaluator then lets its own account's identity policies reach it).
+    for (const arn of f.operatorPrincipalArns ?? []) {
+      const principalAccount = arn.split(':')[4];
+      const sso = /:role\/aws-reserved\/sso\.amazonaws\.com\//.test(arn);
+      outside.push({
+        arn,
+        account: principalAccount,
+        label: `${env} operator principal ${arn.split('/').pop()} (configured)`,
+        side: env,
+        ...(sso ? { policy: identityCenterTrust(principalAccount), runsAs: [arn] } : {}),
+      });
+    }
     // One repository for both images (the example configuration): the proof protects it as prod's.
     for (const r of outside) if (!resources.some((x) => x.arn === r.arn)) resources.push(r);
   }
@@ -514,6 +591,19 @@ export function buildWorld(
     stagingImage,
   };
 }
+
+/** The trust policy IAM Identity Center gives a permission-set role: its SAML provider's sign-in only. */
+const identityCenterTrust = (account: string) => ({
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Effect: 'Allow',
+      Principal: { Federated: `arn:aws:iam::${account}:saml-provider/AWSSSO_0123456789abcdef_DO_NOT_DELETE` },
+      Action: ['sts:AssumeRoleWithSAML', 'sts:TagSession'],
+      Condition: { StringEquals: { 'SAML:aud': 'https://signin.aws.amazon.com/saml' } },
+    },
+  ],
+});
 
 /** The ECR repository ARN of an image reference (`<account>.dkr.ecr.<region>.amazonaws.com/<name>[:tag|@digest]`). */
 export function imageRepository(image: string): string | undefined {
