@@ -409,9 +409,28 @@ function denyStatements(n: EnvironmentNames, others: EnvironmentNames[], names: 
     // Who may be let in: IAM cannot read a trust or key policy's principals, so only the stack (the execution role) may
     // change trust, key and topic policies and function permissions; a function's permission only for the services the
     // stack uses; a secret's resource policy only with Secrets Manager's public-policy block.
-    deny(['iam:UpdateAssumeRolePolicy', 'kms:PutKeyPolicy', 'sns:SetTopicAttributes', 'sns:AddPermission', 'lambda:AddPermission'], ['*'], {
-      ArnNotEquals: { 'aws:PrincipalArn': n.bootstrapRole('cfn-exec') },
-    }),
+    deny(
+      [
+        'iam:CreateRole',
+        'iam:UpdateAssumeRolePolicy',
+        'kms:PutKeyPolicy',
+        'kms:CreateGrant',
+        'sns:SetTopicAttributes',
+        'sns:AddPermission',
+        'lambda:AddPermission',
+      ],
+      ['*'],
+      { ArnNotEquals: { 'aws:PrincipalArn': n.bootstrapRole('cfn-exec') } },
+    ),
+    // A function only in the environment's own subnets (one in another environment's subnets, with its security groups, is
+    // inside that environment's network). The execution policy's only: the boundary has no room left (IAM's size limit).
+    ...(names === 'with-names'
+      ? [
+          deny(['lambda:CreateFunction', 'lambda:UpdateFunctionConfiguration'], ['*'], {
+            'ForAnyValue:StringNotEquals': { 'lambda:SubnetIds': n.env.network.privateSubnetIds },
+          }),
+        ]
+      : []),
     deny(['lambda:AddPermission'], ['*'], { StringNotEquals: { 'lambda:Principal': LAMBDA_INVOKERS } }),
     deny(['secretsmanager:PutResourcePolicy'], ['*'], { BoolIfExists: { 'secretsmanager:BlockPublicPolicy': 'false' } }),
     // Every IAM write (anything but reads and PassRole) on the GitHub roles, the OIDC provider, the fleapo policies and
