@@ -325,7 +325,16 @@ export async function search(world: World, catalog: ActionCatalog, options: Sear
       'lambda:SubnetIds': subnet,
       'lambda:VpcIds': vpcs,
     });
-    const targets: Record<string, { value: string | string[]; resource: WorldResource; with?: Record<string, string[]> }[]> = {
+    // A service of staging's own cluster in prod's subnets (awsvpc: ECS creates the interface with its own service-linked
+    // role, so only ecs:subnet on CreateService / UpdateService can refuse it; RunTask has no such key).
+    const stagingService = world.resources.find((r) => r.side === 'staging' && r.arn.includes(':service/'))?.arn;
+    const stagingCluster = world.resources.find((r) => r.side === 'staging' && r.arn.includes(':cluster/'))?.arn;
+    const inStagingCluster = (subnet: string[]): Record<string, string | string[]> => ({
+      ...(stagingCluster ? { 'ecs:cluster': stagingCluster } : {}),
+      'ecs:subnet': subnet,
+    });
+    const targets: Record<string, { value: string | string[]; resource: WorldResource; with?: Record<string, string | string[]> }[]> = {
+      'ecs:subnet': subnets.map((r) => ({ value: [idOf(r)], resource: r, with: inStagingCluster([idOf(r)]) })),
       'ecs:cluster': cluster ? [{ value: cluster.arn, resource: cluster }] : [],
       'lambda:securitygroupids': sgs.map((r) => ({ value: [idOf(r)], resource: r, with: placement([idOf(r)], subnets.map(idOf)) })),
       'lambda:subnetids': subnets.map((r) => ({ value: [idOf(r)], resource: r, with: placement(sgs.map(idOf), [idOf(r)]) })),
@@ -340,7 +349,8 @@ export async function search(world: World, catalog: ActionCatalog, options: Sear
             if (done.has(k)) continue;
             done.add(k);
             pairs++;
-            const resource = probe(a);
+            // A service's placement: on staging's own service (the probe's made-up name is no service a policy names).
+            const resource = key.toLowerCase() === 'ecs:subnet' && stagingService ? stagingService : probe(a);
             if (await allowed(p, a.name, resource, staging, { ...t.with, [key]: t.value })) {
               reach(
                 t.resource,
