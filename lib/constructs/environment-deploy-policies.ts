@@ -49,9 +49,9 @@ export class EnvironmentDeployPolicies extends Construct {
     const names = new EnvironmentNames(Stack.of(this).partition, props.environment);
     const others = props.otherEnvironments.map((o) => new EnvironmentNames(names.partition, o));
     const denies = denyStatements(names, others, 'with-names');
-    const resources = resourceStatements(names);
+    const resources = resourceStatements(names, 'execution');
     const boundary = [
-      ...resources,
+      ...resourceStatements(names, 'boundary'),
       ...bootstrapStatements(names),
       ...runtimeStatements(names),
       ...denyStatements(names, others, 'without-names'),
@@ -217,7 +217,11 @@ function allow(reason: string, actions: string[], resources: string[], condition
  * environment's own names, keys and network resources only when tagged for the environment, and the reads
  * that have no resource. (Managed policies are limited to 6,144 characters: by name, not action by action.)
  */
-function resourceStatements(n: EnvironmentNames): iam.PolicyStatement[] {
+function resourceStatements(n: EnvironmentNames, policy: 'execution' | 'boundary'): iam.PolicyStatement[] {
+  // The boundary also lets a role create a network interface (a VPC function's, which Lambda creates with the function's
+  // role) only in the environment's own subnets (below) and its own tagged security groups (`ec2:*` above): never in
+  // another environment's network. The execution policy creates none (and has no room for it).
+  const eni = policy === 'boundary';
   const ec2 = [n.arn('ec2', 'security-group/*'), n.arn('ec2', 'vpc-endpoint/*')];
   return [
     allow(
@@ -274,13 +278,21 @@ function resourceStatements(n: EnvironmentNames): iam.PolicyStatement[] {
       tagged(n, 'Request'),
     ),
     allow(
-      "the rule of the configured database security group that admits the rotation functions (rule ids are random); the environment's VPC and subnets",
-      ['ec2:AuthorizeSecurityGroupIngress', 'ec2:RevokeSecurityGroupIngress', 'ec2:CreateSecurityGroup', 'ec2:CreateVpcEndpoint'],
+      "the rule of the configured database security group that admits the rotation functions (rule ids are random); the environment's VPC and subnets" +
+        (eni ? '; network interfaces (random ids) only in those subnets' : ''),
+      [
+        'ec2:AuthorizeSecurityGroupIngress',
+        'ec2:RevokeSecurityGroupIngress',
+        'ec2:CreateSecurityGroup',
+        'ec2:CreateVpcEndpoint',
+        ...(eni ? ['ec2:CreateNetworkInterface'] : []),
+      ],
       [
         n.arn('ec2', `security-group/${n.env.database.securityGroupId}`),
         n.arn('ec2', 'security-group-rule/*'),
         n.arn('ec2', `vpc/${n.env.network.vpcId}`),
         ...n.env.network.privateSubnetIds.map((id) => n.arn('ec2', `subnet/${id}`)),
+        ...(eni ? [n.arn('ec2', 'network-interface/*')] : []),
       ],
     ),
     ...(n.env.network.createInterfaceEndpoints
@@ -363,8 +375,8 @@ function runtimeStatements(n: EnvironmentNames): iam.PolicyStatement[] {
       ['*'],
     ),
     allow(
-      'the network-interface actions Lambda needs to place a function in its VPC; EC2 gives them no useful resource scope',
-      ['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+      "the network-interface actions Lambda needs to manage a VPC function's interfaces (creating one: only in the environment's subnets, above)",
+      ['ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
       ['*'],
     ),
   ];
@@ -409,9 +421,28 @@ function denyStatements(n: EnvironmentNames, others: EnvironmentNames[], names: 
     // Who may be let in: IAM cannot read a trust or key policy's principals, so only the stack (the execution role) may
     // change trust, key and topic policies and function permissions; a function's permission only for the services the
     // stack uses; a secret's resource policy only with Secrets Manager's public-policy block.
-    deny(['iam:UpdateAssumeRolePolicy', 'kms:PutKeyPolicy', 'sns:SetTopicAttributes', 'sns:AddPermission', 'lambda:AddPermission'], ['*'], {
-      ArnNotEquals: { 'aws:PrincipalArn': n.bootstrapRole('cfn-exec') },
-    }),
+    deny(
+      [
+        'iam:CreateRole',
+        'iam:UpdateAssumeRolePolicy',
+        'kms:PutKeyPolicy',
+        'kms:CreateGrant',
+        'sns:SetTopicAttributes',
+        'sns:AddPermission',
+        'lambda:AddPermission',
+      ],
+      ['*'],
+      { ArnNotEquals: { 'aws:PrincipalArn': n.bootstrapRole('cfn-exec') } },
+    ),
+    // A function only in the environment's own subnets (one in another environment's subnets, with its security groups, is
+    // inside that environment's network). The execution policy's only: the boundary has no room left (IAM's size limit).
+    ...(names === 'with-names'
+      ? [
+          deny(['lambda:CreateFunction', 'lambda:UpdateFunctionConfiguration'], ['*'], {
+            'ForAnyValue:StringNotEquals': { 'lambda:SubnetIds': n.env.network.privateSubnetIds },
+          }),
+        ]
+      : []),
     deny(['lambda:AddPermission'], ['*'], { StringNotEquals: { 'lambda:Principal': LAMBDA_INVOKERS } }),
     deny(['secretsmanager:PutResourcePolicy'], ['*'], { BoolIfExists: { 'secretsmanager:BlockPublicPolicy': 'false' } }),
     // Every IAM write (anything but reads and PassRole) on the GitHub roles, the OIDC provider, the fleapo policies and

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -85,11 +85,25 @@ export class RotationFunction extends Construct implements iam.IGrantable {
     });
 
     if (props.vpc) {
-      // What AWSLambdaVPCAccessExecutionRole grants, less its logs:* on every log group.
+      // What AWSLambdaVPCAccessExecutionRole grants, less its logs:* on every log group, and creating a network interface
+      // only in the function's own subnets with its own security group (EC2 authorizes CreateNetworkInterface on the
+      // interface, the subnet and the security groups): a role of one environment never places an interface in another's
+      // network. Lambda creates the function's interfaces with this role.
+      const ec2Arn = (resource: string) => Stack.of(this).formatArn({ service: 'ec2', resource });
+      const interfaces = ec2Arn('network-interface/*');
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['ec2:CreateNetworkInterface'],
+          resources: [
+            interfaces,
+            ...props.vpc.subnets.map((s) => ec2Arn(`subnet/${s.subnetId}`)),
+            ec2Arn(`security-group/${props.vpc.securityGroup.securityGroupId}`),
+          ],
+        }),
+      );
       this.role.addToPolicy(
         new iam.PolicyStatement({
           actions: [
-            'ec2:CreateNetworkInterface',
             'ec2:DescribeNetworkInterfaces',
             'ec2:DescribeSubnets',
             'ec2:DeleteNetworkInterface',
@@ -100,9 +114,13 @@ export class RotationFunction extends Construct implements iam.IGrantable {
         }),
       );
       Validations.of(this.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${interfaces}]`,
+        reason: "A new network interface has no id yet: created only in the function's own subnets with its own security group.",
+      });
+      Validations.of(this.role).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'Only the network-interface actions Lambda needs to place the function in its VPC (what AWSLambdaVPCAccessExecutionRole grants, without its logs); Lambda manages these interfaces with the execution role and the Describe actions have no resource-level permissions.',
+          "Only the network-interface actions Lambda needs to manage the function's interfaces in its VPC (what AWSLambdaVPCAccessExecutionRole grants, without its logs; creating one is limited to the function's subnets and security group); the Describe actions have no resource-level permissions and Lambda's documentation asks DeleteNetworkInterface on every interface.",
       });
     }
   }

@@ -188,7 +188,12 @@ function createRequests(template: Template, where: StackLocation): CreateRequest
         for (const role of p.Roles) add('iam:PutRolePolicy', resolve(role).replace(/^(?!arn:)/, `arn:aws:iam::${account}:role/`));
         break;
       case 'AWS::Lambda::Function':
-        add('lambda:CreateFunction', arns[id]);
+        // A function in a VPC: its subnets (lambda:SubnetIds), which must be the environment's own.
+        add(
+          'lambda:CreateFunction',
+          arns[id],
+          p.VpcConfig ? { 'lambda:SubnetIds': [p.VpcConfig.SubnetIds].flat().map((x: unknown) => String(resolve(x))) } : undefined,
+        );
         // Lambda fetches the code from the assets bucket with the creator's credentials.
         if (p.Code?.S3Bucket)
           add('s3:GetObject', `arn:aws:s3:::${resolve(p.Code.S3Bucket)}/${resolve(p.Code.S3Key)}`, { 'aws:ResourceAccount': account });
@@ -395,6 +400,28 @@ describe.each([SHARED, SEPARATE])('in %s', (layout) => {
         ...tag(env),
         'ec2:CreateAction': 'ModifySecurityGroupRules',
       });
+    });
+
+    test("found by the isolation search: no role but the execution role creates a role or a key grant; a template places no function in the other environment's subnets", async () => {
+      const a = account();
+      const { execution, bounded } = principals();
+      const ownKey = `arn:aws:kms:${REGION}:${a}:key/0a1b2c3d-own`;
+      const own = { 'aws:ResourceTag/fleapo:environment': env };
+      const boundary = { 'iam:PermissionsBoundary': `arn:aws:iam::${a}:policy/fleapo-${env}-boundary` };
+      // A role under the boundary with any identity policy (a function or task role, a role a template created) could create
+      // a role (with the boundary) or a grant on a key of its own environment, either naming an outside account: IAM
+      // cannot read the principals a trust policy or a grant names.
+      await expectDecision(bounded, 'denied', 'iam:CreateRole', `arn:aws:iam::${a}:role/fleapo-${env}-outside`, boundary);
+      await expectDecision(bounded, 'denied', 'kms:CreateGrant', ownKey, own);
+      await expectDecision(execution, 'Allowed', 'iam:CreateRole', `arn:aws:iam::${a}:role/fleapo-${env}-new`, boundary);
+      // A function of this environment in the other environment's subnets (their security groups come with them).
+      const subnetsOf = (e: string) => configOf(layout).environments.find((x) => x.name === e)!.network.privateSubnetIds;
+      const fn = `arn:aws:lambda:${REGION}:${a}:function:fleapo-${env}-placed`;
+      for (const action of ['lambda:CreateFunction', 'lambda:UpdateFunctionConfiguration']) {
+        await expectDecision(execution, 'denied', action, fn, { 'lambda:SubnetIds': [subnetsOf(other)[0]] });
+        await expectDecision(execution, 'denied', action, fn, { 'lambda:SubnetIds': [subnetsOf(env)[0], subnetsOf(other)[0]] });
+        await expectDecision(execution, 'Allowed', action, fn, { 'lambda:SubnetIds': subnetsOf(env) });
+      }
     });
 
     test("finding 3, the other environment's alarms: they count only records in its own log groups, which no role of this environment can write, create or re-point", async () => {

@@ -206,6 +206,43 @@ describe.each(['staging', 'prod'])('%s', (env) => {
       }
     });
 
+    test("a VPC function's role creates network interfaces only in its own subnets with its own security group", async () => {
+      const s = stack(env);
+      const o = stack(env === 'prod' ? 'staging' : 'prod');
+      /** The function's VPC placement as ARNs: its subnets (literal ids) and security groups (their stack's ARNs). */
+      const placement = (t: typeof s, name: string) => {
+        const fn = Object.values(resourcesOfType(t.template, 'AWS::Lambda::Function')).find(
+          (r) => r.Properties.FunctionName === `fleapo-${t === s ? env : env === 'prod' ? 'staging' : 'prod'}-${name}`,
+        )!;
+        const vpc = fn.Properties.VpcConfig;
+        return {
+          subnets: (vpc.SubnetIds as string[]).map((id) => `arn:aws:ec2:us-east-1:${ACCOUNT}:subnet/${id}`),
+          groups: (vpc.SecurityGroupIds as any[]).map((g) => `arn:aws:ec2:us-east-1:${ACCOUNT}:security-group/${t.resolve(g)}`),
+        };
+      };
+      const eni = `arn:aws:ec2:us-east-1:${ACCOUNT}:network-interface/eni-0123456789abcdef0`;
+      for (const name of ['database-url-rotation', 'database-role-retirement']) {
+        const who = s.who(name);
+        const own = placement(s, name);
+        const theirs = placement(o, name);
+        expect(own.subnets.length).toBeGreaterThan(0);
+        expect(own.groups.length).toBeGreaterThan(0);
+        // (The harness resolves a group id to its stack and logical id, in the role's policy as here: distinct per environment.)
+        expect(own.groups).not.toEqual(theirs.groups);
+        // The stack tags its security groups for the environment (the boundary admits only those).
+        const tag = (e: string) => ({ 'aws:ResourceTag/fleapo:environment': e });
+        const decide = (resource: string, context = {}) =>
+          evaluate({ ...who, action: 'ec2:CreateNetworkInterface', resource, context }).then((d) => `${name} on ${resource}: ${d}`);
+        for (const resource of [eni, ...own.subnets]) await expect(decide(resource)).resolves.toBe(`${name} on ${resource}: Allowed`);
+        for (const resource of own.groups) await expect(decide(resource, tag(env))).resolves.toBe(`${name} on ${resource}: Allowed`);
+        for (const resource of theirs.subnets) await expect(decide(resource)).resolves.toMatch(/: (Implicitly|Explicitly)Denied$/);
+        for (const resource of theirs.groups) {
+          await expect(decide(resource, tag(env === 'prod' ? 'staging' : 'prod'))).resolves.toMatch(/: (Implicitly|Explicitly)Denied$/);
+        }
+        await expect(evaluate({ ...who, action: 'ec2:DeleteNetworkInterface', resource: eni })).resolves.toBe('Allowed');
+      }
+    });
+
     test("KMS: Decrypt and GenerateDataKey through Secrets Manager for the function's own secret only; never Encrypt or ReEncrypt", async () => {
       const s = stack(env);
       const via = { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' };
