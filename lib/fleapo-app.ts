@@ -58,7 +58,8 @@ export function createFleapoApp(options: FleapoAppOptions = {}): App {
     const stack = new EnvironmentStack(app, environmentStackId(env.name), {
       environment: env,
       env: { account: env.account, region: env.region },
-      // The environment's own bootstrap: its roles are bounded by the environment's policies (docs/bootstrap-and-first-deploy.md, "Bootstrap order").
+      // The environment's own bootstrap: its roles are bounded by the environment's policies
+      // (docs/bootstrap-and-first-deploy.md, "Bootstrap order").
       synthesizer: new DefaultStackSynthesizer({ qualifier: env.cdkBootstrapQualifier }),
       terminationProtection: env.terminationProtection,
       description: `fleapo ${env.name}: secrets under ${env.secretPrefix}/, their KMS key, the ECS service that injects them, their rotation`,

@@ -9,6 +9,7 @@ import {
   type StripeMode,
 } from '../../catalog/secrets';
 import type { EnvironmentConfig, FleapoConfig } from '../config/environment-config';
+import { editDistance } from '../config/suggest';
 
 /** A usage mistake: exit 2. Its message never repeats what the operator typed (it may be a pasted key). */
 export class UsageError extends Error {}
@@ -56,19 +57,6 @@ export function findEnvironment(config: FleapoConfig, name: string | undefined):
     );
   }
   return env;
-}
-
-/** Pure: the edit distance (insertions, deletions, substitutions, transpositions) between two short strings. */
-export function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[a.length][b.length];
 }
 
 /**

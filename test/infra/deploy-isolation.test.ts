@@ -68,8 +68,8 @@ function managedPolicies(templates: Record<string, Template>): Record<string, an
 }
 
 /**
- * The bootstrap of an environment (docs/bootstrap-and-first-deploy.md): the project's bootstrap template (generated for the layout's configuration),
- * its qualifier, its execution policy, its boundary on every role.
+ * The bootstrap of an environment (docs/bootstrap-and-first-deploy.md): the project's bootstrap template (generated
+ * for the layout's configuration), its qualifier, its execution policy, its boundary on every role.
  */
 function environmentBootstrap(env: string, account: string, layout: Layout, config = configOf(layout)) {
   return bootstrapRoles({

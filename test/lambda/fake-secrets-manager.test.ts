@@ -8,7 +8,7 @@ import {
   TagResourceCommand,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { FakeSecretsManager } from '../support/fake-secrets-manager';
+import { FakeSecretsManager, type RotationEvent } from '../support/fake-secrets-manager';
 
 /** The double's semantics, checked through the real SDK v3 client. */
 describe('FakeSecretsManager', () => {
@@ -22,6 +22,30 @@ describe('FakeSecretsManager', () => {
     client.destroy();
     await sm.stop();
   });
+
+  /** The least a rotation function does: store `value` as AWSPENDING at createSecret, move AWSCURRENT to it at finishSecret. */
+  const storeThenPromote = (arn: string, previous: string, value: string) => async (event: RotationEvent) => {
+    if (event.Step === 'createSecret') {
+      await client.send(
+        new PutSecretValueCommand({
+          SecretId: arn,
+          ClientRequestToken: event.ClientRequestToken,
+          SecretString: value,
+          VersionStages: ['AWSPENDING'],
+        }),
+      );
+    }
+    if (event.Step === 'finishSecret') {
+      await client.send(
+        new UpdateSecretVersionStageCommand({
+          SecretId: arn,
+          VersionStage: 'AWSCURRENT',
+          MoveToVersionId: event.ClientRequestToken,
+          RemoveFromVersionId: previous,
+        }),
+      );
+    }
+  };
 
   const errorName = (p: Promise<unknown>) =>
     p.then(
@@ -100,28 +124,7 @@ describe('FakeSecretsManager', () => {
   test('a successful rotation removes AWSPENDING; tags validate characters', async () => {
     const arn = sm.createSecret('double/e', 'v1');
     const v1 = sm.versionIdOf(arn, 'AWSCURRENT')!;
-    const result = await sm.rotate(arn, async (event) => {
-      if (event.Step === 'createSecret') {
-        await client.send(
-          new PutSecretValueCommand({
-            SecretId: arn,
-            ClientRequestToken: event.ClientRequestToken,
-            SecretString: 'v2',
-            VersionStages: ['AWSPENDING'],
-          }),
-        );
-      }
-      if (event.Step === 'finishSecret') {
-        await client.send(
-          new UpdateSecretVersionStageCommand({
-            SecretId: arn,
-            VersionStage: 'AWSCURRENT',
-            MoveToVersionId: event.ClientRequestToken,
-            RemoveFromVersionId: v1,
-          }),
-        );
-      }
-    });
+    const result = await sm.rotate(arn, storeThenPromote(arn, v1, 'v2'));
     expect(result.ok).toBe(true);
     expect(sm.stages(arn)).toEqual({ [v1]: ['AWSPREVIOUS'], [result.token]: ['AWSCURRENT'] });
     await client.send(new TagResourceCommand({ SecretId: arn, Tags: [{ Key: 'fleapo:rollout-deployment', Value: 'ecs-svc/123' }] }));
@@ -176,32 +179,7 @@ describe('FakeSecretsManager', () => {
     expect(sm.stages(arn)).toEqual({ [v1]: ['AWSCURRENT'], 'tok-idle': ['AWSPENDING'] });
     await expect(sm.rotate(arn, async () => undefined, 'tok-other')).rejects.toThrow("A previous rotation isn't complete");
     // Retried with its token, the rotation that moves AWSCURRENT completes and AWSPENDING goes.
-    const done = await sm.rotate(
-      arn,
-      async (event) => {
-        if (event.Step === 'createSecret') {
-          await client.send(
-            new PutSecretValueCommand({
-              SecretId: arn,
-              ClientRequestToken: event.ClientRequestToken,
-              SecretString: 'v2',
-              VersionStages: ['AWSPENDING'],
-            }),
-          );
-        }
-        if (event.Step === 'finishSecret') {
-          await client.send(
-            new UpdateSecretVersionStageCommand({
-              SecretId: arn,
-              VersionStage: 'AWSCURRENT',
-              MoveToVersionId: event.ClientRequestToken,
-              RemoveFromVersionId: v1,
-            }),
-          );
-        }
-      },
-      'tok-idle',
-    );
+    const done = await sm.rotate(arn, storeThenPromote(arn, v1, 'v2'), 'tok-idle');
     expect(done).toEqual({ ok: true, token: 'tok-idle' });
     expect(sm.stages(arn)).toEqual({ [v1]: ['AWSPREVIOUS'], 'tok-idle': ['AWSCURRENT'] });
   });
