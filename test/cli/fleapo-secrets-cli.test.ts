@@ -718,7 +718,7 @@ function onTerminal(args: string[], keys: string, config: string): Promise<{ cod
   });
 }
 
-/** `script` is util-linux's, in Debian's bsdutils (an Essential package: on every Debian system); .ci/run checks for it. */
+/** `script` is util-linux's, in Debian's bsdutils (an Essential package: on every Debian system); .ci/run installs it if missing. */
 test('the terminal test has a pseudo-terminal: util-linux `script` is installed', () => {
   expect(() => execFileSync('script', ['--version'], { stdio: 'ignore' })).not.toThrow();
 });

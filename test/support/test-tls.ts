@@ -16,7 +16,7 @@ const openssl = (args: string[], cwd: string) => execFileSync('openssl', args, {
 
 /**
  * Makes a fresh CA (P-256, one day) and a server certificate it signs, with subjectAltName IP:127.0.0.1 and
- * DNS:localhost, into `dir`, with the `openssl` command line (Debian: package openssl; .ci/run checks it is there).
+ * DNS:localhost, into `dir`, with the `openssl` command line (Debian: package openssl; .ci/run installs it if missing).
  * Nothing is trusted outside the test that installs the CA.
  */
 export function makeTestCertificates(dir: string): TestCertificates {
