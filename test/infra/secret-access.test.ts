@@ -119,19 +119,27 @@ const deployer = (env: Env): Who =>
 
 type Operation = 'read' | 'write' | 'relabel-current' | 'relabel-pending' | 'relabel-staged' | 'describe' | 'rotate' | 'configure';
 
+/** One request as IAM evaluates it. */
+interface Request {
+  readonly action: string;
+  readonly resource: string;
+  readonly resourcePolicy?: any;
+  readonly context?: Record<string, string | string[]>;
+}
+
 /**
- * Every request one operation on `name` of environment `e` makes (through Secrets Manager, whose KMS calls carry the
- * caller's identity): the outcome is the first that is not allowed, or Allowed.
+ * Request builders for secret `name` of environment `e`: a call on the secret (its resource policy applies), and a KMS
+ * call Secrets Manager makes on the environment's key for it with the caller's identity (the key policy applies).
  */
-async function attempt(who: Who, e: Environment, name: SecretName, operation: Operation | { tag: string } | { untag: string }) {
+function requestsOn(e: Environment, name: SecretName) {
   const secret = e.secretArn(name);
-  const onSecret = (action: string, context: Record<string, string | string[]> = {}) => ({
+  const onSecret = (action: string, context: Record<string, string | string[]> = {}): Request => ({
     action,
     resource: secret,
     resourcePolicy: e.secretPolicy(name),
     context,
   });
-  const onKey = (action: string) => ({
+  const onKey = (action: string): Request => ({
     action,
     resource: e.keyArn,
     resourcePolicy: e.keyPolicy,
@@ -142,7 +150,16 @@ async function attempt(who: Who, e: Environment, name: SecretName, operation: Op
       'aws:ResourceTag/fleapo:environment': e.name,
     },
   });
-  let requests: { action: string; resource: string; resourcePolicy?: any; context?: Record<string, string | string[]> }[];
+  return { onSecret, onKey };
+}
+
+/**
+ * Every request one operation on `name` of environment `e` makes (through Secrets Manager, whose KMS calls carry the
+ * caller's identity): the outcome is the first that is not allowed, or Allowed.
+ */
+async function attempt(who: Who, e: Environment, name: SecretName, operation: Operation | { tag: string } | { untag: string }) {
+  const { onSecret, onKey } = requestsOn(e, name);
+  let requests: Request[];
   if (typeof operation === 'object') {
     const [action, key] =
       'tag' in operation ? ['secretsmanager:TagResource', operation.tag] : ['secretsmanager:UntagResource', operation.untag];
@@ -218,14 +235,6 @@ function tagWriters(name: SecretName): Record<string, string[]> {
   return writers;
 }
 
-/** One request as IAM evaluates it. */
-interface Request {
-  readonly action: string;
-  readonly resource: string;
-  readonly resourcePolicy?: any;
-  readonly context?: Record<string, string | string[]>;
-}
-
 /**
  * Every request `fleapo-secrets contain --all` makes (lib/cli/commands/contain.ts), the KMS calls Secrets Manager makes
  * with the caller's identity included: `writes` when it changes something.
@@ -235,23 +244,7 @@ function containCalls(e: Environment): { what: string; writes: boolean; request:
   const add = (what: string, writes: boolean, request: Request) => calls.push({ what, writes, request });
   const tagging = (keys: string[]) => ({ 'aws:TagKeys': keys, ...Object.fromEntries(keys.map((k) => [`aws:RequestTag/${k}`, 'x'])) });
   for (const name of SECRET_NAMES) {
-    const secret = e.secretArn(name);
-    const onSecret = (action: string, context: Record<string, string | string[]> = {}): Request => ({
-      action,
-      resource: secret,
-      resourcePolicy: e.secretPolicy(name),
-      context,
-    });
-    const onKey = (action: string): Request => ({
-      action,
-      resource: e.keyArn,
-      resourcePolicy: e.keyPolicy,
-      context: {
-        'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com`,
-        'kms:EncryptionContext:SecretARN': secret,
-        'aws:ResourceTag/fleapo:environment': e.name,
-      },
-    });
+    const { onSecret, onKey } = requestsOn(e, name);
     // 1. where it stands; following the rotation (DescribeSecret, the versions' CreatedDate)
     add(`${name} DescribeSecret`, false, onSecret('secretsmanager:DescribeSecret'));
     add(`${name} ListSecretVersionIds`, false, onSecret('secretsmanager:ListSecretVersionIds'));
