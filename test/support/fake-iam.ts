@@ -28,15 +28,8 @@ export class FakeIam extends LocalHttpServer {
 
   protected respond(_req: http.IncomingMessage, body: string, res: http.ServerResponse): void {
     void this.answer(new URLSearchParams(body)).then(
-      ({ status, xml }) => {
-        res.writeHead(status, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(xml) });
-        res.end(xml);
-      },
-      (error: Error) => {
-        const xml = this.error('ServiceFailure', error.message);
-        res.writeHead(500, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(xml) });
-        res.end(xml);
-      },
+      ({ status, xml }) => this.sendXml(res, status, xml),
+      (error: Error) => this.sendXml(res, 500, this.error('ServiceFailure', error.message)),
     );
   }
 

@@ -16,10 +16,7 @@ export class FakeSts extends LocalHttpServer {
 
   protected respond(_req: http.IncomingMessage, body: string, res: http.ServerResponse): void {
     const form = new URLSearchParams(body);
-    const send = (status: number, xml: string) => {
-      res.writeHead(status, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(xml) });
-      res.end(xml);
-    };
+    const send = (status: number, xml: string) => this.sendXml(res, status, xml);
     if (form.get('Action') !== 'GetCallerIdentity') {
       return send(
         400,

@@ -29,4 +29,10 @@ export abstract class LocalHttpServer {
   }
 
   protected abstract respond(req: http.IncomingMessage, body: string, res: http.ServerResponse): void;
+
+  /** Answers with an XML document: the reply form of the AWS query protocol (STS, SNS, IAM). */
+  protected sendXml(res: http.ServerResponse, status: number, xml: string): void {
+    res.writeHead(status, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(xml) });
+    res.end(xml);
+  }
 }
