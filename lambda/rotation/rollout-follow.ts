@@ -40,16 +40,29 @@ export async function verifiedRolloutVerdict(
   onRecordMismatch: (problem: string) => void = () => undefined,
 ): Promise<RolloutVerdict> {
   const service = await observeService(ecs, target);
-  const checked = rolloutStartFromAws(start.record, start.versionCreatedAt, service.deployments);
-  if ('problem' in checked) {
-    // A rollback of the recorded deployment, which then left DescribeServices: failed, not a record that does not fit.
-    const rolledBack = rollbackOfVanishedDeployment(start.record, start.versionCreatedAt, service.deployments);
-    if (rolledBack !== undefined) return rolledBack;
-    onRecordMismatch(checked.problem);
-    return recordMismatchVerdict(checked.problem);
+  const checked = checkedRolloutStart(start, service);
+  if ('verdict' in checked) {
+    if (checked.mismatch !== undefined) onRecordMismatch(checked.mismatch);
+    return checked.verdict;
   }
   const tasks = await observeTasks(ecs, target.cluster, service.families);
   return rolloutVerdict(checked.since, service.serviceName, service.deployments, tasks);
+}
+
+/**
+ * Pure: the start a recorded rollout is judged from (rolloutStartFromAws), or the verdict when the record does not
+ * fit: `failed` when ECS reports a rollback of the vanished recorded deployment (rollbackOfVanishedDeployment; a
+ * rollback, not a record that does not fit), else `not-rolled` with the mismatch.
+ */
+function checkedRolloutStart(
+  start: RecordedRolloutStart,
+  service: ObservedService,
+): { since: Date } | { verdict: RolloutVerdict; mismatch?: string } {
+  const checked = rolloutStartFromAws(start.record, start.versionCreatedAt, service.deployments);
+  if (!('problem' in checked)) return checked;
+  const rolledBack = rollbackOfVanishedDeployment(start.record, start.versionCreatedAt, service.deployments);
+  if (rolledBack !== undefined) return { verdict: rolledBack };
+  return { verdict: recordMismatchVerdict(checked.problem), mismatch: checked.problem };
 }
 
 /** The verdict on a record that does not fit what AWS reports: not rolled out. */
@@ -62,12 +75,8 @@ function recordMismatchVerdict(problem: string): RolloutVerdict {
  * and the family's tasks, shared by several secrets of one service: `fleapo-secrets contain`).
  */
 export function recordedRolloutVerdict(start: RecordedRolloutStart, service: ObservedService, tasks: ObservedTask[]): RolloutVerdict {
-  const checked = rolloutStartFromAws(start.record, start.versionCreatedAt, service.deployments);
-  if ('problem' in checked) {
-    return (
-      rollbackOfVanishedDeployment(start.record, start.versionCreatedAt, service.deployments) ?? recordMismatchVerdict(checked.problem)
-    );
-  }
+  const checked = checkedRolloutStart(start, service);
+  if ('verdict' in checked) return checked.verdict;
   return rolloutVerdict(checked.since, service.serviceName, service.deployments, tasks);
 }
 
