@@ -31,3 +31,7 @@ export const executionPolicyName = (env: EnvironmentConfig): string => `fleapo-$
 
 /** The environment's database role retirement function (`fleapo-secrets contain DATABASE_URL` invokes it). */
 export const retirementFunctionName = (env: string): string => `fleapo-${env}-database-role-retirement`;
+/** The rotation function of the secret whose path ends in `suffix` (catalog/secrets.ts), e.g. `fleapo-prod-auth-secret-rotation`. */
+export const rotationFunctionName = (env: string, suffix: string): string => `fleapo-${env}-${suffix}-rotation`;
+/** The task definition family of the environment's service. */
+export const taskFamilyName = (env: string, serviceName: string): string => `fleapo-${env}-${serviceName}`;

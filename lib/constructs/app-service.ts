@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { SECRET_NAMES } from '../../catalog/secrets';
 import type { ServiceConfig } from '../config/environment-config';
 import type { EnvironmentSecrets } from './environment-secrets';
+import { taskFamilyName } from '../config/deploy-names';
 
 /** Props of {@link AppService}. */
 export interface AppServiceProps {
@@ -65,7 +66,7 @@ export class AppService extends Construct {
     });
 
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
-      family: `fleapo-${environmentName}-${service.serviceName}`,
+      family: taskFamilyName(environmentName, service.serviceName),
       cpu: service.cpu,
       memoryLimitMiB: service.memoryMiB,
       executionRole: this.executionRole,

@@ -6,6 +6,7 @@ import { ENV_ECS_CLUSTER, ENV_ECS_SERVICE, ENV_FLEAPO_ENVIRONMENT } from '../../
 import { grantSecretTagging } from './environment-secrets';
 import { RotationFunction } from './rotation-function';
 import { scheduleRotation, type RotationTiming } from './rotation-schedule';
+import { rotationFunctionName } from '../config/deploy-names';
 
 /** Props of {@link AuthSecretRotation}. */
 export interface AuthSecretRotationProps {
@@ -36,7 +37,7 @@ export class AuthSecretRotation extends Construct {
     const env = props.environmentName;
     this.function = new RotationFunction(this, 'Rotation', {
       handler: 'auth-secret-rotation',
-      functionName: `fleapo-${env}-auth-secret-rotation`,
+      functionName: rotationFunctionName(env, 'auth-secret'),
       description: `Rotates fleapo/${env}/auth-secret and rolls the ${env} service`,
       environment: {
         [ENV_ECS_CLUSTER]: props.service.cluster.clusterArn,

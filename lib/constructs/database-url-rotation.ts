@@ -10,6 +10,7 @@ import { DatabaseRoleRetirement } from './database-role-retirement';
 import { grantSecretTagging } from './environment-secrets';
 import { RotationFunction } from './rotation-function';
 import { scheduleRotation } from './rotation-schedule';
+import { rotationFunctionName } from '../config/deploy-names';
 
 export { RETIREMENT_BLOCKED_ALARM_AFTER, RETIREMENT_RETRY_INTERVAL } from './database-role-retirement';
 
@@ -82,7 +83,7 @@ export class DatabaseUrlRotation extends Construct {
     };
     this.rotationFunction = new RotationFunction(this, 'Rotation', {
       handler: 'database-url-rotation',
-      functionName: `fleapo-${env}-database-url-rotation`,
+      functionName: rotationFunctionName(env, 'database-url'),
       description: `Rotates fleapo/${env}/database-url (alternating roles) and rolls the ${env} service`,
       environment: databaseFunctionEnvironment(functions),
       vpc: functions.placement,

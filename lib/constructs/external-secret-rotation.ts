@@ -16,6 +16,7 @@ import { SECRETS, type ExternalSecretName } from '../../catalog/secrets';
 import { grantSecretTagging } from './environment-secrets';
 import { RotationFunction } from './rotation-function';
 import { attachOnDemandRotation } from './rotation-schedule';
+import { rotationFunctionName } from '../config/deploy-names';
 
 /** Props of {@link ExternalSecretRotation}. */
 export interface ExternalSecretRotationProps {
@@ -47,7 +48,7 @@ export class ExternalSecretRotation extends Construct {
     const kind = SECRETS[props.name].suffix;
     this.function = new RotationFunction(this, 'Rotation', {
       handler: 'external-secret-rotation',
-      functionName: `fleapo-${env}-${kind}-rotation`,
+      functionName: rotationFunctionName(env, kind),
       description: `Rotates fleapo/${env}/${kind} to the staged value and rolls the ${env} service`,
       environment: {
         [ENV_EXTERNAL_SECRET_KIND]: kind,

@@ -4,7 +4,7 @@ import { GetRoleCommand, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { SECRETS } from '../../../catalog/secrets';
 import { taskDefinitionFamily } from '../../../lambda/rotation/ecs-rollout';
-import { retirementFunctionName } from '../../config/deploy-names';
+import { retirementFunctionName, rotationFunctionName, taskFamilyName } from '../../config/deploy-names';
 import type { EnvironmentConfig } from '../../config/environment-config';
 import { awsProblem, type CliClients } from '../aws';
 import { classifyAwsError } from '../cli-errors';
@@ -20,12 +20,12 @@ export interface DoctorCheck {
 
 /** The rotation function the stack gives a secret (lib/constructs/*-rotation.ts: `fleapo-<env>-<suffix>-rotation`). */
 export function expectedRotationFunction(environment: string, suffix: string): string {
-  return `fleapo-${environment}-${suffix}-rotation`;
+  return rotationFunctionName(environment, suffix);
 }
 
 /** The task definition family the stack gives the service (lib/constructs/app-service.ts). */
 export function expectedTaskFamily(env: Pick<EnvironmentConfig, 'name' | 'service'>): string {
-  return `fleapo-${env.name}-${env.service.serviceName}`;
+  return taskFamilyName(env.name, env.service.serviceName);
 }
 
 /** Runs `look`; an error that stops every check (credentials, timeout) is rethrown, any other becomes a failed check. */
