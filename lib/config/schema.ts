@@ -489,8 +489,8 @@ function checkAcrossEnvironments(
           const problem = `field "cdkBootstrapQualifier" ("${env.cdkBootstrapQualifier}") is also environment "${otherName}"'s`;
           report(`${problem}; each environment needs a bootstrap of its own`, at);
         }
-        // The deploy policies confine RunTask/CreateService to the environment's own cluster (ecs:cluster): a task run
-        // in the other environment's cluster would reach its subnets and security groups.
+        // The deploy policies confine services to the environment's own cluster (ecs:cluster) and subnets (ecs:subnet): a
+        // task in the other environment's cluster or subnets would be inside its network.
         if (
           valid(name, 'service.clusterName') &&
           valid(otherName, 'service.clusterName') &&
@@ -499,6 +499,17 @@ function checkAcrossEnvironments(
           report(
             `cluster "${env.service.clusterName}" is also environment "${otherName}"'s in the same account and region; ` +
               'each environment needs a cluster of its own',
+            at,
+          );
+        }
+        // No IAM condition key names the security groups of an ECS service (CreateService / UpdateService take ecs:subnet
+        // only), and ECS attaches them with its service-linked role: in a shared VPC a service of this environment, in its
+        // own subnets, could carry the other's security groups (those its database admits). Groups never cross VPCs.
+        if (valid(name, 'network.vpcId') && valid(otherName, 'network.vpcId') && other.network.vpcId === env.network.vpcId) {
+          report(
+            `VPC "${env.network.vpcId}" is also environment "${otherName}"'s in the same account and region: IAM cannot keep one ` +
+              "environment's ECS service off the other's security groups within a VPC; each environment needs a VPC of its own " +
+              '(or an account of its own)',
             at,
           );
         }

@@ -115,6 +115,10 @@ export class EnvironmentNames {
   arn(service: string, resource: string, region = this.region): string {
     return `arn:${this.partition}:${service}:${region}:${this.account}:${resource}`;
   }
+  /** An EC2 resource by its id (`subnet/subnet-...`): ids are unique, so any region and account. */
+  ec2Id(resource: string): string {
+    return `arn:${this.partition}:ec2:*:*:${resource}`;
+  }
   get secrets(): string {
     return this.arn('secretsmanager', `secret:${this.env.secretPrefix}/*`);
   }
@@ -229,7 +233,6 @@ function resourceStatements(n: EnvironmentNames, policy: 'execution' | 'boundary
       ['*'],
       [
         n.secrets,
-        n.functions,
         n.roles,
         // (`fleapo-<env>-*` also matches the log streams, `...:log-stream:NAME`.)
         ...n.logGroups,
@@ -239,19 +242,26 @@ function resourceStatements(n: EnvironmentNames, policy: 'execution' | 'boundary
         n.insightRules,
         ...n.keyAliases,
         n.taskDefinitions,
-        n.service,
       ],
     ),
+    // Where compute runs: a function or the service only in the environment's own subnets. Lambda (lambda:SubnetIds) and
+    // ECS (ecs:subnet, its service-linked role creates the tasks' interfaces) name the subnets in the request; a
+    // function or service with no subnets, or a call that does not change them, carries no such key (ForAllValues: allowed).
     allow(
-      "key ids are random: only keys tagged fleapo:environment with this environment's name",
-      ['kms:*'],
-      [n.arn('kms', 'key/*')],
-      tagged(n, 'Resource'),
+      "the environment's fleapo-<env>-* functions and its service, placed only in its own subnets (lambda:SubnetIds, ecs:subnet)",
+      ['*'],
+      [n.functions, n.service],
+      {
+        'ForAllValues:StringEquals': {
+          'lambda:SubnetIds': n.env.network.privateSubnetIds,
+          'ecs:subnet': n.env.network.privateSubnetIds,
+        },
+      },
     ),
     allow(
-      "security groups and endpoints tagged fleapo:environment with this environment's name only",
-      ['ec2:*'],
-      ec2,
+      "key, security group and endpoint ids are random: only those tagged fleapo:environment with this environment's name",
+      ['kms:*', 'ec2:*'],
+      [n.arn('kms', 'key/*'), ...ec2],
       tagged(n, 'Resource'),
     ),
     allow(
@@ -288,10 +298,11 @@ function resourceStatements(n: EnvironmentNames, policy: 'execution' | 'boundary
         ...(eni ? ['ec2:CreateNetworkInterface'] : []),
       ],
       [
-        n.arn('ec2', `security-group/${n.env.database.securityGroupId}`),
+        // (EC2 ids are unique, so these name one resource without a region or account: shorter, for IAM's size limit.)
+        n.ec2Id(`security-group/${n.env.database.securityGroupId}`),
         n.arn('ec2', 'security-group-rule/*'),
-        n.arn('ec2', `vpc/${n.env.network.vpcId}`),
-        ...n.env.network.privateSubnetIds.map((id) => n.arn('ec2', `subnet/${id}`)),
+        n.ec2Id(`vpc/${n.env.network.vpcId}`),
+        ...n.env.network.privateSubnetIds.map((id) => n.ec2Id(`subnet/${id}`)),
         ...(eni ? [n.arn('ec2', 'network-interface/*')] : []),
       ],
     ),
@@ -304,8 +315,11 @@ function resourceStatements(n: EnvironmentNames, policy: 'execution' | 'boundary
           ),
         ]
       : []),
-    // Lambda reads a function's code from the assets bucket with the credentials of whoever creates the function.
-    allow("the functions' code in the environment's own CDK assets bucket", ['s3:GetObject*'], [`${n.assetsBucket}/*`]),
+    // Lambda reads a function's code from the assets bucket with the credentials of whoever creates the function. (The
+    // boundary allows the bucket's objects already, for the bootstrap roles: below.)
+    ...(policy === 'execution'
+      ? [allow("the functions' code in the environment's own CDK assets bucket", ['s3:GetObject*'], [`${n.assetsBucket}/*`])]
+      : []),
     allow(
       'the assets bucket encryption, only through S3 (kms:ViaService), as in the CDK bootstrap template',
       ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'],
@@ -416,8 +430,11 @@ function denyStatements(n: EnvironmentNames, others: EnvironmentNames[], names: 
         ArnNotEquals: { 'aws:PrincipalArn': n.bootstrapRole('cfn-exec') },
       },
     ),
-    // Tasks and services run only in the environment's own cluster: a task definition does not say where it runs.
-    deny(['ecs:RunTask', 'ecs:StartTask', 'ecs:CreateService', 'ecs:UpdateService'], ['*'], { ArnNotEquals: { 'ecs:cluster': n.cluster } }),
+    // Services run only in the environment's own cluster (a task definition does not say where it runs), and in its own
+    // subnets (the placement statement above). Standalone tasks not at all (below): RunTask and StartTask take no subnet or
+    // security-group key, and ECS creates a task's interface with its own service-linked role, so a task of this
+    // environment's could be placed in any subnet of the account with any security group. Nothing here runs one.
+    deny(['ecs:CreateService', 'ecs:UpdateService'], ['*'], { ArnNotEquals: { 'ecs:cluster': n.cluster } }),
     // Who may be let in: IAM cannot read a trust or key policy's principals, so only the stack (the execution role) may
     // change trust, key and topic policies and function permissions; a function's permission only for the services the
     // stack uses; a secret's resource policy only with Secrets Manager's public-policy block.
@@ -434,15 +451,6 @@ function denyStatements(n: EnvironmentNames, others: EnvironmentNames[], names: 
       ['*'],
       { ArnNotEquals: { 'aws:PrincipalArn': n.bootstrapRole('cfn-exec') } },
     ),
-    // A function only in the environment's own subnets (one in another environment's subnets, with its security groups, is
-    // inside that environment's network). The execution policy's only: the boundary has no room left (IAM's size limit).
-    ...(names === 'with-names'
-      ? [
-          deny(['lambda:CreateFunction', 'lambda:UpdateFunctionConfiguration'], ['*'], {
-            'ForAnyValue:StringNotEquals': { 'lambda:SubnetIds': n.env.network.privateSubnetIds },
-          }),
-        ]
-      : []),
     deny(['lambda:AddPermission'], ['*'], { StringNotEquals: { 'lambda:Principal': LAMBDA_INVOKERS } }),
     deny(['secretsmanager:PutResourcePolicy'], ['*'], { BoolIfExists: { 'secretsmanager:BlockPublicPolicy': 'false' } }),
     // Every IAM write (anything but reads and PassRole) on the GitHub roles, the OIDC provider, the fleapo policies and
@@ -460,6 +468,8 @@ function denyStatements(n: EnvironmentNames, others: EnvironmentNames[], names: 
         'iam:CreateAccessKey',
         'iam:CreateLoginProfile',
         'sts:AssumeRole',
+        'ecs:RunTask',
+        'ecs:StartTask',
         // Public or outside access through resources the stack does not own: the bootstrap's bucket and repository, URLs.
         's3:PutBucketPolicy',
         's3:Put*Acl',

@@ -102,6 +102,11 @@ describe('the configuration', () => {
       /environment "staging": cluster "fleapo-prod" is also environment "prod"'s in the same account and region/,
     ],
     [
+      "two environments of one account and region in one VPC (a service of one could carry the other's security groups)",
+      { environments: { staging: { network: { vpcId: 'vpc-0f1e2d3c4b5a69788' } } } },
+      /environment "staging": VPC "vpc-0f1e2d3c4b5a69788" is also environment "prod"'s in the same account and region: IAM cannot keep/,
+    ],
+    [
       'a production image by tag (a tag can be moved to another image)',
       { environments: { prod: { service: { image: '111111111111.dkr.ecr.us-east-1.amazonaws.com/fleapo-web:1.0.0' } } } },
       /environment "prod".service: field "image" must be pinned by digest \(REPO@sha256:\.\.\.\) in the production environment "prod"/,

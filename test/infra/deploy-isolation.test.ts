@@ -212,7 +212,13 @@ function createRequests(template: Template, where: StackLocation): CreateRequest
           add('iam:PassRole', resolve(role), { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' });
         break;
       case 'AWS::ECS::Service':
-        add('ecs:CreateService', arns[id], { 'ecs:cluster': `arn:aws:ecs:${region}:${account}:cluster/${p.Cluster}` });
+        // Its tasks' subnets (ecs:subnet), which must be the environment's own.
+        add('ecs:CreateService', arns[id], {
+          'ecs:cluster': `arn:aws:ecs:${region}:${account}:cluster/${p.Cluster}`,
+          ...(p.NetworkConfiguration
+            ? { 'ecs:subnet': p.NetworkConfiguration.AwsvpcConfiguration.Subnets.map((x: unknown) => String(resolve(x))) }
+            : {}),
+        });
         break;
       case 'AWS::Events::Rule':
         add('events:PutRule', arns[id]);
@@ -402,7 +408,7 @@ describe.each([SHARED, SEPARATE])('in %s', (layout) => {
       });
     });
 
-    test("found by the isolation search: no role but the execution role creates a role or a key grant; a template places no function in the other environment's subnets", async () => {
+    test("found by the isolation search: no role but the execution role creates a role or a key grant; no function or service is placed in the other environment's subnets", async () => {
       const a = account();
       const { execution, bounded } = principals();
       const ownKey = `arn:aws:kms:${REGION}:${a}:key/0a1b2c3d-own`;
@@ -417,10 +423,23 @@ describe.each([SHARED, SEPARATE])('in %s', (layout) => {
       // A function of this environment in the other environment's subnets (their security groups come with them).
       const subnetsOf = (e: string) => configOf(layout).environments.find((x) => x.name === e)!.network.privateSubnetIds;
       const fn = `arn:aws:lambda:${REGION}:${a}:function:fleapo-${env}-placed`;
-      for (const action of ['lambda:CreateFunction', 'lambda:UpdateFunctionConfiguration']) {
-        await expectDecision(execution, 'denied', action, fn, { 'lambda:SubnetIds': [subnetsOf(other)[0]] });
-        await expectDecision(execution, 'denied', action, fn, { 'lambda:SubnetIds': [subnetsOf(env)[0], subnetsOf(other)[0]] });
-        await expectDecision(execution, 'Allowed', action, fn, { 'lambda:SubnetIds': subnetsOf(env) });
+      const service = `arn:aws:ecs:${REGION}:${a}:service/fleapo-${env}/fleapo-web`;
+      const inCluster = { 'ecs:cluster': `arn:aws:ecs:${REGION}:${a}:cluster/fleapo-${env}` };
+      // The execution role and any role under the boundary (the boundary bounds the execution role too).
+      for (const who of [execution, bounded]) {
+        for (const action of ['lambda:CreateFunction', 'lambda:UpdateFunctionConfiguration']) {
+          await expectDecision(who, 'denied', action, fn, { 'lambda:SubnetIds': [subnetsOf(other)[0]] });
+          await expectDecision(who, 'denied', action, fn, { 'lambda:SubnetIds': [subnetsOf(env)[0], subnetsOf(other)[0]] });
+          await expectDecision(who, 'Allowed', action, fn, { 'lambda:SubnetIds': subnetsOf(env) });
+          // A function outside any VPC, or a change that leaves the placement alone, names no subnet.
+          await expectDecision(who, 'Allowed', action, fn);
+        }
+        for (const action of ['ecs:CreateService', 'ecs:UpdateService']) {
+          await expectDecision(who, 'denied', action, service, { ...inCluster, 'ecs:subnet': [subnetsOf(other)[0]] });
+          await expectDecision(who, 'denied', action, service, { ...inCluster, 'ecs:subnet': [subnetsOf(env)[0], subnetsOf(other)[0]] });
+          await expectDecision(who, 'Allowed', action, service, { ...inCluster, 'ecs:subnet': subnetsOf(env) });
+          await expectDecision(who, 'Allowed', action, service, inCluster);
+        }
       }
     });
 
@@ -502,7 +521,7 @@ describe.each([SHARED, SEPARATE])('in %s', (layout) => {
       );
     });
 
-    test("finding 2, run in the other environment's cluster: tasks and services start only in the environment's own cluster", async () => {
+    test("finding 2, run in the other environment's cluster: services only in the environment's own cluster, standalone tasks nowhere (RunTask names no subnet or security group)", async () => {
       const a = account();
       const { execution, bounded } = principals();
       const cluster = (e: string, acct: string) => `arn:aws:ecs:${REGION}:${acct}:cluster/fleapo-${e}`;
@@ -511,7 +530,7 @@ describe.each([SHARED, SEPARATE])('in %s', (layout) => {
         for (const action of ['ecs:RunTask', 'ecs:StartTask']) {
           await expectDecision(who, 'denied', action, taskDefinition, { 'ecs:cluster': cluster(other, otherAccount()) });
           await expectDecision(who, 'denied', action, taskDefinition, { 'ecs:cluster': cluster('default', a) });
-          await expectDecision(who, 'Allowed', action, taskDefinition, { 'ecs:cluster': cluster(env, a) });
+          await expectDecision(who, 'denied', action, taskDefinition, { 'ecs:cluster': cluster(env, a) });
         }
         await expectDecision(who, 'denied', 'ecs:UpdateService', `arn:aws:ecs:${REGION}:${a}:service/fleapo-${env}/fleapo-web`, {
           'ecs:cluster': cluster(other, otherAccount()),

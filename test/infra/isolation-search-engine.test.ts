@@ -65,6 +65,8 @@ function world(hopTrust: any): World {
     webIdentityRoles: [],
     stagingOwned: resources.filter((r) => r.side === 'staging'),
     prodPlacement: { cluster: `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/none`, subnets: [], securityGroups: [] },
+    stagingSubnets: [],
+    vpcs: { staging: 'vpc-staging', prod: 'vpc-prod' },
     stagingImage: 'none',
   };
 }

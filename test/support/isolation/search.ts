@@ -309,6 +309,26 @@ export async function search(world: World, catalog: ActionCatalog, options: Sear
     }
   };
 
+  /**
+   * Lambda creates a VPC function's network interfaces with the function's role (Lambda Developer Guide, "Giving Lambda
+   * functions access to resources in an Amazon VPC": the execution role needs ec2:CreateNetworkInterface): a function
+   * placed on a prod subnet or security group gets there only if a role `p` may pass to Lambda may create an interface
+   * on it. The role that may, if any (every role of the world, and one created under the staging boundary).
+   */
+  const interfaceRole = async (p: Principal, target: WorldResource): Promise<Principal | undefined> => {
+    const roles = [...new Map([...world.principals.values(), ...world.start].map((r) => [r.arn, r])).values()].filter((r) =>
+      r.arn.includes(':role/'),
+    );
+    for (const role of roles) {
+      if (!(await allowed(p, 'iam:PassRole', role.arn, role.account, { 'iam:PassedToService': 'lambda.amazonaws.com' }))) continue;
+      for (const tag of tagValues(target).keys()) {
+        const ctx: Record<string, string> = tag ? { [`aws:ResourceTag/${ENVIRONMENT_TAG}`]: tag } : {};
+        if (await allowed(role, 'ec2:CreateNetworkInterface', target.arn, target.account, ctx)) return role;
+      }
+    }
+    return undefined;
+  };
+
   /** Condition keys that name a prod resource: allowed with prod's value on a staging resource of the action. */
   const namingProbes = async () => {
     if (world.layout.accounts.staging !== world.layout.accounts.prod) return; // placement and metrics stay in their account
@@ -336,7 +356,8 @@ export async function search(world: World, catalog: ActionCatalog, options: Sear
     const targets: Record<string, { value: string | string[]; resource: WorldResource; with?: Record<string, string | string[]> }[]> = {
       'ecs:subnet': subnets.map((r) => ({ value: [idOf(r)], resource: r, with: inStagingCluster([idOf(r)]) })),
       'ecs:cluster': cluster ? [{ value: cluster.arn, resource: cluster }] : [],
-      'lambda:securitygroupids': sgs.map((r) => ({ value: [idOf(r)], resource: r, with: placement([idOf(r)], subnets.map(idOf)) })),
+      // (A prod security group on a function in staging's own subnets: the placement the boundary's subnet list allows.)
+      'lambda:securitygroupids': sgs.map((r) => ({ value: [idOf(r)], resource: r, with: placement([idOf(r)], world.stagingSubnets) })),
       'lambda:subnetids': subnets.map((r) => ({ value: [idOf(r)], resource: r, with: placement(sgs.map(idOf), [idOf(r)]) })),
       'cloudwatch:namespace': alarms.map((r) => ({ value: r.metric!.namespace, resource: r })),
     };
@@ -351,15 +372,67 @@ export async function search(world: World, catalog: ActionCatalog, options: Sear
             pairs++;
             // A service's placement: on staging's own service (the probe's made-up name is no service a policy names).
             const resource = key.toLowerCase() === 'ecs:subnet' && stagingService ? stagingService : probe(a);
-            if (await allowed(p, a.name, resource, staging, { ...t.with, [key]: t.value })) {
+            if (!(await allowed(p, a.name, resource, staging, { ...t.with, [key]: t.value }))) continue;
+            const lambdaKey = key.toLowerCase().startsWith('lambda:');
+            const via = lambdaKey ? await interfaceRole(p, t.resource) : undefined;
+            if (!lambdaKey || via) {
               reach(
                 t.resource,
                 `${a.name} [${key}]`,
-                `[${p.label}] ${a.name} on ${resource} with ${key}=${[t.value].flat().join(',')} (${t.resource.label}): PROD RESOURCE REACHED`,
+                `[${p.label}] ${a.name} on ${resource} with ${key}=${[t.value].flat().join(',')} (${t.resource.label})` +
+                  `${via ? `, its interface created by ${via.label}` : ''}: PROD RESOURCE REACHED`,
                 [pf],
               );
             }
           }
+        }
+      }
+    }
+  };
+
+  /**
+   * ECS placement with no condition key: RunTask and StartTask take no subnet or security-group key, and CreateService /
+   * UpdateService no security-group key; ECS creates the interface with its service-linked role. So whoever may run a
+   * task at all (in staging's cluster) may place it on any prod subnet and security group, and whoever may change
+   * staging's service in staging's subnets may give it any security group of the same VPC.
+   */
+  const unkeyedPlacement = async () => {
+    if (world.layout.accounts.staging !== world.layout.accounts.prod) return;
+    const stagingCluster = world.resources.find((r) => r.side === 'staging' && r.arn.includes(':cluster/'))?.arn;
+    const stagingService = world.resources.find((r) => r.side === 'staging' && r.arn.includes(':service/'))?.arn;
+    if (!stagingCluster) return;
+    const placed = world.resources.filter((r) => r.side === 'prod' && /:(subnet|security-group)\//.test(r.arn));
+    const groups = placed.filter((r) => r.arn.includes(':security-group/'));
+    const taskDefinition = `arn:aws:ecs:${region}:${staging}:task-definition/fleapo-staging-probe:1`;
+    for (const [pkey, { principal: p, fact: pf }] of [...controlled]) {
+      if (p.account !== staging) continue;
+      const k = `${pkey}|unkeyed-placement`;
+      if (done.has(k)) continue;
+      done.add(k);
+      for (const action of ['ecs:RunTask', 'ecs:StartTask']) {
+        pairs++;
+        if (!(await allowed(p, action, taskDefinition, staging, { 'ecs:cluster': stagingCluster }))) continue;
+        for (const r of placed) {
+          reach(
+            r,
+            `${action} [no placement key]`,
+            `[${p.label}] ${action} of a staging task definition in ${stagingCluster.split('/').pop()}, placed on ${r.label} (RunTask and StartTask name no subnet or security group to IAM): PROD RESOURCE REACHED`,
+            [pf],
+          );
+        }
+      }
+      if (!stagingService || world.vpcs.staging !== world.vpcs.prod) continue;
+      for (const action of ['ecs:CreateService', 'ecs:UpdateService']) {
+        pairs++;
+        const ctx = { 'ecs:cluster': stagingCluster, 'ecs:subnet': world.stagingSubnets };
+        if (!(await allowed(p, action, stagingService, staging, ctx))) continue;
+        for (const r of groups) {
+          reach(
+            r,
+            `${action} [no security-group key]`,
+            `[${p.label}] ${action} of ${stagingService.split('/').pop()} in staging's subnets of the VPC prod shares, with ${r.label} (no key names a service's security groups): PROD RESOURCE REACHED`,
+            [pf],
+          );
         }
       }
     }
@@ -509,6 +582,7 @@ export async function search(world: World, catalog: ActionCatalog, options: Sear
     if (round === 1) await githubJobs();
     await sweep();
     await namingProbes();
+    await unkeyedPlacement();
     await metricsByLogs();
     await imagePushes();
     await outsideGrants();

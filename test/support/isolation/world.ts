@@ -88,6 +88,10 @@ export interface World {
   readonly stagingOwned: WorldResource[];
   /** Prod's cluster, subnets and security groups (what condition keys such as ecs:cluster may name). */
   readonly prodPlacement: { cluster: string; subnets: string[]; securityGroups: string[] };
+  /** Staging's own subnets (where a staging function is placed when the probe names only a prod security group). */
+  readonly stagingSubnets: string[];
+  /** The VPCs of staging and prod (a security group is attached only within its VPC). */
+  readonly vpcs: { staging: string; prod: string };
   /** The staging image pushed by the pipeline (outside the templates). */
   readonly stagingImage: string;
 }
@@ -588,6 +592,8 @@ export function buildWorld(
       subnets: facts.prod.subnetIds,
       securityGroups: [...facts.prod.serviceSecurityGroupIds, facts.prod.databaseSecurityGroupId],
     },
+    stagingSubnets: facts.staging.subnetIds,
+    vpcs: { staging: facts.staging.vpcId, prod: facts.prod.vpcId },
     stagingImage,
   };
 }
