@@ -27,6 +27,12 @@ export const TAG_REFUSAL = 'fleapo:refusal';
  */
 export const TAG_REFUSED_AT = 'fleapo:refused-at';
 /**
+ * Whether that failure is final (`true`: a retry fails the same way, e.g. a malformed key or one the issuer rejects) or
+ * may pass when Secrets Manager retries the rotation (`false`: a throttle, a network problem). `fleapo-secrets` reports
+ * a final one at once and follows the other through the retries.
+ */
+export const TAG_REFUSAL_FINAL = 'fleapo:refusal-final';
+/**
  * The marker of the AWSPENDING value a rotation created: base64url SHA-256 over the version id, a NUL and the value
  * (lambda/rotation/pending-marker.ts). Written by the rotation function just before it stores the value; setSecret,
  * testSecret and finishSecret act only on a pending value that matches it. A commitment, not a value: the values it
@@ -39,7 +45,7 @@ export const TAG_REVOKE_NOTICE_VERSION = 'fleapo:revoke-notice-version';
 /** The rollout record: what a rotation (or `fleapo-secrets roll-current`) writes after it rolled the service. */
 export const ROLLOUT_TAG_KEYS = [TAG_ROLLOUT_VERSION, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_CREATED_AT];
 /** The tag keys a rotation function writes when a step fails (read by `fleapo-secrets` and its `status`). */
-export const REFUSAL_TAG_KEYS = [TAG_REFUSED_VERSION, TAG_REFUSAL, TAG_REFUSED_AT];
+export const REFUSAL_TAG_KEYS = [TAG_REFUSED_VERSION, TAG_REFUSAL, TAG_REFUSED_AT, TAG_REFUSAL_FINAL];
 /**
  * Every tag key a rotation function may write on its own secret: the rollout record, the refusal record and the
  * pending marker. Nobody else may write TAG_PENDING (not the operator's roll-current, which writes the rollout keys).

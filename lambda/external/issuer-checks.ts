@@ -15,8 +15,18 @@ export interface IssuerCheckResult {
   warning?: string;
 }
 
+/**
+ * The issuer did not accept the value. `final` (see lambda/rotation/rotation-refusal.ts): the issuer answered and said no
+ * (a rejected or wrong-mode key, a redirect to fix in the settings), which a retry would hear again; not final when it
+ * could not be reached or answered with an error of its own (5xx, 429: "the check is retried with the rotation").
+ */
 export class IssuerCheckError extends Error {
   override readonly name = 'IssuerCheckError';
+  readonly final: boolean;
+  constructor(message: string, options: { retryable?: boolean } = {}) {
+    super(message);
+    this.final = !options.retryable;
+  }
 }
 
 function hostOf(origin: string): string {
@@ -40,7 +50,9 @@ async function request(issuer: string, url: string, init: RequestInit, timeoutMs
     else if (typeof e.cause?.code === 'string') problem = e.cause.code;
     else if (typeof e.cause?.name === 'string') problem = e.cause.name;
     else problem = e.name ?? 'network error';
-    throw new IssuerCheckError(`${issuer} at ${host} could not be reached (${problem}); the check is retried with the rotation`);
+    throw new IssuerCheckError(`${issuer} at ${host} could not be reached (${problem}); the check is retried with the rotation`, {
+      retryable: true,
+    });
   }
 }
 
@@ -122,6 +134,7 @@ export async function checkStripeKey(
   }
   throw new IssuerCheckError(
     `Stripe at ${host} answered /v1/balance with HTTP ${response.status}${type ? ` ${type}` : ''}; the check is retried with the rotation`,
+    { retryable: true },
   );
 }
 
@@ -152,5 +165,7 @@ export async function checkPosthogProjectToken(
       `PostHog at ${host} rejected the project token (HTTP 401): it is wrong, or belongs to another PostHog region or project`,
     );
   }
-  throw new IssuerCheckError(`PostHog at ${host} answered /flags with HTTP ${response.status}; the check is retried with the rotation`);
+  throw new IssuerCheckError(`PostHog at ${host} answered /flags with HTTP ${response.status}; the check is retried with the rotation`, {
+    retryable: true,
+  });
 }

@@ -10,6 +10,7 @@ import { rolloutRecordMismatch } from '../rotation/ecs-rollout';
 import { describeVerdict } from '../rotation/rollout-verdict';
 import type { RotationContext, RotationPlaybook } from '../rotation/rotation-engine';
 import { AWSCURRENT, AWSPENDING, versionWithStage } from '../rotation/secret-store';
+import { RotationRefusal } from '../rotation/rotation-refusal';
 
 /** One AUTH_SECRET key: 64 random bytes as lowercase hex (what `openssl rand -hex 64` prints). */
 export const AUTH_SECRET_PATTERN = /^[0-9a-f]{128}$/;
@@ -37,16 +38,17 @@ export function parseRing(value: string, what: string): AuthSecretRing {
   try {
     parsed = JSON.parse(value);
   } catch {
-    throw new Error(`${what} is neither 128 lowercase hex characters nor a JSON key ring`);
+    throw new RotationRefusal(`${what} is neither 128 lowercase hex characters nor a JSON key ring`);
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`${what} is not a JSON key ring object`);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new RotationRefusal(`${what} is not a JSON key ring object`);
   const ring = parsed as Record<string, unknown>;
   const extra = Object.keys(ring).filter((k) => !['current', 'next', 'previous'].includes(k));
-  if (extra.length > 0) throw new Error(`${what} has unknown field(s) ${extra.join(', ')}`);
+  if (extra.length > 0) throw new RotationRefusal(`${what} has unknown field(s) ${extra.join(', ')}`);
   for (const field of ['current', 'next', 'previous']) {
     const key = ring[field];
     if ((field === 'current' || key !== undefined) && (typeof key !== 'string' || !AUTH_SECRET_PATTERN.test(key))) {
-      throw new Error(`${what}: field "${field}" is not 128 lowercase hex characters`);
+      throw new RotationRefusal(`${what}: field "${field}" is not 128 lowercase hex characters`);
     }
   }
   return ring as unknown as AuthSecretRing;

@@ -19,6 +19,7 @@ import { rollServiceOnce } from '../rotation/ecs-rollout';
 import { TAG_DATABASE_ROLE } from '../../catalog/tags';
 import type { RotationContext, RotationPlaybook } from '../rotation/rotation-engine';
 import { AWSCURRENT, SecretStore } from '../rotation/secret-store';
+import { RotationRefusal } from '../rotation/rotation-refusal';
 
 export const PASSWORD_BYTES = 32;
 
@@ -46,7 +47,7 @@ const what = (secretId: string, stage: string) => `Secret ${secretId}: ${stage}`
 export function checkPendingRole(current: DatabaseSecret, pending: PostgresUrl, secretId: string): void {
   const expected = nextRole(current);
   if (pending.user !== expected) {
-    throw new Error(`Secret ${secretId}: AWSPENDING role ${pending.user} is not the expected role ${expected}`);
+    throw new RotationRefusal(`Secret ${secretId}: AWSPENDING role ${pending.user} is not the expected role ${expected}`);
   }
 }
 

@@ -8,12 +8,13 @@ import { logger } from '../observability/logger';
 import { ecsClient, secretsManagerClient } from '../rotation/aws-clients';
 import { rollServiceOnce } from '../rotation/ecs-rollout';
 import type { RotationContext, RotationPlaybook } from '../rotation/rotation-engine';
+import { RotationRefusal } from '../rotation/rotation-refusal';
 import { AWSCURRENT } from '../rotation/secret-store';
 import { assertNever } from '../../catalog/assert-never';
 
 function refuseBadForm(settings: ExternalSecretSettings, value: string, secretId: string, what: string): void {
   const problem = externalSecretFormProblem(settings.kind, value, settings.mode);
-  if (problem !== undefined) throw new Error(`Secret ${secretId}: ${what} is refused as ${settings.kind}: ${problem}`);
+  if (problem !== undefined) throw new RotationRefusal(`Secret ${secretId}: ${what} is refused as ${settings.kind}: ${problem}`);
 }
 
 /** Removes FLEAPO_STAGED from the version carrying it, if that version holds the value now current. Idempotent. */
@@ -55,11 +56,11 @@ export const externalSecretPlaybook: RotationPlaybook = {
     const stagedId = stagedVersionId(ctx.description.versionIdsToStages);
     const staged = stagedId === undefined ? undefined : await ctx.store.findString(ctx.secretId, STAGED_LABEL, stagedId);
     if (staged === undefined) {
-      throw new Error(`Secret ${ctx.secretId}: nothing is staged: stage the new value with fleapo-secrets stage first`);
+      throw new RotationRefusal(`Secret ${ctx.secretId}: nothing is staged: stage the new value with fleapo-secrets stage first`);
     }
     refuseBadForm(settings, staged, ctx.secretId, `the staged value (version ${stagedId})`);
     if (staged === current) {
-      throw new Error(`Secret ${ctx.secretId}: the staged value (version ${stagedId}) is already current: stage the new key`);
+      throw new RotationRefusal(`Secret ${ctx.secretId}: the staged value (version ${stagedId}) is already current: stage the new key`);
     }
     logger.info('Taking the staged value as AWSPENDING', { stagedVersionId: stagedId, kind: settings.kind });
     return staged;

@@ -1,3 +1,5 @@
+import { RotationRefusal } from '../rotation/rotation-refusal';
+
 /**
  * The DATABASE_URL secret's two accepted forms:
  * - `postgres://USER:PASSWORD@HOST:PORT/DB[?query]` (what the app reads), and
@@ -23,7 +25,7 @@ export const DEFAULT_PORT = 5432;
 export const DEFAULT_DATABASE = 'postgres';
 
 function invalid(what: string, problem: string): Error {
-  return new Error(`${what} ${problem}`);
+  return new RotationRefusal(`${what} ${problem}`);
 }
 
 /** Parses a postgres:// URL; `what` names it in errors (e.g. "Secret X: AWSCURRENT"). */

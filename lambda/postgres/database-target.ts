@@ -16,6 +16,7 @@ import {
   type PostgresUrl,
 } from './database-secret';
 import type { LoginTarget } from './pg-connection';
+import { RotationRefusal } from '../rotation/rotation-refusal';
 
 const describeTarget = (t: { host: string; port: number; database: string }) => `${t.host}:${t.port}/${t.database}`;
 
@@ -28,7 +29,7 @@ export function applicationRoles(target: DatabaseTarget): [string, string] {
 export function checkSecretTarget(url: Pick<PostgresUrl, 'host' | 'port' | 'database'>, target: DatabaseTarget, what: string): void {
   const same = url.host.toLowerCase() === target.host.toLowerCase() && url.port === target.port && url.database === target.database;
   if (!same) {
-    throw new Error(
+    throw new RotationRefusal(
       `${what} points at database ${describeTarget(url)}, not the configured ${describeTarget(target)} ` +
         '(DB_HOST, DB_PORT, DB_NAME): refused, nothing was sent to either',
     );
@@ -39,7 +40,9 @@ export function checkSecretTarget(url: Pick<PostgresUrl, 'host' | 'port' | 'data
 export function checkApplicationRole(role: string, target: DatabaseTarget, what: string): void {
   const [base, clone] = applicationRoles(target);
   if (role !== base && role !== clone) {
-    throw new Error(`${what} names role ${role}, which is neither the application role ${base} nor ${clone} (DB_APP_USER): refused`);
+    throw new RotationRefusal(
+      `${what} names role ${role}, which is neither the application role ${base} nor ${clone} (DB_APP_USER): refused`,
+    );
   }
 }
 
@@ -52,7 +55,7 @@ export function checkConfiguredSecret(url: PostgresUrl, settings: Pick<DatabaseS
 /** The master user must not be one of the application roles: the rotation would re-password or retire it. */
 export function checkMasterIsNotApplicationRole(master: MasterCredentials, target: DatabaseTarget, masterSecretId: string): void {
   if (applicationRoles(target).includes(master.username)) {
-    throw new Error(
+    throw new RotationRefusal(
       `The master user ${master.username} of ${masterSecretId} is one of the application roles ${applicationRoles(target).join(', ')} ` +
         '(DB_APP_USER): refusing to use the master user as an application role',
     );
@@ -132,7 +135,7 @@ export function readConfiguredUrl(value: string, settings: Pick<DatabaseSettings
   checkConfiguredSecret(url, settings, what);
   const expected = buildDatabaseUrl(settings, url.user, url.password).replace(/^postgres:/, `${url.scheme}:`);
   if (value !== expected) {
-    throw new Error(
+    throw new RotationRefusal(
       `${what} is refused: ${differingPart(value, expected)} is not what the configuration produces (DB_HOST, DB_PORT, DB_NAME, DB_SSL); nothing was sent`,
     );
   }
@@ -150,7 +153,7 @@ export function readConfiguredSecret(value: string, settings: Pick<DatabaseSetti
   checkConfiguredSecret(secret.url, settings, what);
   const sslmode = new URLSearchParams(secret.url.query).get('sslmode');
   if (sslmode !== null && sslmode !== settings.ssl) {
-    throw new Error(`${what} is refused: its field "sslmode" is not the configured DB_SSL (${settings.ssl}); nothing was sent`);
+    throw new RotationRefusal(`${what} is refused: its field "sslmode" is not the configured DB_SSL (${settings.ssl}); nothing was sent`);
   }
   return secret;
 }

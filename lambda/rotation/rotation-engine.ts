@@ -1,7 +1,8 @@
 import type { SecretsManagerRotationEvent, SecretsManagerRotationEventStep, SecretsManagerRotationHandler } from 'aws-lambda';
 import { logger } from '../observability/logger';
 import { secretsManagerClient } from './aws-clients';
-import { REFUSAL_TAG_KEYS, TAG_PENDING, TAG_REFUSAL, TAG_REFUSED_AT, TAG_REFUSED_VERSION } from '../../catalog/tags';
+import { REFUSAL_TAG_KEYS, TAG_PENDING, TAG_REFUSAL, TAG_REFUSAL_FINAL, TAG_REFUSED_AT, TAG_REFUSED_VERSION } from '../../catalog/tags';
+import { isFinalRefusal, RotationRefusal } from './rotation-refusal';
 import { isRotationsOwnPending, pendingMarkerTag } from './pending-marker';
 import { toTagValue } from './rollout-tags';
 import { AWSCURRENT, AWSPENDING, SecretDescription, SecretStore, versionWithStage } from './secret-store';
@@ -60,11 +61,16 @@ export async function runRotationStep(event: unknown, playbook: RotationPlaybook
   const started = Date.now();
   logger.appendKeys({ secretId, step, versionId: token });
   try {
-    playbook.checkConfiguration();
+    try {
+      playbook.checkConfiguration();
+    } catch (error) {
+      // A setting missing or malformed: every retry reads the same environment.
+      throw new RotationRefusal((error as Error).message);
+    }
     const description = await store.describe(secretId);
-    if (!description.rotationEnabled) throw new Error(`Secret ${secretId}: rotation is not enabled`);
+    if (!description.rotationEnabled) throw new RotationRefusal(`Secret ${secretId}: rotation is not enabled`);
     const stages = description.versionIdsToStages[token];
-    if (stages === undefined) throw new Error(`Secret ${secretId}: version ${token} is not a version of this secret`);
+    if (stages === undefined) throw new RotationRefusal(`Secret ${secretId}: version ${token} is not a version of this secret`);
     const ctx: RotationContext = { secretId, token, description, store };
 
     if (stages.includes(AWSCURRENT)) {
@@ -76,7 +82,7 @@ export async function runRotationStep(event: unknown, playbook: RotationPlaybook
       return;
     }
     if (!stages.includes(AWSPENDING)) {
-      throw new Error(`Secret ${secretId}: version ${token} is not staged AWSPENDING`);
+      throw new RotationRefusal(`Secret ${secretId}: version ${token} is not staged AWSPENDING`);
     }
 
     switch (step) {
@@ -109,7 +115,7 @@ export async function runRotationStep(event: unknown, playbook: RotationPlaybook
 
 /**
  * Records why and when a step failed on the secret itself (tags {@link TAG_REFUSED_VERSION}, {@link TAG_REFUSAL},
- * {@link TAG_REFUSED_AT}), where
+ * {@link TAG_REFUSED_AT}, and {@link TAG_REFUSAL_FINAL}: whether a retry can mend it, see rotation-refusal.ts), where
  * `fleapo-secrets` reads it with DescribeSecret (no value read) and reports it within seconds instead of at its
  * timeout. Error messages here never carry a value. Best effort: a failure to record never hides the step's error.
  */
@@ -119,6 +125,7 @@ export async function recordRefusal(store: SecretStore, secretId: string, token:
       [TAG_REFUSED_VERSION]: token,
       [TAG_REFUSAL]: toTagValue(`${step}: ${error.message}`),
       [TAG_REFUSED_AT]: new Date().toISOString(),
+      [TAG_REFUSAL_FINAL]: String(isFinalRefusal(error)),
     });
   } catch (tagError) {
     logger.warn('Could not record the refusal on the secret', { tagKeys: REFUSAL_TAG_KEYS, errorName: (tagError as Error).name });
@@ -132,7 +139,7 @@ export async function recordRefusal(store: SecretStore, secretId: string, token:
  */
 function requireOwnPending(ctx: RotationContext, pending: string): string {
   if (!isRotationsOwnPending(ctx.description.tags, ctx.token, pending)) {
-    throw new Error(
+    throw new RotationRefusal(
       `Secret ${ctx.secretId}: the AWSPENDING value of version ${ctx.token} was not created by this rotation (no matching ${TAG_PENDING} marker): ` +
         'refused; remove that AWSPENDING (fleapo-secrets roll-current) and rotate again',
     );

@@ -3,7 +3,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { handler as externalHandler } from '../../lambda/external-secret-rotation';
 import { handler as authHandler } from '../../lambda/auth-secret-rotation';
 import { STAGED_LABEL } from '../../catalog/labels';
-import { TAG_REFUSAL, TAG_REFUSED_VERSION } from '../../catalog/tags';
+import { TAG_REFUSAL, TAG_REFUSAL_FINAL, TAG_REFUSED_VERSION } from '../../catalog/tags';
 import { invoker } from '../support/events';
 import { fakeExternal } from '../support/external-fakes';
 import { FakeIssuers } from '../support/fake-issuers';
@@ -152,6 +152,9 @@ describe('stage', () => {
     const tags = h.sm.tags(arn);
     expect(tags[TAG_REFUSED_VERSION]).toBe(h.sm.versionIdOf(arn, 'AWSPENDING'));
     expect(tags[TAG_REFUSAL]).toMatch(/^testSecret: Stripe rejected the key/);
+    // Final: Secrets Manager's retries would hear the same 401, so the CLI does not follow them ("retrying").
+    expect(tags[TAG_REFUSAL_FINAL]).toBe('true');
+    expect(first.stderr).not.toContain('retrying:');
 
     // The next run is refused until the failed rotation is abandoned; then it completes.
     const good = env.accepted('stripe-secret-key');

@@ -180,11 +180,43 @@ describe("Secrets Manager's retry of a failed finish step", () => {
     const { code, stdout, stderr } = await run.done;
     expect(code).toBe(0);
     expect(stderr).toContain('retrying: attempt 1 of the finish step failed (finishSecret: Rate exceeded)');
-    expect(stderr).toContain("completed by Secrets Manager's retry after 1 failed attempt(s) of the finish step");
+    expect(stderr).toContain("completed by Secrets Manager's retry after 1 failed attempt(s)");
     expect(stderr).not.toContain('FAILED');
     expect(stdout).toMatch(/^Rollout complete: now revoke the old key in the Stripe Dashboard/);
     expect(h.sm.value(arn) === value).toBe(true);
     expect(Object.values(h.sm.stages(arn)).flat()).not.toContain(STAGED_LABEL);
+  });
+});
+
+describe('a failure before AWSCURRENT moved', () => {
+  test('Stripe answers 503 at testSecret: "retrying" (the function says a retry may mend it), followed until a retry completes the rotation', async () => {
+    const env = environment({ attempts: 3, delayMs: 1500 });
+    const arn = env.arns.stripe;
+    const value = env.accepted();
+    const before = h.sm.value(arn);
+    const rolls = h.ecs.rollCount;
+    issuers.stripeKeys.set(value, 'unavailable');
+    let run!: ReturnType<typeof env.run>;
+    try {
+      run = env.run(['stage', 'STRIPE_SECRET_KEY', '--env', 'staging', '--retry-wait', '30'], value);
+      await waitFor('the failed testSecret', () => (h.sm.tags(arn)['fleapo:refusal'] ?? '').startsWith('testSecret:'));
+      expect(h.sm.tags(arn)['fleapo:refusal-final']).toBe('false');
+      expect(h.sm.value(arn) === before).toBe(true); // AWSCURRENT has not moved
+    } finally {
+      issuers.stripeKeys.set(value, { livemode: false }); // Stripe is back: Secrets Manager's next attempt passes
+    }
+    await waitFor('the retry to roll the service', () => h.ecs.rollCount === rolls + 1);
+    await waitFor('the CLI to follow the rollout', () => run.output().includes('waiting for fleapo-api to run version'));
+    expect(run.output()).not.toMatch(/do NOT revoke|--abandon-incomplete|now revoke/);
+    h.ecs.completeDeployment();
+    const { code, stdout, stderr } = await run.done;
+    expect(code).toBe(0);
+    expect(stderr).toMatch(
+      /retrying: attempt 1 failed at testSecret \(testSecret: Stripe at [^)]* answered \/v1\/balance with HTTP 503 api_error the check is retried with the rotation\); AWSCURRENT has not moved/,
+    );
+    expect(stderr).toContain("completed by Secrets Manager's retry after 1 failed attempt(s)");
+    expect(stdout).toMatch(/^Rollout complete: now revoke the old key in the Stripe Dashboard/);
+    expect(h.sm.value(arn) === value).toBe(true);
   });
 });
 

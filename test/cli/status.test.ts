@@ -90,9 +90,27 @@ test('a refusal record counts only for the version still AWSPENDING', () => {
     kind: 'retrying',
     reason: 'finishSecret: Rate exceeded',
     failedAt: '2026-01-01T00:00:00.000Z',
+    currentMoved: true,
   });
-  // A failure before AWSCURRENT moved is final (the value itself was refused).
+  // (A record without fleapo:refusal-final, from a function deployed before it: a failure before AWSCURRENT moved is final.)
   expect(rotationState(view({ v1: ['AWSCURRENT'], v2: ['AWSPENDING'] }, 'v2'), 'v2').kind).toBe('refused');
+  // The function says whether a retry can mend it, at any step.
+  const flagged = (final: string, reason: string, versionIdsToStages: Record<string, string[]>) => ({
+    versionIdsToStages,
+    tags: { 'fleapo:refused-version': 'v2', 'fleapo:refusal': reason, 'fleapo:refused-at': 'T', 'fleapo:refusal-final': final },
+  });
+  const before = { v1: ['AWSCURRENT'], v2: ['AWSPENDING'] };
+  expect(rotationState(flagged('false', 'testSecret: Stripe at api answered HTTP 503', before), 'v2')).toEqual({
+    kind: 'retrying',
+    reason: 'testSecret: Stripe at api answered HTTP 503',
+    failedAt: 'T',
+    currentMoved: false,
+  });
+  expect(rotationState(flagged('true', 'testSecret: Stripe rejected the key', before), 'v2').kind).toBe('refused');
+  expect(rotationState(flagged('true', 'finishSecret: x', finish.versionIdsToStages), 'v2')).toMatchObject({
+    kind: 'refused',
+    currentMoved: true,
+  });
   const target = secretTarget(prod, 'STRIPE_SECRET_KEY');
   const status = secretStatusFrom(
     target,

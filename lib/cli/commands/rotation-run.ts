@@ -243,7 +243,7 @@ export async function runRotation(
           `the rotation function refused version ${token}: ${outcome.reason}. ` +
             (outcome.currentMoved
               ? `The new value is already AWSCURRENT, but its finish step (which rolls the service) failed${outcome.retriesSpent ? `, and Secrets Manager retried it without success for ${options.retryWaitSeconds ?? 300} s` : ''}, so running tasks still hold the previous value. Fix the cause, then run ${rollCurrentCommand(target)} (no new value needed).`
-              : `AWSCURRENT is still version ${currentBefore}. Fix the cause, then run again with --abandon-incomplete.`),
+              : `AWSCURRENT is still version ${currentBefore}${outcome.retriesSpent ? `, and Secrets Manager retried the rotation without success for ${options.retryWaitSeconds ?? 300} s` : ''}. Fix the cause, then run again with --abandon-incomplete.`),
         );
       case 'vanished':
         throw new StepFailure(step, `the rotation's version ${token} disappeared before it became current (abandoned by someone else?)`);
@@ -252,13 +252,13 @@ export async function runRotation(
           step,
           outcome.currentMoved
             ? `AWSCURRENT moved to version ${token}, but the rotation has not finished within ${options.timeoutSeconds} s (AWSPENDING remains: its finish step, which rolls the service, ${outcome.lastRefusal ? `failed (${outcome.lastRefusal}) and Secrets Manager is retrying it` : "may keep failing; see the rotation function's log"}). Once the cause is fixed, run ${rollCurrentCommand(target)} (no new value needed)`
-            : `the rotation did not finish within ${options.timeoutSeconds} s and AWSCURRENT is still version ${currentBefore}; nothing was recorded as refused: see the rotation function's log`,
+            : `the rotation did not finish within ${options.timeoutSeconds} s and AWSCURRENT is still version ${currentBefore}; ${outcome.lastRefusal ? `its last attempt failed (${outcome.lastRefusal}) and Secrets Manager may still be retrying it: run ${'`fleapo-secrets status`'} to follow it` : "nothing was recorded as refused: see the rotation function's log"}`,
         );
       case 'done':
         break;
     }
     progress.done(
-      `AWSCURRENT is now version ${token}; the previous value is AWSPREVIOUS${outcome.retried > 0 ? ` (completed by Secrets Manager's retry after ${outcome.retried} failed attempt(s) of the finish step)` : ''}`,
+      `AWSCURRENT is now version ${token}; the previous value is AWSPREVIOUS${outcome.retried > 0 ? ` (completed by Secrets Manager's retry after ${outcome.retried} failed attempt(s))` : ''}`,
     );
 
     step = 'wait-for-rollout';
