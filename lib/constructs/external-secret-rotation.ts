@@ -4,15 +4,9 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { ExternalServicesConfig } from '../config/environment-config';
 import { ROTATION_TAG_KEYS } from '../../catalog/tags';
-import {
-  ENV_ECS_CLUSTER,
-  ENV_ECS_SERVICE,
-  ENV_EXTERNAL_SECRET_KIND,
-  ENV_FLEAPO_ENVIRONMENT,
-  ENV_POSTHOG_API_HOST,
-  ENV_STRIPE_MODE,
-} from '../../catalog/env-vars';
+import { ENV_ECS_CLUSTER, ENV_ECS_SERVICE, ENV_EXTERNAL_SECRET_NAME, ENV_FLEAPO_ENVIRONMENT } from '../../catalog/env-vars';
 import { SECRETS, type ExternalSecretName } from '../../catalog/secrets';
+import { issuerSettingsEnvironment } from '../../lambda/issuers';
 import { grantSecretTagging } from './environment-secrets';
 import { RotationFunction } from './rotation-function';
 import { attachOnDemandRotation } from './rotation-schedule';
@@ -51,9 +45,8 @@ export class ExternalSecretRotation extends Construct {
       functionName: rotationFunctionName(env, kind),
       description: `Rotates fleapo/${env}/${kind} to the staged value and rolls the ${env} service`,
       environment: {
-        [ENV_EXTERNAL_SECRET_KIND]: kind,
-        [ENV_STRIPE_MODE]: props.externalServices.stripeMode,
-        [ENV_POSTHOG_API_HOST]: props.externalServices.posthogApiHost,
+        [ENV_EXTERNAL_SECRET_NAME]: props.name,
+        ...issuerSettingsEnvironment(props.externalServices),
         [ENV_ECS_CLUSTER]: props.service.cluster.clusterArn,
         [ENV_ECS_SERVICE]: props.service.serviceArn,
         [ENV_FLEAPO_ENVIRONMENT]: env,

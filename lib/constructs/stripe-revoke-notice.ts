@@ -11,6 +11,7 @@ import {
   ENV_FLEAPO_ENVIRONMENT,
   ENV_NOTICE_SECRET_ARNS,
 } from '../../catalog/env-vars';
+import type { SecretName } from '../../catalog/secrets';
 import { TAG_REVOKE_NOTICE_VERSION } from '../../catalog/tags';
 import type { AppService } from './app-service';
 import { alertRuleName, type RotationAlerts } from './rotation-alerts';
@@ -23,8 +24,8 @@ export const REVOKE_NOTICE_RETRY_INTERVAL = Duration.minutes(15);
 export interface StripeRevokeNoticeProps {
   /** The environment's name, e.g. `prod`: in the function's and rules' names. */
   readonly environmentName: string;
-  /** The Stripe secrets whose old key is revoked by hand once their rollout completed. */
-  readonly secrets: secretsmanager.ISecret[];
+  /** The secrets whose old key is revoked by hand once their rollout completed, by catalog name (the catalog's `revokeNotice`). */
+  readonly secrets: Partial<Record<SecretName, secretsmanager.ISecret>>;
   /** The service whose deployments carry new values. */
   readonly service: AppService;
   /** The environment's alerts: the notice publishes to their topic. */
@@ -46,12 +47,14 @@ export class StripeRevokeNotice extends Construct {
   constructor(scope: Construct, id: string, props: StripeRevokeNoticeProps) {
     super(scope, id);
     const env = props.environmentName;
+    const watched = Object.entries(props.secrets).flatMap(([name, secret]) => (secret ? [{ name, secret }] : []));
+    const secretArns = watched.map(({ secret }) => secret.secretArn);
     this.function = new RotationFunction(this, 'Notice', {
       handler: 'stripe-revoke-notice',
       functionName: `fleapo-${env}-stripe-revoke-notice`,
       description: `Tells the ${env} alert topic when an old Stripe key may be revoked`,
       environment: {
-        [ENV_NOTICE_SECRET_ARNS]: props.secrets.map((s) => s.secretArn).join(','),
+        [ENV_NOTICE_SECRET_ARNS]: watched.map(({ name, secret }) => `${name}=${secret.secretArn}`).join(','),
         [ENV_ALERT_TOPIC_ARN]: props.alerts.topic.topicArn,
         [ENV_ECS_CLUSTER]: props.service.cluster.clusterArn,
         [ENV_ECS_SERVICE]: props.service.serviceArn,
@@ -64,12 +67,12 @@ export class StripeRevokeNotice extends Construct {
     iam.Grant.addToPrincipal({
       grantee: this.function,
       actions: ['secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds'],
-      resourceArns: props.secrets.map((s) => s.secretArn),
+      resourceArns: secretArns,
     });
     iam.Grant.addToPrincipal({
       grantee: this.function,
       actions: ['secretsmanager:TagResource'],
-      resourceArns: props.secrets.map((s) => s.secretArn),
+      resourceArns: secretArns,
       conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG_REVOKE_NOTICE_VERSION] } },
     });
     props.service.grantRolloutReads(this.function);
