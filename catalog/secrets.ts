@@ -111,42 +111,50 @@ export type ExternalSecretKind = Catalog[ExternalSecretName]['suffix'];
 /** The issuers of the shipped catalog: each has its file under `lambda/issuers/` and its entry in the registry there. */
 export type IssuerId = IssuerIdOf<Catalog>;
 
+/**
+ * The catalog's lists and lookups for any catalog: the shipped one below, or a test's own with a sixth secret
+ * (test/infra/sixth-issuer-app.test.ts puts one in place of this module's catalog).
+ */
+export function deriveCatalog(secrets: Readonly<Record<string, SecretEntry>>) {
+  const names = Object.keys(secrets);
+  const issuerCreated = (name: string) => secrets[name].origin === 'issuer-created';
+  const external = names.filter(issuerCreated);
+  return {
+    SECRET_NAMES: names,
+    EXTERNAL_SECRET_NAMES: external,
+    EXTERNAL_SECRET_KINDS: external.map((name) => secrets[name].suffix),
+    REVOKE_NOTICE_SECRET_NAMES: names.filter((name) => {
+      const entry = secrets[name];
+      return entry.origin === 'issuer-created' && entry.revokeNotice === true;
+    }),
+    MANAGED_SECRET_NAMES_AND_ALIASES: names.flatMap((name) => [name, ...(secrets[name].aliases ?? [])]),
+    secretSuffix: (name: string) => secrets[name].suffix,
+    secretPath: (secretPrefix: string, name: string) => `${secretPrefix}/${secrets[name].suffix}`,
+    isExternalSecretName: issuerCreated,
+  };
+}
+
+const shipped = deriveCatalog(SECRETS);
+
 /** Every secret name, in catalog order. */
-export const SECRET_NAMES = Object.keys(SECRETS) as SecretName[];
+export const SECRET_NAMES = shipped.SECRET_NAMES as SecretName[];
 
 /** The issuer-created secrets, in catalog order. */
-export const EXTERNAL_SECRET_NAMES = SECRET_NAMES.filter((name): name is ExternalSecretName => SECRETS[name].origin === 'issuer-created');
+export const EXTERNAL_SECRET_NAMES = shipped.EXTERNAL_SECRET_NAMES as ExternalSecretName[];
 
 /** The kinds of the issuer-created secrets, in catalog order. */
-export const EXTERNAL_SECRET_KINDS: readonly ExternalSecretKind[] = EXTERNAL_SECRET_NAMES.map((name) => SECRETS[name].suffix);
+export const EXTERNAL_SECRET_KINDS = shipped.EXTERNAL_SECRET_KINDS as readonly ExternalSecretKind[];
 
 /** The secret's name below the environment prefix. */
-export function secretSuffix(name: SecretName): string {
-  return SECRETS[name].suffix;
-}
+export const secretSuffix: (name: SecretName) => string = shipped.secretSuffix;
 
 /** `<secretPrefix>/<suffix>`: the secret's name in Secrets Manager. */
-export function secretPath(secretPrefix: string, name: SecretName): string {
-  return `${secretPrefix}/${SECRETS[name].suffix}`;
-}
+export const secretPath: (secretPrefix: string, name: SecretName) => string = shipped.secretPath;
 
-export function isExternalSecretName(name: SecretName): name is ExternalSecretName {
-  return SECRETS[name].origin === 'issuer-created';
-}
-
-/** Whether `value` is the name of one of the issuer-created secrets (e.g. an environment variable's value). */
-export function isExternalSecretNameText(value: unknown): value is ExternalSecretName {
-  return typeof value === 'string' && (EXTERNAL_SECRET_NAMES as readonly string[]).includes(value);
-}
+export const isExternalSecretName = shipped.isExternalSecretName as (name: SecretName) => name is ExternalSecretName;
 
 /** The secrets whose old value the operator revokes at the issuer once the revoke notice says so, in catalog order. */
-export const REVOKE_NOTICE_SECRET_NAMES: readonly SecretName[] = SECRET_NAMES.filter((name) => {
-  const entry: SecretEntry = SECRETS[name];
-  return entry.origin === 'issuer-created' && entry.revokeNotice === true;
-});
+export const REVOKE_NOTICE_SECRET_NAMES = shipped.REVOKE_NOTICE_SECRET_NAMES as readonly SecretName[];
 
 /** Every name the guardrails count as a managed secret's: each secret's variable and its aliases. */
-export const MANAGED_SECRET_NAMES_AND_ALIASES: readonly string[] = SECRET_NAMES.flatMap((name) => {
-  const entry: SecretEntry = SECRETS[name];
-  return [name, ...(entry.aliases ?? [])];
-});
+export const MANAGED_SECRET_NAMES_AND_ALIASES: readonly string[] = shipped.MANAGED_SECRET_NAMES_AND_ALIASES;

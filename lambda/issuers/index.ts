@@ -1,27 +1,13 @@
 /**
- * The issuer registry: one entry per issuer the catalog (catalog/secrets.ts) names, each from its own file here.
- * `satisfies IssuerRegistry<typeof SECRETS>` makes a catalog entry with a new issuer id, or a new secret of an
- * existing issuer, a compile error until that issuer's file describes it.
- *
- * The lookups take an {@link IssuerBook} (a catalog and its registry): the shipped one by default, a test's own to
- * prove that a sixth issuer needs nothing else (test/lambda/sixth-issuer.test.ts).
+ * The issuer registry's lookups. The registry (`registry.ts`) has one entry per issuer the catalog (catalog/secrets.ts)
+ * names, each from its own file here. The lookups take an {@link IssuerBook} (a catalog and its registry): the shipped
+ * one by default, a test's own to prove that a sixth issuer needs nothing else (test/lambda/sixth-issuer.test.ts).
  */
-import { SECRETS, type ExternalSecretName, type SecretEntry } from '../../catalog/secrets';
-import type { FormContext, IssuedSecret, Issuer, IssuerRegistry, SecretValuePattern } from './issuer';
-import { posthog } from './posthog';
-import { stripe } from './stripe';
+import type { ExternalSecretName } from '../../catalog/secrets';
+import type { FormContext, IssuedSecret, Issuer, SecretValuePattern } from './issuer';
+import { SHIPPED_ISSUERS, type IssuerBook } from './registry';
 
-/** Every issuer, in the order their values are classified and listed. */
-export const ISSUERS = { stripe, posthog } satisfies IssuerRegistry<typeof SECRETS>;
-
-/** A catalog and the registry of its issuers. */
-export interface IssuerBook {
-  readonly secrets: Readonly<Record<string, SecretEntry>>;
-  readonly issuers: Readonly<Record<string, Issuer>>;
-}
-
-/** The shipped catalog and registry. */
-export const SHIPPED_ISSUERS: IssuerBook = { secrets: SECRETS, issuers: ISSUERS };
+export { ISSUERS, SHIPPED_ISSUERS, type IssuerBook } from './registry';
 
 /** An issuer-created secret of a catalog with its issuer's entry: found by the secret's catalog name, never by its suffix. */
 export interface IssuedSecretRef {
@@ -65,6 +51,11 @@ export function listInWords(words: readonly string[], joiner: 'or' | 'and' = 'or
 /** The issuers' names, in registry order: `Stripe`, `PostHog`. */
 export function issuerNames(book: IssuerBook = SHIPPED_ISSUERS): string[] {
   return Object.values(book.issuers).map((issuer) => issuer.name);
+}
+
+/** Every documented prefix of the issuers' values (`sk_live_`, `whsec_`, `phc_`...), in registry order. */
+export function valuePrefixes(book: IssuerBook = SHIPPED_ISSUERS): string[] {
+  return Object.values(book.issuers).flatMap((issuer) => issuer.prefixes.map((p) => p.prefix));
 }
 
 /** The first documented prefix `value` starts with, and whose it is. */

@@ -93,8 +93,10 @@ export interface IssuedSecret {
   readonly dashboard: string;
   /** How to revoke the old value: required by the registry when the catalog entry asks for the revoke notice. */
   readonly revoke?: RevokeText;
-  /** The operator CLI's last line for this secret. */
+  /** The operator CLI's texts for this secret. */
   readonly operator: {
+    /** The forms a new value takes, in `stage --help`'s list: `whsec_`, or `sk_live_/rk_live_ in a live environment, ...`. */
+    readonly formHint: string;
     /** After the rollout with the new value completed: what may be done with the old one. */
     readonly rolledOut: string;
     /** When a run stopped before that (`what`: "Rotation not complete"; `step`: where it stopped): never a revoke instruction. */

@@ -73,6 +73,7 @@ export const posthog = {
       checkedLog: 'PostHog accepted the project token',
       dashboard: 'https://us.posthog.com/settings/project#variables',
       operator: {
+        formHint: 'phc_',
         rolledOut:
           'Rollout complete: the service now sends with the new PostHog project token. Nothing is left to revoke: resetting the project token in PostHog invalidated the old one at once (the audit log was dark from the reset until this rollout).',
         notComplete: (what, step) => `${what} (step ${step}): do NOT revoke anything yet; tasks may still run with the old PostHog token.`,

@@ -132,6 +132,7 @@ export const stripe = {
       dashboard: 'https://dashboard.stripe.com/apikeys',
       revoke: { how: 'in the Stripe Dashboard (Developers > API keys: expire the old key)' },
       operator: {
+        formHint: 'sk_live_/rk_live_ in a live environment, sk_test_/rk_test_ in a test one',
         rolledOut:
           "Rollout complete: now revoke the old key in the Stripe Dashboard (Developers > API keys: expire the old key now instead of waiting for the roll's overlap to end).",
         notComplete: notRevokedYet,
@@ -150,6 +151,7 @@ export const stripe = {
       dashboard: 'https://dashboard.stripe.com/webhooks',
       revoke: { how: "in the Stripe Dashboard (Developers > Webhooks > the endpoint > signing secret: end the old secret's overlap)" },
       operator: {
+        formHint: 'whsec_',
         rolledOut:
           "Rollout complete: now revoke the old key in the Stripe Dashboard (Developers > Webhooks > the endpoint > signing secret: end the old secret's overlap now).",
         notComplete: notRevokedYet,

@@ -28,7 +28,7 @@ import { safeCommanderMessage } from './safe-errors';
 import packageJson from '../../package.json';
 import { STAGED_LABEL } from '../../catalog/labels';
 import { EXTERNAL_SECRET_NAMES, SECRET_NAMES, SECRETS, type SecretName } from '../../catalog/secrets';
-import { issuerNames, listInWords } from '../../lambda/issuers';
+import { issuedSecret, issuerNames, listInWords } from '../../lambda/issuers';
 
 /** How a `<secret>` argument may be written: the catalog's names, or their path suffixes. */
 const secretsArgument = (names: readonly SecretName[]) => `${names.join(' | ')} (or ${SECRETS[names[0]].suffix}, ...)`;
@@ -250,7 +250,8 @@ line to its debug log (~/.npm/_logs), a key pasted by mistake included.`,
   )
     .addHelpText(
       'after',
-      '\nThe value is read from stdin: typed without echo at the prompt, or piped. Its form is checked for the secret and the\nenvironment (sk_live_/rk_live_ in a live environment, sk_test_/rk_test_ in a test one, whsec_, phc_) before anything is written.',
+      '\nThe value is read from stdin: typed without echo at the prompt, or piped. Its form is checked for the secret and the\n' +
+        `environment (${EXTERNAL_SECRET_NAMES.map((name) => issuedSecret(name).secret.operator.formHint).join(', ')}) before anything is written.`,
     )
     .action(async (secretArg: string, opts: CommonOptions & WaitFlags) => {
       const name = secretNameArgument(secretArg);
