@@ -9,9 +9,9 @@ import { ENV_FLEAPO_ENVIRONMENT, ENV_SECRET_ARN } from '../catalog/env-vars';
 import { withLambdaContext } from './observability/lambda-context';
 import { optionalEnv, readDatabaseSettings, readEcsTarget, requireEnv } from './config/env';
 import { ecsClient, secretsManagerClient } from './rotation/aws-clients';
-import { SecretStore } from './rotation/secret-store';
+import { SecretStore } from '../runtime/secret-store';
 import { retireOldRoleWithResult, type RetirementResult } from './retirement/role-retirement';
-import { parseRetirementTrigger } from './retirement/retirement-trigger';
+import { parseRetirementTrigger } from '../runtime/retirement-trigger';
 
 export const handler = withLambdaContext(async (event: unknown): Promise<RetirementResult> =>
   retireOldRoleWithResult(parseRetirementTrigger(event), {

@@ -8,9 +8,9 @@ import { ENV_ALERT_TOPIC_ARN, ENV_FLEAPO_ENVIRONMENT, ENV_NOTICE_SECRET_ARNS } f
 import { withLambdaContext } from './observability/lambda-context';
 import { optionalEnv, readEcsTarget, requireEnv } from './config/env';
 import { announceRevocableKeys } from './external/revoke-notice';
-import { parseRetirementTrigger } from './retirement/retirement-trigger';
+import { parseRetirementTrigger } from '../runtime/retirement-trigger';
 import { ecsClient, secretsManagerClient } from './rotation/aws-clients';
-import { SecretStore } from './rotation/secret-store';
+import { SecretStore } from '../runtime/secret-store';
 
 let sns: SNSClient | undefined;
 

@@ -3,10 +3,10 @@ import { withLambdaContext } from '../observability/lambda-context';
 import { logger } from '../observability/logger';
 import { secretsManagerClient } from './aws-clients';
 import { REFUSAL_TAG_KEYS, TAG_PENDING, TAG_REFUSAL, TAG_REFUSAL_FINAL, TAG_REFUSED_AT, TAG_REFUSED_VERSION } from '../../catalog/tags';
-import { isFinalRefusal, RotationRefusal } from './rotation-refusal';
+import { isFinalRefusal, RotationRefusal } from '../../runtime/rotation-refusal';
 import { isRotationsOwnPending, pendingMarkerTag } from './pending-marker';
-import { toTagValue } from './rollout-tags';
-import { AWSCURRENT, AWSPENDING, SecretDescription, SecretStore, versionWithStage } from './secret-store';
+import { toTagValue } from '../../runtime/rollout-tags';
+import { AWSCURRENT, AWSPENDING, SecretDescription, SecretStore, versionWithStage } from '../../runtime/secret-store';
 
 /** What a playbook's hooks get to know about the rotation in progress. */
 export interface RotationContext {
