@@ -336,7 +336,8 @@ describe('every documented fleapo-secrets command runs against the AWS doubles',
 
   test('the docs give a good number of commands to run, and every command of the CLI among them', () => {
     expect(runnables.length).toBeGreaterThan(20);
-    const run = new Set(runnables.map((r) => commandOf(r.args)));
+    // Each command of the CLI has an example beyond its --help (`<command> --help` alone would name them all).
+    const run = new Set(runnables.filter((r) => !r.args.includes('--help')).map((r) => commandOf(r.args)));
     for (const command of CLI.keys()) expect([command, run.has(command)]).toEqual([command, true]);
     // Those with a new key on stdin are among them.
     expect(runnables.some((r) => commandOf(r.args) === 'stage')).toBe(true);
