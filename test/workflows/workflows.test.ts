@@ -171,19 +171,19 @@ describe('publish-plugin.yml', () => {
     });
   };
 
-  test('runs on a better-auth-secret-ring-v* tag or by hand, with contents: read and id-token: write only', () => {
+  test('runs on a better-auth-secret-ring-v* tag or by hand, with contents: read and packages: write only', () => {
     expect(wf.on).toEqual({ push: { tags: ['better-auth-secret-ring-v*'] }, workflow_dispatch: null });
     expect(wf.permissions).toEqual({ contents: 'read' });
-    expect(job.permissions).toEqual({ contents: 'read', 'id-token': 'write' });
+    expect(job.permissions).toEqual({ contents: 'read', packages: 'write' });
     expect(job['runs-on']).toBe('ubuntu-latest');
-    // The npm token is a secret of the `npm` environment, given to the publish step only.
-    expect(job.environment).toBe('npm');
+    // The job's token, in an environment the repository restricts to the release tags, given to the publish step only.
+    expect(job.environment).toBe('plugin-release');
     expect(JSON.stringify(steps.filter((s) => !/npm publish/.test(s.run ?? '')))).not.toContain('secrets.');
   });
 
-  test('Node 24 from .nvmrc, with the npm registry for the token', () => {
+  test("Node 24 from .nvmrc, with GitHub Packages' npm registry for the @fleapo scope", () => {
     const setup = steps.find((s) => s.uses?.startsWith('actions/setup-node@'))!;
-    expect(setup.with).toEqual({ 'node-version-file': '.nvmrc', 'registry-url': 'https://registry.npmjs.org' });
+    expect(setup.with).toEqual({ 'node-version-file': '.nvmrc', 'registry-url': 'https://npm.pkg.github.com', scope: '@fleapo' });
     expect(fs.readFileSync(path.join(ROOT, '.nvmrc'), 'utf8').trim()).toBe('24');
   });
 
@@ -200,7 +200,7 @@ describe('publish-plugin.yml', () => {
     expect(check('tag', `v${pkg.version}`).status).not.toBe(0);
   });
 
-  test('npm ci, build, then the package tests (the packed tarball included), and only then npm publish --provenance --access public', () => {
+  test('npm ci, build, then the package tests (the packed tarball included), and only then npm publish', () => {
     const version = indexOf(/GITHUB_REF_NAME/);
     const ci = indexOf(/^npm ci\b/);
     const build = indexOf(new RegExp(`npm run build --prefix ${PACKAGE_DIR}$`));
@@ -213,21 +213,22 @@ describe('publish-plugin.yml', () => {
     const pattern = /npx jest (\S+)/.exec(steps[tests].run!)![1];
     expect(new RegExp(pattern).test(`${PACKAGE_DIR}/test/packed-package.test.ts`)).toBe(true);
     expect(steps[publish]['working-directory']).toBe(PACKAGE_DIR);
-    expect(steps[publish].run!.trim().split('\n')).toEqual(['set +x', 'npm publish --provenance --access public']);
-    expect(steps[publish].env).toEqual({ NODE_AUTH_TOKEN: '${{ secrets.NPM_TOKEN }}' });
+    expect(steps[publish].run!.trim().split('\n')).toEqual(['set +x', 'npm publish']);
+    expect(steps[publish].env).toEqual({ NODE_AUTH_TOKEN: '${{ secrets.GITHUB_TOKEN }}' });
     // No step after the publish, and no dependency cache in a release build.
     expect(publish).toBe(steps.length - 1);
     expect(JSON.stringify(steps)).not.toContain('cache');
   });
 
-  test('the package is publishable: not private, built files only, public on the npm registry with provenance', () => {
+  test('the package is publishable: not private to npm, built files only, to GitHub Packages (UNLICENSED: never the public registry)', () => {
     expect(pkg.private).toBeUndefined();
     expect(pkg.name).toBe('@fleapo/better-auth-secret-ring');
     expect(pkg.version).toMatch(/^\d+\.\d+\.\d+$/);
     expect(pkg.files).toEqual(['dist', 'CHANGELOG.md']);
     expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
-    expect(pkg.publishConfig).toEqual({ registry: 'https://registry.npmjs.org/', access: 'public', provenance: true });
-    // Provenance is checked against this repository.
+    expect(pkg.publishConfig).toEqual({ registry: 'https://npm.pkg.github.com/' });
+    expect(pkg.license).toBe('UNLICENSED');
+    // GitHub Packages links the package to this repository.
     expect(pkg.repository).toMatchObject({ url: 'git+https://github.com/fleapo/fleapo-secrets.git', directory: PACKAGE_DIR });
   });
 });
