@@ -43,7 +43,7 @@ export const ENV_FLEAPO_ENVIRONMENT = 'FLEAPO_ENVIRONMENT';
 /**
  * Which issuer-created secret the external-secret rotation function rotates: its catalog name (catalog/secrets.ts),
  * e.g. `STRIPE_SECRET_KEY`. The issuers' own settings (STRIPE_MODE, POSTHOG_API_HOST, ...) are each issuer's, in
- * lambda/issuers/<issuer>.ts.
+ * runtime/issuers/<issuer>.ts.
  */
 export const ENV_EXTERNAL_SECRET_NAME = 'EXTERNAL_SECRET_NAME';
 

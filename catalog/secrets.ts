@@ -4,7 +4,7 @@
  * Adding a secret is one entry here (and whatever its playbook needs): every `Record<SecretName, ...>` map and every
  * exhaustive `switch` over a {@link SecretName} or {@link Playbook} then fails to compile until it handles the new
  * entry, which names each other place to touch. An issuer-created secret names its issuer: the issuer registry
- * (`lambda/issuers/`) then fails to compile until that issuer's file describes the secret.
+ * (`runtime/issuers/`) then fails to compile until that issuer's file describes the secret.
  */
 
 /** Where a secret's first and later values come from. */
@@ -35,11 +35,11 @@ export interface GeneratedSecretEntry extends SecretEntryBase {
   readonly origin: 'generated';
 }
 
-/** A secret a person creates at its issuer; everything about the issuer is its file under `lambda/issuers/`. */
+/** A secret a person creates at its issuer; everything about the issuer is its file under `runtime/issuers/`. */
 export interface IssuerCreatedSecretEntry extends SecretEntryBase {
   readonly origin: 'issuer-created';
   /**
-   * The issuer's id: its entry in the issuer registry (`lambda/issuers/index.ts`), which then fails to compile until
+   * The issuer's id: its entry in the issuer registry (`runtime/issuers/registry.ts`), which then fails to compile until
    * the issuer's file describes this secret (form, live check, texts).
    */
   readonly issuer: string;
@@ -108,7 +108,7 @@ export type ExternalSecretName = { [N in SecretName]: Catalog[N]['origin'] exten
 /** The suffix of an issuer-created secret (in its rotation function's name and in the CLI's messages). */
 export type ExternalSecretKind = Catalog[ExternalSecretName]['suffix'];
 
-/** The issuers of the shipped catalog: each has its file under `lambda/issuers/` and its entry in the registry there. */
+/** The issuers of the shipped catalog: each has its file under `runtime/issuers/` and its entry in the registry there. */
 export type IssuerId = IssuerIdOf<Catalog>;
 
 /**

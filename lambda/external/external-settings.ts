@@ -7,7 +7,7 @@ import {
   type IssuedSecretRef,
   type IssuerBook,
   type IssuerSetting,
-} from '../issuers';
+} from '../../runtime/issuers';
 
 /** The external-secret rotation function's configuration (no ECS part: see readEcsTarget). */
 export interface ExternalSecretSettings {

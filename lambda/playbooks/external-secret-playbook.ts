@@ -1,14 +1,14 @@
 import { readEcsTarget } from '../config/env';
 import { ExternalSecretSettings, readExternalSecretSettings } from '../external/external-settings';
-import { externalSecretFormProblem, SHIPPED_ISSUERS, type IssuerBook } from '../issuers';
+import { externalSecretFormProblem, SHIPPED_ISSUERS, type IssuerBook } from '../../runtime/issuers';
 import { STAGED_LABEL } from '../../catalog/labels';
-import { removeStagedLabel, stagedVersionId } from '../external/staging';
+import { removeStagedLabel, stagedVersionId } from '../../runtime/staging';
 import { logger } from '../observability/logger';
 import { ecsClient, secretsManagerClient } from '../rotation/aws-clients';
 import { rollServiceOnce } from '../rotation/ecs-rollout';
 import type { RotationContext, RotationPlaybook } from '../rotation/rotation-engine';
-import { RotationRefusal } from '../rotation/rotation-refusal';
-import { AWSCURRENT } from '../rotation/secret-store';
+import { RotationRefusal } from '../../runtime/rotation-refusal';
+import { AWSCURRENT } from '../../runtime/secret-store';
 
 function refuseBadForm(settings: ExternalSecretSettings, book: IssuerBook, value: string, secretId: string, what: string): void {
   const { name, suffix } = settings.secret;

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { valuePrefixes } from '../../lambda/issuers';
+import { valuePrefixes } from '../../runtime/issuers';
 
 /** The CLI's exit codes (docs/operator-cli.md and `--help`). */
 export const EXIT = {

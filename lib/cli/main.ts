@@ -28,7 +28,7 @@ import { safeCommanderMessage } from './safe-errors';
 import packageJson from '../../package.json';
 import { STAGED_LABEL } from '../../catalog/labels';
 import { EXTERNAL_SECRET_NAMES, SECRET_NAMES, SECRETS, type SecretName } from '../../catalog/secrets';
-import { issuedSecret, issuerNames, listInWords } from '../../lambda/issuers';
+import { issuedSecret, issuerNames, listInWords } from '../../runtime/issuers';
 
 /** How a `<secret>` argument may be written: the catalog's names, or their path suffixes. */
 const secretsArgument = (names: readonly SecretName[]) => `${names.join(' | ')} (or ${SECRETS[names[0]].suffix}, ...)`;

@@ -1,5 +1,5 @@
 import { isExternalSecretName, SECRET_NAMES, SECRETS, secretPath, type ExternalSecretKind, type SecretName } from '../../catalog/secrets';
-import { configuredMode } from '../../lambda/issuers';
+import { configuredMode } from '../../runtime/issuers';
 import type { EnvironmentConfig, FleapoConfig } from '../config/environment-config';
 import { editDistance } from '../config/suggest';
 

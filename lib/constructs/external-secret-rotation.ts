@@ -6,7 +6,7 @@ import type { ExternalServicesConfig } from '../config/environment-config';
 import { ROTATION_TAG_KEYS } from '../../catalog/tags';
 import { ENV_ECS_CLUSTER, ENV_ECS_SERVICE, ENV_EXTERNAL_SECRET_NAME, ENV_FLEAPO_ENVIRONMENT } from '../../catalog/env-vars';
 import { SECRETS, type ExternalSecretName } from '../../catalog/secrets';
-import { issuerSettingsEnvironment } from '../../lambda/issuers';
+import { issuerSettingsEnvironment } from '../../runtime/issuers';
 import { grantSecretTagging } from './environment-secrets';
 import { RotationFunction } from './rotation-function';
 import { attachOnDemandRotation } from './rotation-schedule';

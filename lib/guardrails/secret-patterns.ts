@@ -8,7 +8,7 @@
  */
 
 import { MANAGED_SECRET_NAMES_AND_ALIASES } from '../../catalog/secrets';
-import { issuerValuePatterns, type SecretValuePattern } from '../../lambda/issuers';
+import { issuerValuePatterns, type SecretValuePattern } from '../../runtime/issuers';
 
 export type { SecretValuePattern };
 
@@ -105,7 +105,7 @@ const OTHER_SECRET_VALUE_PATTERNS: readonly SecretValuePattern[] = [
 ];
 
 /**
- * The value patterns for a registry of issuers: each issuer's own (its file in lambda/issuers/, in registry order),
+ * The value patterns for a registry of issuers: each issuer's own (its file in runtime/issuers/, in registry order),
  * then the others above. Each needs a real-looking body after the prefix, so the placeholders of `.env.example`
  * (`sk_test_...`, `whsec_...`) do not match.
  */

@@ -25,8 +25,8 @@ jest.mock('../../catalog/secrets', () => {
   const SECRETS = { ...actual.SECRETS, ...SIXTH_CATALOG_LINE };
   return { ...actual, SECRETS, ...actual.deriveCatalog(SECRETS) };
 });
-jest.mock('../../lambda/issuers/registry', () => {
-  const actual = jest.requireActual('../../lambda/issuers/registry');
+jest.mock('../../runtime/issuers/registry', () => {
+  const actual = jest.requireActual('../../runtime/issuers/registry');
   const { resend } = jest.requireActual('../fixtures/sixth-issuer/resend');
   const ISSUERS = { ...actual.ISSUERS, resend };
   return { ...actual, ISSUERS, SHIPPED_ISSUERS: { secrets: actual.SHIPPED_ISSUERS.secrets, issuers: ISSUERS } };

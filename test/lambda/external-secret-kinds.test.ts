@@ -1,5 +1,5 @@
-import { externalSecretFormProblem } from '../../lambda/issuers';
-import { isRestrictedStripeKey } from '../../lambda/issuers/stripe';
+import { externalSecretFormProblem } from '../../runtime/issuers';
+import { isRestrictedStripeKey } from '../../runtime/issuers/stripe';
 import { fakeExternal } from '../support/external-fakes';
 
 /** The form check shared by the rotation function and the CLI. Messages never contain the value. */

@@ -14,12 +14,12 @@ import {
   issuerValuePatterns,
   type Issuer,
   type IssuerRegistry,
-} from '../../lambda/issuers';
+} from '../../runtime/issuers';
 import { createExternalSecretPlaybook } from '../../lambda/playbooks/external-secret-playbook';
 import { ecsClient } from '../../lambda/rotation/aws-clients';
 import { createRotationHandler } from '../../lambda/rotation/rotation-engine';
-import { SecretStore } from '../../lambda/rotation/secret-store';
-import { parseRetirementTrigger } from '../../lambda/retirement/retirement-trigger';
+import { SecretStore } from '../../runtime/secret-store';
+import { parseRetirementTrigger } from '../../runtime/retirement-trigger';
 import { externalServicesSchema } from '../../lib/config/schema';
 import { findSecretValue, secretValuePatterns } from '../../lib/guardrails/secret-patterns';
 import { deploymentEvent, invoker } from '../support/events';

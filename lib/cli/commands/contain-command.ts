@@ -8,7 +8,7 @@ import { containExitCode, containReportJson, renderContainReport } from '../cont
 import { readHidden, readPiped } from '../read-value';
 import { findEnvironment, secretNameArgument, secretTarget, UsageError } from '../targets';
 import { runContain, type ContainOptions } from './contain';
-import { issuerNames } from '../../../lambda/issuers';
+import { issuerNames } from '../../../runtime/issuers';
 
 /** `--timeout` of `contain` when not given: the rotations, one rollout and the retirement, as `rotate` (seconds). */
 export const CONTAIN_TIMEOUT_SECONDS = 1800;

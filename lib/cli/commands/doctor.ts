@@ -3,7 +3,7 @@ import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { GetRoleCommand, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { SECRETS } from '../../../catalog/secrets';
-import { taskDefinitionFamily } from '../../../lambda/rotation/ecs-rollout';
+import { taskDefinitionFamily } from '../../../runtime/ecs-service';
 import { retirementFunctionName, rotationFunctionName, taskFamilyName } from '../../config/deploy-names';
 import type { EnvironmentConfig } from '../../config/environment-config';
 import { awsProblem, type CliClients } from '../aws';
