@@ -6,12 +6,12 @@ import { ENV_ECS_CLUSTER, ENV_ECS_SERVICE, ENV_FLEAPO_ENVIRONMENT } from '../../
 import { grantSecretTagging } from './environment-secrets';
 import { RotationFunction } from './rotation-function';
 import { scheduleRotation, type RotationTiming } from './rotation-schedule';
-import { rotationFunctionName } from '../config/deploy-names';
+import type { ResourceNames } from '../config/resource-names';
 
 /** Props of {@link AuthSecretRotation}. */
 export interface AuthSecretRotationProps {
-  /** The environment's name, e.g. `prod`: in the function's name, and what the handler checks its events against. */
-  readonly environmentName: string;
+  /** The environment's names (its name is what the handler checks its events against). */
+  readonly names: ResourceNames;
   /** When the key ring rotates (cron or rate, and a window). It never rotates on deploy. */
   readonly schedule: Omit<RotationTiming, 'rotateImmediatelyOnUpdate'>;
   /** The environment's AUTH_SECRET. */
@@ -34,11 +34,12 @@ export class AuthSecretRotation extends Construct {
 
   constructor(scope: Construct, id: string, props: AuthSecretRotationProps) {
     super(scope, id);
-    const env = props.environmentName;
+    const names = props.names;
+    const env = names.environmentName;
     this.function = new RotationFunction(this, 'Rotation', {
       handler: 'auth-secret-rotation',
-      functionName: rotationFunctionName(env, 'auth-secret'),
-      description: `Rotates fleapo/${env}/auth-secret and rolls the ${env} service`,
+      functionName: names.rotationFunction('AUTH_SECRET'),
+      description: `Rotates ${names.secret('AUTH_SECRET')} and rolls the ${env} service`,
       environment: {
         [ENV_ECS_CLUSTER]: props.service.cluster.clusterArn,
         [ENV_ECS_SERVICE]: props.service.serviceArn,

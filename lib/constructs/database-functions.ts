@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { DatabaseConfig } from '../config/environment-config';
+import type { ResourceNames } from '../config/resource-names';
 import {
   ENV_AWS_ENDPOINT_URL_ECS,
   ENV_AWS_ENDPOINT_URL_SECRETS_MANAGER,
@@ -21,8 +22,8 @@ import type { RotationFunctionProps } from './rotation-function';
 
 /** What the functions that reach the database (rotation, retirement) share. */
 export interface DatabaseFunctionsProps {
-  /** The environment's name, e.g. `prod`: in names, and what the handlers check their events against. */
-  readonly environmentName: string;
+  /** The environment's names (its name is what the handlers check their events against). */
+  readonly names: ResourceNames;
   /** The database: the functions trust its host, port, name and role from here, and log in with its master secret. */
   readonly database: DatabaseConfig;
   /** The service whose rollouts the functions follow. */
@@ -51,7 +52,7 @@ export function databaseFunctionEnvironment(props: DatabaseFunctionsProps): Reco
     [ENV_DB_NAME]: db.databaseName,
     [ENV_DB_APP_USER]: db.appUser,
     ...props.apiEndpoints,
-    [ENV_FLEAPO_ENVIRONMENT]: props.environmentName,
+    [ENV_FLEAPO_ENVIRONMENT]: props.names.environmentName,
     // Node.js 20+ Lambda runtimes load the RDS certificate authorities only when asked to.
     NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
   };

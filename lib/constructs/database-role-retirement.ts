@@ -10,9 +10,8 @@ import { TAG_RETIRED_DEPLOYMENT } from '../../catalog/tags';
 import { databaseFunctionEnvironment, grantMasterSecretRead, type DatabaseFunctionsProps } from './database-functions';
 import { grantSecretRead, grantSecretTagging } from './environment-secrets';
 import { OwnLogCount } from './own-log-count';
-import { alertAlarmName, alertRuleName } from './rotation-alerts';
 import { RotationFunction } from './rotation-function';
-import { retirementFunctionName } from '../config/deploy-names';
+import { lambdaLogGroupName } from '../config/resource-names';
 
 /** How often the retirement retries while an old role still has sessions. */
 export const RETIREMENT_RETRY_INTERVAL = Duration.minutes(15);
@@ -41,8 +40,9 @@ export class DatabaseRoleRetirement extends Construct {
 
   constructor(scope: Construct, id: string, props: DatabaseRoleRetirementProps) {
     super(scope, id);
-    const env = props.environmentName;
-    const functionName = retirementFunctionName(env);
+    const names = props.names;
+    const env = names.environmentName;
+    const functionName = names.retirementFunction;
     this.function = new RotationFunction(this, 'Retirement', {
       handler: 'database-role-retirement',
       functionName,
@@ -62,7 +62,7 @@ export class DatabaseRoleRetirement extends Construct {
     const retirement = this.function.function;
     const retire = new targets.LambdaFunction(retirement, { retryAttempts: 4, maxEventAge: Duration.hours(2) });
     new events.Rule(this, 'OnDeployment', {
-      ruleName: alertRuleName(env, 'database-role-retirement-on-deployment'),
+      ruleName: names.scoped('database-role-retirement-on-deployment'),
       description: `Deployments of the ${env} service: retire the previous database role when the rotation's rollout completed`,
       eventPattern: {
         source: ['aws.ecs'],
@@ -72,7 +72,7 @@ export class DatabaseRoleRetirement extends Construct {
       targets: [retire],
     });
     new events.Rule(this, 'RetryRetirement', {
-      ruleName: alertRuleName(env, 'database-role-retirement-retry'),
+      ruleName: names.scoped('database-role-retirement-retry'),
       description: `Retries a ${env} database role retirement still waiting for old sessions to end`,
       schedule: events.Schedule.rate(RETIREMENT_RETRY_INTERVAL),
       targets: [retire],
@@ -82,8 +82,8 @@ export class DatabaseRoleRetirement extends Construct {
     // write there, while any function of the account can log an EMF record for any namespace (see OwnLogCount).
     const metric = (metricName: string, name: string) =>
       new OwnLogCount(this, `${metricName}Count`, {
-        ruleName: alertRuleName(env, name),
-        logGroupNames: [`/aws/lambda/${functionName}`],
+        ruleName: names.scoped(name),
+        logGroupNames: [lambdaLogGroupName(functionName)],
         field: metricName,
       }).metric(RETIREMENT_RETRY_INTERVAL);
     const ticksPerAlarmWindow = RETIREMENT_BLOCKED_ALARM_AFTER.toMinutes() / RETIREMENT_RETRY_INTERVAL.toMinutes();
@@ -95,7 +95,7 @@ export class DatabaseRoleRetirement extends Construct {
       periods: Partial<cloudwatch.AlarmProps> = {},
     ) =>
       new cloudwatch.Alarm(this, id, {
-        alarmName: alertAlarmName(env, name),
+        alarmName: names.scoped(name),
         alarmDescription: `${description} See docs/operations.md, "When an alarm fires".`,
         metric: alarmMetric,
         threshold: 1,

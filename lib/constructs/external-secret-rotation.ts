@@ -16,17 +16,17 @@ import { SECRETS, type ExternalSecretName } from '../../catalog/secrets';
 import { grantSecretTagging } from './environment-secrets';
 import { RotationFunction } from './rotation-function';
 import { attachOnDemandRotation } from './rotation-schedule';
-import { rotationFunctionName } from '../config/deploy-names';
+import type { ResourceNames } from '../config/resource-names';
 
 /** Props of {@link ExternalSecretRotation}. */
 export interface ExternalSecretRotationProps {
-  /** The environment's name, e.g. `prod`: in the function's name, and what the handler checks its events against. */
-  readonly environmentName: string;
+  /** The environment's names (its name is what the handler checks its events against). */
+  readonly names: ResourceNames;
   /** Which Stripe keys this environment takes (live or test), and the PostHog API host a new key is checked against. */
   readonly externalServices: Pick<ExternalServicesConfig, 'stripeMode' | 'posthogApiHost'>;
   /** Which secret this is; the function checks new values as this kind. */
   readonly name: ExternalSecretName;
-  /** The secret (`fleapo/<env>/<suffix>`). */
+  /** The secret (`<secretPrefix>/<suffix>`). */
   readonly secret: secretsmanager.Secret;
   /** The service rolled after each rotation. */
   readonly service: AppService;
@@ -44,12 +44,13 @@ export class ExternalSecretRotation extends Construct {
 
   constructor(scope: Construct, id: string, props: ExternalSecretRotationProps) {
     super(scope, id);
-    const env = props.environmentName;
+    const names = props.names;
+    const env = names.environmentName;
     const kind = SECRETS[props.name].suffix;
     this.function = new RotationFunction(this, 'Rotation', {
       handler: 'external-secret-rotation',
-      functionName: rotationFunctionName(env, kind),
-      description: `Rotates fleapo/${env}/${kind} to the staged value and rolls the ${env} service`,
+      functionName: names.rotationFunction(props.name),
+      description: `Rotates ${names.secret(props.name)} to the staged value and rolls the ${env} service`,
       environment: {
         [ENV_EXTERNAL_SECRET_KIND]: kind,
         [ENV_STRIPE_MODE]: props.externalServices.stripeMode,

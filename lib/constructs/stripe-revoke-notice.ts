@@ -13,7 +13,8 @@ import {
 } from '../../catalog/env-vars';
 import { TAG_REVOKE_NOTICE_VERSION } from '../../catalog/tags';
 import type { AppService } from './app-service';
-import { alertRuleName, type RotationAlerts } from './rotation-alerts';
+import type { ResourceNames } from '../config/resource-names';
+import type { RotationAlerts } from './rotation-alerts';
 import { RotationFunction } from './rotation-function';
 
 /** How often the notice looks again when no completion event is coming (an old standalone task held it back). */
@@ -21,8 +22,8 @@ export const REVOKE_NOTICE_RETRY_INTERVAL = Duration.minutes(15);
 
 /** Props of {@link StripeRevokeNotice}. */
 export interface StripeRevokeNoticeProps {
-  /** The environment's name, e.g. `prod`: in the function's and rules' names. */
-  readonly environmentName: string;
+  /** The environment's names: the function's and the rules'. */
+  readonly names: ResourceNames;
   /** The Stripe secrets whose old key is revoked by hand once their rollout completed. */
   readonly secrets: secretsmanager.ISecret[];
   /** The service whose deployments carry new values. */
@@ -45,10 +46,11 @@ export class StripeRevokeNotice extends Construct {
 
   constructor(scope: Construct, id: string, props: StripeRevokeNoticeProps) {
     super(scope, id);
-    const env = props.environmentName;
+    const names = props.names;
+    const env = names.environmentName;
     this.function = new RotationFunction(this, 'Notice', {
       handler: 'stripe-revoke-notice',
-      functionName: `fleapo-${env}-stripe-revoke-notice`,
+      functionName: names.revokeNoticeFunction,
       description: `Tells the ${env} alert topic when an old Stripe key may be revoked`,
       environment: {
         [ENV_NOTICE_SECRET_ARNS]: props.secrets.map((s) => s.secretArn).join(','),
@@ -77,7 +79,7 @@ export class StripeRevokeNotice extends Construct {
 
     const announce = new targets.LambdaFunction(fn, { retryAttempts: 4, maxEventAge: Duration.hours(2) });
     new events.Rule(this, 'OnDeploymentCompleted', {
-      ruleName: alertRuleName(env, 'stripe-revoke-notice-on-deployment'),
+      ruleName: names.scoped('stripe-revoke-notice-on-deployment'),
       description: `Completed deployments of the ${env} service: announce an old Stripe key that may be revoked`,
       eventPattern: {
         source: ['aws.ecs'],
@@ -90,7 +92,7 @@ export class StripeRevokeNotice extends Construct {
     // A task from before the switch (a standalone job) can hold the announcement back past the last completion
     // event: the tick looks again once it has stopped.
     new events.Rule(this, 'Retry', {
-      ruleName: alertRuleName(env, 'stripe-revoke-notice-retry'),
+      ruleName: names.scoped('stripe-revoke-notice-retry'),
       description: `Announces an old ${env} Stripe key once the tasks that held it back have stopped`,
       schedule: events.Schedule.rate(REVOKE_NOTICE_RETRY_INTERVAL),
       targets: [announce],

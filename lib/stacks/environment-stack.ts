@@ -1,7 +1,6 @@
 import { Aspects, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { bootstrapRoleName, boundaryPolicyName } from '../config/deploy-names';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import {
@@ -21,6 +20,7 @@ import {
   TAG_REVOKE_NOTICE_VERSION,
 } from '../../catalog/tags';
 import type { EnvironmentConfig } from '../config/environment-config';
+import { resourceNames } from '../config/resource-names';
 import { AppService } from '../constructs/app-service';
 import { AuthSecretRotation } from '../constructs/auth-secret-rotation';
 import { DatabaseUrlRotation } from '../constructs/database-url-rotation';
@@ -59,8 +59,9 @@ export class EnvironmentStack extends Stack {
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id, props);
     const env = props.environment;
+    const names = resourceNames(env);
     // Every role of this stack carries the environment's boundary: the execution policy creates no role without it.
-    iam.PermissionsBoundary.of(this).apply(iam.ManagedPolicy.fromManagedPolicyName(this, 'Boundary', boundaryPolicyName(env)));
+    iam.PermissionsBoundary.of(this).apply(iam.ManagedPolicy.fromManagedPolicyName(this, 'Boundary', names.boundaryPolicy));
     // A secret's resource policy only with Secrets Manager's block of broad (public) access: the environment's deploy
     // policies refuse secretsmanager:PutResourcePolicy without it.
     Aspects.of(this).add({
@@ -81,12 +82,11 @@ export class EnvironmentStack extends Stack {
     });
 
     this.secrets = new EnvironmentSecrets(this, 'Secrets', {
-      environmentName: env.name,
-      secretPrefix: env.secretPrefix,
+      names,
       database: env.database,
     });
     this.app = new AppService(this, 'App', {
-      environmentName: env.name,
+      names,
       service: env.service,
       vpc,
       securityGroupIds: env.network.serviceSecurityGroupIds,
@@ -94,19 +94,18 @@ export class EnvironmentStack extends Stack {
     });
 
     this.alerts = new RotationAlerts(this, 'Alerts', {
-      environmentName: env.name,
-      secretPrefix: env.secretPrefix,
+      names,
       emails: env.alerts.emails,
       serviceArn: this.app.serviceArn,
     });
     this.authSecretRotation = new AuthSecretRotation(this, 'AuthSecretRotation', {
-      environmentName: env.name,
+      names,
       schedule: { scheduleExpression: env.rotation.authSecretSchedule, window: env.rotation.authSecretWindow },
       secret: this.secrets.secrets.AUTH_SECRET,
       service: this.app,
     });
     this.databaseUrlRotation = new DatabaseUrlRotation(this, 'DatabaseUrlRotation', {
-      environmentName: env.name,
+      names,
       database: env.database,
       rotationDays: env.rotation.databaseUrlRotationDays,
       secret: this.secrets.secrets.DATABASE_URL,
@@ -118,7 +117,7 @@ export class EnvironmentStack extends Stack {
     this.externalSecretRotations = EXTERNAL_SECRET_NAMES.map(
       (name) =>
         new ExternalSecretRotation(this, `${name}Rotation`, {
-          environmentName: env.name,
+          names,
           externalServices: env.externalServices,
           name,
           secret: this.secrets.secrets[name],
@@ -126,13 +125,12 @@ export class EnvironmentStack extends Stack {
         }),
     );
     new UnexpectedReaderAlarm(this, 'UnexpectedReader', {
-      environmentName: env.name,
-      secretPrefix: env.secretPrefix,
+      names,
       expectedRoleArns: expectedSecretPrincipals(env).map((p) => p.arn),
       alerts: this.alerts,
     });
     this.stripeRevokeNotice = new StripeRevokeNotice(this, 'StripeRevokeNotice', {
-      environmentName: env.name,
+      names,
       secrets: REVOKE_NOTICE_SECRET_NAMES.map((name) => this.secrets.secrets[name]),
       service: this.app,
       alerts: this.alerts,
@@ -144,7 +142,7 @@ export class EnvironmentStack extends Stack {
     >;
     if (env.operators) {
       this.operators = new OperatorRoles(this, 'Operators', {
-        environmentName: env.name,
+        names,
         trustedPrincipalArns: env.operators.trustedPrincipalArns,
         secrets: this.secrets,
         service: this.app,
@@ -161,7 +159,7 @@ export class EnvironmentStack extends Stack {
         SecretName,
         SecretAccess
       >,
-      deployerRoleArn: `arn:${this.partition}:iam::${env.account}:role/${bootstrapRoleName(env.cdkBootstrapQualifier, 'cfn-exec', env.account, env.region)}`,
+      deployerRoleArn: `arn:${this.partition}:iam::${env.account}:role/${names.bootstrapRole('cfn-exec')}`,
       breakGlassRoleArn: env.breakGlassRoleArn,
     });
   }
