@@ -2,10 +2,8 @@ import type { AppService } from './app-service';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ROTATION_TAG_KEYS, TAG_REKEYED_VERSION } from '../../catalog/tags';
-import { ENV_ECS_CLUSTER, ENV_ECS_SERVICE, ENV_FLEAPO_ENVIRONMENT } from '../../catalog/env-vars';
-import { grantSecretTagging } from './environment-secrets';
-import { RotationFunction } from './rotation-function';
-import { scheduleRotation, type RotationTiming } from './rotation-schedule';
+import type { RotationTiming } from './rotation-schedule';
+import { SecretFunction } from './secret-function';
 import type { ResourceNames } from '../config/resource-names';
 
 /** Props of {@link AuthSecretRotation}. */
@@ -30,27 +28,23 @@ export interface AuthSecretRotationProps {
  * the service, ListTasks and DescribeTasks in its cluster only.
  */
 export class AuthSecretRotation extends Construct {
-  public readonly function: RotationFunction;
+  public readonly function: SecretFunction;
 
   constructor(scope: Construct, id: string, props: AuthSecretRotationProps) {
     super(scope, id);
     const names = props.names;
     const env = names.environmentName;
-    this.function = new RotationFunction(this, 'Rotation', {
+    // Rolls the service after each rotation, records that rollout in the secret's tags, and reads its progress.
+    this.function = new SecretFunction(this, 'Rotation', {
       handler: 'auth-secret-rotation',
       functionName: names.rotationFunction('AUTH_SECRET'),
       description: `Rotates ${names.secret('AUTH_SECRET')} and rolls the ${env} service`,
-      environment: {
-        [ENV_ECS_CLUSTER]: props.service.cluster.clusterArn,
-        [ENV_ECS_SERVICE]: props.service.serviceArn,
-        [ENV_FLEAPO_ENVIRONMENT]: env,
-      },
+      names,
+      service: props.service,
+      use: { kind: 'rotation', secret: props.secret, timing: { ...props.schedule, rotateImmediatelyOnUpdate: false } },
+      tagKeys: [...ROTATION_TAG_KEYS, TAG_REKEYED_VERSION],
+      rollsService: true,
+      readsRollout: true,
     });
-
-    scheduleRotation(props.secret, this.function, { ...props.schedule, rotateImmediatelyOnUpdate: false });
-    // Rolls the service after each rotation, records that rollout in the secret's tags, and reads its progress.
-    grantSecretTagging([props.secret], this.function, [...ROTATION_TAG_KEYS, TAG_REKEYED_VERSION]);
-    props.service.grantForceNewDeployment(this.function);
-    props.service.grantRolloutReads(this.function);
   }
 }

@@ -8,9 +8,8 @@ import { ENV_SECRET_ARN } from '../../catalog/env-vars';
 import { METRIC_RETIREMENT_BLOCKED, METRIC_RETIREMENT_REFUSED, METRIC_RETIREMENT_STALLED } from '../../catalog/metrics';
 import { TAG_RETIRED_DEPLOYMENT } from '../../catalog/tags';
 import { databaseFunctionEnvironment, grantMasterSecretRead, type DatabaseFunctionsProps } from './database-functions';
-import { grantSecretRead, grantSecretTagging } from './environment-secrets';
 import { OwnLogCount } from './own-log-count';
-import { RotationFunction } from './rotation-function';
+import { SecretFunction } from './secret-function';
 import { lambdaLogGroupName } from '../config/resource-names';
 
 /** How often the retirement retries while an old role still has sessions. */
@@ -35,7 +34,7 @@ export interface DatabaseRoleRetirementProps extends DatabaseFunctionsProps {
  * value nothing rolls out (stalled, two ticks), and the function itself failing for an hour.
  */
 export class DatabaseRoleRetirement extends Construct {
-  public readonly function: RotationFunction;
+  public readonly function: SecretFunction;
   public readonly alarms: cloudwatch.Alarm[];
 
   constructor(scope: Construct, id: string, props: DatabaseRoleRetirementProps) {
@@ -43,7 +42,8 @@ export class DatabaseRoleRetirement extends Construct {
     const names = props.names;
     const env = names.environmentName;
     const functionName = names.retirementFunction;
-    this.function = new RotationFunction(this, 'Retirement', {
+    // Reads (never stages) DATABASE_URL, writes only the retirement's record, reads the service's deployments.
+    this.function = new SecretFunction(this, 'Retirement', {
       handler: 'database-role-retirement',
       functionName,
       description: `Retires the previous fleapo ${env} database role once the rollout completed`,
@@ -52,11 +52,13 @@ export class DatabaseRoleRetirement extends Construct {
         [ENV_SECRET_ARN]: props.secret.secretArn,
       },
       vpc: props.placement,
+      names,
+      service: props.service,
+      use: { kind: 'read', secrets: [props.secret] },
+      tagKeys: [TAG_RETIRED_DEPLOYMENT],
+      rollsService: false,
+      readsRollout: true,
     });
-    // Reads (never stages) DATABASE_URL, writes only the retirement's record, reads the service's deployments.
-    grantSecretRead(props.secret, this.function);
-    grantSecretTagging([props.secret], this.function, [TAG_RETIRED_DEPLOYMENT]);
-    props.service.grantRolloutReads(this.function);
     grantMasterSecretRead(props.database, this.function, this);
 
     const retirement = this.function.function;

@@ -8,8 +8,7 @@ import type { AppService } from './app-service';
 import { allowApiAccess, databaseFunctionEnvironment, grantMasterSecretRead, type DatabaseFunctionsProps } from './database-functions';
 import { DatabaseRoleRetirement } from './database-role-retirement';
 import { grantSecretTagging } from './environment-secrets';
-import { RotationFunction } from './rotation-function';
-import { scheduleRotation } from './rotation-schedule';
+import { SecretFunction } from './secret-function';
 import type { ResourceNames } from '../config/resource-names';
 
 export { RETIREMENT_BLOCKED_ALARM_AFTER, RETIREMENT_RETRY_INTERVAL } from './database-role-retirement';
@@ -47,7 +46,7 @@ export interface DatabaseUrlRotationProps {
  * security group admits on the database port only; they reach the APIs as {@link allowApiAccess} says.
  */
 export class DatabaseUrlRotation extends Construct {
-  public readonly rotationFunction: RotationFunction;
+  public readonly rotationFunction: SecretFunction;
   public readonly retirement: DatabaseRoleRetirement;
   public readonly securityGroup: ec2.SecurityGroup;
 
@@ -82,20 +81,27 @@ export class DatabaseUrlRotation extends Construct {
       placement: { vpc: props.vpc, subnets: props.vpc.privateSubnets, securityGroup: this.securityGroup },
       apiEndpoints,
     };
-    this.rotationFunction = new RotationFunction(this, 'Rotation', {
+    this.rotationFunction = new SecretFunction(this, 'Rotation', {
       handler: 'database-url-rotation',
       functionName: names.rotationFunction('DATABASE_URL'),
       description: `Rotates ${names.secret('DATABASE_URL')} (alternating roles) and rolls the ${env} service`,
       environment: databaseFunctionEnvironment(functions),
       vpc: functions.placement,
+      names,
+      service: props.service,
+      use: {
+        kind: 'rotation',
+        secret,
+        timing: {
+          scheduleExpression: `rate(${props.rotationDays} days)`,
+          // The first rotation turns the generated bootstrap credentials into the URL: it runs on creation.
+          rotateImmediatelyOnUpdate: true,
+        },
+      },
+      tagKeys: ROTATION_TAG_KEYS,
+      rollsService: true,
+      readsRollout: false,
     });
-    scheduleRotation(secret, this.rotationFunction, {
-      scheduleExpression: `rate(${props.rotationDays} days)`,
-      // The first rotation turns the generated bootstrap credentials into the URL: it runs on creation.
-      rotateImmediatelyOnUpdate: true,
-    });
-    grantSecretTagging([secret], this.rotationFunction, ROTATION_TAG_KEYS);
-    props.service.grantForceNewDeployment(this.rotationFunction);
     // The role the AWSCURRENT URL logs in as (a name, never a credential), shown by `fleapo-secrets status`.
     grantSecretTagging([secret], this.rotationFunction, [TAG_DATABASE_ROLE]);
     grantMasterSecretRead(db, this.rotationFunction, this);
@@ -105,7 +111,7 @@ export class DatabaseUrlRotation extends Construct {
   }
 
   /** The retirement function. */
-  public get retirementFunction(): RotationFunction {
+  public get retirementFunction(): SecretFunction {
     return this.retirement.function;
   }
 

@@ -1,21 +1,14 @@
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import {
-  ENV_ALERT_TOPIC_ARN,
-  ENV_ECS_CLUSTER,
-  ENV_ECS_SERVICE,
-  ENV_FLEAPO_ENVIRONMENT,
-  ENV_NOTICE_SECRET_ARNS,
-} from '../../catalog/env-vars';
+import { ENV_ALERT_TOPIC_ARN, ENV_NOTICE_SECRET_ARNS } from '../../catalog/env-vars';
 import { TAG_REVOKE_NOTICE_VERSION } from '../../catalog/tags';
 import type { AppService } from './app-service';
 import type { ResourceNames } from '../config/resource-names';
 import type { RotationAlerts } from './rotation-alerts';
-import { RotationFunction } from './rotation-function';
+import { SecretFunction } from './secret-function';
 
 /** How often the notice looks again when no completion event is coming (an old standalone task held it back). */
 export const REVOKE_NOTICE_RETRY_INTERVAL = Duration.minutes(15);
@@ -42,39 +35,31 @@ export interface StripeRevokeNoticeProps {
  * `fleapo:revoke-notice-version` only (once per version), and publish to the alert topic only.
  */
 export class StripeRevokeNotice extends Construct {
-  public readonly function: RotationFunction;
+  public readonly function: SecretFunction;
 
   constructor(scope: Construct, id: string, props: StripeRevokeNoticeProps) {
     super(scope, id);
     const names = props.names;
     const env = names.environmentName;
-    this.function = new RotationFunction(this, 'Notice', {
+    // Describes (never reads) the Stripe secrets and lists their versions (CreatedDate); tags them with the notice's
+    // record only; reads the service's rollout; never rolls it.
+    this.function = new SecretFunction(this, 'Notice', {
       handler: 'stripe-revoke-notice',
       functionName: names.revokeNoticeFunction,
       description: `Tells the ${env} alert topic when an old Stripe key may be revoked`,
       environment: {
         [ENV_NOTICE_SECRET_ARNS]: props.secrets.map((s) => s.secretArn).join(','),
         [ENV_ALERT_TOPIC_ARN]: props.alerts.topic.topicArn,
-        [ENV_ECS_CLUSTER]: props.service.cluster.clusterArn,
-        [ENV_ECS_SERVICE]: props.service.serviceArn,
-        [ENV_FLEAPO_ENVIRONMENT]: env,
       },
       timeout: Duration.seconds(30),
+      names,
+      service: props.service,
+      use: { kind: 'describe', secrets: props.secrets },
+      tagKeys: [TAG_REVOKE_NOTICE_VERSION],
+      rollsService: false,
+      readsRollout: true,
     });
     const fn = this.function.function;
-    // Describes (never reads) the Stripe secrets and lists their versions (CreatedDate); tags them with the notice's record only.
-    iam.Grant.addToPrincipal({
-      grantee: this.function,
-      actions: ['secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds'],
-      resourceArns: props.secrets.map((s) => s.secretArn),
-    });
-    iam.Grant.addToPrincipal({
-      grantee: this.function,
-      actions: ['secretsmanager:TagResource'],
-      resourceArns: props.secrets.map((s) => s.secretArn),
-      conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG_REVOKE_NOTICE_VERSION] } },
-    });
-    props.service.grantRolloutReads(this.function);
     props.alerts.grantPublish(this.function);
 
     const announce = new targets.LambdaFunction(fn, { retryAttempts: 4, maxEventAge: Duration.hours(2) });
