@@ -44,6 +44,21 @@ export default tseslint.config(
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
+  // The layers (docs/architecture.md): catalog/ imports nothing of the project; runtime/ (what handlers and the CLI
+  // share) imports catalog/ only and no Powertools; lambda/ never imports lib/; lib/ never imports lambda/.
+  ...[
+    ['catalog/**/*.ts', '^\\.\\./', 'catalog/ is the floor: it imports nothing of the project'],
+    [
+      'runtime/**/*.ts',
+      '(^|/)(lambda|lib)(/|$)|^@aws-lambda-powertools/',
+      'runtime/ imports catalog/ only (no lambda/, lib/ or Powertools)',
+    ],
+    ['lambda/**/*.ts', '(^|/)lib(/|$)', 'lambda/ never imports lib/'],
+    // (lib/ never imports lambda/: checked once the issuer registry has moved to runtime/.)
+  ].map(([files, regex, message]) => ({
+    files: [files],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex, message }] }] },
+  })),
   prettier,
   {
     // After eslint-config-prettier, which turns max-len off: Prettier wraps code at 140, comments too must fit; long

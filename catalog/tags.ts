@@ -10,7 +10,7 @@ export const TAG_ROLLOUT_DEPLOYMENT = 'fleapo:rollout-deployment';
 /**
  * When that deployment was created, as ECS reports it (ISO 8601): the time T from which the version is known to be
  * AWSCURRENT (it moved before the deployment was created), in ECS's own clock. Every "rolled out everywhere" decision
- * compares deployment and task times against it (lambda/rotation/rollout-verdict.ts).
+ * compares deployment and task times against it (runtime/rollout-verdict.ts).
  */
 export const TAG_ROLLOUT_CREATED_AT = 'fleapo:rollout-created-at';
 /** On the database-url secret: the deployment id whose old database role was retired. */

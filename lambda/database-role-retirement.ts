@@ -6,13 +6,14 @@
  * remaining sessions are ended instead of waited for (the answer says how many).
  */
 import { ENV_FLEAPO_ENVIRONMENT, ENV_SECRET_ARN } from '../catalog/env-vars';
+import { withLambdaContext } from './observability/lambda-context';
 import { optionalEnv, readDatabaseSettings, readEcsTarget, requireEnv } from './config/env';
 import { ecsClient, secretsManagerClient } from './rotation/aws-clients';
-import { SecretStore } from './rotation/secret-store';
+import { SecretStore } from '../runtime/secret-store';
 import { retireOldRoleWithResult, type RetirementResult } from './retirement/role-retirement';
-import { parseRetirementTrigger } from './retirement/retirement-trigger';
+import { parseRetirementTrigger } from '../runtime/retirement-trigger';
 
-export const handler = async (event: unknown): Promise<RetirementResult> =>
+export const handler = withLambdaContext(async (event: unknown): Promise<RetirementResult> =>
   retireOldRoleWithResult(parseRetirementTrigger(event), {
     store: new SecretStore(secretsManagerClient()),
     ecs: ecsClient(),
@@ -20,4 +21,5 @@ export const handler = async (event: unknown): Promise<RetirementResult> =>
     ecsTarget: readEcsTarget(),
     db: readDatabaseSettings(),
     environment: optionalEnv(ENV_FLEAPO_ENVIRONMENT),
-  });
+  }),
+);

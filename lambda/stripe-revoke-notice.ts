@@ -5,15 +5,16 @@
  */
 import { SNSClient } from '@aws-sdk/client-sns';
 import { ENV_ALERT_TOPIC_ARN, ENV_FLEAPO_ENVIRONMENT, ENV_NOTICE_SECRET_ARNS } from '../catalog/env-vars';
+import { withLambdaContext } from './observability/lambda-context';
 import { optionalEnv, readEcsTarget, requireEnv } from './config/env';
 import { announceRevocableKeys } from './external/revoke-notice';
-import { parseRetirementTrigger } from './retirement/retirement-trigger';
+import { parseRetirementTrigger } from '../runtime/retirement-trigger';
 import { ecsClient, secretsManagerClient } from './rotation/aws-clients';
-import { SecretStore } from './rotation/secret-store';
+import { SecretStore } from '../runtime/secret-store';
 
 let sns: SNSClient | undefined;
 
-export const handler = async (event: unknown): Promise<{ announced: string[] }> => {
+export const handler = withLambdaContext(async (event: unknown): Promise<{ announced: string[] }> => {
   const secretArns = requireEnv(ENV_NOTICE_SECRET_ARNS)
     .split(',')
     .map((a) => a.trim())
@@ -29,4 +30,4 @@ export const handler = async (event: unknown): Promise<{ announced: string[] }> 
     environment: optionalEnv(ENV_FLEAPO_ENVIRONMENT),
   });
   return { announced };
-};
+});

@@ -3,6 +3,7 @@
  * written once in catalog/env-vars.ts.
  */
 
+import type { EcsTarget } from '../../runtime/ecs-service';
 import {
   ENV_DB_APP_USER,
   ENV_DB_CONNECT_TIMEOUT_MS,
@@ -35,11 +36,6 @@ export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): 
 export function optionalEnv(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const value = env[name];
   return value === undefined || value.trim() === '' ? undefined : value;
-}
-
-export interface EcsTarget {
-  cluster: string;
-  service: string;
 }
 
 export function readEcsTarget(env: NodeJS.ProcessEnv = process.env): EcsTarget {

@@ -16,7 +16,7 @@ export interface IssuerCheckResult {
 }
 
 /**
- * The issuer did not accept the value. `final` (see lambda/rotation/rotation-refusal.ts): the issuer answered and said no
+ * The issuer did not accept the value. `final` (see runtime/rotation-refusal.ts): the issuer answered and said no
  * (a rejected or wrong-mode key, a redirect to fix in the settings), which a retry would hear again; not final when it
  * could not be reached or answered with an error of its own (5xx, 429: "the check is retried with the rotation").
  */

@@ -1,14 +1,14 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { logger } from '../observability/logger';
 import type { ECSClient } from '@aws-sdk/client-ecs';
-import type { EcsTarget } from '../config/env';
-import { isConfiguredService, type RetirementTrigger } from '../retirement/retirement-trigger';
-import { verifiedRolloutVerdict } from '../rotation/rollout-follow';
+import type { EcsTarget } from '../../runtime/ecs-service';
+import { isConfiguredService, type RetirementTrigger } from '../../runtime/retirement-trigger';
+import { verifiedRolloutVerdict } from '../../runtime/rollout-follow';
 import { rolloutRecordMismatch } from '../rotation/ecs-rollout';
 import { TAG_REVOKE_NOTICE_VERSION, TAG_ROLLOUT_VERSION } from '../../catalog/tags';
-import { recordedRollout, type RolloutRecord } from '../rotation/rollout-tags';
-import { describeVerdict } from '../rotation/rollout-verdict';
-import { AWSCURRENT, versionWithStage, type SecretDescription, type SecretStore } from '../rotation/secret-store';
+import { recordedRollout, type RolloutRecord } from '../../runtime/rollout-tags';
+import { describeVerdict } from '../../runtime/rollout-verdict';
+import { AWSCURRENT, versionWithStage, type SecretDescription, type SecretStore } from '../../runtime/secret-store';
 
 /**
  * The version a notice may be due for: the AWSCURRENT version, when its rollout is recorded (fleapo:rollout-version

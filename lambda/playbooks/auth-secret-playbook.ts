@@ -4,13 +4,13 @@ import { logger } from '../observability/logger';
 import { ecsClient } from '../rotation/aws-clients';
 import { REKEY_REQUEST_MAX_AGE_MS, TAG_REKEY_REQUESTED, TAG_REKEYED_VERSION, TAG_ROLLOUT_VERSION } from '../../catalog/tags';
 import { rollServiceOnce } from '../rotation/ecs-rollout';
-import { verifiedRolloutVerdict } from '../rotation/rollout-follow';
-import { recordedRollout } from '../rotation/rollout-tags';
+import { verifiedRolloutVerdict } from '../../runtime/rollout-follow';
+import { recordedRollout } from '../../runtime/rollout-tags';
 import { rolloutRecordMismatch } from '../rotation/ecs-rollout';
-import { describeVerdict } from '../rotation/rollout-verdict';
+import { describeVerdict } from '../../runtime/rollout-verdict';
 import type { RotationContext, RotationPlaybook } from '../rotation/rotation-engine';
-import { AWSCURRENT, AWSPENDING, versionWithStage } from '../rotation/secret-store';
-import { RotationRefusal } from '../rotation/rotation-refusal';
+import { AWSCURRENT, AWSPENDING, versionWithStage } from '../../runtime/secret-store';
+import { RotationRefusal } from '../../runtime/rotation-refusal';
 
 /** One AUTH_SECRET key: 64 random bytes as lowercase hex (what `openssl rand -hex 64` prints). */
 export const AUTH_SECRET_PATTERN = /^[0-9a-f]{128}$/;
@@ -114,7 +114,7 @@ export function rekeyedTagValue(request: string, token: string): string {
  * a task that may not accept it could still serve: every task must run the current version, so the current
  * version's rollout (recorded by the rotation that made it current) must be complete as ECS reports it: a deployment
  * created since the version became current has completed and no task created before that still runs
- * (lambda/rotation/rollout-verdict.ts, the same rule as the database role retirement and the operator CLI).
+ * (runtime/rollout-verdict.ts, the same rule as the database role retirement and the operator CLI).
  */
 async function requireCurrentRolledOut(ctx: RotationContext): Promise<void> {
   const currentVersion = versionWithStage(ctx.description.versionIdsToStages, AWSCURRENT);

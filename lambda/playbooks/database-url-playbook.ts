@@ -10,7 +10,7 @@ import {
   readConfiguredSecret,
   readConfiguredUrl,
 } from '../postgres/database-target';
-import { alternateRole, baseRole, DatabaseSecret, parsePostgresUrl, PostgresUrl } from '../postgres/database-secret';
+import { alternateRole, baseRole, DatabaseSecret, parsePostgresUrl, PostgresUrl } from '../../runtime/database-secret';
 import { MasterCredentials, parseMasterCredentials } from '../postgres/master-credentials';
 import { actAsBaseRole, createLoginRole, roleExists, sessionCount, setLoginPassword } from '../postgres/role-admin';
 import { scramSha256Verifier } from '../postgres/scram-verifier';
@@ -18,8 +18,8 @@ import { ecsClient } from '../rotation/aws-clients';
 import { rollServiceOnce } from '../rotation/ecs-rollout';
 import { TAG_DATABASE_ROLE } from '../../catalog/tags';
 import type { RotationContext, RotationPlaybook } from '../rotation/rotation-engine';
-import { AWSCURRENT, SecretStore } from '../rotation/secret-store';
-import { RotationRefusal } from '../rotation/rotation-refusal';
+import { AWSCURRENT, SecretStore } from '../../runtime/secret-store';
+import { RotationRefusal } from '../../runtime/rotation-refusal';
 
 export const PASSWORD_BYTES = 32;
 

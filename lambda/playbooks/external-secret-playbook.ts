@@ -3,13 +3,13 @@ import { externalSecretFormProblem, isRestrictedStripeKey } from '../external/ex
 import { ExternalSecretSettings, readExternalSecretSettings } from '../external/external-settings';
 import { checkPosthogProjectToken, checkStripeKey } from '../external/issuer-checks';
 import { STAGED_LABEL } from '../../catalog/labels';
-import { removeStagedLabel, stagedVersionId } from '../external/staging';
+import { removeStagedLabel, stagedVersionId } from '../../runtime/staging';
 import { logger } from '../observability/logger';
 import { ecsClient, secretsManagerClient } from '../rotation/aws-clients';
 import { rollServiceOnce } from '../rotation/ecs-rollout';
 import type { RotationContext, RotationPlaybook } from '../rotation/rotation-engine';
-import { RotationRefusal } from '../rotation/rotation-refusal';
-import { AWSCURRENT } from '../rotation/secret-store';
+import { RotationRefusal } from '../../runtime/rotation-refusal';
+import { AWSCURRENT } from '../../runtime/secret-store';
 import { assertNever } from '../../catalog/assert-never';
 
 function refuseBadForm(settings: ExternalSecretSettings, value: string, secretId: string, what: string): void {

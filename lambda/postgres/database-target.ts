@@ -14,9 +14,9 @@ import {
   parseDatabaseSecret,
   parsePostgresUrl,
   type PostgresUrl,
-} from './database-secret';
+} from '../../runtime/database-secret';
 import type { LoginTarget } from './pg-connection';
-import { RotationRefusal } from '../rotation/rotation-refusal';
+import { RotationRefusal } from '../../runtime/rotation-refusal';
 
 const describeTarget = (t: { host: string; port: number; database: string }) => `${t.host}:${t.port}/${t.database}`;
 

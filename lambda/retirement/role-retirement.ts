@@ -1,5 +1,6 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { DatabaseSettings, EcsTarget } from '../config/env';
+import { DatabaseSettings } from '../config/env';
+import { EcsTarget } from '../../runtime/ecs-service';
 import { logger } from '../observability/logger';
 import {
   METRIC_RETIREMENT_BLOCKED,
@@ -8,18 +9,18 @@ import {
   METRIC_ROLE_RETIRED,
 } from '../../catalog/metrics';
 import { publishCountMetric } from '../observability/emf-metric';
-import { parseDatabaseSecret } from '../postgres/database-secret';
+import { parseDatabaseSecret } from '../../runtime/database-secret';
 import { parseMasterCredentials } from '../postgres/master-credentials';
 import { withConnection } from '../postgres/pg-connection';
 import { checkApplicationRole, checkMasterIsNotApplicationRole, masterLogin, readConfiguredUrl } from '../postgres/database-target';
 import { retireRole, roleExists, sessionCount, terminateSessions } from '../postgres/role-admin';
 import { TAG_RETIRED_DEPLOYMENT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../catalog/tags';
-import { verifiedRolloutVerdict } from '../rotation/rollout-follow';
-import { recordedRollout } from '../rotation/rollout-tags';
+import { verifiedRolloutVerdict } from '../../runtime/rollout-follow';
+import { recordedRollout } from '../../runtime/rollout-tags';
 import { rolloutRecordMismatch } from '../rotation/ecs-rollout';
-import { describeVerdict } from '../rotation/rollout-verdict';
-import { AWSCURRENT, AWSPREVIOUS, SecretStore, versionWithStage } from '../rotation/secret-store';
-import { isConfiguredService, RetirementTrigger } from './retirement-trigger';
+import { describeVerdict } from '../../runtime/rollout-verdict';
+import { AWSCURRENT, AWSPREVIOUS, SecretStore, versionWithStage } from '../../runtime/secret-store';
+import { isConfiguredService, RetirementTrigger } from '../../runtime/retirement-trigger';
 
 export type RetirementOutcome =
   | 'ignored' // not about our service, or unsupported event

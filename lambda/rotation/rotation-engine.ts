@@ -1,11 +1,12 @@
 import type { SecretsManagerRotationEvent, SecretsManagerRotationEventStep, SecretsManagerRotationHandler } from 'aws-lambda';
+import { withLambdaContext } from '../observability/lambda-context';
 import { logger } from '../observability/logger';
 import { secretsManagerClient } from './aws-clients';
 import { REFUSAL_TAG_KEYS, TAG_PENDING, TAG_REFUSAL, TAG_REFUSAL_FINAL, TAG_REFUSED_AT, TAG_REFUSED_VERSION } from '../../catalog/tags';
-import { isFinalRefusal, RotationRefusal } from './rotation-refusal';
+import { isFinalRefusal, RotationRefusal } from '../../runtime/rotation-refusal';
 import { isRotationsOwnPending, pendingMarkerTag } from './pending-marker';
-import { toTagValue } from './rollout-tags';
-import { AWSCURRENT, AWSPENDING, SecretDescription, SecretStore, versionWithStage } from './secret-store';
+import { toTagValue } from '../../runtime/rollout-tags';
+import { AWSCURRENT, AWSPENDING, SecretDescription, SecretStore, versionWithStage } from '../../runtime/secret-store';
 
 /** What a playbook's hooks get to know about the rotation in progress. */
 export interface RotationContext {
@@ -108,8 +109,6 @@ export async function runRotationStep(event: unknown, playbook: RotationPlaybook
     logger.error('Rotation step failed', { durationMs: Date.now() - started, error: error as Error });
     await recordRefusal(store, secretId, token, step, error as Error);
     throw error;
-  } finally {
-    logger.removeKeys(['secretId', 'step', 'versionId']);
   }
 }
 
@@ -204,7 +203,7 @@ async function finishSecret(playbook: RotationPlaybook, ctx: RotationContext): P
 
 /** A Lambda handler running `playbook` with the container's Secrets Manager client. */
 export function createRotationHandler(playbook: RotationPlaybook): SecretsManagerRotationHandler {
-  return async (event) => {
+  return withLambdaContext(async (event: SecretsManagerRotationEvent) => {
     await runRotationStep(event, playbook, new SecretStore(secretsManagerClient()));
-  };
+  });
 }

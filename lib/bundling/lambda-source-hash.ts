@@ -28,8 +28,12 @@ function esbuildVersion(): string {
   }
 }
 
-/** The folders a handler's bundle may take source from: the handlers' own and the catalog they share with lib/. */
-export const HANDLER_SOURCE_DIRS = [path.join(PROJECT_ROOT, 'lambda'), path.join(PROJECT_ROOT, 'catalog')];
+/** The folders a handler's bundle may take source from: the handlers' own, the runtime they share with the CLI, and the catalog. */
+export const HANDLER_SOURCE_DIRS = [
+  path.join(PROJECT_ROOT, 'lambda'),
+  path.join(PROJECT_ROOT, 'runtime'),
+  path.join(PROJECT_ROOT, 'catalog'),
+];
 
 /**
  * A hash of everything a Lambda bundle is built from: the entry, every source file under `sourceDirs` (a handler may

@@ -1,6 +1,6 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { TAG_REFUSAL, TAG_REFUSAL_FINAL, TAG_REFUSED_AT, TAG_REFUSED_VERSION } from '../../catalog/tags';
-import { AWSCURRENT, AWSPENDING, SecretStore, versionWithStage, type SecretDescription } from '../../lambda/rotation/secret-store';
+import { AWSCURRENT, AWSPENDING, SecretStore, versionWithStage, type SecretDescription } from '../../runtime/secret-store';
 
 /** How a rotation the CLI started ended, as DescribeSecret reports it (no value is read). */
 export type RotationOutcome =

@@ -1,13 +1,13 @@
 /**
  * The one seam between the CLI and the question "has the new value reached every task?" (docs/operations.md, "Rolled out
- * everywhere"). It adds nothing of its own: the answer is `rolloutVerdict` (lambda/rotation/rollout-verdict.ts), the
+ * everywhere"). It adds nothing of its own: the answer is `rolloutVerdict` (runtime/rollout-verdict.ts), the
  * rule the AUTH_SECRET key switch, the database retirement and the Stripe notice use too: a deployment created since
  * the value became current (T, recorded on the secret as fleapo:rollout-created-at) has COMPLETED and no task of the
  * task family created before T still runs. Never "some other PRIMARY deployment".
  */
 import type { ECSClient } from '@aws-sdk/client-ecs';
-import { followRollout as followVerdict, rolloutVerdictFrom, type RecordedRolloutStart } from '../../lambda/rotation/rollout-follow';
-import { describeVerdict, type RolloutVerdict } from '../../lambda/rotation/rollout-verdict';
+import { followRollout as followVerdict, rolloutVerdictFrom, type RecordedRolloutStart } from '../../runtime/rollout-follow';
+import { describeVerdict, type RolloutVerdict } from '../../runtime/rollout-verdict';
 
 export interface RolloutTarget {
   readonly cluster: string;

@@ -153,7 +153,7 @@ export class AppService extends Construct {
   }
 
   /**
-   * Allows `grantee` to read what the rollout verdict needs (lambda/rotation/rollout-verdict.ts), and nothing it could
+   * Allows `grantee` to read what the rollout verdict needs (runtime/rollout-verdict.ts), and nothing it could
    * change: `DescribeServices` of this service only; `ListTasks` and `DescribeTasks` in its cluster only. ListTasks has
    * no resource-level permission for a Fargate cluster: `Resource *` limited by the `ecs:cluster` condition key;
    * DescribeTasks is limited to the cluster's task ARNs and the same condition. The cdk-nag findings this causes are

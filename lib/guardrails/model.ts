@@ -52,11 +52,8 @@ export interface DockerImageSource {
   [k: string]: unknown;
 }
 
-/** What a rule found. Never carries the secret itself: messages name variables and pattern ids only. */
-export interface Finding {
-  readonly ruleName: string;
-  readonly description: string;
-  readonly fix: string;
+/** Where something is: its construct, and the place in a synthesized file. */
+export interface FindingPlace {
   /** Construct path (`aws:cdk:path`), or the logical id when the template has no metadata. */
   readonly constructPath: string;
   readonly logicalId?: string;
@@ -67,14 +64,24 @@ export interface Finding {
 }
 
 /**
+ * One reported violation, built by `reportFinding` (`rule.ts`) from a rule's metadata and what it found. Never
+ * carries the secret itself: messages name variables and pattern ids only.
+ */
+export interface Finding extends FindingPlace {
+  readonly ruleName: string;
+  readonly description: string;
+  readonly fix: string;
+}
+
+/**
  * Where a binding's value comes from: `plain` text in the resource's configuration (readable by
  * anyone who can describe it), a `secret-store` reference (ECS `secrets`, CodeBuild SECRETS_MANAGER,
  * ...) or an SSM `parameter-store` reference, or a docker `build-arg` baked into an image.
  */
 export type BindingSource = 'plain' | 'secret-store' | 'parameter-store' | 'build-arg';
 
-/** A NAME=value pair handed to a running or building thing. */
-export interface EnvBinding {
+/** A NAME=value pair handed to a running or building thing, and where it is (the binding's place). */
+export interface EnvBinding extends FindingPlace {
   /** What it is, for messages: "container environment variable", "App Runner secret", ... */
   readonly site: string;
   readonly source: BindingSource;
@@ -89,10 +96,11 @@ export interface EnvBinding {
   readonly fix?: string;
   /** The template the value is in (its Mappings), for assembling intrinsics. */
   readonly template?: CfnTemplate;
-  readonly constructPath: string;
-  readonly logicalId?: string;
-  readonly filePath: string;
-  readonly location: string;
+}
+
+/** The place of a binding, without its value (so a finding can never carry the value along). */
+export function bindingPlace(b: EnvBinding): FindingPlace {
+  return { constructPath: b.constructPath, logicalId: b.logicalId, filePath: b.filePath, location: b.location };
 }
 
 export function constructPathOf(logicalId: string, resource: CfnResource, paths?: Readonly<Record<string, string>>): string {

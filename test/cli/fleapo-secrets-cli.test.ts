@@ -303,13 +303,14 @@ describe('stage', () => {
       );
 
       // roll-current while the job runs: the recorded rollout is done by the service, so nothing rolls; it waits too
-      // and, given 1 s, gives up without a revoke instruction (--timeout is honoured).
-      const waited = await env.run(['roll-current', 'STRIPE_SECRET_KEY', '--env', 'staging', '--timeout', '1']).done;
+      // and, given 5 s, gives up without a revoke instruction (--timeout is honoured; 5 s, not 1: on a loaded machine an AWS
+      // call in flight at the deadline would report the call, not the verdict).
+      const waited = await env.run(['roll-current', 'STRIPE_SECRET_KEY', '--env', 'staging', '--timeout', '5']).done;
       expect(waited.code).toBe(1);
       expect(waited.stderr).toContain('is old-tasks (');
       expect(waited.stderr).toContain('not rolling again');
       expect(waited.stderr).toMatch(
-        new RegExp(`at step wait-for-rollout: the value current since \\S+ is not rolled out everywhere within 1 s: .*${job.taskArn}`),
+        new RegExp(`at step wait-for-rollout: the value current since \\S+ is not rolled out everywhere within 5 s: .*${job.taskArn}`),
       );
       expect(waited.stdout).toContain('Current value not rolled out everywhere (step wait-for-rollout): do NOT revoke the old key');
       expect(h.ecs.rollCount).toBe(rolls + 1);

@@ -1,12 +1,12 @@
 import { secretStatusFrom, renderStatus } from '../../lib/cli/commands/status';
 import { rotationState } from '../../lib/cli/follow-rotation';
 import { checkProfile, classifyAwsError, profileNames } from '../../lib/cli/cli-errors';
-import { stagedLabelState } from '../../lambda/external/staging';
+import { stagedLabelState } from '../../runtime/staging';
 import { safeCommanderMessage } from '../../lib/cli/safe-errors';
 import { closestName, parseSecretName, secretTarget } from '../../lib/cli/targets';
 import { validateConfig } from '../../lib/config/validate-config';
 import { EXAMPLE_CONFIG } from '../../lib/config/example-config';
-import { toTagValue } from '../../lambda/rotation/rollout-tags';
+import { toTagValue } from '../../runtime/rollout-tags';
 import { CommanderError } from 'commander';
 
 const prod = validateConfig(EXAMPLE_CONFIG).environments.find((e) => e.name === 'prod')!;

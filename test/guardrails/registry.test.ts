@@ -7,8 +7,12 @@ import {
   GUARDRAIL_RULE_IDS,
   SecretGuardrails,
   evaluateGuardrails,
+  manifestsContext,
+  stackContext,
+  toViolation,
   type AssetManifestInput,
   type CfnResource,
+  type Found,
   type GuardrailRule,
   type StackInput,
 } from '../../lib/guardrails';
@@ -80,10 +84,68 @@ describe('guardrail rule registry', () => {
     const seen: string[] = [];
     const probe: GuardrailRule = {
       id: 'FLEAPO-PROBE',
+      fix: 'Probe fix.',
       checkStack: ({ stack, bindings }) => (seen.push(`stack ${stack.templatePath} ${bindings.map((b) => b.name).join(',')}`), []),
       checkManifests: ({ buildArgBindings }) => (seen.push(`manifests ${buildArgBindings.map((b) => b.name).join(',')}`), []),
     };
     evaluateGuardrails(FIRES_ON['FLEAPO-PLAIN-ENV-SECRET'].stacks ?? [], FIRES_ON['FLEAPO-DOCKER-BUILD-SECRET'].manifests ?? [], [probe]);
     expect(seen).toEqual(['stack Bad.template.json AUTH_SECRET', 'manifests NPM_TOKEN']);
+  });
+
+  test('what a rule finds is reported with the metadata it declares, through the one report builder; no finding, no report', () => {
+    const at = { constructPath: 'Bad/Thing/Resource', logicalId: 'Thing', filePath: 'Bad.template.json', location: 'Properties/X' };
+    const probe: GuardrailRule = {
+      id: 'FLEAPO-PROBE',
+      fix: 'Declared probe fix.',
+      checkStack: () => [{ ...at, problem: 'variable X is wrong.' }],
+      checkManifests: () => [{ ...at, filePath: 'Bad.assets.json', problem: 'build argument Y is wrong.', fix: 'This case fix.' }],
+    };
+    const findings = evaluateGuardrails([stackOf({})], [{ manifestPath: 'Bad.assets.json', manifest: {} }], [probe]);
+    expect(findings).toEqual([
+      { ruleName: 'FLEAPO-PROBE', description: 'Bad/Thing/Resource: variable X is wrong.', fix: 'Declared probe fix.', ...at },
+      {
+        ruleName: 'FLEAPO-PROBE',
+        description: 'Bad/Thing/Resource: build argument Y is wrong.',
+        fix: 'This case fix.',
+        ...at,
+        filePath: 'Bad.assets.json',
+      },
+    ]);
+    // ... and that is what the synth plugin reports.
+    expect(toViolation(findings[0])).toMatchObject({
+      ruleName: 'FLEAPO-PROBE',
+      description: 'Bad/Thing/Resource: variable X is wrong.',
+      fix: 'Declared probe fix.',
+      violatingResources: [{ constructPath: 'Bad/Thing/Resource', resourceLogicalId: 'Thing', locations: ['Properties/X'] }],
+    });
+
+    const silent: GuardrailRule = { id: 'FLEAPO-SILENT', fix: 'Never reported.', checkStack: () => [], checkManifests: () => [] };
+    const all = Object.values(FIRES_ON);
+    expect(
+      evaluateGuardrails(
+        all.flatMap((i) => i.stacks ?? []),
+        all.flatMap((i) => i.manifests ?? []),
+        [silent],
+      ),
+    ).toEqual([]);
+  });
+
+  test.each([...GUARDRAIL_RULE_IDS])('%s: each report line is its declared id and fix with what its check found', (id) => {
+    const rule = GUARDRAIL_RULES.find((r) => r.id === id) as GuardrailRule;
+    const { stacks = [], manifests = [] } = FIRES_ON[id];
+    const found: Found[] = [
+      ...stacks.flatMap((s) => rule.checkStack?.(stackContext(s)) ?? []),
+      ...(rule.checkManifests?.(manifestsContext(manifests)) ?? []),
+    ];
+    expect(found.length).toBeGreaterThan(0);
+    const findings = evaluateGuardrails(stacks, manifests, [rule]);
+    expect(findings).toHaveLength(found.length);
+    findings.forEach((f, i) => {
+      expect(f.ruleName).toBe(rule.id);
+      expect(f.fix).toBe(found[i].fix ?? rule.fix);
+      expect(f.description).toBe(`${found[i].constructPath}: ${found[i].problem}`);
+      expect(f).toMatchObject({ constructPath: found[i].constructPath, filePath: found[i].filePath, location: found[i].location });
+      expect(Object.keys(found[i])).not.toContain('ruleName'); // a check reports no id of its own
+    });
   });
 });

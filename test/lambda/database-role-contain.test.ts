@@ -1,7 +1,7 @@
 import '../support/test-env';
 import { handler as rotationHandler } from '../../lambda/database-url-rotation';
 import { handler as retirementHandler } from '../../lambda/database-role-retirement';
-import { CONTAIN_INPUT, parseRetirementTrigger } from '../../lambda/retirement/retirement-trigger';
+import { CONTAIN_INPUT, parseRetirementTrigger } from '../../runtime/retirement-trigger';
 import { TAG_RETIRED_DEPLOYMENT } from '../../catalog/tags';
 import { invoker } from '../support/events';
 import { urlLogsIn } from '../support/postgres-server';

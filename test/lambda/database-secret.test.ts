@@ -1,9 +1,9 @@
 import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
-import { alternateRole, baseRole, formatPostgresUrl, parseDatabaseSecret, parsePostgresUrl } from '../../lambda/postgres/database-secret';
+import { alternateRole, baseRole, formatPostgresUrl, parseDatabaseSecret, parsePostgresUrl } from '../../runtime/database-secret';
 import { nextRole } from '../../lambda/playbooks/database-url-playbook';
 import { buildDatabaseUrl } from '../../lambda/postgres/database-target';
 import { scramSha256Verifier } from '../../lambda/postgres/scram-verifier';
-import { isConfiguredService } from '../../lambda/retirement/retirement-trigger';
+import { isConfiguredService } from '../../runtime/retirement-trigger';
 import { emfRecord } from '../../lambda/observability/emf-metric';
 import { readDatabaseSettings, readEcsTarget } from '../../lambda/config/env';
 

@@ -3,7 +3,7 @@ import * as crypto from 'node:crypto';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ListSecretVersionIdsCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { handler } from '../../lambda/auth-secret-rotation';
-import { currentRolloutVerdict } from '../../lambda/rotation/rollout-follow';
+import { currentRolloutVerdict } from '../../runtime/rollout-follow';
 import { isRotationsOwnPending } from '../../lambda/rotation/pending-marker';
 import { ROLLOUT_TAG_KEYS, TAG_PENDING, TAG_ROLLOUT_CREATED_AT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../catalog/tags';
 import type { LostReply } from '../support/aws-json-server';

@@ -5,9 +5,9 @@ import {
   rolloutStartFromAws,
   rolloutVerdict,
   startedBefore,
-} from '../../lambda/rotation/rollout-verdict';
+} from '../../runtime/rollout-verdict';
 import { TAG_ROLLOUT_CREATED_AT, TAG_ROLLOUT_VERSION } from '../../catalog/tags';
-import { recordedRolloutStart } from '../../lambda/rotation/rollout-tags';
+import { recordedRolloutStart } from '../../runtime/rollout-tags';
 
 /** The pure predicate: "has the value current since T been rolled out everywhere?", from ECS's own report. */
 const T = new Date('2026-01-01T12:00:00.000Z');

@@ -30,12 +30,12 @@ import {
   TAG_REKEY_REQUESTED,
 } from '../../../catalog/tags';
 import { externalSecretFormProblem } from '../../../lambda/external/external-secret-kinds';
-import { forceNewDeployment, observeService, observeTasks, rolloutRecord } from '../../../lambda/rotation/ecs-rollout';
-import { recordedRolloutVerdict, type RecordedRolloutStart } from '../../../lambda/rotation/rollout-follow';
-import { recordedRollout } from '../../../lambda/rotation/rollout-tags';
-import { describeVerdict, rolloutVerdict, type RolloutVerdict } from '../../../lambda/rotation/rollout-verdict';
-import { AWSCURRENT, AWSPENDING, SecretStore, tagRecord, versionWithStage } from '../../../lambda/rotation/secret-store';
-import { CONTAIN_INPUT } from '../../../lambda/retirement/retirement-trigger';
+import { forceNewDeployment, observeService, observeTasks, rolloutRecord } from '../../../runtime/ecs-service';
+import { recordedRolloutVerdict, type RecordedRolloutStart } from '../../../runtime/rollout-follow';
+import { recordedRollout } from '../../../runtime/rollout-tags';
+import { describeVerdict, rolloutVerdict, type RolloutVerdict } from '../../../runtime/rollout-verdict';
+import { AWSCURRENT, AWSPENDING, SecretStore, tagRecord, versionWithStage } from '../../../runtime/secret-store';
+import { CONTAIN_INPUT } from '../../../runtime/retirement-trigger';
 import { awsProblem, type CliClients } from '../aws';
 import { classifyAwsError } from '../cli-errors';
 import { followRotation } from '../follow-rotation';

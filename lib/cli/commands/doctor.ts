@@ -2,7 +2,7 @@ import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { GetRoleCommand, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { taskDefinitionFamily } from '../../../lambda/rotation/ecs-rollout';
+import { taskDefinitionFamily } from '../../../runtime/ecs-service';
 import { resourceNames } from '../../config/resource-names';
 import type { EnvironmentConfig } from '../../config/environment-config';
 import { awsProblem, type CliClients } from '../aws';

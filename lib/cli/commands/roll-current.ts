@@ -1,5 +1,5 @@
-import { rollCurrent } from '../../../lambda/rotation/roll-current';
-import { SecretStore } from '../../../lambda/rotation/secret-store';
+import { rollCurrent } from '../../../runtime/roll-current';
+import { SecretStore } from '../../../runtime/secret-store';
 import type { CliClients } from '../aws';
 import { classifyAwsError } from '../cli-errors';
 import type { SecretTarget } from '../targets';
@@ -18,7 +18,7 @@ import {
 export type RollCurrentOptions = Omit<RotationRunOptions, 'abandonIncomplete' | 'retryWaitSeconds'>;
 
 /**
- * `roll-current <secret>`: the recovery after any failed rotation (lambda/rotation/roll-current.ts), reading no value.
+ * `roll-current <secret>`: the recovery after any failed rotation (runtime/roll-current.ts), reading no value.
  * Removes a leftover AWSPENDING (AWSCURRENT never moves) and a staged label left on the value that is already current,
  * rolls the service for the current version unless its recorded rollout is rolled out or still under way, records the
  * rollout on the secret, then follows it until ECS reports the current value rolled out everywhere. Idempotent: run

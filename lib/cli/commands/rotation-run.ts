@@ -6,11 +6,11 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { externalSecretFormProblem } from '../../../lambda/external/external-secret-kinds';
 import { STAGED_LABEL } from '../../../catalog/labels';
-import { stagedVersionId } from '../../../lambda/external/staging';
+import { stagedVersionId } from '../../../runtime/staging';
 import { TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../../catalog/tags';
-import { recordedRollout } from '../../../lambda/rotation/rollout-tags';
-import type { RecordedRolloutStart } from '../../../lambda/rotation/rollout-follow';
-import { AWSCURRENT, AWSPENDING, SecretStore, versionWithStage } from '../../../lambda/rotation/secret-store';
+import { recordedRollout } from '../../../runtime/rollout-tags';
+import type { RecordedRolloutStart } from '../../../runtime/rollout-follow';
+import { AWSCURRENT, AWSPENDING, SecretStore, versionWithStage } from '../../../runtime/secret-store';
 import { awsProblem, type CliClients } from '../aws';
 import { classifyAwsError } from '../cli-errors';
 import { followRotation } from '../follow-rotation';

@@ -13,12 +13,12 @@ import {
   TAG_ROLLOUT_DEPLOYMENT,
   TAG_ROLLOUT_VERSION,
 } from '../../../catalog/tags';
-import { recordedRollout, recordedRolloutStart } from '../../../lambda/rotation/rollout-tags';
-import { alternateRole } from '../../../lambda/postgres/database-secret';
-import { AWSCURRENT, AWSPENDING, tagRecord, versionWithStage } from '../../../lambda/rotation/secret-store';
+import { recordedRollout, recordedRolloutStart } from '../../../runtime/rollout-tags';
+import { alternateRole } from '../../../runtime/database-secret';
+import { AWSCURRENT, AWSPENDING, tagRecord, versionWithStage } from '../../../runtime/secret-store';
 import { awsProblem, type CliClients } from '../aws';
 import { classifyAwsError } from '../cli-errors';
-import { stagedLabelState } from '../../../lambda/external/staging';
+import { stagedLabelState } from '../../../runtime/staging';
 import { rolloutSnapshot, type RolloutSnapshot } from '../rollout-follow';
 import type { SecretTarget } from '../targets';
 
@@ -45,7 +45,7 @@ export interface SecretStatus {
   readonly stagedVersion?: string;
   /**
    * waiting: a value staged for the next rotation; current: its value is already AWSCURRENT and the label is left
-   * over (roll-current removes it). See lambda/external/staging.ts, stagedLabelState.
+   * over (roll-current removes it). See runtime/staging.ts, stagedLabelState.
    */
   readonly stagedState?: 'waiting' | 'current';
   /** The rollout the last rotation started, and how it stands. */

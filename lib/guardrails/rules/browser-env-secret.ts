@@ -9,8 +9,8 @@ import {
   normalizeName,
 } from '../secret-patterns';
 import { candidateStrings } from '../intrinsics';
-import { EnvBinding, Finding, bindingLabel, referencedLogicalIds } from '../model';
-import type { GuardrailRule } from '../rule';
+import { EnvBinding, bindingLabel, bindingPlace, referencedLogicalIds } from '../model';
+import type { Found, GuardrailRule } from '../rule';
 
 export const BROWSER_ENV_SECRET = 'FLEAPO-BROWSER-ENV-SECRET';
 
@@ -40,20 +40,12 @@ export function browserEnvSecretReason(b: EnvBinding, secretIds: ReadonlySet<str
 }
 
 /** Any `VITE_*` variable (any site of the environment table, or a docker build arg) bound to a secret. */
-export function browserEnvSecretRule(bindings: readonly EnvBinding[], secretIds: ReadonlySet<string> = new Set()): Finding[] {
-  const out: Finding[] = [];
+export function browserEnvSecretRule(bindings: readonly EnvBinding[], secretIds: ReadonlySet<string> = new Set()): Found[] {
+  const out: Found[] = [];
   for (const b of bindings) {
     const reason = browserEnvSecretReason(b, secretIds);
     if (!reason) continue;
-    out.push({
-      ruleName: BROWSER_ENV_SECRET,
-      description: `${b.constructPath}: ${bindingLabel(b)} is a browser (VITE_*) variable bound to a secret: ${reason}.`,
-      fix: FIX,
-      constructPath: b.constructPath,
-      logicalId: b.logicalId,
-      filePath: b.filePath,
-      location: b.location,
-    });
+    out.push({ ...bindingPlace(b), problem: `${bindingLabel(b)} is a browser (VITE_*) variable bound to a secret: ${reason}.` });
   }
   return out;
 }
@@ -61,6 +53,7 @@ export function browserEnvSecretRule(bindings: readonly EnvBinding[], secretIds:
 /** {@link browserEnvSecretRule} in the registry: over each stack's bindings, and over docker build arguments. */
 export const browserEnvSecret: GuardrailRule = {
   id: BROWSER_ENV_SECRET,
+  fix: FIX,
   checkStack: ({ bindings, secretIds }) => browserEnvSecretRule(bindings, secretIds),
   checkManifests: ({ buildArgBindings }) => browserEnvSecretRule(buildArgBindings),
 };

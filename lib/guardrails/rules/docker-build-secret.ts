@@ -1,7 +1,7 @@
 import { findSecretValue, isBrowserEnvName, isSecretDynamicReference, isSecretName, SECRET_ARN } from '../secret-patterns';
-import { AssetManifestInput, EnvBinding, Finding } from '../model';
+import { AssetManifestInput, EnvBinding, bindingPlace } from '../model';
 import { dockerBuildArgBindings } from '../bindings';
-import type { GuardrailRule } from '../rule';
+import type { Found, GuardrailRule } from '../rule';
 
 export const DOCKER_BUILD_SECRET = 'FLEAPO-DOCKER-BUILD-SECRET';
 
@@ -10,6 +10,10 @@ const FIX =
   'Remove the build argument and give the secret to the running container instead (ECS `secrets`). ' +
   'If the build itself needs a credential (e.g. a private registry token), use a BuildKit build secret ' +
   '(`buildSecrets: { id: DockerBuildSecret.fromSrc(path) }` + `RUN --mount=type=secret`) and never COPY it into a layer.';
+
+/** The fix of a build secret given as a literal (the build arguments' is {@link FIX}). */
+const LITERAL_BUILD_SECRET_FIX =
+  'Give build secrets by file or environment (`DockerBuildSecret.fromSrc(path)`), never as a literal in the app.';
 
 /** Why a docker build argument carries a secret, or undefined. VITE_* args are left to the browser rule. */
 export function dockerBuildArgReason(b: EnvBinding): string | undefined {
@@ -27,20 +31,13 @@ export function dockerBuildArgReason(b: EnvBinding): string | undefined {
  * Docker images the app builds (DockerImageAsset, ContainerImage.fromAsset) that receive a secret
  * through a build argument, or a build secret given as a literal secret value.
  */
-export function dockerBuildSecretRule(manifests: readonly AssetManifestInput[]): Finding[] {
-  const out: Finding[] = [];
+export function dockerBuildSecretRule(manifests: readonly AssetManifestInput[]): Found[] {
+  const out: Found[] = [];
   for (const m of manifests) {
     for (const b of dockerBuildArgBindings(m)) {
       const reason = dockerBuildArgReason(b);
       if (!reason) continue;
-      out.push({
-        ruleName: DOCKER_BUILD_SECRET,
-        description: `${b.constructPath}: docker build argument ${b.name} bakes a secret into the image (${reason}).`,
-        fix: FIX,
-        constructPath: b.constructPath,
-        filePath: b.filePath,
-        location: b.location,
-      });
+      out.push({ ...bindingPlace(b), problem: `docker build argument ${b.name} bakes a secret into the image (${reason}).` });
     }
     for (const [hash, image] of Object.entries(m.manifest.dockerImages ?? {})) {
       const constructPath = m.dockerAssetPaths?.[hash] ?? `docker image asset ${hash.slice(0, 12)}`;
@@ -48,12 +45,11 @@ export function dockerBuildSecretRule(manifests: readonly AssetManifestInput[]):
         const hit = typeof spec === 'string' ? findSecretValue(spec) : undefined;
         if (!hit) continue;
         out.push({
-          ruleName: DOCKER_BUILD_SECRET,
-          description: `${constructPath}: docker build secret ${id} is given as a literal value that looks like ${hit.description}.`,
-          fix: 'Give build secrets by file or environment (`DockerBuildSecret.fromSrc(path)`), never as a literal in the app.',
           constructPath,
           filePath: m.manifestPath,
           location: `dockerImages/${hash}/source/dockerBuildSecrets/${id}`,
+          problem: `docker build secret ${id} is given as a literal value that looks like ${hit.description}.`,
+          fix: LITERAL_BUILD_SECRET_FIX,
         });
       }
     }
@@ -64,5 +60,6 @@ export function dockerBuildSecretRule(manifests: readonly AssetManifestInput[]):
 /** {@link dockerBuildSecretRule} in the registry. */
 export const dockerBuildSecret: GuardrailRule = {
   id: DOCKER_BUILD_SECRET,
+  fix: FIX,
   checkManifests: ({ manifests }) => dockerBuildSecretRule(manifests),
 };

@@ -1,7 +1,7 @@
 import { isSecretName, normalizeName } from '../secret-patterns';
 import { assembleStrings, literalRemainder, namedValues } from '../intrinsics';
-import { EnvBinding, Finding, StackInput, join, resourcePath } from '../model';
-import type { GuardrailRule } from '../rule';
+import { EnvBinding, StackInput, join, resourcePath } from '../model';
+import type { Found, GuardrailRule } from '../rule';
 
 export const LITERAL_CREDENTIAL = 'FLEAPO-LITERAL-CREDENTIAL';
 
@@ -9,6 +9,10 @@ const FIX =
   'Do not write a credential into the template. Let the service manage it where it can (RDS / Aurora / DocumentDB / Redshift: ' +
   '`ManageMasterUserPassword: true`, or CDK `Credentials.fromGeneratedSecret`), or pass a `{{resolve:secretsmanager:...}}` ' +
   'dynamic reference (`SecretValue.secretsManager(...)`) so only the reference is in the template. Rotate a value that was deployed.';
+
+/** The fix of a template parameter's literal default (resource properties' is {@link FIX}). */
+const PARAMETER_DEFAULT_FIX =
+  'Give the parameter no default (pass the value at deploy time), or better, no parameter: reference the secret (`SecretValue.secretsManager`).';
 
 /**
  * Properties whose name does not say "secret" but whose value is one, by resource type
@@ -55,8 +59,8 @@ function literalIn(value: unknown, template: StackInput['template']): boolean {
  * to FLEAPO-LITERAL-SECRET-STRING. A template parameter named like a credential with a literal default is
  * reported as well.
  */
-export function literalCredentialRule(stack: StackInput, bindings: readonly EnvBinding[] = []): Finding[] {
-  const out: Finding[] = [];
+export function literalCredentialRule(stack: StackInput, bindings: readonly EnvBinding[] = []): Found[] {
+  const out: Found[] = [];
   const envLocations = new Set(
     bindings.filter((b) => b.filePath === stack.templatePath).map((b) => `${b.logicalId}:${b.location.split('#')[0]}`),
   );
@@ -64,13 +68,11 @@ export function literalCredentialRule(stack: StackInput, bindings: readonly EnvB
     const constructPath = resourcePath(stack, logicalId, res);
     const report = (location: string, what: string): void => {
       out.push({
-        ruleName: LITERAL_CREDENTIAL,
-        description: `${constructPath}: ${what} is a literal in the synthesized template; anyone who can read the template or describe the stack sees it.`,
-        fix: FIX,
         constructPath,
         logicalId,
         filePath: stack.templatePath,
         location,
+        problem: `${what} is a literal in the synthesized template; anyone who can read the template or describe the stack sees it.`,
       });
     };
     const extra = (CREDENTIAL_PROPERTIES[res.Type] ?? []).map(
@@ -111,12 +113,11 @@ export function literalCredentialRule(stack: StackInput, bindings: readonly EnvB
     if (!isCredentialName(name) || param?.Default === undefined || !literalIn(param.Default, stack.template)) continue;
     const constructPath = stack.constructPaths?.[name] ?? `${stack.nestedIn ? `${stack.nestedIn} ` : ''}${stack.templatePath} (Parameters)`;
     out.push({
-      ruleName: LITERAL_CREDENTIAL,
-      description: `${constructPath}: the default of parameter ${name} is a literal in the synthesized template; anyone who can read the template sees it.`,
-      fix: 'Give the parameter no default (pass the value at deploy time), or better, no parameter: reference the secret (`SecretValue.secretsManager`).',
       constructPath,
       filePath: stack.templatePath,
       location: `Parameters/${name}/Default`,
+      problem: `the default of parameter ${name} is a literal in the synthesized template; anyone who can read the template sees it.`,
+      fix: PARAMETER_DEFAULT_FIX,
     });
   }
   return out;
@@ -132,5 +133,6 @@ function isObjectValue(v: unknown): boolean {
 /** {@link literalCredentialRule} in the registry. */
 export const literalCredential: GuardrailRule = {
   id: LITERAL_CREDENTIAL,
+  fix: FIX,
   checkStack: ({ stack, bindings }) => literalCredentialRule(stack, bindings),
 };

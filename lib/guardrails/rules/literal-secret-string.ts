@@ -1,7 +1,7 @@
 import { findSecretValue, isSecretDynamicReference, isSecretName, TOKEN_PLACEHOLDER } from '../secret-patterns';
 import { assembleStrings, literalRemainder, namedValues } from '../intrinsics';
-import { Finding, StackInput, resourcePath } from '../model';
-import type { GuardrailRule } from '../rule';
+import { StackInput, resourcePath } from '../model';
+import type { Found, GuardrailRule } from '../rule';
 
 export const LITERAL_SECRET_STRING = 'FLEAPO-LITERAL-SECRET-STRING';
 
@@ -34,23 +34,20 @@ export function literalSecretStringReason(value: unknown, template: StackInput['
 }
 
 /** An AWS::SecretsManager::Secret whose `SecretString` (or part of it) is in the template. */
-export function literalSecretStringRule(stack: StackInput): Finding[] {
-  const out: Finding[] = [];
+export function literalSecretStringRule(stack: StackInput): Found[] {
+  const out: Found[] = [];
   for (const [logicalId, res] of Object.entries(stack.template.Resources ?? {})) {
     if (res.Type !== 'AWS::SecretsManager::Secret') continue;
     const value = res.Properties?.SecretString;
     if (value === undefined) continue;
     const reason = literalSecretStringReason(value, stack.template);
     if (!reason) continue;
-    const constructPath = resourcePath(stack, logicalId, res);
     out.push({
-      ruleName: LITERAL_SECRET_STRING,
-      description: `${constructPath}: Secrets Manager secret's value is written in the synthesized template (${reason}); anyone who can read the template or the CloudFormation stack sees it.`,
-      fix: FIX,
-      constructPath,
+      constructPath: resourcePath(stack, logicalId, res),
       logicalId,
       filePath: stack.templatePath,
       location: 'Properties/SecretString',
+      problem: `Secrets Manager secret's value is written in the synthesized template (${reason}); anyone who can read the template or the CloudFormation stack sees it.`,
     });
   }
   return out;
@@ -59,5 +56,6 @@ export function literalSecretStringRule(stack: StackInput): Finding[] {
 /** {@link literalSecretStringRule} in the registry. */
 export const literalSecretString: GuardrailRule = {
   id: LITERAL_SECRET_STRING,
+  fix: FIX,
   checkStack: ({ stack }) => literalSecretStringRule(stack),
 };

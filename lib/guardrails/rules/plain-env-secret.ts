@@ -1,7 +1,7 @@
 import { isBrowserEnvName, isSecretDynamicReference, isSecretName } from '../secret-patterns';
 import { candidateStrings } from '../intrinsics';
-import { EnvBinding, Finding, bindingLabel } from '../model';
-import type { GuardrailRule } from '../rule';
+import { EnvBinding, bindingLabel, bindingPlace } from '../model';
+import type { Found, GuardrailRule } from '../rule';
 
 export const PLAIN_ENV_SECRET = 'FLEAPO-PLAIN-ENV-SECRET';
 
@@ -17,8 +17,8 @@ const DEFAULT_FIX =
  * CloudFormation resolves INTO the plain configuration. Secret-looking literal values are reported
  * by FLEAPO-SECRET-VALUE-IN-TEMPLATE. `VITE_*` names are left to FLEAPO-BROWSER-ENV-SECRET.
  */
-export function plainEnvSecretRule(bindings: readonly EnvBinding[]): Finding[] {
-  const out: Finding[] = [];
+export function plainEnvSecretRule(bindings: readonly EnvBinding[]): Found[] {
+  const out: Found[] = [];
   for (const b of bindings) {
     if (b.source !== 'plain' || isBrowserEnvName(b.name)) continue;
     const dynRef = candidateStrings(b.value, b.template).some(isSecretDynamicReference);
@@ -28,13 +28,9 @@ export function plainEnvSecretRule(bindings: readonly EnvBinding[]): Finding[] {
       ? 'its value is a Secrets Manager / SSM SecureString dynamic reference, which CloudFormation resolves into the plain configuration'
       : 'it is named like a secret';
     out.push({
-      ruleName: PLAIN_ENV_SECRET,
-      description: `${b.constructPath}: ${bindingLabel(b)} passes a secret in plain text (${why}); plain environment is readable by anyone who can describe the resource.`,
-      fix: b.fix ?? DEFAULT_FIX,
-      constructPath: b.constructPath,
-      logicalId: b.logicalId,
-      filePath: b.filePath,
-      location: b.location,
+      ...bindingPlace(b),
+      problem: `${bindingLabel(b)} passes a secret in plain text (${why}); plain environment is readable by anyone who can describe the resource.`,
+      fix: b.fix, // the site's own way to pass a secret (env-sites.ts), when it has one
     });
   }
   return out;
@@ -43,5 +39,6 @@ export function plainEnvSecretRule(bindings: readonly EnvBinding[]): Finding[] {
 /** {@link plainEnvSecretRule} in the registry. */
 export const plainEnvSecret: GuardrailRule = {
   id: PLAIN_ENV_SECRET,
+  fix: DEFAULT_FIX,
   checkStack: ({ bindings }) => plainEnvSecretRule(bindings),
 };

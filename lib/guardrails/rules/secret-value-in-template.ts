@@ -1,7 +1,7 @@
 import { findSecretValue } from '../secret-patterns';
 import { assembleStrings } from '../intrinsics';
-import { Finding, StackInput, join, resourcePath } from '../model';
-import type { GuardrailRule } from '../rule';
+import { StackInput, join, resourcePath } from '../model';
+import type { Found, GuardrailRule } from '../rule';
 
 export const SECRET_VALUE_IN_TEMPLATE = 'FLEAPO-SECRET-VALUE-IN-TEMPLATE';
 
@@ -54,8 +54,8 @@ function isIntrinsic(v: unknown): boolean {
  * PostHog keys, a postgres URL with a password, an AWS access key id, ...
  * The message names the pattern, never the value.
  */
-export function secretValueInTemplateRule(stack: StackInput): Finding[] {
-  const out: Finding[] = [];
+export function secretValueInTemplateRule(stack: StackInput): Found[] {
+  const out: Found[] = [];
   const resources = stack.template.Resources ?? {};
   for (const entry of templateStrings(stack.template)) {
     const hit = entry.strings.map((s) => findSecretValue(s)).find((p) => p !== undefined);
@@ -72,13 +72,11 @@ export function secretValueInTemplateRule(stack: StackInput): Finding[] {
       constructPath = stack.constructPaths[parts[1]]; // an output, a parameter, a mapping
     }
     out.push({
-      ruleName: SECRET_VALUE_IN_TEMPLATE,
-      description: `${constructPath}: the synthesized template contains what looks like ${hit.description} at ${location}.`,
-      fix: FIX,
       constructPath,
       logicalId,
       filePath: stack.templatePath,
       location,
+      problem: `the synthesized template contains what looks like ${hit.description} at ${location}.`,
     });
   }
   return out;
@@ -87,5 +85,6 @@ export function secretValueInTemplateRule(stack: StackInput): Finding[] {
 /** {@link secretValueInTemplateRule} in the registry. */
 export const secretValueInTemplate: GuardrailRule = {
   id: SECRET_VALUE_IN_TEMPLATE,
+  fix: FIX,
   checkStack: ({ stack }) => secretValueInTemplateRule(stack),
 };

@@ -47,4 +47,4 @@ export function isConfiguredService(serviceArn: string, configured: string): boo
   return serviceArn.split('/').pop() === configured;
 }
 
-export { isRollback } from '../rotation/rollout-verdict';
+export { isRollback } from './rollout-verdict';

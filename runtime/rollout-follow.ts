@@ -3,8 +3,8 @@
  * decide when an old key may be revoked, and by the retirement function. Reusable by any later CLI.
  */
 import type { ECSClient } from '@aws-sdk/client-ecs';
-import type { EcsTarget } from '../config/env';
-import { observeService, observeTasks, type ObservedService } from './ecs-rollout';
+import type { EcsTarget } from './ecs-service';
+import { observeService, observeTasks, type ObservedService } from './ecs-service';
 import {
   describeVerdict,
   type ObservedTask,

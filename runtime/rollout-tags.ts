@@ -1,5 +1,5 @@
 /** Reading and writing the rollout tags; their keys are in catalog/tags.ts. */
-import { TAG_ROLLOUT_CREATED_AT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../catalog/tags';
+import { TAG_ROLLOUT_CREATED_AT, TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../catalog/tags';
 
 /** A tag value holds at most 256 of these characters: letters, digits, white space and `_ . : / = + - @`. */
 export function toTagValue(text: string): string {

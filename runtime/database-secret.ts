@@ -1,4 +1,4 @@
-import { RotationRefusal } from '../rotation/rotation-refusal';
+import { RotationRefusal } from './rotation-refusal';
 
 /**
  * The DATABASE_URL secret's two accepted forms:

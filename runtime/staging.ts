@@ -1,8 +1,8 @@
 import { SecretsManagerClient, UpdateSecretVersionStageCommand } from '@aws-sdk/client-secrets-manager';
-import { versionWithStage } from '../rotation/secret-store';
+import { versionWithStage } from './secret-store';
 
-import { STAGED_LABEL } from '../../catalog/labels';
-import { TAG_REFUSAL, TAG_REFUSED_VERSION } from '../../catalog/tags';
+import { STAGED_LABEL } from '../catalog/labels';
+import { TAG_REFUSAL, TAG_REFUSED_VERSION } from '../catalog/tags';
 
 /** The version carrying STAGED_LABEL, from DescribeSecret's VersionIdsToStages. */
 export function stagedVersionId(versionIdsToStages: Record<string, string[]>): string | undefined {

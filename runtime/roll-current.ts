@@ -11,10 +11,10 @@
  * The caller then follows the rollout (followRollout) from the returned time T.
  */
 import type { ECSClient } from '@aws-sdk/client-ecs';
-import { STAGED_LABEL } from '../../catalog/labels';
-import { stagedLabelState, stagedVersionId } from '../external/staging';
-import type { EcsTarget } from '../config/env';
-import { forceNewDeployment, rolloutRecord } from './ecs-rollout';
+import { STAGED_LABEL } from '../catalog/labels';
+import { stagedLabelState, stagedVersionId } from './staging';
+import type { EcsTarget } from './ecs-service';
+import { forceNewDeployment, rolloutRecord } from './ecs-service';
 import { verifiedRolloutVerdict } from './rollout-follow';
 import { recordedRollout } from './rollout-tags';
 import { describeVerdict } from './rollout-verdict';
