@@ -1,4 +1,4 @@
-import { EXTERNAL_SECRET_NAMES, secretPath, SECRETS, type SecretName } from '../../catalog/secrets';
+import { SECRET_NAMES, secretPath, SECRETS, type SecretName, type SecretOrigin } from '../../catalog/secrets';
 import type { EnvironmentConfig, ServiceConfig } from './environment-config';
 
 /**
@@ -67,15 +67,14 @@ export class ResourceNames {
   get revokeNoticeFunction(): string {
     return this.scoped('stripe-revoke-notice');
   }
-  /** The stack's functions that read, stage, rotate or tag the environment's secrets. */
+  /**
+   * The stack's functions that read, stage, rotate or tag the environment's secrets: the rotation functions of the
+   * generated secrets, the retirement, those of the issuer-created secrets, the revoke notice.
+   */
   get secretFunctions(): string[] {
-    return [
-      this.rotationFunction('AUTH_SECRET'),
-      this.rotationFunction('DATABASE_URL'),
-      this.retirementFunction,
-      ...EXTERNAL_SECRET_NAMES.map((name) => this.rotationFunction(name)),
-      this.revokeNoticeFunction,
-    ];
+    const rotations = (origin: SecretOrigin) =>
+      SECRET_NAMES.filter((name) => SECRETS[name].origin === origin).map((name) => this.rotationFunction(name));
+    return [...rotations('generated'), this.retirementFunction, ...rotations('issuer-created'), this.revokeNoticeFunction];
   }
 
   // Roles.
