@@ -18,6 +18,7 @@ import {
   helpCommands,
   helpOptions,
   linkProblems,
+  planCliRun,
   repositoryReader,
   shellWords,
   type DocCommand,
@@ -189,5 +190,53 @@ describe('the checks fail on made-up commands, options and links', () => {
     expect(linkProblems('[here](#nothing)', 'docs/a.md', readFake)).toEqual([expect.stringContaining('no heading #nothing')]);
     // a link inside code is not a link
     expect(linkProblems('`[x](missing.md)`\n```md\n[y](missing.md)\n```', 'docs/b.md', readFake)).toEqual([]);
+  });
+});
+
+describe('how a documented fleapo-secrets line is run (doc-commands-run.test.ts)', () => {
+  const values = {
+    options: { '--env': 'staging', '--profile': 'test-profile' },
+    secretOf: { 'roll-current': 'DATABASE_URL' },
+    commands: ['status', 'doctor'],
+  };
+  const plan = (text: string) => planCliRun({ where: 'synthetic.md:1', text }, known.cli, values);
+
+  test('placeholders filled, optional parts taken, a redirected stdin noted, assignments kept', () => {
+    expect(plan('bin/fleapo-secrets roll-current <SECRET> --env <env>')).toEqual({
+      kind: 'run',
+      plans: [{ args: ['roll-current', 'DATABASE_URL', '--env', 'staging'], env: {} }],
+    });
+    expect(plan('fleapo-secrets status [--env <env>] [--json]')).toEqual({
+      kind: 'run',
+      plans: [{ args: ['status', '--env', 'staging', '--json'], env: {} }],
+    });
+    expect(plan('AWS_PROFILE=x bin/fleapo-secrets contain --all --env prod --sign-everyone-out < new-keys.txt')).toEqual({
+      kind: 'run',
+      plans: [{ args: ['contain', '--all', '--env', 'prod', '--sign-everyone-out'], env: { AWS_PROFILE: 'x' }, stdinFile: 'new-keys.txt' }],
+    });
+    expect(plan('bin/fleapo-secrets roll-current DATABASE_URL --env prod --profile <break-glass-profile>')).toMatchObject({
+      plans: [{ args: ['roll-current', 'DATABASE_URL', '--env', 'prod', '--profile', 'test-profile'] }],
+    });
+    expect(plan('bin/fleapo-secrets <command> --help')).toEqual({
+      kind: 'run',
+      plans: [
+        { args: ['status', '--help'], env: {} },
+        { args: ['doctor', '--help'], env: {} },
+      ],
+    });
+  });
+
+  test('a mention is not run; a placeholder without a test value is a problem; other programs are left alone', () => {
+    for (const mention of ['bin/fleapo-secrets', 'fleapo-secrets stage', 'bin/fleapo-secrets ...'])
+      expect(plan(mention)).toEqual({ kind: 'mention' });
+    expect(plan('bin/fleapo-secrets stage <secret> --env prod')).toEqual({
+      kind: 'problem',
+      problem: expect.stringContaining('no test value for the placeholder <secret> (argument 1 of stage)'),
+    });
+    expect(plan('bin/fleapo-secrets audit --env prod --since <when>')).toEqual({
+      kind: 'problem',
+      problem: expect.stringContaining('no test value for the placeholder <when> of --since'),
+    });
+    expect(plan('npm run synth')).toEqual({ kind: 'other' });
   });
 });

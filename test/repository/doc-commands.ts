@@ -293,3 +293,108 @@ export function repositoryReader(root: string): (relative: string) => string | u
     return fs.statSync(full).isDirectory() ? '' : fs.readFileSync(full, 'utf8');
   };
 }
+
+/** How doc-commands-run.test.ts runs one documented `fleapo-secrets` command line. */
+export interface CliRunPlan {
+  /** The arguments after the program's name, every placeholder filled with a value of the test configuration. */
+  readonly args: string[];
+  /** `VAR=value` assignments written in front of the command. */
+  readonly env: Record<string, string>;
+  /** The file the doc redirects stdin from (`< new-keys.txt`); stdin is the test's value either way. */
+  readonly stdinFile?: string;
+}
+
+/** What the docs' placeholders stand for in the test: `--env <env>`, `<SECRET>`, `<command>`, ... */
+export interface PlaceholderValues {
+  /** The value of an option written as a placeholder, by option (`--env` -> `staging`, `--profile` -> a profile). */
+  readonly options: Readonly<Record<string, string>>;
+  /** A positional placeholder (`<secret>`, `SECRET`) by command (`stage` -> `STRIPE_SECRET_KEY`). */
+  readonly secretOf: Readonly<Record<string, string>>;
+  /** `<command>`: the line is run once with each of these. */
+  readonly commands: readonly string[];
+}
+
+/** The outcome of planning one documented command line. */
+export type CliRunPlanning =
+  /** Not a `fleapo-secrets` command line. */
+  | { readonly kind: 'other' }
+  /** The program or a command named in prose (`bin/fleapo-secrets`, `fleapo-secrets stage`): nothing to run. */
+  | { readonly kind: 'mention' }
+  | { readonly kind: 'run'; readonly plans: CliRunPlan[] }
+  /** A placeholder the test has no value for: the test must be told what it stands for. */
+  | { readonly kind: 'problem'; readonly problem: string };
+
+/** Bare upper-case words the docs may write for a value to fill (`--env ENV`, `rotate SECRET`). */
+const UPPER_PLACEHOLDERS = new Set(['ENV', 'ENVIRONMENT', 'SECRET', 'PROFILE', 'FILE', 'COMMAND', 'SECONDS']);
+const isRunPlaceholder = (word: string): boolean => isPlaceholder(word) || UPPER_PLACEHOLDERS.has(word);
+
+/**
+ * How to run a documented `fleapo-secrets` command line against the test doubles: optional parts of a usage form
+ * (`[--env <env>]`) taken, redirections (`< keys.txt`, `> out`, `2>&1`) set aside, each placeholder filled from
+ * `values`. A line with only the program (or the program and a command) is a mention, not a command.
+ * `cli`: each command's options and whether each takes a value (from the CLI's `--help`).
+ */
+export function planCliRun(
+  cmd: DocCommand,
+  cli: ReadonlyMap<string, ReadonlyMap<string, boolean>>,
+  values: PlaceholderValues,
+): CliRunPlanning {
+  // `[--env <env>]`: an optional part of a usage form, taken
+  const all = shellWords(cmd.text)
+    .map((w) => w.replace(/^\[+/, '').replace(/\]+$/, ''))
+    .filter((w) => w !== '');
+  const words: string[] = [];
+  let stdinFile: string | undefined;
+  for (let i = 0; i < all.length; i++) {
+    const redirect = /^(\d*)(<|>>?)(.*)$/.exec(all[i]);
+    if (redirect && !isPlaceholder(all[i])) {
+      const target = redirect[3] !== '' ? redirect[3] : all[++i];
+      if (redirect[2] === '<') stdinFile = target;
+      continue;
+    }
+    words.push(all[i]);
+  }
+  const env: Record<string, string> = {};
+  while (words.length > 0 && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0])) {
+    const [name, ...value] = words.shift()!.split('=');
+    env[name] = value.join('=');
+  }
+  if (!/(^|\/)fleapo-secrets$/.test(words[0] ?? '')) return { kind: 'other' };
+  const args = words.slice(1);
+  const command = args.find((a) => !a.startsWith('-'));
+  if (args.length === 0 || args.some((a) => a.endsWith('...'))) return { kind: 'mention' };
+  if (command !== undefined && args.length === 1) return { kind: 'mention' };
+  const say = (what: string): CliRunPlanning => ({ kind: 'problem', problem: `${cmd.where}: \`${cmd.text}\`: ${what}` });
+  const commands = command !== undefined && isRunPlaceholder(command) ? values.commands : [command];
+  const plans: CliRunPlan[] = [];
+  for (const name of commands) {
+    // A command the CLI does not have is run all the same: the CLI's usage error is the finding.
+    const options = (name === undefined ? undefined : cli.get(name)) ?? new Map<string, boolean>();
+    const filled: string[] = [];
+    let positional = 0;
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i];
+      if (a === command) {
+        filled.push(name!);
+        continue;
+      }
+      if (a.startsWith('-')) {
+        const [option, inline] = a.split(/=(.*)/s, 2);
+        filled.push(option);
+        if (!options.get(option)) continue;
+        const value = inline ?? args[++i];
+        if (value === undefined) return say(`${option} has no value`);
+        if (!isRunPlaceholder(value)) filled.push(value);
+        else if (values.options[option] !== undefined) filled.push(values.options[option]);
+        else return say(`no test value for the placeholder ${value} of ${option}`);
+        continue;
+      }
+      positional++;
+      if (!isRunPlaceholder(a)) filled.push(a);
+      else if (name !== undefined && values.secretOf[name] !== undefined) filled.push(values.secretOf[name]);
+      else return say(`no test value for the placeholder ${a} (argument ${positional} of ${name ?? 'the program'})`);
+    }
+    plans.push({ args: filled, env, ...(stdinFile !== undefined ? { stdinFile } : {}) });
+  }
+  return { kind: 'run', plans };
+}

@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
@@ -40,8 +41,8 @@ function appRoleNames(): Set<string> {
   return names;
 }
 
-test('the three workflows exist', () => {
-  expect(files).toEqual(['deploy.yml', 'pull-request-comment.yml', 'pull-request.yml']);
+test('the four workflows exist', () => {
+  expect(files).toEqual(['deploy.yml', 'publish-plugin.yml', 'pull-request-comment.yml', 'pull-request.yml']);
 });
 
 describe.each(files)('%s', (file) => {
@@ -150,6 +151,85 @@ describe('pull-request.yml', () => {
     const prRole = Object.values(oidc.Resources as Record<string, any>).find((r) => r.Properties?.RoleName === 'gha-pr-diff');
     const actions = prRole.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement.flatMap((st: any) => [st.Action].flat()));
     expect(actions.sort()).toEqual(['cloudformation:DescribeStacks', 'cloudformation:GetTemplate']);
+  });
+});
+
+describe('publish-plugin.yml', () => {
+  const wf = byFile('publish-plugin.yml');
+  const job = wf.jobs!.publish;
+  const steps = job.steps!;
+  const PACKAGE_DIR = 'packages/better-auth-secret-ring';
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, PACKAGE_DIR, 'package.json'), 'utf8')) as Record<string, any>;
+  const indexOf = (pattern: RegExp) => steps.findIndex((s) => pattern.test(s.run ?? ''));
+  /** The version check's script, run by bash as the runner would, for a ref and a package version. */
+  const check = (refType: string, refName: string) => {
+    const script = steps[indexOf(/GITHUB_REF_NAME/)].run!;
+    return spawnSync('bash', ['-e', '-c', script], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, GITHUB_REF_TYPE: refType, GITHUB_REF_NAME: refName },
+      encoding: 'utf8',
+    });
+  };
+
+  test('runs on a better-auth-secret-ring-v* tag or by hand, with contents: read and packages: write only', () => {
+    expect(wf.on).toEqual({ push: { tags: ['better-auth-secret-ring-v*'] }, workflow_dispatch: null });
+    expect(wf.permissions).toEqual({ contents: 'read' });
+    expect(job.permissions).toEqual({ contents: 'read', packages: 'write' });
+    expect(job['runs-on']).toBe('ubuntu-latest');
+    // The job's token, in an environment the repository restricts to the release tags, given to the publish step only.
+    expect(job.environment).toBe('plugin-release');
+    expect(JSON.stringify(steps.filter((s) => !/npm publish/.test(s.run ?? '')))).not.toContain('secrets.');
+  });
+
+  test("Node 24 from .nvmrc, with GitHub Packages' npm registry for the @fleapo scope", () => {
+    const setup = steps.find((s) => s.uses?.startsWith('actions/setup-node@'))!;
+    expect(setup.with).toEqual({ 'node-version-file': '.nvmrc', 'registry-url': 'https://npm.pkg.github.com', scope: '@fleapo' });
+    expect(fs.readFileSync(path.join(ROOT, '.nvmrc'), 'utf8').trim()).toBe('24');
+  });
+
+  test("the version check passes only on the tag of package.json's version, whose CHANGELOG entry exists", () => {
+    const tag = `better-auth-secret-ring-v${pkg.version}`;
+    expect(check('tag', tag).status).toBe(0);
+    expect(fs.readFileSync(path.join(ROOT, PACKAGE_DIR, 'CHANGELOG.md'), 'utf8')).toMatch(
+      new RegExp(`^## ${pkg.version.replace(/\./g, '\\.')}$`, 'm'),
+    );
+    const wrong = check('tag', 'better-auth-secret-ring-v99.0.0');
+    expect(wrong.status).not.toBe(0);
+    expect(wrong.stdout).toContain(`run on the tag ${tag}`);
+    expect(check('branch', 'main').status).not.toBe(0);
+    expect(check('tag', `v${pkg.version}`).status).not.toBe(0);
+  });
+
+  test('npm ci, build, then the package tests (the packed tarball included), and only then npm publish', () => {
+    const version = indexOf(/GITHUB_REF_NAME/);
+    const ci = indexOf(/^npm ci\b/);
+    const build = indexOf(new RegExp(`npm run build --prefix ${PACKAGE_DIR}$`));
+    const tests = indexOf(/npx jest /);
+    const publish = indexOf(/npm publish/);
+    expect([version, ci, build, tests, publish].every((i) => i >= 0)).toBe(true);
+    expect(version).toBeLessThan(ci);
+    expect([ci, build, tests, publish]).toEqual([ci, build, tests, publish].sort((a, b) => a - b));
+    // jest's path pattern selects the packed-package test
+    const pattern = /npx jest (\S+)/.exec(steps[tests].run!)![1];
+    expect(new RegExp(pattern).test(`${PACKAGE_DIR}/test/packed-package.test.ts`)).toBe(true);
+    expect(steps[publish]['working-directory']).toBe(PACKAGE_DIR);
+    expect(steps[publish].run!.trim().split('\n')).toEqual(['set +x', 'npm publish']);
+    expect(steps[publish].env).toEqual({ NODE_AUTH_TOKEN: '${{ secrets.GITHUB_TOKEN }}' });
+    // No step after the publish, and no dependency cache in a release build.
+    expect(publish).toBe(steps.length - 1);
+    expect(JSON.stringify(steps)).not.toContain('cache');
+  });
+
+  test('the package is publishable: not private to npm, built files only, to GitHub Packages (UNLICENSED: never the public registry)', () => {
+    expect(pkg.private).toBeUndefined();
+    expect(pkg.name).toBe('@fleapo/better-auth-secret-ring');
+    expect(pkg.version).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(pkg.files).toEqual(['dist', 'CHANGELOG.md']);
+    expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
+    expect(pkg.publishConfig).toEqual({ registry: 'https://npm.pkg.github.com/' });
+    expect(pkg.license).toBe('UNLICENSED');
+    // GitHub Packages links the package to this repository.
+    expect(pkg.repository).toMatchObject({ url: 'git+https://github.com/fleapo/fleapo-secrets.git', directory: PACKAGE_DIR });
   });
 });
 
