@@ -1,7 +1,7 @@
 import { App, DefaultStackSynthesizer, Tags, Validations, type AppProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { FleapoConfig } from './config/environment-config';
-import { environmentStackId, githubOidcStackId } from './config/deploy-names';
+import { environmentStackId, githubOidcStackId } from './config/resource-names';
 import { describeLoadedConfig, loadConfigWithSource } from './config/load-config';
 import { SecretGuardrails } from './guardrails';
 import { ENVIRONMENT_TAG } from './constructs/environment-deploy-policies';
@@ -34,7 +34,7 @@ export const FEATURE_FLAGS: Record<string, unknown> = {
   '@aws-cdk/core:validateAgainstDefaultRules': true,
 };
 
-export { environmentStackId, githubOidcStackId } from './config/deploy-names';
+export { environmentStackId, githubOidcStackId } from './config/resource-names';
 
 /**
  * The fleapo secrets app: for each configured environment its stack `Fleapo-<env>`, for each account its

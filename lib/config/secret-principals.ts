@@ -1,6 +1,5 @@
-import { EXTERNAL_SECRET_KINDS } from '../../catalog/secrets';
 import type { EnvironmentConfig } from './environment-config';
-import { retirementFunctionName } from './deploy-names';
+import { resourceNames } from './resource-names';
 
 /**
  * The principals expected to touch an environment's secrets: what `fleapo-secrets audit` does not flag and the
@@ -22,22 +21,12 @@ export function partitionOf(region: string): string {
   return 'aws';
 }
 
-/** The stack's functions that read, stage, rotate or tag the environment's secrets. */
-export function secretFunctionNames(environment: string): string[] {
-  return [
-    `fleapo-${environment}-auth-secret-rotation`,
-    `fleapo-${environment}-database-url-rotation`,
-    retirementFunctionName(environment),
-    ...EXTERNAL_SECRET_KINDS.map((kind) => `fleapo-${environment}-${kind}-rotation`),
-    `fleapo-${environment}-stripe-revoke-notice`,
-  ];
-}
-
 export function expectedSecretPrincipals(env: EnvironmentConfig): ExpectedPrincipal[] {
   const role = (name: string) => `arn:${partitionOf(env.region)}:iam::${env.account}:role/${name}`;
+  const names = resourceNames(env);
   return [
-    { arn: role(`fleapo-${env.name}-ecs-execution`), why: 'the ECS task execution role (injects the secrets at task start)' },
-    ...secretFunctionNames(env.name).map((name) => ({ arn: role(name), why: `the function ${name}` })),
+    { arn: role(names.ecsExecutionRole), why: 'the ECS task execution role (injects the secrets at task start)' },
+    ...names.secretFunctions.map((name) => ({ arn: role(name), why: `the function ${name}` })),
     ...(env.breakGlassRoleArn ? [{ arn: env.breakGlassRoleArn, why: 'the configured break-glass role' }] : []),
   ];
 }

@@ -8,12 +8,12 @@ import { Construct } from 'constructs';
 import { SECRET_NAMES } from '../../catalog/secrets';
 import type { ServiceConfig } from '../config/environment-config';
 import type { EnvironmentSecrets } from './environment-secrets';
-import { taskFamilyName } from '../config/deploy-names';
+import type { ResourceNames } from '../config/resource-names';
 
 /** Props of {@link AppService}. */
 export interface AppServiceProps {
-  /** The environment's name, e.g. `prod`: in role, family and log group names. */
-  readonly environmentName: string;
+  /** The environment's names: its roles, task family and log group. */
+  readonly names: ResourceNames;
   /** The service: its cluster, name, image, port, size and task count. */
   readonly service: ServiceConfig;
   /** The environment's VPC (imported from configuration); the tasks run in its private subnets, and only there. */
@@ -46,7 +46,8 @@ export class AppService extends Construct {
 
   constructor(scope: Construct, id: string, props: AppServiceProps) {
     super(scope, id);
-    const { environmentName, service } = props;
+    const { names, service } = props;
+    const environmentName = names.environmentName;
     this.subnetIds = props.vpc.privateSubnets.map((subnet) => subnet.subnetId);
     const { account, region } = Stack.of(this);
     const confusedDeputyGuard = {
@@ -55,18 +56,18 @@ export class AppService extends Construct {
     };
 
     this.executionRole = new iam.Role(this, 'ExecutionRole', {
-      roleName: `fleapo-${environmentName}-ecs-execution`,
+      roleName: names.ecsExecutionRole,
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com').withConditions(confusedDeputyGuard),
       description: `ECS task execution role of fleapo ${environmentName}: reads the ${environmentName} secrets at task start`,
     });
     this.taskRole = new iam.Role(this, 'TaskRole', {
-      roleName: `fleapo-${environmentName}-ecs-task`,
+      roleName: names.ecsTaskRole,
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com').withConditions(confusedDeputyGuard),
       description: `The fleapo ${environmentName} app's own AWS identity: reads no secret`,
     });
 
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
-      family: taskFamilyName(environmentName, service.serviceName),
+      family: names.taskFamily,
       cpu: service.cpu,
       memoryLimitMiB: service.memoryMiB,
       executionRole: this.executionRole,
@@ -74,7 +75,7 @@ export class AppService extends Construct {
     });
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: `/fleapo/${environmentName}/${service.serviceName}`,
+      logGroupName: names.serviceLogGroup,
       retention: logs.RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -98,11 +99,11 @@ export class AppService extends Construct {
     });
 
     this.cluster = ecs.Cluster.fromClusterAttributes(this, 'Cluster', {
-      clusterName: service.clusterName,
+      clusterName: names.cluster,
       vpc: props.vpc,
     });
     this.service = new ecs.FargateService(this, 'Service', {
-      serviceName: service.serviceName,
+      serviceName: names.service,
       cluster: this.cluster,
       taskDefinition: this.taskDefinition,
       desiredCount: service.desiredCount,

@@ -2,16 +2,14 @@ import type { AppService } from './app-service';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ROTATION_TAG_KEYS, TAG_REKEYED_VERSION } from '../../catalog/tags';
-import { ENV_ECS_CLUSTER, ENV_ECS_SERVICE, ENV_FLEAPO_ENVIRONMENT } from '../../catalog/env-vars';
-import { grantSecretTagging } from './environment-secrets';
-import { RotationFunction } from './rotation-function';
-import { scheduleRotation, type RotationTiming } from './rotation-schedule';
-import { rotationFunctionName } from '../config/deploy-names';
+import type { RotationTiming } from './rotation-schedule';
+import { SecretFunction } from './secret-function';
+import type { ResourceNames } from '../config/resource-names';
 
 /** Props of {@link AuthSecretRotation}. */
 export interface AuthSecretRotationProps {
-  /** The environment's name, e.g. `prod`: in the function's name, and what the handler checks its events against. */
-  readonly environmentName: string;
+  /** The environment's names (its name is what the handler checks its events against). */
+  readonly names: ResourceNames;
   /** When the key ring rotates (cron or rate, and a window). It never rotates on deploy. */
   readonly schedule: Omit<RotationTiming, 'rotateImmediatelyOnUpdate'>;
   /** The environment's AUTH_SECRET. */
@@ -30,26 +28,23 @@ export interface AuthSecretRotationProps {
  * the service, ListTasks and DescribeTasks in its cluster only.
  */
 export class AuthSecretRotation extends Construct {
-  public readonly function: RotationFunction;
+  public readonly function: SecretFunction;
 
   constructor(scope: Construct, id: string, props: AuthSecretRotationProps) {
     super(scope, id);
-    const env = props.environmentName;
-    this.function = new RotationFunction(this, 'Rotation', {
-      handler: 'auth-secret-rotation',
-      functionName: rotationFunctionName(env, 'auth-secret'),
-      description: `Rotates fleapo/${env}/auth-secret and rolls the ${env} service`,
-      environment: {
-        [ENV_ECS_CLUSTER]: props.service.cluster.clusterArn,
-        [ENV_ECS_SERVICE]: props.service.serviceArn,
-        [ENV_FLEAPO_ENVIRONMENT]: env,
-      },
-    });
-
-    scheduleRotation(props.secret, this.function, { ...props.schedule, rotateImmediatelyOnUpdate: false });
+    const names = props.names;
+    const env = names.environmentName;
     // Rolls the service after each rotation, records that rollout in the secret's tags, and reads its progress.
-    grantSecretTagging([props.secret], this.function, [...ROTATION_TAG_KEYS, TAG_REKEYED_VERSION]);
-    props.service.grantForceNewDeployment(this.function);
-    props.service.grantRolloutReads(this.function);
+    this.function = new SecretFunction(this, 'Rotation', {
+      handler: 'auth-secret-rotation',
+      functionName: names.rotationFunction('AUTH_SECRET'),
+      description: `Rotates ${names.secret('AUTH_SECRET')} and rolls the ${env} service`,
+      names,
+      service: props.service,
+      use: { kind: 'rotation', secret: props.secret, timing: { ...props.schedule, rotateImmediatelyOnUpdate: false } },
+      tagKeys: [...ROTATION_TAG_KEYS, TAG_REKEYED_VERSION],
+      rollsService: true,
+      readsRollout: true,
+    });
   }
 }

@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { DatabaseConfig } from '../config/environment-config';
+import type { ResourceNames } from '../config/resource-names';
 import {
   ENV_AWS_ENDPOINT_URL_ECS,
   ENV_AWS_ENDPOINT_URL_SECRETS_MANAGER,
@@ -11,9 +12,6 @@ import {
   ENV_DB_NAME,
   ENV_DB_PORT,
   ENV_DB_SSL,
-  ENV_ECS_CLUSTER,
-  ENV_ECS_SERVICE,
-  ENV_FLEAPO_ENVIRONMENT,
   ENV_MASTER_SECRET_ARN,
 } from '../../catalog/env-vars';
 import type { AppService } from './app-service';
@@ -21,8 +19,8 @@ import type { RotationFunctionProps } from './rotation-function';
 
 /** What the functions that reach the database (rotation, retirement) share. */
 export interface DatabaseFunctionsProps {
-  /** The environment's name, e.g. `prod`: in names, and what the handlers check their events against. */
-  readonly environmentName: string;
+  /** The environment's names (its name is what the handlers check their events against). */
+  readonly names: ResourceNames;
   /** The database: the functions trust its host, port, name and role from here, and log in with its master secret. */
   readonly database: DatabaseConfig;
   /** The service whose rollouts the functions follow. */
@@ -37,12 +35,13 @@ export interface DatabaseFunctionsProps {
   readonly apiEndpoints?: Record<string, string>;
 }
 
-/** The handler environment both database functions share (lambda/config/env.ts). */
+/**
+ * The handler environment both database functions share (lambda/config/env.ts), besides the ECS target and the
+ * environment's name that every `SecretFunction` is given.
+ */
 export function databaseFunctionEnvironment(props: DatabaseFunctionsProps): Record<string, string> {
   const db = props.database;
   return {
-    [ENV_ECS_CLUSTER]: props.service.cluster.clusterArn,
-    [ENV_ECS_SERVICE]: props.service.serviceArn,
     [ENV_MASTER_SECRET_ARN]: db.masterSecretArn,
     [ENV_DB_SSL]: db.ssl,
     // The functions trust these, never the secret's host, port, database or role.
@@ -51,7 +50,6 @@ export function databaseFunctionEnvironment(props: DatabaseFunctionsProps): Reco
     [ENV_DB_NAME]: db.databaseName,
     [ENV_DB_APP_USER]: db.appUser,
     ...props.apiEndpoints,
-    [ENV_FLEAPO_ENVIRONMENT]: props.environmentName,
     // Node.js 20+ Lambda runtimes load the RDS certificate authorities only when asked to.
     NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
   };

@@ -8,11 +8,9 @@ import { ENV_SECRET_ARN } from '../../catalog/env-vars';
 import { METRIC_RETIREMENT_BLOCKED, METRIC_RETIREMENT_REFUSED, METRIC_RETIREMENT_STALLED } from '../../catalog/metrics';
 import { TAG_RETIRED_DEPLOYMENT } from '../../catalog/tags';
 import { databaseFunctionEnvironment, grantMasterSecretRead, type DatabaseFunctionsProps } from './database-functions';
-import { grantSecretRead, grantSecretTagging } from './environment-secrets';
 import { OwnLogCount } from './own-log-count';
-import { alertAlarmName, alertRuleName } from './rotation-alerts';
-import { RotationFunction } from './rotation-function';
-import { retirementFunctionName } from '../config/deploy-names';
+import { SecretFunction } from './secret-function';
+import { lambdaLogGroupName } from '../config/resource-names';
 
 /** How often the retirement retries while an old role still has sessions. */
 export const RETIREMENT_RETRY_INTERVAL = Duration.minutes(15);
@@ -36,14 +34,16 @@ export interface DatabaseRoleRetirementProps extends DatabaseFunctionsProps {
  * value nothing rolls out (stalled, two ticks), and the function itself failing for an hour.
  */
 export class DatabaseRoleRetirement extends Construct {
-  public readonly function: RotationFunction;
+  public readonly function: SecretFunction;
   public readonly alarms: cloudwatch.Alarm[];
 
   constructor(scope: Construct, id: string, props: DatabaseRoleRetirementProps) {
     super(scope, id);
-    const env = props.environmentName;
-    const functionName = retirementFunctionName(env);
-    this.function = new RotationFunction(this, 'Retirement', {
+    const names = props.names;
+    const env = names.environmentName;
+    const functionName = names.retirementFunction;
+    // Reads (never stages) DATABASE_URL, writes only the retirement's record, reads the service's deployments.
+    this.function = new SecretFunction(this, 'Retirement', {
       handler: 'database-role-retirement',
       functionName,
       description: `Retires the previous fleapo ${env} database role once the rollout completed`,
@@ -52,17 +52,19 @@ export class DatabaseRoleRetirement extends Construct {
         [ENV_SECRET_ARN]: props.secret.secretArn,
       },
       vpc: props.placement,
+      names,
+      service: props.service,
+      use: { kind: 'read', secrets: [props.secret] },
+      tagKeys: [TAG_RETIRED_DEPLOYMENT],
+      rollsService: false,
+      readsRollout: true,
     });
-    // Reads (never stages) DATABASE_URL, writes only the retirement's record, reads the service's deployments.
-    grantSecretRead(props.secret, this.function);
-    grantSecretTagging([props.secret], this.function, [TAG_RETIRED_DEPLOYMENT]);
-    props.service.grantRolloutReads(this.function);
     grantMasterSecretRead(props.database, this.function, this);
 
     const retirement = this.function.function;
     const retire = new targets.LambdaFunction(retirement, { retryAttempts: 4, maxEventAge: Duration.hours(2) });
     new events.Rule(this, 'OnDeployment', {
-      ruleName: alertRuleName(env, 'database-role-retirement-on-deployment'),
+      ruleName: names.scoped('database-role-retirement-on-deployment'),
       description: `Deployments of the ${env} service: retire the previous database role when the rotation's rollout completed`,
       eventPattern: {
         source: ['aws.ecs'],
@@ -72,7 +74,7 @@ export class DatabaseRoleRetirement extends Construct {
       targets: [retire],
     });
     new events.Rule(this, 'RetryRetirement', {
-      ruleName: alertRuleName(env, 'database-role-retirement-retry'),
+      ruleName: names.scoped('database-role-retirement-retry'),
       description: `Retries a ${env} database role retirement still waiting for old sessions to end`,
       schedule: events.Schedule.rate(RETIREMENT_RETRY_INTERVAL),
       targets: [retire],
@@ -82,8 +84,8 @@ export class DatabaseRoleRetirement extends Construct {
     // write there, while any function of the account can log an EMF record for any namespace (see OwnLogCount).
     const metric = (metricName: string, name: string) =>
       new OwnLogCount(this, `${metricName}Count`, {
-        ruleName: alertRuleName(env, name),
-        logGroupNames: [`/aws/lambda/${functionName}`],
+        ruleName: names.scoped(name),
+        logGroupNames: [lambdaLogGroupName(functionName)],
         field: metricName,
       }).metric(RETIREMENT_RETRY_INTERVAL);
     const ticksPerAlarmWindow = RETIREMENT_BLOCKED_ALARM_AFTER.toMinutes() / RETIREMENT_RETRY_INTERVAL.toMinutes();
@@ -95,7 +97,7 @@ export class DatabaseRoleRetirement extends Construct {
       periods: Partial<cloudwatch.AlarmProps> = {},
     ) =>
       new cloudwatch.Alarm(this, id, {
-        alarmName: alertAlarmName(env, name),
+        alarmName: names.scoped(name),
         alarmDescription: `${description} See docs/operations.md, "When an alarm fires".`,
         metric: alarmMetric,
         threshold: 1,

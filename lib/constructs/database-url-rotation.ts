@@ -8,21 +8,20 @@ import type { AppService } from './app-service';
 import { allowApiAccess, databaseFunctionEnvironment, grantMasterSecretRead, type DatabaseFunctionsProps } from './database-functions';
 import { DatabaseRoleRetirement } from './database-role-retirement';
 import { grantSecretTagging } from './environment-secrets';
-import { RotationFunction } from './rotation-function';
-import { scheduleRotation } from './rotation-schedule';
-import { rotationFunctionName } from '../config/deploy-names';
+import { SecretFunction } from './secret-function';
+import type { ResourceNames } from '../config/resource-names';
 
 export { RETIREMENT_BLOCKED_ALARM_AFTER, RETIREMENT_RETRY_INTERVAL } from './database-role-retirement';
 
 /** Props of {@link DatabaseUrlRotation}. */
 export interface DatabaseUrlRotationProps {
-  /** The environment's name, e.g. `prod`: in names, and what the handlers check their events against. */
-  readonly environmentName: string;
+  /** The environment's names (its name is what the handlers check their events against). */
+  readonly names: ResourceNames;
   /** The database: host, port, name, app role, master secret, and its security group (which admits the functions). */
   readonly database: DatabaseConfig;
   /** Days between rotations (`rate(N days)`); the first rotation runs when the schedule is created. */
   readonly rotationDays: number;
-  /** The environment's DATABASE_URL (`fleapo/<env>/database-url`). */
+  /** The environment's DATABASE_URL (`<secretPrefix>/database-url`). */
   readonly secret: secretsmanager.Secret;
   /** The database's VPC; the functions run in its private subnets. */
   readonly vpc: ec2.IVpc;
@@ -47,13 +46,14 @@ export interface DatabaseUrlRotationProps {
  * security group admits on the database port only; they reach the APIs as {@link allowApiAccess} says.
  */
 export class DatabaseUrlRotation extends Construct {
-  public readonly rotationFunction: RotationFunction;
+  public readonly rotationFunction: SecretFunction;
   public readonly retirement: DatabaseRoleRetirement;
   public readonly securityGroup: ec2.SecurityGroup;
 
   constructor(scope: Construct, id: string, props: DatabaseUrlRotationProps) {
     super(scope, id);
-    const env = props.environmentName;
+    const names = props.names;
+    const env = names.environmentName;
     const db = props.database;
     const secret = props.secret;
 
@@ -75,26 +75,33 @@ export class DatabaseUrlRotation extends Construct {
     databaseSecurityGroup.addIngressRule(this.securityGroup, ec2.Port.tcp(db.port), `fleapo ${env} DATABASE_URL rotation`);
 
     const functions: DatabaseFunctionsProps = {
-      environmentName: env,
+      names,
       database: db,
       service: props.service,
       placement: { vpc: props.vpc, subnets: props.vpc.privateSubnets, securityGroup: this.securityGroup },
       apiEndpoints,
     };
-    this.rotationFunction = new RotationFunction(this, 'Rotation', {
+    this.rotationFunction = new SecretFunction(this, 'Rotation', {
       handler: 'database-url-rotation',
-      functionName: rotationFunctionName(env, 'database-url'),
-      description: `Rotates fleapo/${env}/database-url (alternating roles) and rolls the ${env} service`,
+      functionName: names.rotationFunction('DATABASE_URL'),
+      description: `Rotates ${names.secret('DATABASE_URL')} (alternating roles) and rolls the ${env} service`,
       environment: databaseFunctionEnvironment(functions),
       vpc: functions.placement,
+      names,
+      service: props.service,
+      use: {
+        kind: 'rotation',
+        secret,
+        timing: {
+          scheduleExpression: `rate(${props.rotationDays} days)`,
+          // The first rotation turns the generated bootstrap credentials into the URL: it runs on creation.
+          rotateImmediatelyOnUpdate: true,
+        },
+      },
+      tagKeys: ROTATION_TAG_KEYS,
+      rollsService: true,
+      readsRollout: false,
     });
-    scheduleRotation(secret, this.rotationFunction, {
-      scheduleExpression: `rate(${props.rotationDays} days)`,
-      // The first rotation turns the generated bootstrap credentials into the URL: it runs on creation.
-      rotateImmediatelyOnUpdate: true,
-    });
-    grantSecretTagging([secret], this.rotationFunction, ROTATION_TAG_KEYS);
-    props.service.grantForceNewDeployment(this.rotationFunction);
     // The role the AWSCURRENT URL logs in as (a name, never a credential), shown by `fleapo-secrets status`.
     grantSecretTagging([secret], this.rotationFunction, [TAG_DATABASE_ROLE]);
     grantMasterSecretRead(db, this.rotationFunction, this);
@@ -104,7 +111,7 @@ export class DatabaseUrlRotation extends Construct {
   }
 
   /** The retirement function. */
-  public get retirementFunction(): RotationFunction {
+  public get retirementFunction(): SecretFunction {
     return this.retirement.function;
   }
 

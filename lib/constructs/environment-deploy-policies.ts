@@ -1,7 +1,7 @@
 import { Annotations, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { bootstrapRoleName, boundaryPolicyName, environmentStackId, executionPolicyName } from '../config/deploy-names';
+import { resourceNames, type CdkBootstrapRole, type NamePatterns, type ResourceNames } from '../config/resource-names';
 import type { EnvironmentConfig } from '../config/environment-config';
 import { GITHUB_OIDC_HOST } from '../config/github-subjects';
 
@@ -58,12 +58,12 @@ export class EnvironmentDeployPolicies extends Construct {
     ];
 
     this.executionPolicy = new iam.ManagedPolicy(this, 'CloudFormationExecution', {
-      managedPolicyName: executionPolicyName(props.environment),
+      managedPolicyName: names.names.executionPolicy,
       description: `CloudFormation execution policy of the fleapo ${props.environment.name} CDK bootstrap (qualifier ${props.environment.cdkBootstrapQualifier}): the ${props.environment.name} stack's resources only`,
       statements: [...resources, ...denies],
     });
     this.boundary = new iam.ManagedPolicy(this, 'Boundary', {
-      managedPolicyName: boundaryPolicyName(props.environment),
+      managedPolicyName: names.names.boundaryPolicy,
       description: `Permissions boundary of every fleapo ${props.environment.name} role: its bootstrap roles and its stack's roles`,
       statements: boundary,
     });
@@ -95,12 +95,17 @@ function acknowledgeWildcards(policy: iam.ManagedPolicy, statements: iam.PolicyS
   }
 }
 
-/** The names and ARNs of one environment's resources, as its stack and its bootstrap create them. */
+/**
+ * The ARNs and ARN patterns of one environment's resources, as its stack and its bootstrap create them: each from the
+ * names and name patterns of lib/config/resource-names.ts, the one place they are derived.
+ */
 export class EnvironmentNames {
   readonly env: EnvironmentConfig;
   readonly name: string;
   readonly account: string;
   readonly region: string;
+  /** The environment's physical names and name patterns. */
+  readonly names: ResourceNames;
 
   constructor(
     readonly partition: string,
@@ -110,6 +115,7 @@ export class EnvironmentNames {
     this.name = env.name;
     this.account = env.account;
     this.region = env.region;
+    this.names = resourceNames(env);
   }
 
   arn(service: string, resource: string, region = this.region): string {
@@ -119,66 +125,69 @@ export class EnvironmentNames {
   ec2Id(resource: string): string {
     return `arn:${this.partition}:ec2:*:*:${resource}`;
   }
+  private get patterns(): NamePatterns {
+    return this.names.patterns;
+  }
   get secrets(): string {
-    return this.arn('secretsmanager', `secret:${this.env.secretPrefix}/*`);
+    return this.arn('secretsmanager', `secret:${this.patterns.secrets}`);
   }
   get functions(): string {
-    return this.arn('lambda', `function:fleapo-${this.name}-*`);
+    return this.arn('lambda', `function:${this.patterns.scoped}`);
   }
   get roles(): string {
-    return this.arn('iam', `role/fleapo-${this.name}-*`, '');
+    return this.arn('iam', `role/${this.patterns.scoped}`, '');
   }
   get logGroups(): string[] {
-    return [this.arn('logs', `log-group:/aws/lambda/fleapo-${this.name}-*`), this.arn('logs', `log-group:/fleapo/${this.name}/*`)];
+    return this.patterns.logGroups.map((group) => this.arn('logs', `log-group:${group}`));
   }
   get rules(): string {
-    return this.arn('events', `rule/fleapo-${this.name}-*`);
+    return this.arn('events', `rule/${this.patterns.scoped}`);
   }
   get topics(): string {
-    return this.arn('sns', `fleapo-${this.name}-*`);
+    return this.arn('sns', this.patterns.scoped);
   }
   get alarms(): string {
-    return this.arn('cloudwatch', `alarm:fleapo-${this.name}-*`);
+    return this.arn('cloudwatch', `alarm:${this.patterns.scoped}`);
   }
   /** The Contributor Insights rules its alarms read (see `RotationAlerts`). */
   get insightRules(): string {
-    return this.arn('cloudwatch', `insight-rule/fleapo-${this.name}-*`);
+    return this.arn('cloudwatch', `insight-rule/${this.patterns.scoped}`);
   }
   get keyAliases(): string[] {
-    return [this.arn('kms', `alias/${this.env.secretPrefix}/*`), this.arn('kms', `alias/fleapo/${this.name}/*`)];
+    return this.patterns.keyAliases.map((alias) => this.arn('kms', alias));
   }
   get service(): string {
-    return this.arn('ecs', `service/${this.env.service.clusterName}/${this.env.service.serviceName}`);
+    return this.arn('ecs', `service/${this.names.cluster}/${this.names.service}`);
   }
   get cluster(): string {
-    return this.arn('ecs', `cluster/${this.env.service.clusterName}`);
+    return this.arn('ecs', `cluster/${this.names.cluster}`);
   }
   get taskDefinitions(): string {
-    return this.arn('ecs', `task-definition/fleapo-${this.name}-*`);
+    return this.arn('ecs', `task-definition/${this.patterns.scoped}`);
   }
   get stack(): string {
-    return this.arn('cloudformation', `stack/${environmentStackId(this.name)}/*`);
+    return this.arn('cloudformation', `stack/${this.names.stackId}/*`);
   }
   get policies(): string {
-    return this.arn('iam', `policy/fleapo-${this.name}-*`, '');
+    return this.arn('iam', `policy/${this.patterns.scoped}`, '');
   }
   get boundaryArn(): string {
-    return this.arn('iam', `policy/${boundaryPolicyName(this.env)}`, '');
+    return this.arn('iam', `policy/${this.names.boundaryPolicy}`, '');
   }
   get bootstrapRoles(): string {
-    return this.arn('iam', `role/cdk-${this.env.cdkBootstrapQualifier}-*`, '');
+    return this.arn('iam', `role/${this.patterns.bootstrapRoles}`, '');
   }
-  bootstrapRole(kind: Parameters<typeof bootstrapRoleName>[1]): string {
-    return this.arn('iam', `role/${bootstrapRoleName(this.env.cdkBootstrapQualifier, kind, this.account, this.region)}`, '');
+  bootstrapRole(kind: CdkBootstrapRole): string {
+    return this.arn('iam', `role/${this.names.bootstrapRole(kind)}`, '');
   }
   get assetsBucket(): string {
-    return `arn:${this.partition}:s3:::cdk-${this.env.cdkBootstrapQualifier}-assets-${this.account}-${this.region}`;
+    return `arn:${this.partition}:s3:::${this.names.assetsBucket}`;
   }
   get assetsRepository(): string {
-    return this.arn('ecr', `repository/cdk-${this.env.cdkBootstrapQualifier}-container-assets-${this.account}-${this.region}`);
+    return this.arn('ecr', `repository/${this.names.assetsRepository}`);
   }
   get bootstrapVersionParameter(): string {
-    return this.arn('ssm', `parameter/cdk-bootstrap/${this.env.cdkBootstrapQualifier}/version`);
+    return this.arn('ssm', `parameter${this.names.bootstrapVersionParameter}`);
   }
   /** Every ARN pattern of this environment that is a resource of its own (denied to the others). */
   get everything(): string[] {

@@ -4,15 +4,14 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { assertNever } from '../../catalog/assert-never';
-import { SECRET_NAMES, SECRETS, secretPath, type SecretName } from '../../catalog/secrets';
+import { SECRET_NAMES, SECRETS, type SecretName } from '../../catalog/secrets';
 import type { DatabaseConfig } from '../config/environment-config';
+import type { ResourceNames } from '../config/resource-names';
 
 /** Props of {@link EnvironmentSecrets}. */
 export interface EnvironmentSecretsProps {
-  /** The environment's name, e.g. `prod`: in descriptions. */
-  readonly environmentName: string;
-  /** The prefix of every secret's name, e.g. `fleapo/prod`: the secrets are `<prefix>/<suffix>`. */
-  readonly secretPrefix: string;
+  /** The environment's names: the secrets are `<secretPrefix>/<suffix>`, their key's alias `alias/<secretPrefix>/secrets`. */
+  readonly names: ResourceNames;
   /**
    * Where DATABASE_URL's first (bootstrap) value points: its role, host, port, database and TLS mode, written
    * into the generated RDS JSON form. No credential comes from here.
@@ -24,7 +23,7 @@ export interface EnvironmentSecretsProps {
 const NOT_HEX_LOWERCASE = 'ghijklmnopqrstuvwxyz';
 
 /**
- * The five secrets of one environment, `fleapo/<env>/...`, each encrypted with the environment's own
+ * The five secrets of one environment, `<secretPrefix>/...`, each encrypted with the environment's own
  * customer-managed KMS key (rotation on). Secrets and key are retained when the stack is deleted or a
  * resource replaced: nothing here ever destroys a secret.
  *
@@ -43,11 +42,12 @@ export class EnvironmentSecrets extends Construct {
 
   constructor(scope: Construct, id: string, props: EnvironmentSecretsProps) {
     super(scope, id);
-    const { environmentName, secretPrefix, database } = props;
+    const { names, database } = props;
+    const environmentName = names.environmentName;
 
     this.key = new kms.Key(this, 'Key', {
-      alias: `alias/${secretPrefix}/secrets`,
-      description: `Encrypts the ${environmentName} secrets under ${secretPrefix}/`,
+      alias: names.secretsKeyAlias,
+      description: `Encrypts the ${environmentName} secrets under ${names.secretPrefix}/`,
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
       pendingWindow: Duration.days(30),
@@ -92,7 +92,7 @@ export class EnvironmentSecrets extends Construct {
     const secrets: Partial<Record<SecretName, secretsmanager.Secret>> = {};
     for (const name of SECRET_NAMES) {
       secrets[name] = new secretsmanager.Secret(this, name, {
-        secretName: secretPath(secretPrefix, name),
+        secretName: names.secret(name),
         description: `fleapo ${environmentName} ${name}`,
         encryptionKey: this.key,
         generateSecretString: generate(name),

@@ -4,23 +4,21 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { ExternalServicesConfig } from '../config/environment-config';
 import { ROTATION_TAG_KEYS } from '../../catalog/tags';
-import { ENV_ECS_CLUSTER, ENV_ECS_SERVICE, ENV_EXTERNAL_SECRET_NAME, ENV_FLEAPO_ENVIRONMENT } from '../../catalog/env-vars';
-import { SECRETS, type ExternalSecretName } from '../../catalog/secrets';
+import { ENV_EXTERNAL_SECRET_NAME } from '../../catalog/env-vars';
+import type { ExternalSecretName } from '../../catalog/secrets';
 import { issuerSettingsEnvironment } from '../../runtime/issuers';
-import { grantSecretTagging } from './environment-secrets';
-import { RotationFunction } from './rotation-function';
-import { attachOnDemandRotation } from './rotation-schedule';
-import { rotationFunctionName } from '../config/deploy-names';
+import { SecretFunction } from './secret-function';
+import type { ResourceNames } from '../config/resource-names';
 
 /** Props of {@link ExternalSecretRotation}. */
 export interface ExternalSecretRotationProps {
-  /** The environment's name, e.g. `prod`: in the function's name, and what the handler checks its events against. */
-  readonly environmentName: string;
+  /** The environment's names (its name is what the handler checks its events against). */
+  readonly names: ResourceNames;
   /** Which Stripe keys this environment takes (live or test), and the PostHog API host a new key is checked against. */
   readonly externalServices: Pick<ExternalServicesConfig, 'stripeMode' | 'posthogApiHost'>;
-  /** Which secret this is; the function checks new values as this kind. */
+  /** Which secret this is (its catalog name): the function checks new values by its issuer's entry. */
   readonly name: ExternalSecretName;
-  /** The secret (`fleapo/<env>/<suffix>`). */
+  /** The secret (`<secretPrefix>/<suffix>`). */
   readonly secret: secretsmanager.Secret;
   /** The service rolled after each rotation. */
   readonly service: AppService;
@@ -34,27 +32,27 @@ export interface ExternalSecretRotationProps {
  * that rollout has completed (the CLI says when), in that order, as the runbook requires.
  */
 export class ExternalSecretRotation extends Construct {
-  public readonly function: RotationFunction;
+  public readonly function: SecretFunction;
 
   constructor(scope: Construct, id: string, props: ExternalSecretRotationProps) {
     super(scope, id);
-    const env = props.environmentName;
-    const kind = SECRETS[props.name].suffix;
-    this.function = new RotationFunction(this, 'Rotation', {
+    const names = props.names;
+    const env = names.environmentName;
+    this.function = new SecretFunction(this, 'Rotation', {
       handler: 'external-secret-rotation',
-      functionName: rotationFunctionName(env, kind),
-      description: `Rotates fleapo/${env}/${kind} to the staged value and rolls the ${env} service`,
+      functionName: names.rotationFunction(props.name),
+      description: `Rotates ${names.secret(props.name)} to the staged value and rolls the ${env} service`,
       environment: {
         [ENV_EXTERNAL_SECRET_NAME]: props.name,
         ...issuerSettingsEnvironment(props.externalServices),
-        [ENV_ECS_CLUSTER]: props.service.cluster.clusterArn,
-        [ENV_ECS_SERVICE]: props.service.serviceArn,
-        [ENV_FLEAPO_ENVIRONMENT]: env,
       },
+      names,
+      service: props.service,
+      use: { kind: 'rotation', secret: props.secret, timing: 'on-demand' },
+      tagKeys: ROTATION_TAG_KEYS,
+      rollsService: true,
+      readsRollout: false,
     });
-    attachOnDemandRotation(props.secret, this.function);
-    grantSecretTagging([props.secret], this.function, ROTATION_TAG_KEYS);
-    props.service.grantForceNewDeployment(this.function);
     Validations.of(props.secret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason: `${props.name} is created by a person at its issuer (Stripe Dashboard / PostHog project), which offers no API to make a new one: it has a rotation function, started on demand when the operator stages the new value, not a schedule.`,

@@ -4,7 +4,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { EXTERNAL_SECRET_NAMES, SECRET_NAMES, type SecretName } from '../../catalog/secrets';
 import { CONTAIN_TAG_KEYS, ROLLOUT_TAG_KEYS } from '../../catalog/tags';
-import { operatorRoleName } from '../config/operator-names';
+import type { ResourceNames } from '../config/resource-names';
 import type { AppService } from './app-service';
 import { grantSecretTagging, type EnvironmentSecrets } from './environment-secrets';
 
@@ -13,8 +13,8 @@ const AWSPENDING = 'AWSPENDING';
 
 /** Props of {@link OperatorRoles}. */
 export interface OperatorRolesProps {
-  /** The environment's name, e.g. `prod`: in the roles' names. */
-  readonly environmentName: string;
+  /** The environment's names: the roles are `fleapo-<env>-operator-read` and `fleapo-<env>-operator-rotate`. */
+  readonly names: ResourceNames;
   /**
    * Who may assume both roles: exact IAM role ARNs (IAM Identity Center permission-set roles included, with their
    * `aws-reserved/sso.amazonaws.com/` path) and IAM user ARNs (users only with MFA). At least one.
@@ -64,7 +64,7 @@ export class OperatorRoles extends Construct {
   constructor(scope: Construct, id: string, props: OperatorRolesProps) {
     super(scope, id);
     if (props.trustedPrincipalArns.length === 0) throw new Error('OperatorRoles: at least one trusted principal');
-    const env = props.environmentName;
+    const env = props.names.environmentName;
     const { secrets, service } = props;
     const allSecretArns = SECRET_NAMES.map((name) => secrets.secrets[name].secretArn);
     const externalSecrets = EXTERNAL_SECRET_NAMES.map((name) => secrets.secrets[name]);
@@ -72,7 +72,7 @@ export class OperatorRoles extends Construct {
     const role = (kind: 'read' | 'rotate', description: string) => {
       const [first, ...others] = trustedPrincipals(props.trustedPrincipalArns);
       const r = new iam.Role(this, kind === 'read' ? 'Read' : 'Rotate', {
-        roleName: operatorRoleName(env, kind),
+        roleName: props.names.operatorRole(kind),
         description,
         assumedBy: first,
         maxSessionDuration: Duration.hours(1),

@@ -7,14 +7,16 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { METRIC_ROLLOUT_NOT_RECORDED } from '../../catalog/metrics';
+import { lambdaLogGroupName, type ResourceNames } from '../config/resource-names';
 import { OwnLogCount } from './own-log-count';
 
 /** Props of {@link RotationAlerts}. */
 export interface RotationAlertsProps {
-  /** The environment's name, e.g. `prod`: the topic, rules and alarms are named `fleapo-<env>-...`. */
-  readonly environmentName: string;
-  /** The prefix of the environment's secret names (`fleapo/<env>`): rotation failures of secrets under it are reported. */
-  readonly secretPrefix: string;
+  /**
+   * The environment's names: the topic, rules and alarms are named `fleapo-<env>-...`; rotation failures of the secrets
+   * under its secret prefix are reported.
+   */
+  readonly names: ResourceNames;
   /**
    * Addresses subscribed to the topic (each confirms its subscription by email).
    * @default no subscription
@@ -27,8 +29,8 @@ export interface RotationAlertsProps {
 /**
  * The environment's alert topic (`fleapo-<env>-secrets-alerts`), fed by EventBridge: Secrets Manager
  * rotation failures of the environment's secrets, failed deployments of its service, and every alarm named
- * with {@link alertAlarmName} entering ALARM (a retirement that cannot proceed). The topic is encrypted with a key of its own
- * and accepts only TLS.
+ * `fleapo-<env>-*` ({@link ResourceNames.scoped}) entering ALARM (a retirement that cannot proceed). The topic is
+ * encrypted with a key of its own and accepts only TLS.
  */
 export class RotationAlerts extends Construct {
   public readonly topic: sns.Topic;
@@ -37,18 +39,19 @@ export class RotationAlerts extends Construct {
 
   constructor(scope: Construct, id: string, props: RotationAlertsProps) {
     super(scope, id);
-    const env = props.environmentName;
+    const names = props.names;
+    const env = names.environmentName;
     const { account, region, partition } = Stack.of(this);
 
     const key = (this.key = new kms.Key(this, 'Key', {
-      alias: `alias/fleapo/${env}/alerts`,
+      alias: names.alertsKeyAlias,
       description: `Encrypts the fleapo ${env} secrets alert topic`,
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     }));
 
     this.topic = new sns.Topic(this, 'Topic', {
-      topicName: `fleapo-${env}-secrets-alerts`,
+      topicName: names.alertTopic,
       displayName: `fleapo ${env} secrets alerts`,
       masterKey: key,
       enforceSSL: true,
@@ -58,14 +61,14 @@ export class RotationAlerts extends Construct {
     const target: events.IRuleTarget = { bind: () => ({ id: '', arn: this.topic.topicArn }) };
 
     const rotationFailed = new events.Rule(this, 'RotationFailed', {
-      ruleName: alertRuleName(env, 'rotation-failed'),
+      ruleName: names.scoped('rotation-failed'),
       description: `Secrets Manager rotation failures of the ${env} secrets`,
       eventPattern: {
         source: ['aws.secretsmanager'],
         detail: {
           eventName: ['RotationFailed', 'RotationAbandoned'],
           additionalEventData: {
-            SecretId: events.Match.prefix(`arn:${partition}:secretsmanager:${region}:${account}:secret:${props.secretPrefix}/`),
+            SecretId: events.Match.prefix(`arn:${partition}:secretsmanager:${region}:${account}:secret:${names.secretPrefix}/`),
           },
         },
       },
@@ -73,7 +76,7 @@ export class RotationAlerts extends Construct {
     });
 
     const deploymentFailed = new events.Rule(this, 'DeploymentFailed', {
-      ruleName: alertRuleName(env, 'deployment-failed'),
+      ruleName: names.scoped('deployment-failed'),
       description: `Failed deployments of the ${env} service (a rollout after rotation included)`,
       eventPattern: {
         source: ['aws.ecs'],
@@ -85,12 +88,12 @@ export class RotationAlerts extends Construct {
     });
 
     new cloudwatch.Alarm(this, 'RolloutNotRecorded', {
-      alarmName: alertAlarmName(env, 'rotation-rollout-not-recorded'),
+      alarmName: names.scoped('rotation-rollout-not-recorded'),
       alarmDescription: `A ${env} rotation rolled the service but could not tag its secret: the previous database role will not be retired automatically. See docs/operations.md, "When an alarm fires".`,
       // Counted in the environment's own function logs, not from the EMF metric (see OwnLogCount).
       metric: new OwnLogCount(this, 'RolloutNotRecordedCount', {
-        ruleName: alertRuleName(env, 'rotation-rollout-not-recorded'),
-        logGroupNames: [`/aws/lambda/fleapo-${env}-*`],
+        ruleName: names.scoped('rotation-rollout-not-recorded'),
+        logGroupNames: [lambdaLogGroupName(names.patterns.scoped)],
         field: METRIC_ROLLOUT_NOT_RECORDED,
       }).metric(Duration.minutes(5)),
       threshold: 1,
@@ -100,12 +103,12 @@ export class RotationAlerts extends Construct {
     });
 
     const alarmRaised = new events.Rule(this, 'AlarmRaised', {
-      ruleName: alertRuleName(env, 'alarm-raised'),
+      ruleName: names.scoped('alarm-raised'),
       description: `Secrets alarms of ${env} entering ALARM`,
       eventPattern: {
         source: ['aws.cloudwatch'],
         detailType: ['CloudWatch Alarm State Change'],
-        resources: events.Match.prefix(`arn:${partition}:cloudwatch:${region}:${account}:alarm:fleapo-${env}-`),
+        resources: events.Match.prefix(`arn:${partition}:cloudwatch:${region}:${account}:alarm:${names.scoped('')}`),
         detail: { state: { value: ['ALARM'] } },
       },
       targets: [target],
@@ -179,14 +182,4 @@ export class RotationAlerts extends Construct {
       }),
     );
   }
-}
-
-/** The name of one of the environment's EventBridge rules (`fleapo-<env>-<name>`). */
-export function alertRuleName(environmentName: string, name: string): string {
-  return `fleapo-${environmentName}-${name}`;
-}
-
-/** The name of an alarm that reaches the environment's alert topic (the rule matches `fleapo-<env>-*`). */
-export function alertAlarmName(environmentName: string, name: string): string {
-  return `fleapo-${environmentName}-${name}`;
 }

@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { ENV_POWERTOOLS_SERVICE_NAME } from '../../catalog/env-vars';
 import type { HandlerName } from '../../catalog/handlers';
 import { BUNDLE_HANDLER, handlerCode } from '../bundling/handler-code';
+import { lambdaLogGroupName } from '../config/resource-names';
 
 /** Props of {@link RotationFunction}. */
 export interface RotationFunctionProps {
@@ -52,7 +53,7 @@ export class RotationFunction extends Construct implements iam.IGrantable {
   constructor(scope: Construct, id: string, props: RotationFunctionProps) {
     super(scope, id);
     const logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: `/aws/lambda/${props.functionName}`,
+      logGroupName: lambdaLogGroupName(props.functionName),
       retention: logs.RetentionDays.ONE_YEAR,
       removalPolicy: RemovalPolicy.DESTROY,
     });

@@ -1,29 +1,23 @@
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import {
-  ENV_ALERT_TOPIC_ARN,
-  ENV_ECS_CLUSTER,
-  ENV_ECS_SERVICE,
-  ENV_FLEAPO_ENVIRONMENT,
-  ENV_NOTICE_SECRET_ARNS,
-} from '../../catalog/env-vars';
+import { ENV_ALERT_TOPIC_ARN, ENV_NOTICE_SECRET_ARNS } from '../../catalog/env-vars';
 import type { SecretName } from '../../catalog/secrets';
 import { TAG_REVOKE_NOTICE_VERSION } from '../../catalog/tags';
 import type { AppService } from './app-service';
-import { alertRuleName, type RotationAlerts } from './rotation-alerts';
-import { RotationFunction } from './rotation-function';
+import type { ResourceNames } from '../config/resource-names';
+import type { RotationAlerts } from './rotation-alerts';
+import { SecretFunction } from './secret-function';
 
 /** How often the notice looks again when no completion event is coming (an old standalone task held it back). */
 export const REVOKE_NOTICE_RETRY_INTERVAL = Duration.minutes(15);
 
 /** Props of {@link StripeRevokeNotice}. */
 export interface StripeRevokeNoticeProps {
-  /** The environment's name, e.g. `prod`: in the function's and rules' names. */
-  readonly environmentName: string;
+  /** The environment's names: the function's and the rules'. */
+  readonly names: ResourceNames;
   /** The secrets whose old key is revoked by hand once their rollout completed, by catalog name (the catalog's `revokeNotice`). */
   readonly secrets: Partial<Record<SecretName, secretsmanager.ISecret>>;
   /** The service whose deployments carry new values. */
@@ -42,45 +36,37 @@ export interface StripeRevokeNoticeProps {
  * `fleapo:revoke-notice-version` only (once per version), and publish to the alert topic only.
  */
 export class StripeRevokeNotice extends Construct {
-  public readonly function: RotationFunction;
+  public readonly function: SecretFunction;
 
   constructor(scope: Construct, id: string, props: StripeRevokeNoticeProps) {
     super(scope, id);
-    const env = props.environmentName;
+    const names = props.names;
+    const env = names.environmentName;
     const watched = Object.entries(props.secrets).flatMap(([name, secret]) => (secret ? [{ name, secret }] : []));
-    const secretArns = watched.map(({ secret }) => secret.secretArn);
-    this.function = new RotationFunction(this, 'Notice', {
+    // Describes (never reads) the Stripe secrets and lists their versions (CreatedDate); tags them with the notice's
+    // record only; reads the service's rollout; never rolls it.
+    this.function = new SecretFunction(this, 'Notice', {
       handler: 'stripe-revoke-notice',
-      functionName: `fleapo-${env}-stripe-revoke-notice`,
+      functionName: names.revokeNoticeFunction,
       description: `Tells the ${env} alert topic when an old Stripe key may be revoked`,
       environment: {
         [ENV_NOTICE_SECRET_ARNS]: watched.map(({ name, secret }) => `${name}=${secret.secretArn}`).join(','),
         [ENV_ALERT_TOPIC_ARN]: props.alerts.topic.topicArn,
-        [ENV_ECS_CLUSTER]: props.service.cluster.clusterArn,
-        [ENV_ECS_SERVICE]: props.service.serviceArn,
-        [ENV_FLEAPO_ENVIRONMENT]: env,
       },
       timeout: Duration.seconds(30),
+      names,
+      service: props.service,
+      use: { kind: 'describe', secrets: watched.map(({ secret }) => secret) },
+      tagKeys: [TAG_REVOKE_NOTICE_VERSION],
+      rollsService: false,
+      readsRollout: true,
     });
     const fn = this.function.function;
-    // Describes (never reads) the Stripe secrets and lists their versions (CreatedDate); tags them with the notice's record only.
-    iam.Grant.addToPrincipal({
-      grantee: this.function,
-      actions: ['secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds'],
-      resourceArns: secretArns,
-    });
-    iam.Grant.addToPrincipal({
-      grantee: this.function,
-      actions: ['secretsmanager:TagResource'],
-      resourceArns: secretArns,
-      conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG_REVOKE_NOTICE_VERSION] } },
-    });
-    props.service.grantRolloutReads(this.function);
     props.alerts.grantPublish(this.function);
 
     const announce = new targets.LambdaFunction(fn, { retryAttempts: 4, maxEventAge: Duration.hours(2) });
     new events.Rule(this, 'OnDeploymentCompleted', {
-      ruleName: alertRuleName(env, 'stripe-revoke-notice-on-deployment'),
+      ruleName: names.scoped('stripe-revoke-notice-on-deployment'),
       description: `Completed deployments of the ${env} service: announce an old Stripe key that may be revoked`,
       eventPattern: {
         source: ['aws.ecs'],
@@ -93,7 +79,7 @@ export class StripeRevokeNotice extends Construct {
     // A task from before the switch (a standalone job) can hold the announcement back past the last completion
     // event: the tick looks again once it has stopped.
     new events.Rule(this, 'Retry', {
-      ruleName: alertRuleName(env, 'stripe-revoke-notice-retry'),
+      ruleName: names.scoped('stripe-revoke-notice-retry'),
       description: `Announces an old ${env} Stripe key once the tasks that held it back have stopped`,
       schedule: events.Schedule.rate(REVOKE_NOTICE_RETRY_INTERVAL),
       targets: [announce],

@@ -1,14 +1,13 @@
 import { Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
-import { alertRuleName, type RotationAlerts } from './rotation-alerts';
+import type { ResourceNames } from '../config/resource-names';
+import type { RotationAlerts } from './rotation-alerts';
 
 /** Props of {@link UnexpectedReaderAlarm}. */
 export interface UnexpectedReaderAlarmProps {
-  /** The environment's name, e.g. `prod`: the rule is `fleapo-<env>-unexpected-secret-reader`. */
-  readonly environmentName: string;
-  /** The prefix of the environment's secret names (`fleapo/<env>`). */
-  readonly secretPrefix: string;
+  /** The environment's names: the rule is `fleapo-<env>-unexpected-secret-reader`; the secrets are under its secret prefix. */
+  readonly names: ResourceNames;
   /**
    * ARNs of the IAM roles expected to read the secrets (lib/config/secret-principals.ts: the ECS execution role, the
    * environment's functions, the break-glass role). An assumed-role session of any other role is reported.
@@ -60,15 +59,16 @@ export class UnexpectedReaderAlarm extends Construct {
 
   constructor(scope: Construct, id: string, props: UnexpectedReaderAlarmProps) {
     super(scope, id);
-    const env = props.environmentName;
+    const { names } = props;
+    const env = names.environmentName;
     const { account, region, partition } = Stack.of(this);
     const pattern = unexpectedReaderPattern({
-      secretNamePrefix: `${props.secretPrefix}/`,
-      secretArnPrefix: `arn:${partition}:secretsmanager:${region}:${account}:secret:${props.secretPrefix}/`,
+      secretNamePrefix: `${names.secretPrefix}/`,
+      secretArnPrefix: `arn:${partition}:secretsmanager:${region}:${account}:secret:${names.secretPrefix}/`,
       expectedRoleArns: props.expectedRoleArns,
     });
     this.rule = new events.Rule(this, 'Rule', {
-      ruleName: alertRuleName(env, 'unexpected-secret-reader'),
+      ruleName: names.scoped('unexpected-secret-reader'),
       description: `A principal other than the expected ones read a ${env} secret (GetSecretValue via CloudTrail)`,
       eventPattern: { source: pattern.source, detailType: pattern['detail-type'], detail: pattern.detail },
     });

@@ -1,16 +1,10 @@
 import { Aspects, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { bootstrapRoleName, boundaryPolicyName } from '../config/deploy-names';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
-import {
-  EXTERNAL_SECRET_NAMES,
-  isExternalSecretName,
-  REVOKE_NOTICE_SECRET_NAMES,
-  SECRET_NAMES,
-  type SecretName,
-} from '../../catalog/secrets';
+import { assertNever } from '../../catalog/assert-never';
+import { isExternalSecretName, REVOKE_NOTICE_SECRET_NAMES, SECRET_NAMES, SECRETS, type SecretName } from '../../catalog/secrets';
 import {
   CONTAIN_TAG_KEYS,
   ROLLOUT_TAG_KEYS,
@@ -21,6 +15,7 @@ import {
   TAG_REVOKE_NOTICE_VERSION,
 } from '../../catalog/tags';
 import type { EnvironmentConfig } from '../config/environment-config';
+import { resourceNames } from '../config/resource-names';
 import { AppService } from '../constructs/app-service';
 import { AuthSecretRotation } from '../constructs/auth-secret-rotation';
 import { DatabaseUrlRotation } from '../constructs/database-url-rotation';
@@ -28,8 +23,8 @@ import { EnvironmentSecrets } from '../constructs/environment-secrets';
 import { ExternalSecretRotation } from '../constructs/external-secret-rotation';
 import { OperatorRoles } from '../constructs/operator-roles';
 import { RotationAlerts } from '../constructs/rotation-alerts';
-import type { RotationFunction } from '../constructs/rotation-function';
 import { SecretAccessPolicies, type SecretAccess } from '../constructs/secret-access-policies';
+import type { SecretFunction } from '../constructs/secret-function';
 import { StripeRevokeNotice } from '../constructs/stripe-revoke-notice';
 import { UnexpectedReaderAlarm } from '../constructs/unexpected-reader-alarm';
 import { expectedSecretPrincipals } from '../config/secret-principals';
@@ -49,9 +44,10 @@ export class EnvironmentStack extends Stack {
   public readonly secrets: EnvironmentSecrets;
   public readonly app: AppService;
   public readonly alerts: RotationAlerts;
-  public readonly authSecretRotation: AuthSecretRotation;
+  /** Each secret's rotation function, built from the secret's playbook (catalog/secrets.ts). */
+  public readonly rotationFunctions: Record<SecretName, SecretFunction>;
+  /** DATABASE_URL's rotation, with the database role retirement. */
   public readonly databaseUrlRotation: DatabaseUrlRotation;
-  public readonly externalSecretRotations: ExternalSecretRotation[];
   public readonly stripeRevokeNotice: StripeRevokeNotice;
   /** The operator roles, when `environments.<env>.operators` trusts someone. */
   public readonly operators?: OperatorRoles;
@@ -59,8 +55,9 @@ export class EnvironmentStack extends Stack {
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id, props);
     const env = props.environment;
+    const names = resourceNames(env);
     // Every role of this stack carries the environment's boundary: the execution policy creates no role without it.
-    iam.PermissionsBoundary.of(this).apply(iam.ManagedPolicy.fromManagedPolicyName(this, 'Boundary', boundaryPolicyName(env)));
+    iam.PermissionsBoundary.of(this).apply(iam.ManagedPolicy.fromManagedPolicyName(this, 'Boundary', names.boundaryPolicy));
     // A secret's resource policy only with Secrets Manager's block of broad (public) access: the environment's deploy
     // policies refuse secretsmanager:PutResourcePolicy without it.
     Aspects.of(this).add({
@@ -81,12 +78,11 @@ export class EnvironmentStack extends Stack {
     });
 
     this.secrets = new EnvironmentSecrets(this, 'Secrets', {
-      environmentName: env.name,
-      secretPrefix: env.secretPrefix,
+      names,
       database: env.database,
     });
     this.app = new AppService(this, 'App', {
-      environmentName: env.name,
+      names,
       service: env.service,
       vpc,
       securityGroupIds: env.network.serviceSecurityGroupIds,
@@ -94,83 +90,91 @@ export class EnvironmentStack extends Stack {
     });
 
     this.alerts = new RotationAlerts(this, 'Alerts', {
-      environmentName: env.name,
-      secretPrefix: env.secretPrefix,
+      names,
       emails: env.alerts.emails,
       serviceArn: this.app.serviceArn,
     });
-    this.authSecretRotation = new AuthSecretRotation(this, 'AuthSecretRotation', {
-      environmentName: env.name,
-      schedule: { scheduleExpression: env.rotation.authSecretSchedule, window: env.rotation.authSecretWindow },
-      secret: this.secrets.secrets.AUTH_SECRET,
-      service: this.app,
-    });
-    this.databaseUrlRotation = new DatabaseUrlRotation(this, 'DatabaseUrlRotation', {
-      environmentName: env.name,
-      database: env.database,
-      rotationDays: env.rotation.databaseUrlRotationDays,
-      secret: this.secrets.secrets.DATABASE_URL,
-      vpc,
-      createInterfaceEndpoints: env.network.createInterfaceEndpoints,
-      service: this.app,
-    });
 
-    this.externalSecretRotations = EXTERNAL_SECRET_NAMES.map(
-      (name) =>
-        new ExternalSecretRotation(this, `${name}Rotation`, {
-          environmentName: env.name,
-          externalServices: env.externalServices,
-          name,
-          secret: this.secrets.secrets[name],
-          service: this.app,
-        }),
-    );
+    // Each secret's rotation, from its playbook. (The construct ids are those each rotation has always had: a new id
+    // would replace its function, which keeps its name.)
+    const rotations: Partial<Record<SecretName, SecretFunction>> = {};
+    let databaseUrlRotation: DatabaseUrlRotation | undefined;
+    for (const name of SECRET_NAMES) {
+      const secret = this.secrets.secrets[name];
+      const playbook = SECRETS[name].playbook;
+      switch (playbook) {
+        case 'auth-secret':
+          rotations[name] = new AuthSecretRotation(this, 'AuthSecretRotation', {
+            names,
+            schedule: { scheduleExpression: env.rotation.authSecretSchedule, window: env.rotation.authSecretWindow },
+            secret,
+            service: this.app,
+          }).function;
+          break;
+        case 'database-url':
+          databaseUrlRotation = new DatabaseUrlRotation(this, 'DatabaseUrlRotation', {
+            names,
+            database: env.database,
+            rotationDays: env.rotation.databaseUrlRotationDays,
+            secret,
+            vpc,
+            createInterfaceEndpoints: env.network.createInterfaceEndpoints,
+            service: this.app,
+          });
+          rotations[name] = databaseUrlRotation.rotationFunction;
+          break;
+        case 'external-secret':
+          if (!isExternalSecretName(name)) throw new Error(`${name}: the external-secret playbook rotates issuer-created secrets only`);
+          rotations[name] = new ExternalSecretRotation(this, `${name}Rotation`, {
+            names,
+            externalServices: env.externalServices,
+            name,
+            secret,
+            service: this.app,
+          }).function;
+          break;
+        default:
+          assertNever(playbook);
+      }
+    }
+    if (!databaseUrlRotation) throw new Error('the catalog has no secret of the database-url playbook (the role retirement is its)');
+    this.databaseUrlRotation = databaseUrlRotation;
+    this.rotationFunctions = rotations as Record<SecretName, SecretFunction>;
+
     new UnexpectedReaderAlarm(this, 'UnexpectedReader', {
-      environmentName: env.name,
-      secretPrefix: env.secretPrefix,
+      names,
       expectedRoleArns: expectedSecretPrincipals(env).map((p) => p.arn),
       alerts: this.alerts,
     });
     this.stripeRevokeNotice = new StripeRevokeNotice(this, 'StripeRevokeNotice', {
-      environmentName: env.name,
+      names,
       secrets: Object.fromEntries(REVOKE_NOTICE_SECRET_NAMES.map((name) => [name, this.secrets.secrets[name]])),
       service: this.app,
       alerts: this.alerts,
     });
 
-    const rotationFunctions = Object.fromEntries(SECRET_NAMES.map((name) => [name, this.rotationFunctionOf(name)])) as Record<
-      SecretName,
-      RotationFunction
-    >;
     if (env.operators) {
       this.operators = new OperatorRoles(this, 'Operators', {
-        environmentName: env.name,
+        names,
         trustedPrincipalArns: env.operators.trustedPrincipalArns,
         secrets: this.secrets,
         service: this.app,
-        rotationFunctions: Object.fromEntries(SECRET_NAMES.map((name) => [name, rotationFunctions[name].function])) as Record<
+        rotationFunctions: Object.fromEntries(SECRET_NAMES.map((name) => [name, this.rotationFunctions[name].function])) as Record<
           SecretName,
-          RotationFunction['function']
+          SecretFunction['function']
         >,
         retirementFunction: this.databaseUrlRotation.retirementFunction.function,
       });
     }
     new SecretAccessPolicies(this, 'SecretAccess', {
       secrets: this.secrets,
-      access: Object.fromEntries(SECRET_NAMES.map((name) => [name, this.accessOf(name, rotationFunctions[name])])) as Record<
+      access: Object.fromEntries(SECRET_NAMES.map((name) => [name, this.accessOf(name, this.rotationFunctions[name])])) as Record<
         SecretName,
         SecretAccess
       >,
-      deployerRoleArn: `arn:${this.partition}:iam::${env.account}:role/${bootstrapRoleName(env.cdkBootstrapQualifier, 'cfn-exec', env.account, env.region)}`,
+      deployerRoleArn: `arn:${this.partition}:iam::${env.account}:role/${names.bootstrapRole('cfn-exec')}`,
       breakGlassRoleArn: env.breakGlassRoleArn,
     });
-  }
-
-  /** The function that rotates `name`. */
-  private rotationFunctionOf(name: SecretName): RotationFunction {
-    if (name === 'AUTH_SECRET') return this.authSecretRotation.function;
-    if (name === 'DATABASE_URL') return this.databaseUrlRotation.rotationFunction;
-    return this.externalSecretRotations[EXTERNAL_SECRET_NAMES.indexOf(name)].function;
   }
 
   /**
@@ -181,7 +185,7 @@ export class EnvironmentStack extends Stack {
    * containment record on every secret, and stages values of the issuer-created secrets only. The pending marker
    * stays the rotation function's alone, so nothing the operator labels AWSPENDING is ever set or promoted.
    */
-  private accessOf(name: SecretName, rotation: RotationFunction): SecretAccess {
+  private accessOf(name: SecretName, rotation: SecretFunction): SecretAccess {
     const fn = rotation.role.roleArn;
     const operator = this.operators?.rotateRole.roleArn;
     const stager = isExternalSecretName(name) ? operator : undefined;

@@ -11,7 +11,7 @@ import {
   deployWorkflowRef,
   pullRequestSubject,
 } from '../config/github-subjects';
-import { bootstrapRoleName, environmentStackId, githubOidcStackId } from '../config/deploy-names';
+import { githubOidcStackId, resourceNames } from '../config/resource-names';
 import { EnvironmentDeployPolicies } from '../constructs/environment-deploy-policies';
 import { GithubActionsRole } from '../constructs/github-actions-role';
 
@@ -69,8 +69,7 @@ export class GithubOidcStack extends Stack {
           new iam.PolicyStatement({
             actions: ['sts:AssumeRole'],
             resources: (['deploy', 'file-publishing', 'image-publishing', 'lookup'] as const).map(
-              (kind) =>
-                `arn:${this.partition}:iam::${env.account}:role/${bootstrapRoleName(env.cdkBootstrapQualifier, kind, env.account, env.region)}`,
+              (kind) => `arn:${this.partition}:iam::${env.account}:role/${resourceNames(env).bootstrapRole(kind)}`,
             ),
           }),
         ],
@@ -89,7 +88,7 @@ export class GithubOidcStack extends Stack {
           actions: ['cloudformation:DescribeStacks', 'cloudformation:GetTemplate'],
           resources: [
             ...environments.map(
-              (env) => `arn:${this.partition}:cloudformation:${env.region}:${env.account}:stack/${environmentStackId(env.name)}/*`,
+              (env) => `arn:${this.partition}:cloudformation:${env.region}:${env.account}:stack/${resourceNames(env).stackId}/*`,
             ),
             `arn:${this.partition}:cloudformation:${this.region}:${this.account}:stack/${githubOidcStackId(this.account)}/*`,
           ],
@@ -98,7 +97,7 @@ export class GithubOidcStack extends Stack {
     }).role;
     for (const env of environments) {
       Validations.of(this.pullRequestRole).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:${this.partition}:cloudformation:${env.region}:${env.account}:stack/${environmentStackId(env.name)}/*]`,
+        id: `AwsSolutions-IAM5[Resource::arn:${this.partition}:cloudformation:${env.region}:${env.account}:stack/${resourceNames(env).stackId}/*]`,
         reason: 'A stack ARN ends in a random id: the wildcard stands for that id of the named app stack only.',
       });
     }

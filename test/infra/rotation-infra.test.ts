@@ -523,6 +523,30 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
       ).resolves.toBe('other key: ExplicitlyDenied'); // not among the other key's readers
     }
   });
+
+  test('every function tags its secrets only with the tag keys it names: a TagResource naming no key is refused', async () => {
+    const s = stack(env);
+    /** Each function, the secret it tags and a key of its own there (lib/constructs/secret-function.ts). */
+    const taggers: [string, string, string][] = [
+      ['auth-secret-rotation', 'auth-secret', 'fleapo:rekeyed-version'],
+      ['database-url-rotation', 'database-url', 'fleapo:database-role'],
+      ['database-role-retirement', 'database-url', 'fleapo:retired-deployment'],
+      ['stripe-revoke-notice', 'stripe-secret-key', 'fleapo:revoke-notice-version'],
+      ...EXTERNAL_SECRET_NAMES.map((name): [string, string, string] => [
+        `${SECRETS[name].suffix}-rotation`,
+        SECRETS[name].suffix,
+        'fleapo:pending',
+      ]),
+    ];
+    for (const [fn, secret, key] of taggers) {
+      const request = { ...s.principal(fn), action: 'secretsmanager:TagResource', resource: s.secretArn(secret) };
+      await expect(evaluate({ ...request, context: { 'aws:TagKeys': [key] } }).then((d) => `${fn} ${key}: ${d}`)).resolves.toBe(
+        `${fn} ${key}: Allowed`,
+      );
+      // ForAllValues holds for a request without the key at all: only the Null condition refuses it.
+      await expect(evaluate(request).then((d) => `${fn} no key: ${d}`)).resolves.toBe(`${fn} no key: ImplicitlyDenied`);
+    }
+  });
 });
 
 test('a real synth bundles each handler with esbuild into a small CommonJS file that exports handler', async () => {

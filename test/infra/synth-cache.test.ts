@@ -175,7 +175,7 @@ describe('lambdaSourceHash', () => {
     expect(lambdaSourceHash(path.join(dir, 'other.ts'), options, dirs)).not.toBe(lambdaSourceHash(entry, options, dirs));
   });
 
-  test('by default covers lambda/ and catalog/ (a handler imports both)', () => {
-    expect(HANDLER_SOURCE_DIRS.map((d) => path.basename(d)).sort()).toEqual(['catalog', 'lambda']);
+  test('by default covers lambda/, runtime/ and catalog/ (a handler imports all three)', () => {
+    expect(HANDLER_SOURCE_DIRS.map((d) => path.basename(d)).sort()).toEqual(['catalog', 'lambda', 'runtime']);
   });
 });

@@ -9,11 +9,11 @@ import { handler as databaseHandler } from '../../lambda/database-url-rotation';
 import { handler as externalHandler } from '../../lambda/external-secret-rotation';
 import { handler as retirementHandler } from '../../lambda/database-role-retirement';
 import { EXTERNAL_SECRET_NAMES, SECRET_NAMES, SECRETS, type SecretName } from '../../catalog/secrets';
-import { commandCalls, expectedRotationFunction, expectedTaskFamily } from '../../lib/cli/commands/doctor';
+import { commandCalls } from '../../lib/cli/commands/doctor';
 import { buildProgram } from '../../lib/cli/main';
 import { parseSecretName } from '../../lib/cli/targets';
 import { mergePatch } from '../../lib/config/json-merge-patch';
-import { retirementFunctionName } from '../../lib/config/deploy-names';
+import { resourceNames, type NamedEnvironment } from '../../lib/config/resource-names';
 import { DECLARED_SKIPS } from '../support/declared-skips';
 import { invoker } from '../support/events';
 import { fakeExternal } from '../support/external-fakes';
@@ -144,6 +144,9 @@ function withTestOptions(args: string[]): string[] {
 // The doubles, shared by every command; each command gets a world of its own (its own secret prefixes).
 
 const h = new RotationHarness();
+/** The names the stack gives `env`'s functions and task family (of its configuration, only its name and service matter). */
+const namesOf = (env: string) =>
+  resourceNames({ name: env, service: { clusterName: h.ecs.clusterName, serviceName: h.ecs.serviceName } } as NamedEnvironment);
 const issuers = new FakeIssuers();
 const lambda = new FakeLambda();
 const sts = new FakeSts();
@@ -249,9 +252,9 @@ async function world(target: EnvName): Promise<string> {
           : name === 'DATABASE_URL'
             ? invoker(databaseHandler)
             : oneAtATime(withEnv({ EXTERNAL_SECRET_NAME: name, STRIPE_MODE: mode }, invoker(externalHandler)));
-      h.sm.setRotationInvoker(arns[name], handler, { functionName: expectedRotationFunction(env, suffix) });
+      h.sm.setRotationInvoker(arns[name], handler, { functionName: namesOf(env).rotationFunction(name) });
     }
-    lambda.functions.set(retirementFunctionName(env), async (event) => {
+    lambda.functions.set(namesOf(env).retirementFunction, async (event) => {
       process.env.SECRET_ARN = arns.DATABASE_URL;
       return retirementHandler(event);
     });
@@ -296,7 +299,7 @@ async function runDocumented(r: Runnable, options: { keyInArguments?: boolean } 
   const config = await world(env);
   sts.identity = { ...sts.identity, account: ACCOUNT, arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${OPERATOR_ROLE}/ops` };
   iam.roles.set(OPERATOR_ROLE, { arn: `arn:aws:iam::${ACCOUNT}:role/${OPERATOR_ROLE}`, policies: [operatorPolicy()] });
-  const family = expectedTaskFamily({ name: env, service: { serviceName: h.ecs.serviceName } } as never);
+  const family = namesOf(env).taskFamily;
   if (!h.ecs.taskDefinition.includes(`/${family}:`)) {
     h.ecs.deployNewRevision(family);
     h.ecs.completeDeployment();

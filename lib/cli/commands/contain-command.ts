@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { SECRET_NAMES, type SecretName } from '../../../catalog/secrets';
 import type { EnvironmentConfig } from '../../config/environment-config';
-import { retirementFunctionName } from '../../config/deploy-names';
+import { resourceNames } from '../../config/resource-names';
 import type { CommandKit, CommonOptions } from '../command-context';
 import { containExitCode, containReportJson, renderContainReport } from '../contain-report';
 import { readHidden, readPiped } from '../read-value';
@@ -112,7 +112,7 @@ report), 2 usage, 3 no usable AWS credentials and 4 AWS not answering, both befo
           };
           return runContain(
             targets,
-            { ...aws.clients, retirementFunction: retirementFunctionName(env.name) },
+            { ...aws.clients, retirementFunction: resourceNames(env).retirementFunction },
             options,
             {
               progress: aws.progress,

@@ -2,9 +2,8 @@ import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { GetRoleCommand, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { SECRETS } from '../../../catalog/secrets';
 import { taskDefinitionFamily } from '../../../runtime/ecs-service';
-import { retirementFunctionName, rotationFunctionName, taskFamilyName } from '../../config/deploy-names';
+import { resourceNames } from '../../config/resource-names';
 import type { EnvironmentConfig } from '../../config/environment-config';
 import { awsProblem, type CliClients } from '../aws';
 import { classifyAwsError } from '../cli-errors';
@@ -16,16 +15,6 @@ export interface DoctorCheck {
   readonly status: 'ok' | 'fail' | 'warn' | 'skipped';
   readonly detail: string;
   readonly fix?: string;
-}
-
-/** The rotation function the stack gives a secret (lib/constructs/*-rotation.ts: `fleapo-<env>-<suffix>-rotation`). */
-export function expectedRotationFunction(environment: string, suffix: string): string {
-  return rotationFunctionName(environment, suffix);
-}
-
-/** The task definition family the stack gives the service (lib/constructs/app-service.ts). */
-export function expectedTaskFamily(env: Pick<EnvironmentConfig, 'name' | 'service'>): string {
-  return taskFamilyName(env.name, env.service.serviceName);
 }
 
 /** Runs `look`; an error that stops every check (credentials, timeout) is rethrown, any other becomes a failed check. */
@@ -77,7 +66,7 @@ export async function runDoctor(env: EnvironmentConfig, clients: CliClients): Pr
   );
 
   for (const target of environmentTargets(env)) {
-    const expected = expectedRotationFunction(env.name, SECRETS[target.name].suffix);
+    const expected = resourceNames(env).rotationFunction(target.name);
     checks.push(
       await checked(
         `secret ${target.name}`,
@@ -102,7 +91,7 @@ export async function runDoctor(env: EnvironmentConfig, clients: CliClients): Pr
     );
   }
 
-  const family = expectedTaskFamily(env);
+  const family = resourceNames(env).taskFamily;
   checks.push(
     await checked('service', `${deploy}; the caller needs ecs:DescribeServices on ${env.service.serviceName}`, async () => {
       const out = await clients.ecs.send(
@@ -140,11 +129,11 @@ export async function runDoctor(env: EnvironmentConfig, clients: CliClients): Pr
  * `contain` and `audit`); `secrets` and `service` are ARNs.
  */
 export function commandCalls(
-  env: Pick<EnvironmentConfig, 'name' | 'region' | 'account' | 'service'>,
+  env: EnvironmentConfig,
   arns: { secrets: string[]; service: string },
 ): Record<string, { action: string; resources: string[] }[]> {
   const tasks = `arn:aws:ecs:${env.region}:${env.account}:task/${env.service.clusterName}/*`;
-  const retirement = `arn:aws:lambda:${env.region}:${env.account}:function:${retirementFunctionName(env.name)}`;
+  const retirement = `arn:aws:lambda:${env.region}:${env.account}:function:${resourceNames(env).retirementFunction}`;
   const read = [
     { action: 'secretsmanager:DescribeSecret', resources: arns.secrets },
     { action: 'secretsmanager:ListSecretVersionIds', resources: arns.secrets },
