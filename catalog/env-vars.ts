@@ -40,16 +40,17 @@ export const ENV_SECRET_ARN = 'SECRET_ARN';
 /** Optional: value of the `Environment` dimension of the retirement metrics (omitted when unset). */
 export const ENV_FLEAPO_ENVIRONMENT = 'FLEAPO_ENVIRONMENT';
 
-/** Which issuer-created secret the external-secret rotation function rotates: an `ExternalSecretKind` (catalog/secrets.ts). */
-export const ENV_EXTERNAL_SECRET_KIND = 'EXTERNAL_SECRET_KIND';
-/** 'live' (prod: sk_live_/rk_live_) | 'test' (staging: sk_test_/rk_test_). Required for the kinds checked against the Stripe mode. */
-export const ENV_STRIPE_MODE = 'STRIPE_MODE';
-/** Optional: Stripe API origin the key is checked against. Default `https://api.stripe.com` (lambda/config/env.ts). */
-export const ENV_STRIPE_API_BASE = 'STRIPE_API_BASE';
-/** Optional: PostHog API origin the project token is checked against. Default `https://us.i.posthog.com` (lambda/config/env.ts). */
-export const ENV_POSTHOG_API_HOST = 'POSTHOG_API_HOST';
+/**
+ * Which issuer-created secret the external-secret rotation function rotates: its catalog name (catalog/secrets.ts),
+ * e.g. `STRIPE_SECRET_KEY`. The issuers' own settings (STRIPE_MODE, POSTHOG_API_HOST, ...) are each issuer's, in
+ * runtime/issuers/<issuer>.ts.
+ */
+export const ENV_EXTERNAL_SECRET_NAME = 'EXTERNAL_SECRET_NAME';
 
-/** Comma-separated ARNs of the Stripe secrets whose completed rollouts are announced (stripe-revoke-notice). */
+/**
+ * The secrets whose completed rollouts the revoke notice announces, as comma-separated `<catalog name>=<secret ARN>`
+ * pairs (stripe-revoke-notice): the text comes from each secret's issuer.
+ */
 export const ENV_NOTICE_SECRET_ARNS = 'NOTICE_SECRET_ARNS';
 /** ARN of the environment's alert topic (stripe-revoke-notice). */
 export const ENV_ALERT_TOPIC_ARN = 'ALERT_TOPIC_ARN';

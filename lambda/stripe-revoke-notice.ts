@@ -1,13 +1,14 @@
 /**
  * Runbook "STRIPE_*" step 4, told even when the operator's terminal closed: on the service's ECS deployment events,
- * publishes "the old key may now be revoked" to the environment's alert topic once the rollout carrying a new
- * STRIPE_SECRET_KEY or STRIPE_WEBHOOK_SECRET has completed (secret name, version id, deployment id; no value).
+ * publishes "the old key may now be revoked" to the environment's alert topic once the rollout carrying a new value
+ * of a secret with a revoke notice (the catalog's `revokeNotice`: STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET) has
+ * completed (secret name, version id, deployment id, and how to revoke, from the secret's issuer; no value).
  */
 import { SNSClient } from '@aws-sdk/client-sns';
 import { ENV_ALERT_TOPIC_ARN, ENV_FLEAPO_ENVIRONMENT, ENV_NOTICE_SECRET_ARNS } from '../catalog/env-vars';
 import { withLambdaContext } from './observability/lambda-context';
 import { optionalEnv, readEcsTarget, requireEnv } from './config/env';
-import { announceRevocableKeys } from './external/revoke-notice';
+import { announceRevocableKeys, parseNoticeSecrets } from './external/revoke-notice';
 import { parseRetirementTrigger } from '../runtime/retirement-trigger';
 import { ecsClient, secretsManagerClient } from './rotation/aws-clients';
 import { SecretStore } from '../runtime/secret-store';
@@ -15,16 +16,13 @@ import { SecretStore } from '../runtime/secret-store';
 let sns: SNSClient | undefined;
 
 export const handler = withLambdaContext(async (event: unknown): Promise<{ announced: string[] }> => {
-  const secretArns = requireEnv(ENV_NOTICE_SECRET_ARNS)
-    .split(',')
-    .map((a) => a.trim())
-    .filter(Boolean);
+  const secrets = parseNoticeSecrets(requireEnv(ENV_NOTICE_SECRET_ARNS));
   sns ??= new SNSClient({});
   const announced = await announceRevocableKeys(parseRetirementTrigger(event), {
     store: new SecretStore(secretsManagerClient()),
     sns,
     topicArn: requireEnv(ENV_ALERT_TOPIC_ARN),
-    secretArns,
+    secrets,
     ecs: ecsClient(),
     ecsTarget: readEcsTarget(),
     environment: optionalEnv(ENV_FLEAPO_ENVIRONMENT),

@@ -18,9 +18,6 @@ import {
   isProductionEnvironment,
 } from '../../catalog/env-vars';
 
-export const DEFAULT_STRIPE_API_BASE = 'https://api.stripe.com';
-export const DEFAULT_POSTHOG_API_HOST = 'https://us.i.posthog.com';
-
 export const DEFAULT_DB_CONNECT_TIMEOUT_MS = 5000;
 
 export type DbSslMode = 'require' | 'disable';

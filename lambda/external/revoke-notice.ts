@@ -9,6 +9,7 @@ import { TAG_REVOKE_NOTICE_VERSION, TAG_ROLLOUT_VERSION } from '../../catalog/ta
 import { recordedRollout, type RolloutRecord } from '../../runtime/rollout-tags';
 import { describeVerdict } from '../../runtime/rollout-verdict';
 import { AWSCURRENT, versionWithStage, type SecretDescription, type SecretStore } from '../../runtime/secret-store';
+import { findIssuedSecret, SHIPPED_ISSUERS, type IssuedSecretRef, type IssuerBook } from '../../runtime/issuers';
 
 /**
  * The version a notice may be due for: the AWSCURRENT version, when its rollout is recorded (fleapo:rollout-version
@@ -24,34 +25,59 @@ export function revokeNoticeCandidate(secret: SecretDescription): { version: str
   return record === undefined ? undefined : { version, since: record.createdAt, record };
 }
 
-/** The notice: names the secret, version and deployment; never a value. */
+/** The notice: names the secret, version and deployment, and says how to revoke the old value, from its issuer; never a value. */
 export function revokeNoticeText(
-  secretName: string,
+  secret: IssuedSecretRef,
   versionId: string,
   deploymentId: string,
   environment: string | undefined,
 ): { subject: string; message: string } {
+  const { issuer, name } = secret;
+  const how = secret.secret.revoke?.how ?? `at ${issuer.name}`;
   return {
-    subject: `fleapo${environment ? ` ${environment}` : ''}: the old Stripe key may now be revoked`,
+    subject: `fleapo${environment ? ` ${environment}` : ''}: the old ${issuer.name} key may now be revoked`,
     message:
-      `The rollout carrying version ${versionId} of ${secretName} has completed (ECS deployment ${deploymentId}): ` +
-      'every task now runs with the new key. The old key may now be revoked in the Stripe Dashboard ' +
-      "(API keys: expire the old key; webhook signing secret: end the old secret's overlap).",
+      `The rollout carrying version ${versionId} of ${name} has completed (ECS deployment ${deploymentId}): ` +
+      `every task now runs with the new key. The old key may now be revoked ${how}: ${secret.secret.dashboard}`,
   };
+}
+
+/** A secret the notice watches: its catalog name and its ARN. */
+export interface NoticeSecret {
+  readonly name: string;
+  readonly arn: string;
+}
+
+/** NOTICE_SECRET_ARNS (`<catalog name>=<ARN>,...`) as pairs; a malformed entry or an unknown name is an error naming it. */
+export function parseNoticeSecrets(text: string, book: IssuerBook = SHIPPED_ISSUERS): NoticeSecret[] {
+  return text
+    .split(',')
+    .map((pair) => pair.trim())
+    .filter(Boolean)
+    .map((pair) => {
+      const at = pair.indexOf('=');
+      const [name, arn] = at < 0 ? [pair, ''] : [pair.slice(0, at), pair.slice(at + 1)];
+      if (!arn.startsWith('arn:')) throw new Error(`NOTICE_SECRET_ARNS entries are <name>=<secret ARN>: the one for ${name} is not`);
+      if (findIssuedSecret(name, book)?.revokeNotice !== true)
+        throw new Error(`NOTICE_SECRET_ARNS names ${name}, which has no revoke notice`);
+      return { name, arn };
+    });
 }
 
 export interface RevokeNoticeDeps {
   readonly store: SecretStore;
   readonly sns: SNSClient;
   readonly topicArn: string;
-  readonly secretArns: string[];
+  readonly secrets: readonly NoticeSecret[];
+  /** The catalog and issuer registry the names are looked up in. @default the shipped ones */
+  readonly book?: IssuerBook;
   readonly ecs: ECSClient;
   readonly ecsTarget: EcsTarget;
   readonly environment?: string;
 }
 
 /**
- * On an ECS deployment event: for each Stripe secret whose recorded rollout this event completes, publish "the old
+ * On an ECS deployment event: for each watched secret whose recorded rollout this event completes, publish "the old
  * key may now be revoked" to the alert topic, then record that on the secret (tag fleapo:revoke-notice-version),
  * so a repeated event publishes nothing more. Returns the secrets announced.
  */
@@ -65,7 +91,7 @@ export async function announceRevocableKeys(trigger: RetirementTrigger, deps: Re
     return [];
   }
   const announced: string[] = [];
-  for (const arn of deps.secretArns) {
+  for (const { name, arn } of deps.secrets) {
     const secret = await deps.store.describe(arn);
     const candidate = revokeNoticeCandidate(secret);
     if (candidate === undefined) continue;
@@ -85,11 +111,7 @@ export async function announceRevocableKeys(trigger: RetirementTrigger, deps: Re
       });
       continue;
     }
-    const name = arn
-      .split(':secret:')
-      .pop()!
-      .replace(/-[A-Za-z0-9]{6}$/, '');
-    const { subject, message } = revokeNoticeText(name, version, verdict.deploymentId, deps.environment);
+    const { subject, message } = revokeNoticeText(findIssuedSecret(name, deps.book)!, version, verdict.deploymentId, deps.environment);
     await deps.sns.send(new PublishCommand({ TopicArn: deps.topicArn, Subject: subject, Message: message }));
     await deps.store.tag(arn, { [TAG_REVOKE_NOTICE_VERSION]: version });
     logger.info('Announced that the old key may be revoked', { secretId: arn, versionId: version, deploymentId: verdict.deploymentId });

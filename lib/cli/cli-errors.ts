@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { valuePrefixes } from '../../runtime/issuers';
 
 /** The CLI's exit codes (docs/operator-cli.md and `--help`). */
 export const EXIT = {
@@ -47,7 +48,7 @@ const LOGIN_HINT =
 
 /** A profile name worth repeating: a plain name, nothing that looks like a pasted key. */
 export function isPlainName(text: string): boolean {
-  return /^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}$/.test(text) && !/^(sk|rk|pk)_|^whsec_|^phc_/.test(text);
+  return /^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}$/.test(text) && !/^(sk|rk|pk)_/.test(text) && !valuePrefixes().some((p) => text.startsWith(p));
 }
 
 const shown = (text: string) => (isPlainName(text) ? text : '(not shown)');

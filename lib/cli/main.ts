@@ -28,6 +28,7 @@ import { safeCommanderMessage } from './safe-errors';
 import packageJson from '../../package.json';
 import { STAGED_LABEL } from '../../catalog/labels';
 import { EXTERNAL_SECRET_NAMES, SECRET_NAMES, SECRETS, type SecretName } from '../../catalog/secrets';
+import { issuedSecret, issuerNames, listInWords } from '../../runtime/issuers';
 
 /** How a `<secret>` argument may be written: the catalog's names, or their path suffixes. */
 const secretsArgument = (names: readonly SecretName[]) => `${names.join(' | ')} (or ${SECRETS[names[0]].suffix}, ...)`;
@@ -240,7 +241,7 @@ line to its debug log (~/.npm/_logs), a key pasted by mistake included.`,
       program
         .command('stage')
         .description(
-          'Stage a new STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET or POSTHOG_API_KEY created at the issuer, rotate to it, and follow the rotation and the ECS rollout; then say when the old key may be revoked',
+          `Stage a new ${listInWords(EXTERNAL_SECRET_NAMES)} created at the issuer, rotate to it, and follow the rotation and the ECS rollout; then say when the old key may be revoked`,
         )
         .argument('<secret>', secretsArgument(EXTERNAL_SECRET_NAMES)),
       true,
@@ -249,7 +250,8 @@ line to its debug log (~/.npm/_logs), a key pasted by mistake included.`,
   )
     .addHelpText(
       'after',
-      '\nThe value is read from stdin: typed without echo at the prompt, or piped. Its form is checked for the secret and the\nenvironment (sk_live_/rk_live_ in a live environment, sk_test_/rk_test_ in a test one, whsec_, phc_) before anything is written.',
+      '\nThe value is read from stdin: typed without echo at the prompt, or piped. Its form is checked for the secret and the\n' +
+        `environment (${EXTERNAL_SECRET_NAMES.map((name) => issuedSecret(name).secret.operator.formHint).join(', ')}) before anything is written.`,
     )
     .action(async (secretArg: string, opts: CommonOptions & WaitFlags) => {
       const name = secretNameArgument(secretArg);
@@ -286,7 +288,9 @@ line to its debug log (~/.npm/_logs), a key pasted by mistake included.`,
   )
     .addHelpText(
       'after',
-      '\nAUTH_SECRET is a key ring: one rotation is one key step and signs nobody out; it is refused until the previous\nrollout is done. The Stripe and PostHog secrets rotate only to a value staged with `stage` (which rotates by\nitself): rotate them only to finish a staged value whose rotation never started.',
+      '\nAUTH_SECRET is a key ring: one rotation is one key step and signs nobody out; it is refused until the previous\n' +
+        `rollout is done. The ${listInWords(issuerNames(), 'and')} secrets rotate only to a value staged with \`stage\` (which rotates by\n` +
+        'itself): rotate them only to finish a staged value whose rotation never started.',
     )
     .action(async (secretArg: string, opts: CommonOptions & WaitFlags) =>
       setExit(await onSecret(secretArg, opts, (target, ctx) => runRotation(target, ctx.clients, waitOptions(opts, ctx), ctx))),

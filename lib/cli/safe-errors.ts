@@ -1,4 +1,5 @@
 import type { CommanderError } from 'commander';
+import { SECRET_NAMES } from '../../catalog/secrets';
 
 /** An option name worth repeating: `--something-like-this`, nothing that could be part of a key. */
 const PLAIN_OPTION = /^--?[a-z][a-z0-9-]{0,30}$/;
@@ -22,7 +23,7 @@ export function safeCommanderMessage(error: CommanderError, commands: readonly s
     case 'commander.excessArguments':
       return 'unexpected extra argument (not shown: it may be a pasted key)';
     case 'commander.missingArgument':
-      return `missing argument: ${/argument '([a-z<>]+)'/.exec(error.message)?.[1] ?? '<secret>'} (one of AUTH_SECRET, DATABASE_URL, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, POSTHOG_API_KEY)`;
+      return `missing argument: ${/argument '([a-z<>]+)'/.exec(error.message)?.[1] ?? '<secret>'} (one of ${SECRET_NAMES.join(', ')})`;
     case 'commander.optionMissingArgument': {
       const option = /option '([^']*)'/.exec(error.message)?.[1] ?? 'an option';
       return `${option.replace(/ <[^>]*>$/, '').replace(/^-[a-z], /, '')} needs a value`;

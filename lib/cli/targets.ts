@@ -1,13 +1,5 @@
-import {
-  isExternalSecretName,
-  kindNeedsMode,
-  SECRET_NAMES,
-  SECRETS,
-  secretPath,
-  type ExternalSecretKind,
-  type SecretName,
-  type StripeMode,
-} from '../../catalog/secrets';
+import { isExternalSecretName, SECRET_NAMES, SECRETS, secretPath, type ExternalSecretKind, type SecretName } from '../../catalog/secrets';
+import { configuredMode } from '../../runtime/issuers';
 import type { EnvironmentConfig, FleapoConfig } from '../config/environment-config';
 import { editDistance } from '../config/suggest';
 
@@ -24,8 +16,11 @@ export interface SecretTarget {
   readonly region: string;
   readonly cluster: string;
   readonly service: string;
-  /** For the secrets a person creates at the issuer: the kind the value's form is checked as, and the Stripe mode. */
-  readonly external?: { readonly kind: ExternalSecretKind; readonly mode: StripeMode | undefined };
+  /**
+   * For the secrets a person creates at the issuer: the kind the value's form is refused as (its suffix, in messages),
+   * and the mode it is checked in when its issuer checks one (Stripe: live or test).
+   */
+  readonly external?: { readonly kind: ExternalSecretKind; readonly mode: string | undefined };
 }
 
 /** `STRIPE_SECRET_KEY`, `stripe-secret-key` (any case) → `STRIPE_SECRET_KEY`; anything else undefined. */
@@ -77,10 +72,6 @@ export function closestName(typed: string, names: readonly string[]): string | u
   return scored.length > 0 && (scored.length === 1 || scored[0].d < scored[1].d) ? scored[0].n : undefined;
 }
 
-function externalTarget(env: EnvironmentConfig, kind: ExternalSecretKind): NonNullable<SecretTarget['external']> {
-  return { kind, mode: kindNeedsMode(kind) ? env.externalServices.stripeMode : undefined };
-}
-
 export function secretTarget(env: EnvironmentConfig, name: SecretName): SecretTarget {
   return {
     name,
@@ -89,7 +80,7 @@ export function secretTarget(env: EnvironmentConfig, name: SecretName): SecretTa
     region: env.region,
     cluster: env.service.clusterName,
     service: env.service.serviceName,
-    ...(isExternalSecretName(name) ? { external: externalTarget(env, SECRETS[name].suffix) } : {}),
+    ...(isExternalSecretName(name) ? { external: { kind: SECRETS[name].suffix, mode: configuredMode(name, env.externalServices) } } : {}),
   };
 }
 

@@ -4,8 +4,9 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { ExternalServicesConfig } from '../config/environment-config';
 import { ROTATION_TAG_KEYS } from '../../catalog/tags';
-import { ENV_EXTERNAL_SECRET_KIND, ENV_POSTHOG_API_HOST, ENV_STRIPE_MODE } from '../../catalog/env-vars';
-import { SECRETS, type ExternalSecretName } from '../../catalog/secrets';
+import { ENV_EXTERNAL_SECRET_NAME } from '../../catalog/env-vars';
+import type { ExternalSecretName } from '../../catalog/secrets';
+import { issuerSettingsEnvironment } from '../../runtime/issuers';
 import { SecretFunction } from './secret-function';
 import type { ResourceNames } from '../config/resource-names';
 
@@ -15,7 +16,7 @@ export interface ExternalSecretRotationProps {
   readonly names: ResourceNames;
   /** Which Stripe keys this environment takes (live or test), and the PostHog API host a new key is checked against. */
   readonly externalServices: Pick<ExternalServicesConfig, 'stripeMode' | 'posthogApiHost'>;
-  /** Which secret this is; the function checks new values as this kind. */
+  /** Which secret this is (its catalog name): the function checks new values by its issuer's entry. */
   readonly name: ExternalSecretName;
   /** The secret (`<secretPrefix>/<suffix>`). */
   readonly secret: secretsmanager.Secret;
@@ -37,15 +38,13 @@ export class ExternalSecretRotation extends Construct {
     super(scope, id);
     const names = props.names;
     const env = names.environmentName;
-    const kind = SECRETS[props.name].suffix;
     this.function = new SecretFunction(this, 'Rotation', {
       handler: 'external-secret-rotation',
       functionName: names.rotationFunction(props.name),
       description: `Rotates ${names.secret(props.name)} to the staged value and rolls the ${env} service`,
       environment: {
-        [ENV_EXTERNAL_SECRET_KIND]: kind,
-        [ENV_STRIPE_MODE]: props.externalServices.stripeMode,
-        [ENV_POSTHOG_API_HOST]: props.externalServices.posthogApiHost,
+        [ENV_EXTERNAL_SECRET_NAME]: props.name,
+        ...issuerSettingsEnvironment(props.externalServices),
       },
       names,
       service: props.service,

@@ -4,6 +4,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV_ALERT_TOPIC_ARN, ENV_NOTICE_SECRET_ARNS } from '../../catalog/env-vars';
+import type { SecretName } from '../../catalog/secrets';
 import { TAG_REVOKE_NOTICE_VERSION } from '../../catalog/tags';
 import type { AppService } from './app-service';
 import type { ResourceNames } from '../config/resource-names';
@@ -17,8 +18,8 @@ export const REVOKE_NOTICE_RETRY_INTERVAL = Duration.minutes(15);
 export interface StripeRevokeNoticeProps {
   /** The environment's names: the function's and the rules'. */
   readonly names: ResourceNames;
-  /** The Stripe secrets whose old key is revoked by hand once their rollout completed. */
-  readonly secrets: secretsmanager.ISecret[];
+  /** The secrets whose old key is revoked by hand once their rollout completed, by catalog name (the catalog's `revokeNotice`). */
+  readonly secrets: Partial<Record<SecretName, secretsmanager.ISecret>>;
   /** The service whose deployments carry new values. */
   readonly service: AppService;
   /** The environment's alerts: the notice publishes to their topic. */
@@ -41,6 +42,7 @@ export class StripeRevokeNotice extends Construct {
     super(scope, id);
     const names = props.names;
     const env = names.environmentName;
+    const watched = Object.entries(props.secrets).flatMap(([name, secret]) => (secret ? [{ name, secret }] : []));
     // Describes (never reads) the Stripe secrets and lists their versions (CreatedDate); tags them with the notice's
     // record only; reads the service's rollout; never rolls it.
     this.function = new SecretFunction(this, 'Notice', {
@@ -48,13 +50,13 @@ export class StripeRevokeNotice extends Construct {
       functionName: names.revokeNoticeFunction,
       description: `Tells the ${env} alert topic when an old Stripe key may be revoked`,
       environment: {
-        [ENV_NOTICE_SECRET_ARNS]: props.secrets.map((s) => s.secretArn).join(','),
+        [ENV_NOTICE_SECRET_ARNS]: watched.map(({ name, secret }) => `${name}=${secret.secretArn}`).join(','),
         [ENV_ALERT_TOPIC_ARN]: props.alerts.topic.topicArn,
       },
       timeout: Duration.seconds(30),
       names,
       service: props.service,
-      use: { kind: 'describe', secrets: props.secrets },
+      use: { kind: 'describe', secrets: watched.map(({ secret }) => secret) },
       tagKeys: [TAG_REVOKE_NOTICE_VERSION],
       rollsService: false,
       readsRollout: true,

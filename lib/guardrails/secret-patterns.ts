@@ -8,6 +8,9 @@
  */
 
 import { MANAGED_SECRET_NAMES_AND_ALIASES } from '../../catalog/secrets';
+import { issuerValuePatterns, type SecretValuePattern } from '../../runtime/issuers';
+
+export type { SecretValuePattern };
 
 /** The secrets the app reads (the catalog's secrets, with the other names the app's libraries read them under). */
 export const MANAGED_SECRET_NAMES: readonly string[] = MANAGED_SECRET_NAMES_AND_ALIASES;
@@ -60,13 +63,6 @@ export function isBrowserEnvName(name: string): boolean {
   return name.toUpperCase().startsWith(BROWSER_ENV_PREFIX);
 }
 
-export interface SecretValuePattern {
-  /** Short id shown in a violation, never the matched text. */
-  readonly id: string;
-  readonly description: string;
-  readonly pattern: RegExp;
-}
-
 /**
  * Stands for a part of a value that the template does not give literally (a `Ref`, an `Fn::GetAtt`,
  * a `${Var}` of an `Fn::Sub`): see `assembleStrings` in `intrinsics.ts`. A private-use character, so
@@ -92,19 +88,8 @@ const POSTGRES_URL_WITH_PASSWORD = new RegExp(
   'i',
 );
 
-/**
- * Values that are secrets by their shape. Each needs a real-looking body after the prefix, so the
- * placeholders of `.env.example` (`sk_test_...`, `whsec_...`) do not match.
- */
-export const SECRET_VALUE_PATTERNS: readonly SecretValuePattern[] = [
-  { id: 'stripe-secret-key', description: 'a Stripe secret key (sk_live_/sk_test_)', pattern: /\bsk_(?:live|test)_[0-9A-Za-z]{10,}/ },
-  {
-    id: 'stripe-restricted-key',
-    description: 'a Stripe restricted key (rk_live_/rk_test_)',
-    pattern: /\brk_(?:live|test)_[0-9A-Za-z]{10,}/,
-  },
-  { id: 'stripe-webhook-secret', description: 'a Stripe webhook signing secret (whsec_)', pattern: /\bwhsec_[0-9A-Za-z+/=]{10,}/ },
-  { id: 'posthog-key', description: 'a PostHog key or token (phc_/phx_/phs_)', pattern: /\bph[cxs]_[0-9A-Za-z]{10,}/ },
+/** Secret values by their shape that no issuer of the catalog creates. */
+const OTHER_SECRET_VALUE_PATTERNS: readonly SecretValuePattern[] = [
   {
     id: 'postgres-url-with-password',
     description: 'a postgres:// or postgresql:// URL with a password',
@@ -118,6 +103,18 @@ export const SECRET_VALUE_PATTERNS: readonly SecretValuePattern[] = [
     pattern: /\b(?:gh[pousr]_[0-9A-Za-z]{36}|github_pat_[0-9A-Za-z_]{40,})\b/,
   },
 ];
+
+/**
+ * The value patterns for a registry of issuers: each issuer's own (its file in runtime/issuers/, in registry order),
+ * then the others above. Each needs a real-looking body after the prefix, so the placeholders of `.env.example`
+ * (`sk_test_...`, `whsec_...`) do not match.
+ */
+export function secretValuePatterns(issuerPatterns: readonly SecretValuePattern[] = issuerValuePatterns()): SecretValuePattern[] {
+  return [...issuerPatterns, ...OTHER_SECRET_VALUE_PATTERNS];
+}
+
+/** Values that are secrets by their shape: the shipped issuers' values (Stripe's, PostHog's), then the others. */
+export const SECRET_VALUE_PATTERNS: readonly SecretValuePattern[] = secretValuePatterns();
 
 /** The first secret pattern `value` matches, if any. */
 export function findSecretValue(value: string): SecretValuePattern | undefined {

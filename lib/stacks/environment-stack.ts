@@ -148,7 +148,7 @@ export class EnvironmentStack extends Stack {
     });
     this.stripeRevokeNotice = new StripeRevokeNotice(this, 'StripeRevokeNotice', {
       names,
-      secrets: REVOKE_NOTICE_SECRET_NAMES.map((name) => this.secrets.secrets[name]),
+      secrets: Object.fromEntries(REVOKE_NOTICE_SECRET_NAMES.map((name) => [name, this.secrets.secrets[name]])),
       service: this.app,
       alerts: this.alerts,
     });

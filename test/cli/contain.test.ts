@@ -63,7 +63,9 @@ function environment() {
     else
       h.sm.setRotationInvoker(
         arns[suffix],
-        oneAtATime(withEnv({ EXTERNAL_SECRET_KIND: suffix, STRIPE_MODE: 'test' }, invoker(externalHandler))),
+        oneAtATime(
+          withEnv({ EXTERNAL_SECRET_NAME: suffix.toUpperCase().replace(/-/g, '_'), STRIPE_MODE: 'test' }, invoker(externalHandler)),
+        ),
       );
   }
   lambda.functions.set(RETIREMENT, withEnvResult({ SECRET_ARN: arns['database-url'] }, retirementHandler));

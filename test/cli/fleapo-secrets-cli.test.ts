@@ -63,7 +63,10 @@ function environment(mode: 'live' | 'test' = 'test') {
     arns[suffix] = h.sm.createSecret(`${prefix}/${suffix}`, value);
     if (suffix === 'auth-secret') h.sm.setRotationInvoker(arns[suffix], invoker(authHandler));
     else if (suffix !== 'database-url') {
-      h.sm.setRotationInvoker(arns[suffix], withEnv({ EXTERNAL_SECRET_KIND: suffix, STRIPE_MODE: mode }, invoker(externalHandler)));
+      h.sm.setRotationInvoker(
+        arns[suffix],
+        withEnv({ EXTERNAL_SECRET_NAME: suffix.toUpperCase().replace(/-/g, '_'), STRIPE_MODE: mode }, invoker(externalHandler)),
+      );
     }
   }
   const run = (args: string[], stdin = '', options: { keyInArguments?: boolean } = {}) =>

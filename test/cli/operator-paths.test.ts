@@ -53,7 +53,7 @@ function environment(retries = { attempts: 0, delayMs: 0 }) {
   h.sm.setRotationInvoker(arns.auth, invoker(authHandler), { retries });
   h.sm.setRotationInvoker(
     arns.stripe,
-    withEnv({ EXTERNAL_SECRET_KIND: 'stripe-secret-key', STRIPE_MODE: 'test' }, invoker(externalHandler)),
+    withEnv({ EXTERNAL_SECRET_NAME: 'STRIPE_SECRET_KEY', STRIPE_MODE: 'test' }, invoker(externalHandler)),
     { retries },
   );
   const run = (args: string[], stdin = '', env: Record<string, string> = {}) =>

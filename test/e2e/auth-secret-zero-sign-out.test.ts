@@ -159,11 +159,11 @@ async function rotateAnotherSecret(arn: string): Promise<void> {
   h.extraSecrets.push(value);
   await sm.send(new PutSecretValueCommand({ SecretId: arn, SecretString: value, VersionStages: [STAGED_LABEL] }));
   const rolls = h.ecs.rollCount;
-  process.env.EXTERNAL_SECRET_KIND = 'stripe-webhook-secret';
+  process.env.EXTERNAL_SECRET_NAME = 'STRIPE_WEBHOOK_SECRET';
   try {
     expect(await h.rotate(arn, invoker(externalSecretHandler))).toMatchObject({ ok: true });
   } finally {
-    delete process.env.EXTERNAL_SECRET_KIND;
+    delete process.env.EXTERNAL_SECRET_NAME;
   }
   expect(h.sm.value(arn) === value).toBe(true);
   expect(h.ecs.rollCount).toBe(rolls + 1);

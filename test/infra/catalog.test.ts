@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ENV_EXTERNAL_SECRET_KIND } from '../../catalog/env-vars';
+import { ENV_EXTERNAL_SECRET_NAME } from '../../catalog/env-vars';
 import { handlerEntry, HANDLERS, type HandlerName } from '../../catalog/handlers';
 import { EXTERNAL_SECRET_KINDS, EXTERNAL_SECRET_NAMES, SECRET_NAMES, SECRETS } from '../../catalog/secrets';
 import { resourcesOfType, synthesizeApp, type Template } from './synthesized-app';
@@ -52,10 +52,10 @@ describe.each(['staging', 'prod'])('the %s template', (env) => {
     else expect(schedule.Properties.RotationRules).toBeUndefined();
   });
 
-  test('each issuer-created secret has its own rotation function checking its kind', () => {
-    const kinds = Object.values(resourcesOfType(template(), 'AWS::Lambda::Function'))
-      .map((f) => f.Properties.Environment?.Variables?.[ENV_EXTERNAL_SECRET_KIND])
-      .filter((kind) => kind !== undefined);
-    expect(kinds.sort()).toEqual([...EXTERNAL_SECRET_KINDS].sort());
+  test('each issuer-created secret has its own rotation function checking it', () => {
+    const names = Object.values(resourcesOfType(template(), 'AWS::Lambda::Function'))
+      .map((f) => f.Properties.Environment?.Variables?.[ENV_EXTERNAL_SECRET_NAME])
+      .filter((name) => name !== undefined);
+    expect(names.sort()).toEqual([...EXTERNAL_SECRET_NAMES].sort());
   });
 });

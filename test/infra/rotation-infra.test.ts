@@ -98,7 +98,7 @@ describe.each(['staging', 'prod'])('rotation in %s', (env) => {
       });
       const fn = s.template.Resources[s.fnId(`${kind}-rotation`)].Properties;
       expect(fn.Environment.Variables).toMatchObject({
-        EXTERNAL_SECRET_KIND: kind,
+        EXTERNAL_SECRET_NAME: kind.toUpperCase().replace(/-/g, '_'),
         STRIPE_MODE: env === 'prod' ? 'live' : 'test',
         POSTHOG_API_HOST: 'https://us.i.posthog.com',
         FLEAPO_ENVIRONMENT: env,

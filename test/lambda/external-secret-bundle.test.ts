@@ -28,7 +28,7 @@ beforeAll(async () => {
   Object.assign(process.env, {
     STRIPE_API_BASE: issuers.origin,
     POSTHOG_API_HOST: issuers.origin,
-    EXTERNAL_SECRET_KIND: 'stripe-secret-key',
+    EXTERNAL_SECRET_NAME: 'STRIPE_SECRET_KEY',
     STRIPE_MODE: 'live',
   });
 });

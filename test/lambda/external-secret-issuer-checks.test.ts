@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
-import { checkPosthogProjectToken, checkStripeKey } from '../../lambda/external/issuer-checks';
+import { checkPosthogProjectToken } from '../../runtime/issuers/posthog';
+import { checkStripeKey } from '../../runtime/issuers/stripe';
 import { fakeExternal } from '../support/external-fakes';
 
 /** The HTTP checks' failure modes the rotation tests do not reach: a silent host and a redirect. */

@@ -1,4 +1,5 @@
-import { externalSecretFormProblem, isRestrictedStripeKey } from '../../lambda/external/external-secret-kinds';
+import { externalSecretFormProblem } from '../../runtime/issuers';
+import { isRestrictedStripeKey } from '../../runtime/issuers/stripe';
 import { fakeExternal } from '../support/external-fakes';
 
 /** The form check shared by the rotation function and the CLI. Messages never contain the value. */
@@ -9,41 +10,41 @@ const problem = (...args: Parameters<typeof externalSecretFormProblem>) => {
 };
 
 test("Stripe secret keys: sk_/rk_ of the environment's mode only", () => {
-  expect(problem('stripe-secret-key', fakeExternal.stripeSecret('live'), 'live')).toBeUndefined();
-  expect(problem('stripe-secret-key', fakeExternal.stripeRestricted('live'), 'live')).toBeUndefined();
-  expect(problem('stripe-secret-key', fakeExternal.stripeSecret('test'), 'test')).toBeUndefined();
-  expect(problem('stripe-secret-key', fakeExternal.stripeRestricted('test'), 'live')).toBe(
+  expect(problem('STRIPE_SECRET_KEY', fakeExternal.stripeSecret('live'), 'live')).toBeUndefined();
+  expect(problem('STRIPE_SECRET_KEY', fakeExternal.stripeRestricted('live'), 'live')).toBeUndefined();
+  expect(problem('STRIPE_SECRET_KEY', fakeExternal.stripeSecret('test'), 'test')).toBeUndefined();
+  expect(problem('STRIPE_SECRET_KEY', fakeExternal.stripeRestricted('test'), 'live')).toBe(
     'it is a test-mode Stripe restricted key (rk_test_), but this environment takes live-mode keys (sk_live_ or rk_live_)',
   );
-  expect(problem('stripe-secret-key', fakeExternal.webhookSecret(), 'live')).toBe(
+  expect(problem('STRIPE_SECRET_KEY', fakeExternal.webhookSecret(), 'live')).toBe(
     'a Stripe secret or restricted key (sk_live_ or rk_live_) is expected, but it is a Stripe webhook signing secret (whsec_)',
   );
-  expect(problem('stripe-secret-key', fakeExternal.posthogProject(), 'test')).toContain('but it is a PostHog project token (phc_)');
-  expect(() => externalSecretFormProblem('stripe-secret-key', fakeExternal.stripeSecret('live'))).toThrow('none given');
+  expect(problem('STRIPE_SECRET_KEY', fakeExternal.posthogProject(), 'test')).toContain('but it is a PostHog project token (phc_)');
+  expect(() => externalSecretFormProblem('STRIPE_SECRET_KEY', fakeExternal.stripeSecret('live'))).toThrow('none given');
 });
 
 test('webhook secrets and PostHog tokens; mode does not matter for them', () => {
-  expect(problem('stripe-webhook-secret', fakeExternal.webhookSecret(), 'live')).toBeUndefined();
-  expect(problem('stripe-webhook-secret', fakeExternal.webhookSecret())).toBeUndefined();
-  expect(problem('stripe-webhook-secret', fakeExternal.stripeSecret('live'))).toContain('a Stripe webhook signing secret (whsec_');
-  expect(problem('posthog-api-key', fakeExternal.posthogProject())).toBeUndefined();
-  expect(problem('posthog-api-key', fakeExternal.posthogPersonal())).toMatch(
+  expect(problem('STRIPE_WEBHOOK_SECRET', fakeExternal.webhookSecret(), 'live')).toBeUndefined();
+  expect(problem('STRIPE_WEBHOOK_SECRET', fakeExternal.webhookSecret())).toBeUndefined();
+  expect(problem('STRIPE_WEBHOOK_SECRET', fakeExternal.stripeSecret('live'))).toContain('a Stripe webhook signing secret (whsec_');
+  expect(problem('POSTHOG_API_KEY', fakeExternal.posthogProject())).toBeUndefined();
+  expect(problem('POSTHOG_API_KEY', fakeExternal.posthogPersonal())).toMatch(
     /^it is a PostHog personal API key \(phx_\): POSTHOG_API_KEY is the project token/,
   );
-  expect(problem('posthog-api-key', ['phs', fakeExternal.posthogProject().slice(4)].join('_'))).toBe(
+  expect(problem('POSTHOG_API_KEY', ['phs', fakeExternal.posthogProject().slice(4)].join('_'))).toBe(
     'a PostHog project token (phc_) is expected, but it is a PostHog project secret token (phs_)',
   );
 });
 
 test('empty, whitespace, truncated and stray characters', () => {
   const key = fakeExternal.stripeSecret('live');
-  expect(problem('stripe-secret-key', '', 'live')).toBe('it is empty');
-  expect(problem('stripe-secret-key', `${key}\n`, 'live')).toBe('it contains whitespace or a line break (copy the key alone)');
-  expect(problem('stripe-secret-key', ` ${key}`, 'live')).toBe('it contains whitespace or a line break (copy the key alone)');
-  expect(problem('stripe-secret-key', key.slice(0, 14), 'live')).toBe('it is too short for a Stripe key (14 characters: truncated?)');
-  expect(problem('stripe-secret-key', `${key}!`, 'live')).toBe('it contains characters a Stripe key never has');
-  expect(problem('posthog-api-key', 'hello world')).toContain('whitespace');
-  expect(problem('posthog-api-key', 'x'.repeat(40))).toBe(
+  expect(problem('STRIPE_SECRET_KEY', '', 'live')).toBe('it is empty');
+  expect(problem('STRIPE_SECRET_KEY', `${key}\n`, 'live')).toBe('it contains whitespace or a line break (copy the key alone)');
+  expect(problem('STRIPE_SECRET_KEY', ` ${key}`, 'live')).toBe('it contains whitespace or a line break (copy the key alone)');
+  expect(problem('STRIPE_SECRET_KEY', key.slice(0, 14), 'live')).toBe('it is too short for a Stripe key (14 characters: truncated?)');
+  expect(problem('STRIPE_SECRET_KEY', `${key}!`, 'live')).toBe('it contains characters a Stripe key never has');
+  expect(problem('POSTHOG_API_KEY', 'hello world')).toContain('whitespace');
+  expect(problem('POSTHOG_API_KEY', 'x'.repeat(40))).toBe(
     'a PostHog project token (phc_) is expected, but it is a value with none of the known Stripe or PostHog prefixes',
   );
   expect(isRestrictedStripeKey(fakeExternal.stripeRestricted('test'))).toBe(true);

@@ -36,8 +36,9 @@ afterAll(async () => {
   await Promise.all([h.stop(), issuers.stop()]);
 });
 
+/** The function of `kind`'s secret: EXTERNAL_SECRET_NAME is the secret's catalog name (`stripe-secret-key` → `STRIPE_SECRET_KEY`). */
 function configure(kind: Kind, mode?: 'live' | 'test'): void {
-  process.env.EXTERNAL_SECRET_KIND = kind;
+  process.env.EXTERNAL_SECRET_NAME = kind.toUpperCase().replace(/-/g, '_');
   if (mode === undefined) delete process.env.STRIPE_MODE;
   else process.env.STRIPE_MODE = mode;
 }
@@ -357,12 +358,12 @@ test('configuration is checked before any step: missing kind, bad kind, missing 
   const arn = newSecret('stripe-webhook-secret');
   await stage(arn, goodValue('stripe-webhook-secret'));
   const current = h.sm.versionIdOf(arn, 'AWSCURRENT');
-  delete process.env.EXTERNAL_SECRET_KIND;
+  delete process.env.EXTERNAL_SECRET_NAME;
   const r1 = await h.rotate(arn, rotate);
-  expect(message(r1)).toBe('createSecret: Missing required environment variable EXTERNAL_SECRET_KIND');
-  process.env.EXTERNAL_SECRET_KIND = 'stripe';
+  expect(message(r1)).toBe('createSecret: Missing required environment variable EXTERNAL_SECRET_NAME');
+  process.env.EXTERNAL_SECRET_NAME = 'stripe-secret-key';
   expect(message(await h.rotate(arn, rotate, r1.token))).toBe(
-    'createSecret: Environment variable EXTERNAL_SECRET_KIND must be one of stripe-secret-key, stripe-webhook-secret, posthog-api-key',
+    'createSecret: Environment variable EXTERNAL_SECRET_NAME must be one of STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, POSTHOG_API_KEY',
   );
   configure('stripe-secret-key');
   expect(message(await h.rotate(arn, rotate, r1.token))).toBe('createSecret: Missing required environment variable STRIPE_MODE');

@@ -30,9 +30,9 @@ beforeAll(async () => {
   webhookArn = h.sm.createSecret('fleapo/test/stripe-webhook-secret', hook);
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_SNS: sns.endpoint,
-    NOTICE_SECRET_ARNS: `${stripeArn},${webhookArn}`,
+    NOTICE_SECRET_ARNS: `STRIPE_SECRET_KEY=${stripeArn},STRIPE_WEBHOOK_SECRET=${webhookArn}`,
     ALERT_TOPIC_ARN: TOPIC,
-    EXTERNAL_SECRET_KIND: 'stripe-secret-key',
+    EXTERNAL_SECRET_NAME: 'STRIPE_SECRET_KEY',
     STRIPE_MODE: 'live',
     STRIPE_API_BASE: issuers.origin,
   });
@@ -72,7 +72,7 @@ test("publishes once the rotation's deployment completed, with secret name and v
       topicArn: TOPIC,
       subject: 'fleapo test: the old Stripe key may now be revoked',
       message: expect.stringContaining(
-        `The rollout carrying version ${version} of fleapo/test/stripe-secret-key has completed (ECS deployment ${deployment})`,
+        `The rollout carrying version ${version} of STRIPE_SECRET_KEY has completed (ECS deployment ${deployment})`,
       ),
     },
   ]);
@@ -142,7 +142,7 @@ test("a code deploy that superseded the rotation's deployment completes: announc
       topicArn: TOPIC,
       subject: 'fleapo test: the old Stripe key may now be revoked',
       message: expect.stringContaining(
-        `The rollout carrying version ${version} of fleapo/test/stripe-secret-key has completed (ECS deployment ${deploy.id})`,
+        `The rollout carrying version ${version} of STRIPE_SECRET_KEY has completed (ECS deployment ${deploy.id})`,
       ),
     },
   ]);
@@ -168,7 +168,7 @@ test('an old standalone task still running: no notice when the deployment comple
   expect(sns.published.slice(published)).toEqual([
     expect.objectContaining({
       message: expect.stringContaining(
-        `The rollout carrying version ${version} of fleapo/test/stripe-secret-key has completed (ECS deployment ${deployment})`,
+        `The rollout carrying version ${version} of STRIPE_SECRET_KEY has completed (ECS deployment ${deployment})`,
       ),
     }),
   ]);

@@ -251,7 +251,7 @@ async function world(target: EnvName): Promise<string> {
           ? invoker(authHandler)
           : name === 'DATABASE_URL'
             ? invoker(databaseHandler)
-            : oneAtATime(withEnv({ EXTERNAL_SECRET_KIND: suffix, STRIPE_MODE: mode }, invoker(externalHandler)));
+            : oneAtATime(withEnv({ EXTERNAL_SECRET_NAME: name, STRIPE_MODE: mode }, invoker(externalHandler)));
       h.sm.setRotationInvoker(arns[name], handler, { functionName: namesOf(env).rotationFunction(name) });
     }
     lambda.functions.set(namesOf(env).retirementFunction, async (event) => {

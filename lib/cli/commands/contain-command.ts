@@ -8,6 +8,7 @@ import { containExitCode, containReportJson, renderContainReport } from '../cont
 import { readHidden, readPiped } from '../read-value';
 import { findEnvironment, secretNameArgument, secretTarget, UsageError } from '../targets';
 import { runContain, type ContainOptions } from './contain';
+import { issuerNames } from '../../../runtime/issuers';
 
 /** `--timeout` of `contain` when not given: the rotations, one rollout and the retirement, as `rotate` (seconds). */
 export const CONTAIN_TIMEOUT_SECONDS = 1800;
@@ -60,7 +61,7 @@ export function registerContain(root: Command, ctx: CommandKit): void {
           .addOption(
             new Option(
               '--revoked',
-              'confirm that the leaked Stripe/PostHog keys are revoked at the issuer (run again after "revoke the leaked key now")',
+              `confirm that the leaked ${issuerNames().join('/')} keys are revoked at the issuer (run again after "revoke the leaked key now")`,
             ),
           ),
         true,
@@ -73,7 +74,7 @@ export function registerContain(root: Command, ctx: CommandKit): void {
 Per secret (docs/when-a-secret-leaks.md):
   AUTH_SECRET            emergency re-key by its rotation function: a fresh ring, none of the leaked keys (signs everyone out)
   DATABASE_URL           rotation, then at once the leaked role is disabled and its open sessions ended
-  Stripe, PostHog keys   the new value from stdin (one line each, in catalog order), then "revoke the leaked key now"
+  ${`${issuerNames().join(', ')} keys`.padEnd(22)} the new value from stdin (one line each, in catalog order), then "revoke the leaked key now"
 A second run continues where an interrupted one stopped. --timeout bounds the whole run (prompts included).
 Exit 0 when every secret is contained or only waits for a revoke at the issuer, 1 when one failed (named in the
 report), 2 usage, 3 no usable AWS credentials and 4 AWS not answering, both before anything was changed.`,

@@ -20,7 +20,7 @@ import {
   TagResourceCommand,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { issuerDashboard, type SecretName } from '../../../catalog/secrets';
+import { isExternalSecretName, type SecretName } from '../../../catalog/secrets';
 import { STAGED_LABEL } from '../../../catalog/labels';
 import {
   TAG_CONTAIN_REVOKED,
@@ -29,7 +29,7 @@ import {
   TAG_REFUSED_VERSION,
   TAG_REKEY_REQUESTED,
 } from '../../../catalog/tags';
-import { externalSecretFormProblem } from '../../../lambda/external/external-secret-kinds';
+import { externalSecretFormProblem, issuedSecret } from '../../../runtime/issuers';
 import { forceNewDeployment, observeService, observeTasks, rolloutRecord } from '../../../runtime/ecs-service';
 import { recordedRolloutVerdict, type RecordedRolloutStart } from '../../../runtime/rollout-follow';
 import { recordedRollout } from '../../../runtime/rollout-tags';
@@ -124,6 +124,11 @@ export interface ContainResult {
 }
 
 /** The line printed the moment no task runs the leaked value of an issuer-created secret. */
+/** The issuer's page for `name` (create and revoke keys there), or undefined for a generated secret. */
+function issuerDashboard(name: SecretName): string | undefined {
+  return isExternalSecretName(name) ? issuedSecret(name).secret.dashboard : undefined;
+}
+
 export function revokeNowLine(target: SecretTarget): string {
   const page = issuerDashboard(target.name);
   return `${target.name}: no task runs the leaked value any more: revoke the leaked key now${page ? ` at ${page}` : ''}`;
@@ -261,7 +266,7 @@ export async function runContain(
       const external = r.target.external!;
       const value = values.get(r.target.name);
       const problem =
-        value === undefined || value === '' ? 'no value was given' : externalSecretFormProblem(external.kind, value, external.mode);
+        value === undefined || value === '' ? 'no value was given' : externalSecretFormProblem(r.target.name, value, external.mode);
       if (problem !== undefined) {
         r.result = fail(
           r,

@@ -4,7 +4,8 @@ import {
   RotateSecretCommand,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { externalSecretFormProblem } from '../../../lambda/external/external-secret-kinds';
+import { isExternalSecretName } from '../../../catalog/secrets';
+import { externalSecretFormProblem, issuedSecret } from '../../../runtime/issuers';
 import { STAGED_LABEL } from '../../../catalog/labels';
 import { stagedVersionId } from '../../../runtime/staging';
 import { TAG_ROLLOUT_DEPLOYMENT, TAG_ROLLOUT_VERSION } from '../../../catalog/tags';
@@ -68,13 +69,9 @@ export class StepFailure extends Error {
 
 /** What the operator may do with the previous value once the rollout completed. */
 export function revokeInstruction(target: SecretTarget): string {
-  switch (target.name) {
-    case 'STRIPE_SECRET_KEY':
-      return "Rollout complete: now revoke the old key in the Stripe Dashboard (Developers > API keys: expire the old key now instead of waiting for the roll's overlap to end).";
-    case 'STRIPE_WEBHOOK_SECRET':
-      return "Rollout complete: now revoke the old key in the Stripe Dashboard (Developers > Webhooks > the endpoint > signing secret: end the old secret's overlap now).";
-    case 'POSTHOG_API_KEY':
-      return 'Rollout complete: the service now sends with the new PostHog project token. Nothing is left to revoke: resetting the project token in PostHog invalidated the old one at once (the audit log was dark from the reset until this rollout).';
+  const { name } = target;
+  if (isExternalSecretName(name)) return issuedSecret(name).secret.operator.rolledOut;
+  switch (name) {
     case 'AUTH_SECRET':
       return 'Rollout complete: every task signs sessions with the new AUTH_SECRET key ring (nobody was signed out: each task accepts the keys of the previous and the next ring).';
     case 'DATABASE_URL':
@@ -87,12 +84,9 @@ export function revokeInstruction(target: SecretTarget): string {
  * not complete", "Current value not rolled out everywhere"). Never a revoke instruction.
  */
 export function notCompleteInstruction(target: SecretTarget, step: string, what = 'Rotation not complete'): string {
-  switch (target.name) {
-    case 'STRIPE_SECRET_KEY':
-    case 'STRIPE_WEBHOOK_SECRET':
-      return `${what} (step ${step}): do NOT revoke the old key: it must stay active in the Stripe Dashboard until a rollout with the new key has completed.`;
-    case 'POSTHOG_API_KEY':
-      return `${what} (step ${step}): do NOT revoke anything yet; tasks may still run with the old PostHog token.`;
+  const { name } = target;
+  if (isExternalSecretName(name)) return issuedSecret(name).secret.operator.notComplete(what, step);
+  switch (name) {
     case 'AUTH_SECRET':
     case 'DATABASE_URL':
       return `${what} (step ${step}): AWSCURRENT is a working value; tasks keep running with the one they started with.`;
@@ -169,7 +163,7 @@ export async function runRotation(
   try {
     if (value !== undefined && target.external) {
       progress.step(`checking the value's form as ${target.name}${target.external.mode ? ` (${target.external.mode} mode)` : ''}`);
-      const problem = externalSecretFormProblem(target.external.kind, value, target.external.mode);
+      const problem = externalSecretFormProblem(target.name, value, target.external.mode);
       if (problem !== undefined) {
         throw new StepFailure(
           'check',
