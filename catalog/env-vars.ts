@@ -35,6 +35,8 @@ export const ENV_DB_CONNECT_TIMEOUT_MS = 'DB_CONNECT_TIMEOUT_MS';
  */
 export const ENV_AWS_ENDPOINT_URL_SECRETS_MANAGER = 'AWS_ENDPOINT_URL_SECRETS_MANAGER';
 export const ENV_AWS_ENDPOINT_URL_ECS = 'AWS_ENDPOINT_URL_ECS';
+/** Node.js reads it at start: the database functions set it to the Lambda runtime's CA bundle, which has the RDS CAs. */
+export const ENV_NODE_EXTRA_CA_CERTS = 'NODE_EXTRA_CA_CERTS';
 /** ARN of the database-url secret watched by the role-retirement handler. */
 export const ENV_SECRET_ARN = 'SECRET_ARN';
 /** Optional: value of the `Environment` dimension of the retirement metrics (omitted when unset). */

@@ -2,4 +2,4 @@
 import { authSecretPlaybook } from './playbooks/auth-secret-playbook';
 import { createRotationHandler } from './rotation/rotation-engine';
 
-export const handler = createRotationHandler(authSecretPlaybook);
+export const handler = createRotationHandler('auth-secret-rotation', authSecretPlaybook);

@@ -7,19 +7,22 @@
  */
 import { ENV_FLEAPO_ENVIRONMENT, ENV_SECRET_ARN } from '../catalog/env-vars';
 import { withLambdaContext } from './observability/lambda-context';
-import { optionalEnv, readDatabaseSettings, readEcsTarget, requireEnv } from './config/env';
+import { readHandlerEnvironment } from '../runtime/handler-environment';
+import { readDatabaseSettings, readEcsTarget } from './config/env';
 import { ecsClient, secretsManagerClient } from './rotation/aws-clients';
 import { SecretStore } from '../runtime/secret-store';
 import { retireOldRoleWithResult, type RetirementResult } from './retirement/role-retirement';
 import { parseRetirementTrigger } from '../runtime/retirement-trigger';
 
-export const handler = withLambdaContext(async (event: unknown): Promise<RetirementResult> =>
-  retireOldRoleWithResult(parseRetirementTrigger(event), {
+export const handler = withLambdaContext(async (event: unknown): Promise<RetirementResult> => {
+  const trigger = parseRetirementTrigger(event);
+  const env = readHandlerEnvironment('database-role-retirement');
+  return retireOldRoleWithResult(trigger, {
     store: new SecretStore(secretsManagerClient()),
     ecs: ecsClient(),
-    secretArn: requireEnv(ENV_SECRET_ARN),
+    secretArn: env[ENV_SECRET_ARN],
     ecsTarget: readEcsTarget(),
     db: readDatabaseSettings(),
-    environment: optionalEnv(ENV_FLEAPO_ENVIRONMENT),
-  }),
-);
+    environment: env[ENV_FLEAPO_ENVIRONMENT],
+  });
+});

@@ -2,4 +2,4 @@
 import { databaseUrlPlaybook } from './playbooks/database-url-playbook';
 import { createRotationHandler } from './rotation/rotation-engine';
 
-export const handler = createRotationHandler(databaseUrlPlaybook);
+export const handler = createRotationHandler('database-url-rotation', databaseUrlPlaybook);

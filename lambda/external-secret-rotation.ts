@@ -6,4 +6,4 @@
 import { externalSecretPlaybook } from './playbooks/external-secret-playbook';
 import { createRotationHandler } from './rotation/rotation-engine';
 
-export const handler = createRotationHandler(externalSecretPlaybook);
+export const handler = createRotationHandler('external-secret-rotation', externalSecretPlaybook);

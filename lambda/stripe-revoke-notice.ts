@@ -7,7 +7,8 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { ENV_ALERT_TOPIC_ARN, ENV_FLEAPO_ENVIRONMENT, ENV_NOTICE_SECRET_ARNS } from '../catalog/env-vars';
 import { withLambdaContext } from './observability/lambda-context';
-import { optionalEnv, readEcsTarget, requireEnv } from './config/env';
+import { readHandlerEnvironment } from '../runtime/handler-environment';
+import { readEcsTarget } from './config/env';
 import { announceRevocableKeys, parseNoticeSecrets } from './external/revoke-notice';
 import { parseRetirementTrigger } from '../runtime/retirement-trigger';
 import { ecsClient, secretsManagerClient } from './rotation/aws-clients';
@@ -16,16 +17,17 @@ import { SecretStore } from '../runtime/secret-store';
 let sns: SNSClient | undefined;
 
 export const handler = withLambdaContext(async (event: unknown): Promise<{ announced: string[] }> => {
-  const secrets = parseNoticeSecrets(requireEnv(ENV_NOTICE_SECRET_ARNS));
+  const env = readHandlerEnvironment('stripe-revoke-notice');
+  const secrets = parseNoticeSecrets(env[ENV_NOTICE_SECRET_ARNS]);
   sns ??= new SNSClient({});
   const announced = await announceRevocableKeys(parseRetirementTrigger(event), {
     store: new SecretStore(secretsManagerClient()),
     sns,
-    topicArn: requireEnv(ENV_ALERT_TOPIC_ARN),
+    topicArn: env[ENV_ALERT_TOPIC_ARN],
     secrets,
     ecs: ecsClient(),
     ecsTarget: readEcsTarget(),
-    environment: optionalEnv(ENV_FLEAPO_ENVIRONMENT),
+    environment: env[ENV_FLEAPO_ENVIRONMENT],
   });
   return { announced };
 });

@@ -1,4 +1,6 @@
 import type { SecretsManagerRotationEvent, SecretsManagerRotationEventStep, SecretsManagerRotationHandler } from 'aws-lambda';
+import type { HandlerName } from '../../catalog/handlers';
+import { readHandlerEnvironment } from '../../runtime/handler-environment';
 import { withLambdaContext } from '../observability/lambda-context';
 import { logger } from '../observability/logger';
 import { secretsManagerClient } from './aws-clients';
@@ -201,9 +203,19 @@ async function finishSecret(playbook: RotationPlaybook, ctx: RotationContext): P
   await playbook.afterFinish(ctx);
 }
 
-/** A Lambda handler running `playbook` with the container's Secrets Manager client. */
-export function createRotationHandler(playbook: RotationPlaybook): SecretsManagerRotationHandler {
+/**
+ * A Lambda handler running `playbook` with the container's Secrets Manager client. Its configuration check also
+ * requires every variable runtime/handler-environment.ts declares for `handler`.
+ */
+export function createRotationHandler(handler: HandlerName, playbook: RotationPlaybook): SecretsManagerRotationHandler {
+  const checked: RotationPlaybook = {
+    ...playbook,
+    checkConfiguration: () => {
+      playbook.checkConfiguration();
+      readHandlerEnvironment(handler);
+    },
+  };
   return withLambdaContext(async (event: SecretsManagerRotationEvent) => {
-    await runRotationStep(event, playbook, new SecretStore(secretsManagerClient()));
+    await runRotationStep(event, checked, new SecretStore(secretsManagerClient()));
   });
 }

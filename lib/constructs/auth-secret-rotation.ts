@@ -37,6 +37,7 @@ export class AuthSecretRotation extends Construct {
     // Rolls the service after each rotation, records that rollout in the secret's tags, and reads its progress.
     this.function = new SecretFunction(this, 'Rotation', {
       handler: 'auth-secret-rotation',
+      environment: {},
       functionName: names.rotationFunction('AUTH_SECRET'),
       description: `Rotates ${names.secret('AUTH_SECRET')} and rolls the ${env} service`,
       names,

@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { DatabaseConfig } from '../config/environment-config';
+import type { HandlerEnvironment } from '../../runtime/handler-environment';
 import type { ResourceNames } from '../config/resource-names';
 import {
   ENV_AWS_ENDPOINT_URL_ECS,
@@ -13,6 +14,7 @@ import {
   ENV_DB_PORT,
   ENV_DB_SSL,
   ENV_MASTER_SECRET_ARN,
+  ENV_NODE_EXTRA_CA_CERTS,
 } from '../../catalog/env-vars';
 import type { AppService } from './app-service';
 import type { RotationFunctionProps } from './rotation-function';
@@ -32,14 +34,20 @@ export interface DatabaseFunctionsProps {
    * {@link allowApiAccess}.
    * @default the SDK's default endpoints (through what the VPC already has)
    */
-  readonly apiEndpoints?: Record<string, string>;
+  readonly apiEndpoints?: ApiEndpointVariables;
 }
+
+/** The API endpoint variables of the database functions, when the stack creates interface endpoints. */
+export type ApiEndpointVariables = Pick<
+  HandlerEnvironment<'database-url-rotation'>,
+  typeof ENV_AWS_ENDPOINT_URL_SECRETS_MANAGER | typeof ENV_AWS_ENDPOINT_URL_ECS
+>;
 
 /**
  * The handler environment both database functions share (lambda/config/env.ts), besides the ECS target and the
  * environment's name that every `SecretFunction` is given.
  */
-export function databaseFunctionEnvironment(props: DatabaseFunctionsProps): Record<string, string> {
+export function databaseFunctionEnvironment(props: DatabaseFunctionsProps): HandlerEnvironment<'database-url-rotation'> {
   const db = props.database;
   return {
     [ENV_MASTER_SECRET_ARN]: db.masterSecretArn,
@@ -51,7 +59,7 @@ export function databaseFunctionEnvironment(props: DatabaseFunctionsProps): Reco
     [ENV_DB_APP_USER]: db.appUser,
     ...props.apiEndpoints,
     // Node.js 20+ Lambda runtimes load the RDS certificate authorities only when asked to.
-    NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+    [ENV_NODE_EXTRA_CA_CERTS]: '/var/runtime/ca-cert.pem',
   };
 }
 
@@ -106,7 +114,7 @@ export interface ApiAccessProps {
  * The resources are created in `scope` itself (not a construct of their own) so that their logical ids stay those
  * they had when this was part of DatabaseUrlRotation: a new id would replace the endpoints on deploy.
  */
-export function allowApiAccess(scope: Construct, props: ApiAccessProps): Record<string, string> {
+export function allowApiAccess(scope: Construct, props: ApiAccessProps): ApiEndpointVariables {
   if (!props.createInterfaceEndpoints) {
     props.securityGroup.addEgressRule(
       ec2.Peer.anyIpv4(),
@@ -121,7 +129,7 @@ export function allowApiAccess(scope: Construct, props: ApiAccessProps): Record<
     description: `fleapo ${props.environmentName} Secrets Manager and ECS interface endpoints (database functions only, no private DNS)`,
     allowAllOutbound: false,
   });
-  const variables: Record<string, string> = {};
+  const variables: { -readonly [K in keyof ApiEndpointVariables]: ApiEndpointVariables[K] } = {};
   for (const [id, service, variable] of [
     ['SecretsManagerEndpoint', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER, ENV_AWS_ENDPOINT_URL_SECRETS_MANAGER],
     ['EcsEndpoint', ec2.InterfaceVpcEndpointAwsService.ECS, ENV_AWS_ENDPOINT_URL_ECS],

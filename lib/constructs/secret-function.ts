@@ -6,6 +6,8 @@ import { ENV_ECS_CLUSTER, ENV_ECS_SERVICE, ENV_FLEAPO_ENVIRONMENT } from '../../
 import type { ResourceNames } from '../config/resource-names';
 import type { AppService } from './app-service';
 import { grantSecretRead, grantSecretTagging } from './environment-secrets';
+import type { HandlerName } from '../../catalog/handlers';
+import type { HandlerEnvironment } from '../../runtime/handler-environment';
 import { RotationFunction, type RotationFunctionProps } from './rotation-function';
 import { attachOnDemandRotation, scheduleRotation, type RotationTiming } from './rotation-schedule';
 
@@ -22,17 +24,18 @@ export type SecretUse =
   | { readonly kind: 'describe'; readonly secrets: secretsmanager.ISecret[] };
 
 /** Props of {@link SecretFunction}. */
-export interface SecretFunctionProps extends Omit<RotationFunctionProps, 'environment'> {
+export interface SecretFunctionProps<H extends HandlerName = HandlerName> extends Omit<RotationFunctionProps, 'environment' | 'handler'> {
+  /** The handler (catalog/handlers.ts): its environment is typed by runtime/handler-environment.ts. */
+  readonly handler: H;
   /** The environment's names: its name is what the handler checks its events against. */
   readonly names: ResourceNames;
   /** The environment's service: the handler's ECS target. */
   readonly service: AppService;
   /**
-   * The handler's own variables (names in `catalog/env-vars.ts`); the ECS cluster and service and the environment's
-   * name are added.
-   * @default none
+   * The handler's own variables, as runtime/handler-environment.ts declares them for it (names in
+   * `catalog/env-vars.ts`); the ECS cluster and service and the environment's name are added.
    */
-  readonly environment?: Record<string, string>;
+  readonly environment: HandlerEnvironment<H>;
   /** Which secrets it works on, and what it may do with their values. */
   readonly use: SecretUse;
   /** The tag keys it records its work with on those secrets, and no other (`aws:TagKeys`). */
@@ -50,11 +53,11 @@ export interface SecretFunctionProps extends Omit<RotationFunctionProps, 'enviro
  * only, and, as asked, to roll the service and to read its rollout. Nothing else: what a handler needs beyond that,
  * its construct grants.
  */
-export class SecretFunction extends RotationFunction {
+export class SecretFunction<H extends HandlerName = HandlerName> extends RotationFunction {
   /** The secrets it works on. */
   public readonly secrets: secretsmanager.ISecret[];
 
-  constructor(scope: Construct, id: string, props: SecretFunctionProps) {
+  constructor(scope: Construct, id: string, props: SecretFunctionProps<H>) {
     const { names, service, use, tagKeys, rollsService, readsRollout, ...fn } = props;
     super(scope, id, {
       ...fn,

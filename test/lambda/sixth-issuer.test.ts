@@ -57,7 +57,7 @@ const h = new RotationHarness(false);
 const api = new FakeResend();
 const sns = new FakeSns();
 const TOPIC = 'arn:aws:sns:us-east-1:111111111111:fleapo-test-secrets-alerts';
-const rotate = invoker(createRotationHandler(createExternalSecretPlaybook(SIXTH_BOOK)));
+const rotate = invoker(createRotationHandler('external-secret-rotation', createExternalSecretPlaybook(SIXTH_BOOK)));
 let client: SecretsManagerClient;
 
 /** A fixture key (`re_` and 40 characters), assembled at run time and remembered for the leak check. */
