@@ -1,12 +1,12 @@
 import { EXAMPLE_CONFIG } from '../../lib/config/example-config';
 import type { EnvironmentConfig, FleapoConfig } from '../../lib/config/environment-config';
-import { mergeConfig } from '../../lib/config/load-config';
 import { resourceNames } from '../../lib/config/resource-names';
 import { validateConfig } from '../../lib/config/validate-config';
 import { EnvironmentNames } from '../../lib/constructs/environment-deploy-policies';
 import { fleapoBootstrapTemplate, type CfnTemplate } from '../../scripts/bootstrap-template';
 import { physicalArns, resolveIntrinsics } from './resolve-arns';
 import { resourcesOfType, synthesizeApp, type Template } from './synthesized-app';
+import { accountPerEnvironmentConfig } from '../support/isolation/layouts';
 
 /**
  * One naming authority (lib/config/resource-names.ts), proved on the synthesized app: every physical name the
@@ -24,28 +24,12 @@ interface Layout {
   readonly templates: () => Record<string, Template>;
 }
 
-function separateAccounts(): FleapoConfig {
-  const staging = '222222222222';
-  return validateConfig(
-    mergeConfig(EXAMPLE_CONFIG, {
-      environments: {
-        staging: {
-          account: staging,
-          database: { masterSecretArn: `arn:aws:secretsmanager:${REGION}:${staging}:secret:rds!cluster-staging-AbCdEf` },
-          service: { image: `${staging}.dkr.ecr.${REGION}.amazonaws.com/fleapo-web:staging` },
-        },
-      },
-      accounts: { [staging]: {} },
-    }),
-  );
-}
-
 const LAYOUTS: Layout[] = [
   { name: 'one shared account', config: () => validateConfig(EXAMPLE_CONFIG), templates: () => synthesizeApp() },
   {
     name: 'an account per environment',
-    config: separateAccounts,
-    templates: () => synthesizeApp({ config: separateAccounts() }),
+    config: accountPerEnvironmentConfig,
+    templates: () => synthesizeApp({ config: accountPerEnvironmentConfig() }),
   },
 ];
 

@@ -1,7 +1,6 @@
 import '../support/test-env';
 import type * as http from 'node:http';
 import { PassThrough, Readable } from 'node:stream';
-import { randomBytes } from 'node:crypto';
 import { SECRET_NAMES } from '../../catalog/secrets';
 import { handler as externalHandler } from '../../lambda/external-secret-rotation';
 import { main } from '../../lib/cli/main';
@@ -12,6 +11,7 @@ import { fakeExternal } from '../support/external-fakes';
 import { LocalHttpServer } from '../support/local-http-server';
 import { RotationHarness } from '../support/rotation-harness';
 import { resourcesOfType, synthesizeApp } from './synthesized-app';
+import { newResendKey } from '../fixtures/sixth-issuer/keys';
 
 /**
  * The whole app with a sixth issuer-created secret: the fixture's catalog line (test/fixtures/sixth-issuer/) in the
@@ -48,13 +48,7 @@ const h = new RotationHarness(false);
 const api = new FakeResend();
 
 function resendKey(): string {
-  const value = [
-    're',
-    randomBytes(30)
-      .toString('base64')
-      .replace(/[^0-9A-Za-z]/g, '')
-      .padEnd(40, 'x'),
-  ].join('_');
+  const value = newResendKey();
   h.extraSecrets.push(value);
   return value;
 }

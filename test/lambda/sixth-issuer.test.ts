@@ -2,7 +2,6 @@ import '../support/test-env';
 import type * as http from 'node:http';
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { randomBytes } from 'node:crypto';
 import { STAGED_LABEL } from '../../catalog/labels';
 import { TAG_REFUSAL, TAG_REFUSAL_FINAL, TAG_REVOKE_NOTICE_VERSION } from '../../catalog/tags';
 import { readEcsTarget } from '../../lambda/config/env';
@@ -29,6 +28,7 @@ import { LocalHttpServer } from '../support/local-http-server';
 import { RotationHarness } from '../support/rotation-harness';
 import { SIXTH_BOOK, SIXTH_SECRETS } from '../fixtures/sixth-issuer/catalog';
 import { resend } from '../fixtures/sixth-issuer/resend';
+import { newResendKey } from '../fixtures/sixth-issuer/keys';
 
 /**
  * A sixth issuer-created secret is one issuer file and one catalog line (test/fixtures/sixth-issuer/): the registry
@@ -62,13 +62,7 @@ let client: SecretsManagerClient;
 
 /** A fixture key (`re_` and 40 characters), assembled at run time and remembered for the leak check. */
 function resendKey(): string {
-  const value = [
-    're',
-    randomBytes(30)
-      .toString('base64')
-      .replace(/[^0-9A-Za-z]/g, '')
-      .padEnd(40, 'x'),
-  ].join('_');
+  const value = newResendKey();
   h.extraSecrets.push(value);
   return value;
 }

@@ -64,9 +64,9 @@ export function sharedAccount(): SynthesizedLayout {
   return layoutOf('one shared account', config, synthesizeApp());
 }
 
-/** Staging in an account of its own (its master secret and image there too). */
-export function accountPerEnvironment(): SynthesizedLayout {
-  const config = validateConfig(
+/** The example configuration with staging in an account of its own (its master secret and image there too). */
+export function accountPerEnvironmentConfig(): FleapoConfig {
+  return validateConfig(
     mergeConfig(EXAMPLE_CONFIG, {
       environments: {
         staging: {
@@ -78,5 +78,10 @@ export function accountPerEnvironment(): SynthesizedLayout {
       accounts: { [STAGING_ACCOUNT]: {} },
     }),
   );
+}
+
+/** Staging in an account of its own. */
+export function accountPerEnvironment(): SynthesizedLayout {
+  const config = accountPerEnvironmentConfig();
   return layoutOf('an account per environment', config, synthesizeApp({ config }));
 }
