@@ -6,6 +6,7 @@ import { buildCli } from '../../scripts/build-cli';
 import type { RotationHarness } from '../support/rotation-harness';
 import { mergePatch } from '../../lib/config/json-merge-patch';
 import { teamEnvironment } from '../support/team-config';
+import { EXTERNAL_SECRET_NAMES, SECRETS, type ExternalSecretKind, type ExternalSecretName } from '../../catalog/secrets';
 
 export const ROOT = path.resolve(__dirname, '../..');
 
@@ -83,6 +84,27 @@ export async function waitFor(what: string, condition: () => boolean, timeoutMs 
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** The issuer-created secret whose path suffix is `kind` (`stripe-secret-key` -> `STRIPE_SECRET_KEY`). */
+export function nameOf(kind: ExternalSecretKind): ExternalSecretName {
+  const name = EXTERNAL_SECRET_NAMES.find((n) => SECRETS[n].suffix === kind);
+  if (name === undefined) throw new Error(`no issuer-created secret has the suffix ${kind}`);
+  return name;
+}
+
+/**
+ * Runs `fn` only when no other function wrapped by it is running. The external-secret functions run in the test's
+ * process and read their secret and Stripe mode from process.env (in AWS each is a Lambda of its own): one step at a
+ * time, each sees its own environment.
+ */
+let externalLock: Promise<unknown> = Promise.resolve();
+export function oneAtATime<T extends unknown[]>(fn: (...a: T) => Promise<void>) {
+  return (...a: T): Promise<void> => {
+    const run = externalLock.then(() => fn(...a));
+    externalLock = run.catch(() => undefined);
+    return run;
+  };
 }
 
 /** Sets `vars` in process.env around each call of a rotation handler (the function's configuration). */

@@ -11,7 +11,7 @@ import { FakeIssuers } from '../support/fake-issuers';
 import { FakeLambda } from '../support/fake-lambda';
 import { urlLogsIn } from '../support/postgres-server';
 import { RotationHarness } from '../support/rotation-harness';
-import { buildTestCli, configFile, runCli, waitFor, withEnv } from './cli-harness';
+import { buildTestCli, configFile, nameOf, oneAtATime, runCli, waitFor, withEnv } from './cli-harness';
 
 /**
  * `fleapo-secrets contain` end to end: the built CLI in a child process against the Secrets Manager double (whose
@@ -63,9 +63,7 @@ function environment() {
     else
       h.sm.setRotationInvoker(
         arns[suffix],
-        oneAtATime(
-          withEnv({ EXTERNAL_SECRET_NAME: suffix.toUpperCase().replace(/-/g, '_'), STRIPE_MODE: 'test' }, invoker(externalHandler)),
-        ),
+        oneAtATime(withEnv({ EXTERNAL_SECRET_NAME: nameOf(suffix as Kind), STRIPE_MODE: 'test' }, invoker(externalHandler))),
       );
   }
   lambda.functions.set(RETIREMENT, withEnvResult({ SECRET_ARN: arns['database-url'] }, retirementHandler));
@@ -75,31 +73,11 @@ function environment() {
       AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
     });
   const accepted = (kind: Kind) => {
-    const v =
-      kind === 'stripe-secret-key'
-        ? fakeExternal.stripeSecret('test')
-        : kind === 'posthog-api-key'
-          ? fakeExternal.posthogProject()
-          : fakeExternal.webhookSecret();
+    const v = issuers.accepted(nameOf(kind), 'test');
     h.extraSecrets.push(v);
-    if (kind === 'stripe-secret-key') issuers.stripeKeys.set(v, { livemode: false });
-    if (kind === 'posthog-api-key') issuers.posthogTokens.add(v);
     return v;
   };
   return { prefix, arns, run, accepted };
-}
-
-/**
- * The three external-secret functions run in this process and read their kind from process.env (in AWS each is a
- * Lambda of its own): a step of one runs only when no step of another is running, so each sees its own environment.
- */
-let externalLock: Promise<unknown> = Promise.resolve();
-function oneAtATime<T extends unknown[]>(fn: (...a: T) => Promise<void>) {
-  return (...a: T): Promise<void> => {
-    const run = externalLock.then(() => fn(...a));
-    externalLock = run.catch(() => undefined);
-    return run;
-  };
 }
 
 function withEnvResult(vars: Record<string, string>, fn: (event: unknown) => Promise<unknown>) {

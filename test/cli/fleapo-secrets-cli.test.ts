@@ -9,7 +9,7 @@ import { fakeExternal } from '../support/external-fakes';
 import { FakeIssuers } from '../support/fake-issuers';
 import { AwsError } from '../support/aws-json-server';
 import { RotationHarness } from '../support/rotation-harness';
-import { buildTestCli, configFile, ROOT, runCli, waitFor, withEnv } from './cli-harness';
+import { buildTestCli, configFile, nameOf, ROOT, runCli, waitFor, withEnv } from './cli-harness';
 
 /**
  * `fleapo-secrets` end to end: the built CLI (esbuild bundle, as package.json's bin) in a child process with real
@@ -65,7 +65,7 @@ function environment(mode: 'live' | 'test' = 'test') {
     else if (suffix !== 'database-url') {
       h.sm.setRotationInvoker(
         arns[suffix],
-        withEnv({ EXTERNAL_SECRET_NAME: suffix.toUpperCase().replace(/-/g, '_'), STRIPE_MODE: mode }, invoker(externalHandler)),
+        withEnv({ EXTERNAL_SECRET_NAME: nameOf(suffix as Kind), STRIPE_MODE: mode }, invoker(externalHandler)),
       );
     }
   }
@@ -80,15 +80,8 @@ function environment(mode: 'live' | 'test' = 'test') {
     );
   /** A new value of `kind` the issuer stand-in accepts. */
   const accepted = (kind: Kind) => {
-    const v =
-      kind === 'stripe-secret-key'
-        ? fakeExternal.stripeSecret(mode)
-        : kind === 'posthog-api-key'
-          ? fakeExternal.posthogProject()
-          : fakeExternal.webhookSecret();
+    const v = issuers.accepted(nameOf(kind), mode);
     h.extraSecrets.push(v);
-    if (kind === 'stripe-secret-key') issuers.stripeKeys.set(v, { livemode: mode === 'live' });
-    if (kind === 'posthog-api-key') issuers.posthogTokens.add(v);
     return v;
   };
   return { prefix, arns, run, accepted, config };

@@ -62,9 +62,8 @@ function environment(retries = { attempts: 0, delayMs: 0 }) {
       ...env,
     });
   const accepted = () => {
-    const v = fakeExternal.stripeSecret('test');
+    const v = issuers.accepted('STRIPE_SECRET_KEY', 'test');
     h.extraSecrets.push(v);
-    issuers.stripeKeys.set(v, { livemode: false });
     return v;
   };
   return { prefix, arns, run, accepted, config };

@@ -8,7 +8,7 @@ import { handler as authHandler } from '../../lambda/auth-secret-rotation';
 import { handler as databaseHandler } from '../../lambda/database-url-rotation';
 import { handler as externalHandler } from '../../lambda/external-secret-rotation';
 import { handler as retirementHandler } from '../../lambda/database-role-retirement';
-import { EXTERNAL_SECRET_NAMES, SECRET_NAMES, SECRETS, type SecretName } from '../../catalog/secrets';
+import { EXTERNAL_SECRET_NAMES, isExternalSecretName, SECRET_NAMES, SECRETS, type SecretName } from '../../catalog/secrets';
 import { commandCalls } from '../../lib/cli/commands/doctor';
 import { buildProgram } from '../../lib/cli/main';
 import { parseSecretName } from '../../lib/cli/targets';
@@ -16,7 +16,6 @@ import { mergePatch } from '../../lib/config/json-merge-patch';
 import { resourceNames, type NamedEnvironment } from '../../lib/config/resource-names';
 import { DECLARED_SKIPS } from '../support/declared-skips';
 import { invoker } from '../support/events';
-import { fakeExternal } from '../support/external-fakes';
 import { FakeCloudTrail } from '../support/fake-cloudtrail';
 import { FakeIam } from '../support/fake-iam';
 import { FakeIssuers } from '../support/fake-issuers';
@@ -25,8 +24,8 @@ import { FakeSts } from '../support/fake-sts';
 import { secretForms } from '../support/output-capture';
 import { RotationHarness } from '../support/rotation-harness';
 import { teamEnvironment } from '../support/team-config';
-import { buildTestCli, ROOT, runCli, withEnv } from '../cli/cli-harness';
-import { extractCommands, planCliRun, type CliRunPlan, type DocCommand, type PlaceholderValues } from './doc-commands';
+import { buildTestCli, oneAtATime, ROOT, runCli, withEnv } from '../cli/cli-harness';
+import { documentationFiles, extractCommands, planCliRun, type CliRunPlan, type DocCommand, type PlaceholderValues } from './doc-commands';
 
 /**
  * Every `fleapo-secrets` command line of the docs (README.md, docs/*.md) is RUN: the built CLI in a child process
@@ -91,13 +90,7 @@ const NOT_RUN: { command: string; reason: string }[] = [];
 /** Documented commands whose doc says they exit with another code than 0 (operator-cli.md, "Exit codes"), and where. */
 const EXPECTED_EXIT: Record<string, { code: number; why: string }> = {};
 
-const DOCS = [
-  'README.md',
-  ...fs
-    .readdirSync(path.join(ROOT, 'docs'))
-    .filter((f) => f.endsWith('.md'))
-    .map((f) => `docs/${f}`),
-];
+const DOCS = documentationFiles(ROOT);
 
 interface Runnable extends CliRunPlan {
   /** The test's name: the command as run (test options added by `withTestOptions` are not in it). */
@@ -196,32 +189,10 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-/**
- * The external-secret functions run in this process and read their kind and Stripe mode from process.env (in AWS
- * each is a Lambda of its own): one step at a time, so that each sees its own.
- */
-let externalLock: Promise<unknown> = Promise.resolve();
-function oneAtATime<T extends unknown[]>(fn: (...a: T) => Promise<void>) {
-  return (...a: T): Promise<void> => {
-    const run = externalLock.then(() => fn(...a));
-    externalLock = run.catch(() => undefined);
-    return run;
-  };
-}
-
 /** A value of `name` the issuer stand-in accepts for an environment of `mode`. */
 function newValue(name: SecretName, mode: 'live' | 'test'): string {
-  const value =
-    name === 'STRIPE_SECRET_KEY'
-      ? fakeExternal.stripeSecret(mode)
-      : name === 'POSTHOG_API_KEY'
-        ? fakeExternal.posthogProject()
-        : name === 'STRIPE_WEBHOOK_SECRET'
-          ? fakeExternal.webhookSecret()
-          : randomBytes(64).toString('hex');
+  const value = isExternalSecretName(name) ? issuers.accepted(name, mode) : randomBytes(64).toString('hex');
   h.extraSecrets.push(value);
-  if (name === 'STRIPE_SECRET_KEY') issuers.stripeKeys.set(value, { livemode: mode === 'live' });
-  if (name === 'POSTHOG_API_KEY') issuers.posthogTokens.add(value);
   return value;
 }
 

@@ -12,6 +12,7 @@ import { BOOTSTRAP_TEMPLATE_FILE } from '../../scripts/bootstrap-template';
 import { KNOWN_CONTEXT_KEYS, KNOWN_VARIABLES } from '../../lib/config/config-sources';
 import { buildTestCli, ROOT } from '../cli/cli-harness';
 import {
+  documentationFiles,
   commandProblems,
   extractCommands,
   headingSlug,
@@ -25,13 +26,7 @@ import {
   type Known,
 } from './doc-commands';
 
-const DOCS = [
-  'README.md',
-  ...fs
-    .readdirSync(path.join(ROOT, 'docs'))
-    .filter((f) => f.endsWith('.md'))
-    .map((f) => `docs/${f}`),
-];
+const DOCS = documentationFiles(ROOT);
 const read = repositoryReader(ROOT);
 
 let known: Known;

@@ -285,6 +285,17 @@ export function linkProblems(markdown: string, file: string, read: (relative: st
   return problems;
 }
 
+/** The Markdown docs whose commands and links are checked and run: README.md and docs/*.md, relative to `root`. */
+export function documentationFiles(root: string): string[] {
+  return [
+    'README.md',
+    ...fs
+      .readdirSync(path.join(root, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/${f}`),
+  ];
+}
+
 /** Reads a repository file (or says a directory exists with ''), undefined when there is none. */
 export function repositoryReader(root: string): (relative: string) => string | undefined {
   return (relative) => {

@@ -1,4 +1,6 @@
 import * as http from 'node:http';
+import type { ExternalSecretName } from '../../catalog/secrets';
+import { fakeExternal } from './external-fakes';
 import { LocalHttpServer } from './local-http-server';
 
 export type StripeKeyBehaviour =
@@ -28,6 +30,27 @@ export class FakeIssuers extends LocalHttpServer {
 
   get host(): string {
     return new URL(this.origin).host;
+  }
+
+  /**
+   * A new value of `name` these stand-ins accept for an environment of `mode` (a Stripe key of that mode, a PostHog
+   * token; a webhook secret, which no issuer checks). The caller remembers it for the leak checks.
+   */
+  accepted(name: ExternalSecretName, mode: 'live' | 'test'): string {
+    switch (name) {
+      case 'STRIPE_SECRET_KEY': {
+        const value = fakeExternal.stripeSecret(mode);
+        this.stripeKeys.set(value, { livemode: mode === 'live' });
+        return value;
+      }
+      case 'POSTHOG_API_KEY': {
+        const value = fakeExternal.posthogProject();
+        this.posthogTokens.add(value);
+        return value;
+      }
+      case 'STRIPE_WEBHOOK_SECRET':
+        return fakeExternal.webhookSecret();
+    }
   }
 
   requestsTo(path: string): IssuerRequest[] {
