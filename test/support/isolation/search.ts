@@ -147,6 +147,12 @@ export async function search(world: World, catalog: ActionCatalog, options: Sear
   const byArn = new Map(world.resources.map((r) => [r.arn, r]));
   // Staging's own resources matter only as the probes below use them, and where they lead to a role (see sweep).
   const prodResources = world.resources.filter((r) => r.side === 'prod');
+  // Staging's own cluster and service (where the placement probes put staging's compute), and every role one may pass.
+  const stagingCluster = world.resources.find((r) => r.side === 'staging' && r.arn.includes(':cluster/'))?.arn;
+  const stagingService = world.resources.find((r) => r.side === 'staging' && r.arn.includes(':service/'))?.arn;
+  const passableRoles = [...new Map([...world.principals.values(), ...world.start].map((r) => [r.arn, r])).values()].filter((r) =>
+    r.arn.includes(':role/'),
+  );
   const done = new Set<string>();
   let pairs = 0;
 
@@ -316,10 +322,7 @@ export async function search(world: World, catalog: ActionCatalog, options: Sear
    * on it. The role that may, if any (every role of the world, and one created under the staging boundary).
    */
   const interfaceRole = async (p: Principal, target: WorldResource): Promise<Principal | undefined> => {
-    const roles = [...new Map([...world.principals.values(), ...world.start].map((r) => [r.arn, r])).values()].filter((r) =>
-      r.arn.includes(':role/'),
-    );
-    for (const role of roles) {
+    for (const role of passableRoles) {
       if (!(await allowed(p, 'iam:PassRole', role.arn, role.account, { 'iam:PassedToService': 'lambda.amazonaws.com' }))) continue;
       for (const tag of tagValues(target).keys()) {
         const ctx: Record<string, string> = tag ? { [`aws:ResourceTag/${ENVIRONMENT_TAG}`]: tag } : {};
@@ -347,8 +350,6 @@ export async function search(world: World, catalog: ActionCatalog, options: Sear
     });
     // A service of staging's own cluster in prod's subnets (awsvpc: ECS creates the interface with its own service-linked
     // role, so only ecs:subnet on CreateService / UpdateService can refuse it; RunTask has no such key).
-    const stagingService = world.resources.find((r) => r.side === 'staging' && r.arn.includes(':service/'))?.arn;
-    const stagingCluster = world.resources.find((r) => r.side === 'staging' && r.arn.includes(':cluster/'))?.arn;
     const inStagingCluster = (subnet: string[]): Record<string, string | string[]> => ({
       ...(stagingCluster ? { 'ecs:cluster': stagingCluster } : {}),
       'ecs:subnet': subnet,
@@ -398,8 +399,6 @@ export async function search(world: World, catalog: ActionCatalog, options: Sear
    */
   const unkeyedPlacement = async () => {
     if (world.layout.accounts.staging !== world.layout.accounts.prod) return;
-    const stagingCluster = world.resources.find((r) => r.side === 'staging' && r.arn.includes(':cluster/'))?.arn;
-    const stagingService = world.resources.find((r) => r.side === 'staging' && r.arn.includes(':service/'))?.arn;
     if (!stagingCluster) return;
     const placed = world.resources.filter((r) => r.side === 'prod' && /:(subnet|security-group)\//.test(r.arn));
     const groups = placed.filter((r) => r.arn.includes(':security-group/'));
